@@ -1,0 +1,102 @@
+# Makefile for segpipe. Run ./configure first; it writes config.mk.
+# Programs are src/<name>.c -> bin/<name>; shared code lib/*.c -> lib/libseg.a.
+# Quiet by default; make V=1 shows full command lines.
+
+-include config.mk
+
+SHARED ?= ../shared
+FUZZ_TIME ?= 20
+
+ifeq ($(V),1)
+Q =
+say = @:
+else
+Q = @
+say = @printf '  %-6s %s\n'
+endif
+
+ALL_CFLAGS = $(CFLAGS) -Ilib $(ZLIB_CFLAGS) $(ARCHIVE_CFLAGS) $(CURL_CFLAGS) \
+	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) $(ISAL_CFLAGS)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:.c=.o)
+LIB_HDR = $(wildcard lib/*.h)
+PROG_SRC = $(sort $(wildcard src/*.c))
+PROGS = $(patsubst src/%.c,bin/%,$(PROG_SRC))
+SCRIPTS = bin/seg-backfill
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:.c=)
+MANS = $(wildcard share/man/man1/*.1)
+
+# Libraries each program links besides libseg; the default is the common set.
+COMMON_LIBS = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(ISAL_LIBS)
+LIBS_seg-fetch = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(COMMON_LIBS)
+LIBS_s2-load = $(CURL_LIBS) $(COMMON_LIBS)
+LIBS_s2-gateway = $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread
+ALL_LIBS = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
+
+.PHONY: all check bench fuzz demo install uninstall clean distclean
+
+all: config.mk $(PROGS)
+
+config.mk:
+	@echo "run ./configure first" >&2; exit 1
+
+lib/%.o: lib/%.c $(LIB_HDR) config.mk
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+lib/libseg.a: $(LIB_OBJ)
+	$(say) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJ)
+
+bin/%: src/%.c lib/libseg.a $(LIB_HDR)
+	$(say) CCLD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libseg.a $(if $(LIBS_$*),$(LIBS_$*),$(COMMON_LIBS)) -lm
+
+tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libseg.a
+	$(say) CCLD $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< lib/libseg.a $(ALL_LIBS)
+
+# make check: C unit tests and bats tests, one "N passed, N failed" line.
+check: all $(UNIT_BIN)
+	$(Q)SHARED=$(SHARED) sh tests/run.sh
+
+bench: all
+	$(Q)SHARED=$(SHARED) sh tests/bench/run.sh
+
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:.c=)
+tests/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+	$(say) FUZZ $@
+	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+		-fsanitize=fuzzer,address,undefined -Ilib $(CURL_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) \
+		-o $@ $< $(LIB_SRC) $(ALL_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)for f in $(FUZZ_BIN); do \
+		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
+		mkdir -p $$f.corpus; \
+		./$$f -max_total_time=$(FUZZ_TIME) -max_len=65536 -print_final_stats=0 $$f.corpus tests/fuzz/seeds 2>&1 | tail -n 2 || exit 1; \
+	done
+
+demo: all
+	$(Q)SHARED=$(SHARED) sh share/examples/demo.sh
+
+install: all
+	$(say) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/segpipe/sql
+	$(Q)for p in $(PROGS) $(wildcard $(SCRIPTS)); do cp -f $$p $(DESTDIR)$(PREFIX)/bin/ || exit 1; done
+	$(Q)for m in $(MANS); do cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || exit 1; done
+	$(Q)for s in $(wildcard share/sql/*.sql); do cp -f $$s $(DESTDIR)$(PREFIX)/share/segpipe/sql/ || exit 1; done
+
+uninstall:
+	$(Q)for p in $(PROGS) $(wildcard $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p#bin/}; done
+	$(Q)for m in $(MANS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$${m##*/}; done
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/share/segpipe
+
+clean:
+	$(Q)rm -f $(LIB_OBJ) lib/libseg.a $(PROGS) $(UNIT_BIN) $(FUZZ_BIN)
+
+distclean: clean
+	$(Q)rm -f config.mk

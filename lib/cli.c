@@ -1,0 +1,165 @@
+/* cli.c: diagnostics, exit codes and option parsing shared by all programs. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *progname = "segpipe";
+
+void cli_init(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	progname = slash ? slash + 1 : name;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap)
+{
+	char msg[4096];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* one write per diagnostic so lines from parallel programs don't interleave */
+	if (file && line)
+		fprintf(stderr, "%s: %s:%llu: %s\n", progname, file, line, msg);
+	else if (file)
+		fprintf(stderr, "%s: %s: %s\n", progname, file, msg);
+	else
+		fprintf(stderr, "%s: %s\n", progname, msg);
+}
+
+void diag(const char *file, unsigned long long line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
+_Noreturn void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+_Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(NULL, 0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EX_USAGE);
+}
+
+void print_version(void)
+{
+	printf("%s (segpipe) %s\n", progname, SEGPIPE_VERSION);
+}
+
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: return -1;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_double(const char *s, double min, double max, double *out)
+{
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+uint64_t opt_size(const char *opt, const char *arg)
+{
+	uint64_t v;
+	if (parse_size(arg, &v) < 0)
+		usage_error("%s: not a size: '%s' (examples: 1000000, 512K, 16M)", opt, arg);
+	return v;
+}
+
+uint64_t opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+	if (parse_uint(arg, min, max, &v) < 0)
+		usage_error("%s: '%s' is not a whole number from %llu to %llu", opt, arg,
+		            (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+double opt_double(const char *opt, const char *arg, double min, double max)
+{
+	double v;
+	if (parse_double(arg, min, max, &v) < 0)
+		usage_error("%s: '%s' is not a number from %g to %g", opt, arg, min, max);
+	return v;
+}
+
+int progress_wanted(int force, int quiet)
+{
+	if (force >= 0)
+		return force;
+	return !quiet && isatty(2);
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

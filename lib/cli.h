@@ -1,0 +1,62 @@
+/* cli.h: what every segpipe program shares at its edges: the exit codes of
+ * design.md, diagnostics in the "prog: file:line: message" form, option value
+ * parsing, --version, and the decision whether to show progress. */
+#ifndef SEG_CLI_H
+#define SEG_CLI_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEGPIPE_VERSION "0.1.0"
+
+/* Exit status shared by all programs (design.md). */
+enum {
+	EX_DONE = 0,        /* every record in the output or a named file */
+	EX_REJECTED = 1,    /* some records rejected or failed */
+	EX_USAGE = 64,      /* usage error */
+	EX_DATAERR = 65,    /* input unusable as a whole */
+	EX_NOINPUT = 66,    /* an input could not be opened */
+	EX_UNAVAILABLE = 69,/* service unavailable after all retries */
+	EX_IOERR = 74,      /* I/O error */
+	EX_TEMPFAIL = 75,   /* temporary failure; a re-run continues */
+	EX_NOPERM = 77,     /* authentication or permission refused */
+	EX_CONFIG = 78      /* configuration error */
+};
+
+extern const char *progname;
+
+/* cli_init: set the program name for diagnostics and ignore SIGPIPE so that
+ * a closed output is seen as EPIPE and handled as a quiet stop. */
+void cli_init(const char *name);
+
+_Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* diag: "prog: file:line: message"; line 0 leaves the line out. */
+void diag(const char *file, unsigned long long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap);
+
+/* usage_error: print "prog: message" and a pointer to --help, exit 64. */
+_Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void print_version(void);
+
+/* parse_size: "16M", "512k", "1G", "1000000"; binary multiples. -1 if bad. */
+int parse_size(const char *s, uint64_t *out);
+/* parse_uint: a plain decimal number within [min, max]; -1 if bad. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* parse_double: a finite decimal number within [min, max]; -1 if bad. */
+int parse_double(const char *s, double min, double max, double *out);
+
+/* Option values that die with a usage error naming the option. */
+uint64_t opt_size(const char *opt, const char *arg);
+uint64_t opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max);
+double opt_double(const char *opt, const char *arg, double min, double max);
+
+/* progress_wanted: 1 when a progress line should be drawn on stderr: forced
+ * by --progress (force 1) or --no-progress (force 0), else when stderr is a
+ * terminal and not quiet. */
+int progress_wanted(int force, int quiet);
+/* now_ms: monotonic milliseconds, for progress and timing. */
+uint64_t now_ms(void);
+#endif

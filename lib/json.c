@@ -1,0 +1,700 @@
+/* json.c: strict RFC 8259 validation with an explicit stack, and fast
+ * readers over text already validated. See json.h for the contract.
+ * Strings are scanned 16 bytes at a time with SSE2 where the compiler offers
+ * it; the portable byte loop gives the same answers everywhere else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "json.h"
+
+typedef const unsigned char *uptr;
+
+/* plain_run: skip bytes that need no attention inside a string: printable
+ * ASCII other than '"' and '\\'. Stops at the first other byte or at end. */
+static uptr plain_run(uptr p, uptr end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* signed compare: 0x00-0x1F and 0x80-0xFF are both "less than" 0x20 */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		                                      _mm_cmpeq_epi8(v, bslash)),
+		                         _mm_cmplt_epi8(v, space));
+		int mask = _mm_movemask_epi8(m);
+		if (mask)
+			return p + __builtin_ctz((unsigned)mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* quote_or_escape: the next '"' or '\\' in valid string content. */
+static uptr quote_or_escape(uptr p, uptr end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		                                          _mm_cmpeq_epi8(v, bslash)));
+		if (mask)
+			return p + __builtin_ctz((unsigned)mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* utf8_seq: the length of the valid multi-byte UTF-8 sequence at p (p[0] >=
+ * 0x80), or 0. Rejects overlongs, surrogates and code points > U+10FFFF. */
+static size_t utf8_seq(uptr p, uptr end)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xBF;
+	if (c < 0xC2)
+		return 0;
+	if (c < 0xE0)
+		return (end - p >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
+	if (c < 0xF0) {
+		if (c == 0xE0) lo = 0xA0;
+		if (c == 0xED) hi = 0x9F;
+		if (end - p < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c < 0xF5) {
+		if (c == 0xF0) lo = 0x90;
+		if (c == 0xF4) hi = 0x8F;
+		if (end - p < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 ||
+		    (p[3] & 0xC0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+size_t utf8_prefix_len(const char *s, size_t n)
+{
+	uptr p = (uptr)s, end = p + n;
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		size_t k = utf8_seq(p, end);
+		if (!k)
+			break;
+		p += k;
+	}
+	return (size_t)(p - (uptr)s);
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+	return utf8_prefix_len(s, n) == n;
+}
+
+static int hexval(unsigned c)
+{
+	if (c >= '0' && c <= '9') return (int)(c - '0');
+	if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
+	if (c >= 'A' && c <= 'F') return (int)(c - 'A' + 10);
+	return -1;
+}
+
+/* hex4: the value of 4 hex digits at p, or -1. */
+static long hex4(uptr p, uptr end)
+{
+	if (end - p < 4)
+		return -1;
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(p[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+struct ctx {
+	uptr base, end;
+	struct json_error *err;
+};
+
+/* fail: fill the error with the offset of at and a message naming what was
+ * found there. Always returns NULL so scanners can "return fail(...)". */
+static uptr fail(struct ctx *c, uptr at, enum json_errcode code, const char *what)
+{
+	if (!c->err)
+		return NULL;
+	char found[24];
+	if (at >= c->end)
+		snprintf(found, sizeof found, "end of input");
+	else if (*at >= 0x21 && *at < 0x7F)
+		snprintf(found, sizeof found, "'%c'", *at);
+	else
+		snprintf(found, sizeof found, "byte 0x%02X", *at);
+	c->err->code = code;
+	c->err->offset = (size_t)(at - c->base);
+	snprintf(c->err->msg, sizeof c->err->msg, "%s, found %s", what, found);
+	return NULL;
+}
+
+/* scan_escape: validate the escape at p (p[0] == '\\'); return the byte
+ * after it. \u escapes must form whole code points: a high surrogate must be
+ * followed by an escaped low surrogate, and a low one never stands alone. */
+static uptr scan_escape(struct ctx *c, uptr p)
+{
+	uptr end = c->end;
+	if (end - p < 2)
+		return fail(c, p + 1, JSON_E_SYNTAX, "unterminated escape in string");
+	switch (p[1]) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		return p + 2;
+	case 'u':
+		break;
+	default:
+		return fail(c, p + 1, JSON_E_SYNTAX, "invalid escape in string");
+	}
+	long u = hex4(p + 2, end);
+	if (u < 0)
+		return fail(c, p, JSON_E_SYNTAX, "\\u escape needs 4 hex digits");
+	if (u >= 0xDC00 && u <= 0xDFFF)
+		return fail(c, p, JSON_E_UTF8, "lone low surrogate in \\u escape");
+	if (u < 0xD800 || u > 0xDBFF)
+		return p + 6;
+	long lo = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? hex4(p + 8, end) : -1;
+	if (lo < 0xDC00 || lo > 0xDFFF)
+		return fail(c, p, JSON_E_UTF8, "high surrogate not followed by a low surrogate");
+	return p + 12;
+}
+
+/* scan_string: validate string content starting after the opening quote;
+ * return the byte after the closing quote. */
+static uptr scan_string(struct ctx *c, uptr p)
+{
+	uptr end = c->end;
+	for (;;) {
+		p = plain_run(p, end);
+		if (p >= end)
+			return fail(c, p, JSON_E_SYNTAX, "unterminated string");
+		unsigned ch = *p;
+		if (ch == '"')
+			return p + 1;
+		if (ch == '\\') {
+			if (!(p = scan_escape(c, p)))
+				return NULL;
+		} else if (ch < 0x20) {
+			return fail(c, p, JSON_E_SYNTAX, "raw control character in string");
+		} else {
+			size_t k = utf8_seq(p, end);
+			if (!k)
+				return fail(c, p, JSON_E_UTF8, "invalid UTF-8 in string");
+			p += k;
+		}
+	}
+}
+
+#define IS_DIGIT(ch) ((unsigned)(ch) - '0' < 10)
+
+/* scan_number: the number grammar of RFC 8259 section 6. */
+static uptr scan_number(struct ctx *c, uptr p)
+{
+	uptr end = c->end;
+	if (*p == '-')
+		p++;
+	if (p >= end || !IS_DIGIT(*p))
+		return fail(c, p, JSON_E_SYNTAX, "expected a digit in number");
+	if (*p == '0') {
+		p++;
+		if (p < end && IS_DIGIT(*p))
+			return fail(c, p, JSON_E_SYNTAX, "leading zero in number");
+	} else {
+		while (p < end && IS_DIGIT(*p))
+			p++;
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || !IS_DIGIT(*p))
+			return fail(c, p, JSON_E_SYNTAX, "expected a digit after decimal point");
+		while (p < end && IS_DIGIT(*p))
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || !IS_DIGIT(*p))
+			return fail(c, p, JSON_E_SYNTAX, "expected a digit in exponent");
+		while (p < end && IS_DIGIT(*p))
+			p++;
+	}
+	return p;
+}
+
+static uptr scan_literal(struct ctx *c, uptr p, const char *word, size_t n)
+{
+	if ((size_t)(c->end - p) < n || memcmp(p, word, n) != 0)
+		return fail(c, p, JSON_E_SYNTAX, "expected a value");
+	return p + n;
+}
+
+static inline uptr skip_ws(uptr p, uptr end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static enum json_type type_of(unsigned ch)
+{
+	switch (ch) {
+	case '{': return JSON_OBJECT;
+	case '[': return JSON_ARRAY;
+	case '"': return JSON_STRING;
+	case 't': return JSON_TRUE;
+	case 'f': return JSON_FALSE;
+	case 'n': return JSON_NULL;
+	default: return (ch == '-' || IS_DIGIT(ch)) ? JSON_NUMBER : JSON_NONE;
+	}
+}
+
+static struct json_member *member_add(struct json_members *m)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 32;
+		m->m = xrealloc(m->m, m->cap * sizeof *m->m);
+	}
+	return &m->m[m->n++];
+}
+
+/* json_parse is one loop over three states (a value is expected, an object
+ * key is expected, a value just ended) with the open containers on an
+ * explicit stack of 'o'/'a' bytes, so deep nesting costs heap, not C stack. */
+int json_parse(const char *text, size_t n, int max_depth,
+               struct json_members *mem, struct json_error *err)
+{
+	struct ctx c = { (uptr)text, (uptr)text + n, err };
+	uptr p = c.base, end = c.end, valstart = NULL;
+	char small[JSON_DEPTH_DEFAULT], *stack = small;
+	int depth = 0;
+
+	if (max_depth <= 0)
+		max_depth = JSON_DEPTH_DEFAULT;
+	if (max_depth > JSON_DEPTH_DEFAULT)
+		stack = xmalloc((size_t)max_depth);
+	if (mem)
+		mem->n = 0;
+	if (err) {
+		err->code = JSON_OK;
+		err->msg[0] = '\0';
+	}
+	p = skip_ws(p, end);
+
+value:
+	if (p >= end) {
+		fail(&c, p, JSON_E_SYNTAX, "expected a value");
+		goto bad;
+	}
+	if (mem && depth == 1 && stack[0] == 'o')
+		valstart = p;
+	switch (*p) {
+	case '{':
+	case '[':
+		if (depth >= max_depth) {
+			fail(&c, p, JSON_E_DEPTH, "nesting deeper than the limit");
+			goto bad;
+		}
+		stack[depth++] = *p == '{' ? 'o' : 'a';
+		p = skip_ws(p + 1, end);
+		if (p < end && *p == (stack[depth - 1] == 'o' ? '}' : ']')) {
+			p++;
+			depth--;
+			goto after;
+		}
+		if (stack[depth - 1] == 'o')
+			goto key;
+		goto value;
+	case '"':
+		p = scan_string(&c, p + 1);
+		break;
+	case 't':
+		p = scan_literal(&c, p, "true", 4);
+		break;
+	case 'f':
+		p = scan_literal(&c, p, "false", 5);
+		break;
+	case 'n':
+		p = scan_literal(&c, p, "null", 4);
+		break;
+	default:
+		if (*p == '-' || IS_DIGIT(*p))
+			p = scan_number(&c, p);
+		else
+			p = fail(&c, p, JSON_E_SYNTAX, "expected a value");
+	}
+	if (!p)
+		goto bad;
+
+after:
+	if (mem && depth == 1 && stack[0] == 'o' && mem->n) {
+		struct json_member *m = &mem->m[mem->n - 1];
+		m->val.p = (const char *)valstart;
+		m->val.n = (size_t)(p - valstart);
+		m->val.type = type_of(*valstart);
+	}
+	p = skip_ws(p, end);
+	if (depth == 0) {
+		if (p != end) {
+			fail(&c, p, JSON_E_SYNTAX, "unexpected data after the value");
+			goto bad;
+		}
+		if (stack != small)
+			free(stack);
+		return 0;
+	}
+	if (p >= end) {
+		fail(&c, p, JSON_E_SYNTAX, stack[depth - 1] == 'o' ? "unterminated object" : "unterminated array");
+		goto bad;
+	}
+	if (stack[depth - 1] == 'o') {
+		if (*p == ',') {
+			p = skip_ws(p + 1, end);
+			goto key;
+		}
+		if (*p == '}') {
+			p++;
+			depth--;
+			goto after;
+		}
+		fail(&c, p, JSON_E_SYNTAX, "expected ',' or '}' after object member");
+		goto bad;
+	}
+	if (*p == ',') {
+		p = skip_ws(p + 1, end);
+		goto value;
+	}
+	if (*p == ']') {
+		p++;
+		depth--;
+		goto after;
+	}
+	fail(&c, p, JSON_E_SYNTAX, "expected ',' or ']' after array element");
+	goto bad;
+
+key:
+	if (p >= end || *p != '"') {
+		fail(&c, p, JSON_E_SYNTAX, "expected a string as object key");
+		goto bad;
+	}
+	{
+		uptr k = p;
+		if (!(p = scan_string(&c, p + 1)))
+			goto bad;
+		if (mem && depth == 1) {
+			struct json_member *m = member_add(mem);
+			m->key.p = (const char *)k;
+			m->key.n = (size_t)(p - k);
+			m->key.type = JSON_STRING;
+			m->val.p = NULL;
+			m->val.n = 0;
+			m->val.type = JSON_NONE;
+		}
+	}
+	p = skip_ws(p, end);
+	if (p >= end || *p != ':') {
+		fail(&c, p, JSON_E_SYNTAX, "expected ':' after object key");
+		goto bad;
+	}
+	p = skip_ws(p + 1, end);
+	goto value;
+
+bad:
+	if (stack != small)
+		free(stack);
+	if (mem)
+		mem->n = 0;
+	return -1;
+}
+
+enum json_type json_type_at(const char *p, const char *end)
+{
+	return p < end ? type_of((unsigned char)*p) : JSON_NONE;
+}
+
+/* skip_string_valid: from after the opening quote of a valid string to after
+ * its closing quote. */
+static uptr skip_string_valid(uptr p, uptr end)
+{
+	for (;;) {
+		p = quote_or_escape(p, end);
+		if (p >= end)
+			return end;
+		if (*p == '"')
+			return p + 1;
+		p += 2;
+		if (p > end)
+			return end;
+	}
+}
+
+size_t json_skip(const char *s, const char *e)
+{
+	uptr p = (uptr)s, end = (uptr)e;
+	if (p >= end)
+		return 0;
+	switch (*p) {
+	case '"':
+		return (size_t)(skip_string_valid(p + 1, end) - p);
+	case '{':
+	case '[': {
+		size_t depth = 0;
+		while (p < end) {
+			unsigned ch = *p++;
+			if (ch == '"')
+				p = skip_string_valid(p, end);
+			else if (ch == '{' || ch == '[')
+				depth++;
+			else if ((ch == '}' || ch == ']') && --depth == 0)
+				break;
+		}
+		return (size_t)(p - (uptr)s);
+	}
+	default:
+		while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+		       *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		return (size_t)(p - (uptr)s);
+	}
+}
+
+struct json_slice json_value(const char *p, const char *end)
+{
+	struct json_slice v = { p, json_skip(p, end), json_type_at(p, end) };
+	return v;
+}
+
+void json_iter_init(struct json_iter *it, struct json_slice v)
+{
+	it->first = 1;
+	it->is_object = v.n >= 2 && v.p[0] == '{';
+	if (v.n >= 2 && (v.p[0] == '{' || v.p[0] == '[')) {
+		it->p = v.p + 1;
+		it->end = v.p + v.n - 1;
+	} else {
+		it->p = it->end = v.p;
+	}
+}
+
+int json_iter_next(struct json_iter *it, struct json_slice *key, struct json_slice *val)
+{
+	uptr p = skip_ws((uptr)it->p, (uptr)it->end), end = (uptr)it->end;
+	if (p >= end)
+		return 0;
+	if (!it->first) {
+		if (*p != ',')
+			return 0;
+		p = skip_ws(p + 1, end);
+	}
+	it->first = 0;
+	if (it->is_object) {
+		struct json_slice k = json_value((const char *)p, (const char *)end);
+		if (key)
+			*key = k;
+		p = skip_ws(p + k.n, end);
+		if (p >= end || *p != ':')
+			return 0;
+		p = skip_ws(p + 1, end);
+	}
+	struct json_slice v = json_value((const char *)p, (const char *)end);
+	if (val)
+		*val = v;
+	it->p = (const char *)(p + v.n);
+	return v.n > 0;
+}
+
+int json_str_has_escape(struct json_slice s)
+{
+	return s.n >= 2 && memchr(s.p + 1, '\\', s.n - 2) != NULL;
+}
+
+int json_key_eq(struct json_slice s, const char *name)
+{
+	if (s.type != JSON_STRING || s.n < 2)
+		return 0;
+	size_t len = strlen(name);
+	if (!json_str_has_escape(s))
+		return s.n - 2 == len && memcmp(s.p + 1, name, len) == 0;
+	struct buf b = BUF_INIT;
+	json_str_decode(s, &b);
+	int eq = b.len == len && memcmp(b.p, name, len) == 0;
+	buf_free(&b);
+	return eq;
+}
+
+int json_get(struct json_slice obj, const char *name, struct json_slice *val)
+{
+	struct json_iter it;
+	struct json_slice k, v;
+	int found = 0;
+	if (obj.type != JSON_OBJECT)
+		return 0;
+	json_iter_init(&it, obj);
+	while (json_iter_next(&it, &k, &v))
+		if (json_key_eq(k, name)) {
+			found = 1;
+			if (val)
+				*val = v;
+		}
+	return found;
+}
+
+int json_members_get(const struct json_members *m, const char *name, struct json_slice *val)
+{
+	for (size_t i = m->n; i-- > 0;)
+		if (json_key_eq(m->m[i].key, name)) {
+			if (val)
+				*val = m->m[i].val;
+			return 1;
+		}
+	return 0;
+}
+
+void json_members_free(struct json_members *m)
+{
+	free(m->m);
+	m->m = NULL;
+	m->n = m->cap = 0;
+}
+
+static void put_utf8(struct buf *out, unsigned long cp)
+{
+	char t[4];
+	size_t n;
+	if (cp < 0x80) {
+		t[0] = (char)cp; n = 1;
+	} else if (cp < 0x800) {
+		t[0] = (char)(0xC0 | (cp >> 6)); t[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
+	} else if (cp < 0x10000) {
+		t[0] = (char)(0xE0 | (cp >> 12)); t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		t[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+	} else {
+		t[0] = (char)(0xF0 | (cp >> 18)); t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		t[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); t[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+	}
+	buf_add(out, t, n);
+}
+
+void json_str_decode(struct json_slice s, struct buf *out)
+{
+	if (s.n < 2)
+		return;
+	uptr p = (uptr)s.p + 1, end = (uptr)s.p + s.n - 1;
+	while (p < end) {
+		uptr q = quote_or_escape(p, end);
+		buf_add(out, p, (size_t)(q - p));
+		p = q;
+		if (p >= end || *p != '\\' || end - p < 2)
+			break;
+		unsigned e = p[1];
+		p += 2;
+		switch (e) {
+		case 'b': buf_addc(out, '\b'); break;
+		case 'f': buf_addc(out, '\f'); break;
+		case 'n': buf_addc(out, '\n'); break;
+		case 'r': buf_addc(out, '\r'); break;
+		case 't': buf_addc(out, '\t'); break;
+		case 'u': {
+			long u = hex4(p, end);
+			if (u < 0)
+				return;
+			p += 4;
+			if (u >= 0xD800 && u <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+				long lo = hex4(p + 2, end);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+					p += 6;
+				}
+			}
+			if (u >= 0xD800 && u <= 0xDFFF)
+				u = 0xFFFD;
+			put_utf8(out, (unsigned long)u);
+			break;
+		}
+		default: buf_addc(out, (char)e); break;
+		}
+	}
+}
+
+void json_write_str(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	uptr p = (uptr)s, end = p + n;
+	buf_grow(out, n + 2);
+	buf_addc(out, '"');
+	while (p < end) {
+		uptr q = plain_run(p, end);
+		buf_add(out, p, (size_t)(q - p));
+		p = q;
+		if (p >= end)
+			break;
+		unsigned ch = *p;
+		if (ch >= 0x80) {
+			size_t k = utf8_seq(p, end);
+			if (k)
+				buf_add(out, p, k);
+			else
+				buf_add(out, "\xEF\xBF\xBD", 3);
+			p += k ? k : 1;
+			continue;
+		}
+		p++;
+		switch (ch) {
+		case '"': buf_add(out, "\\\"", 2); break;
+		case '\\': buf_add(out, "\\\\", 2); break;
+		case '\n': buf_add(out, "\\n", 2); break;
+		case '\r': buf_add(out, "\\r", 2); break;
+		case '\t': buf_add(out, "\\t", 2); break;
+		case '\b': buf_add(out, "\\b", 2); break;
+		case '\f': buf_add(out, "\\f", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			buf_add(out, u, 6);
+		}
+		}
+	}
+	buf_addc(out, '"');
+}
+
+void base64_encode(struct buf *out, const void *data, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	buf_grow(out, (n + 2) / 3 * 4);
+	size_t i = 0;
+	for (; i + 3 <= n; i += 3) {
+		unsigned long v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 | p[i + 2];
+		char t[4] = { tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63] };
+		buf_add(out, t, 4);
+	}
+	if (i < n) {
+		unsigned long v = (unsigned long)p[i] << 16 | (i + 1 < n ? (unsigned long)p[i + 1] << 8 : 0);
+		char t[4] = { tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=', '=' };
+		buf_add(out, t, 4);
+	}
+}

@@ -1,0 +1,246 @@
+/* lineio.c: buffered line reader and writer for NDJSON streams. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lineio.h"
+
+#define READ_CHUNK ((size_t)1 << 20)
+
+static ssize_t read_fd(void *ctx, char *buf, size_t n)
+{
+	int fd = *(int *)ctx;
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
+void lr_init_fn(struct lreader *r, lr_readfn fn, void *ctx, const char *name, size_t max_line)
+{
+	memset(r, 0, sizeof *r);
+	r->read = fn;
+	r->ctx = ctx;
+	r->fd = -1;
+	r->name = name;
+	r->max_line = max_line ? max_line : LINE_MAX_DEFAULT;
+	r->cap = READ_CHUNK * 2;
+	r->buf = xmalloc(r->cap);
+}
+
+void lr_init_fd(struct lreader *r, int fd, const char *name, size_t max_line)
+{
+	lr_init_fn(r, read_fd, NULL, name, max_line);
+	r->fd = fd;
+	r->ctx = &r->fd;
+}
+
+void lr_free(struct lreader *r)
+{
+	free(r->buf);
+	buf_free(&r->keep);
+	r->buf = NULL;
+}
+
+/* fill: move unread bytes to the front, make room, read once more.
+ * Returns bytes read, 0 at end, -1 on error. */
+static ssize_t fill(struct lreader *r)
+{
+	if (r->eof)
+		return 0;
+	size_t unread = r->end - r->start;
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, unread);
+		r->start = 0;
+		r->end = unread;
+	}
+	if (r->cap - r->end < READ_CHUNK) {
+		size_t cap = r->cap * 2;
+		r->buf = xrealloc(r->buf, cap);
+		r->cap = cap;
+	}
+	ssize_t n = r->read(r->ctx, r->buf + r->end, r->cap - r->end);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		r->eof = 1;
+	r->end += (size_t)n;
+	return n;
+}
+
+/* strip_bom: drop a UTF-8 byte order mark at the very start of the stream. */
+static int strip_bom(struct lreader *r)
+{
+	while (!r->bom_checked) {
+		if (r->end - r->start >= 3 || r->eof) {
+			if (r->end - r->start >= 3 && memcmp(r->buf + r->start, "\xEF\xBB\xBF", 3) == 0) {
+				r->start += 3;
+				r->offset += 3;
+			}
+			r->bom_checked = 1;
+			break;
+		}
+		if (fill(r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* skip_long_line: the buffer holds max_line bytes and no LF: keep the first
+ * bytes for the reject record, then discard up to and including the next LF
+ * (or the end of input), counting the whole length. */
+static int skip_long_line(struct lreader *r, struct line *out)
+{
+	size_t keep = LINE_TOO_LONG_KEEP < r->max_line ? LINE_TOO_LONG_KEEP : r->max_line;
+	if (keep > r->end - r->start)
+		keep = r->end - r->start;
+	buf_reset(&r->keep);
+	buf_add(&r->keep, r->buf + r->start, keep);
+	uint64_t total = 0;
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl) {
+			size_t n = (size_t)(nl - (r->buf + r->start));
+			total += n;
+			r->offset += n + 1;
+			r->start += n + 1;
+			break;
+		}
+		total += r->end - r->start;
+		r->offset += r->end - r->start;
+		r->start = r->end = 0;
+		ssize_t got = fill(r);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+	}
+	out->p = r->keep.p;
+	out->len = r->keep.len;
+	out->too_long = 1;
+	out->full_len = total;
+	out->lineno = ++r->lineno;
+	return 1;
+}
+
+int lr_next(struct lreader *r, struct line *out)
+{
+	if (strip_bom(r) < 0)
+		return -1;
+	size_t scanned = 0;
+	for (;;) {
+		char *base = r->buf + r->start;
+		size_t avail = r->end - r->start;
+		char *nl = memchr(base + scanned, '\n', avail - scanned);
+		if (nl || (r->eof && avail > 0)) {
+			size_t n = nl ? (size_t)(nl - base) : avail;
+			if (n > r->max_line)
+				return skip_long_line(r, out);
+			r->start += n + (nl != NULL);
+			r->offset += n + (nl != NULL);
+			if (n > 0 && base[n - 1] == '\r')
+				n--;
+			out->p = base;
+			out->len = n;
+			out->too_long = 0;
+			out->full_len = n;
+			out->lineno = ++r->lineno;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (avail > r->max_line)
+			return skip_long_line(r, out);
+		scanned = avail;
+		if (fill(r) < 0)
+			return -1;
+	}
+}
+
+int open_input(const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return 0;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+#define W_CHUNK ((size_t)256 << 10)
+
+void w_init(struct writer *w, int fd, const char *name)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = fd;
+	w->name = name;
+	buf_grow(&w->b, W_CHUNK);
+}
+
+int w_open(struct writer *w, const char *path)
+{
+	if (strcmp(path, "-") == 0) {
+		w_init(w, 1, "stdout");
+		return 0;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	w_init(w, fd, path);
+	return 0;
+}
+
+void w_flush(struct writer *w)
+{
+	size_t off = 0;
+	while (off < w->b.len) {
+		ssize_t n = write(w->fd, w->b.p + off, w->b.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE)
+			exit(EX_DONE);
+		if (n < 0)
+			die(EX_IOERR, "%s: write: %s", w->name, strerror(errno));
+		off += (size_t)n;
+	}
+	w->b.len = 0;
+}
+
+void w_write(struct writer *w, const void *p, size_t n)
+{
+	if (w->b.len + n > W_CHUNK) {
+		w_flush(w);
+		if (n >= W_CHUNK) {
+			/* large pieces go straight out without a copy */
+			struct buf saved = w->b;
+			w->b.p = (char *)p;
+			w->b.len = n;
+			w_flush(w);
+			w->b = saved;
+			return;
+		}
+	}
+	buf_add(&w->b, p, n);
+}
+
+void w_line(struct writer *w, const void *p, size_t n)
+{
+	w_write(w, p, n);
+	w_write(w, "\n", 1);
+}
+
+void w_sync(struct writer *w)
+{
+	w_flush(w);
+	if (fsync(w->fd) < 0 && errno != EINVAL && errno != EROFS)
+		die(EX_IOERR, "%s: fsync: %s", w->name, strerror(errno));
+}
+
+void w_close(struct writer *w)
+{
+	w_flush(w);
+	if (w->fd > 2 && close(w->fd) < 0)
+		die(EX_IOERR, "%s: close: %s", w->name, strerror(errno));
+	buf_free(&w->b);
+}

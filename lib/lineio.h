@@ -1,0 +1,73 @@
+/* lineio.h: NDJSON line I/O. The reader hands out lines as slices of its own
+ * large buffer (no copy per line); it strips one trailing CR and a UTF-8 BOM at
+ * the start of the stream, and turns a line longer than max_line into a
+ * flagged record instead of growing without bound. The writer buffers output
+ * in large blocks and treats a closed pipe as a quiet stop. */
+#ifndef SEG_LINEIO_H
+#define SEG_LINEIO_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+#define LINE_MAX_DEFAULT ((size_t)16 << 20)  /* 16 MiB */
+#define LINE_TOO_LONG_KEEP 1024              /* bytes of a too-long line kept */
+
+/* lr_readfn: fill up to n bytes; return bytes read, 0 at end, -1 on error
+ * (errno set). Lets seg-fetch feed decompressed or downloaded data. */
+typedef ssize_t (*lr_readfn)(void *ctx, char *buf, size_t n);
+
+struct line {
+	const char *p;           /* the line without its LF (and CR) */
+	size_t len;
+	uint64_t lineno;         /* 1-based */
+	int too_long;            /* 1: p holds only the first bytes of the line */
+	uint64_t full_len;       /* the whole line's length when too_long */
+};
+
+struct lreader {
+	lr_readfn read;
+	void *ctx;
+	int fd;
+	const char *name;        /* for diagnostics: file name, URL or "-" */
+	size_t max_line;
+	char *buf;
+	size_t cap, start, end;  /* unread bytes are buf[start..end) */
+	uint64_t lineno;
+	uint64_t offset;         /* bytes consumed from the stream so far */
+	int eof, bom_checked;
+	struct buf keep;         /* the first bytes of a too-long line */
+};
+
+void lr_init_fd(struct lreader *r, int fd, const char *name, size_t max_line);
+void lr_init_fn(struct lreader *r, lr_readfn fn, void *ctx, const char *name, size_t max_line);
+/* lr_next: 1 and a line, 0 at end of input, -1 on a read error (errno set). */
+int lr_next(struct lreader *r, struct line *out);
+void lr_free(struct lreader *r);
+
+/* open_input: "-" is stdin; else open(2) read-only. -1 with errno on failure. */
+int open_input(const char *path);
+
+struct writer {
+	int fd;
+	const char *name;
+	struct buf b;
+	int closed;              /* the reader went away (EPIPE) */
+};
+
+/* w_init: write to fd, naming it name in errors. w_open: "-" is stdout, else
+ * create/truncate path; -1 with errno set on failure. */
+void w_init(struct writer *w, int fd, const char *name);
+int w_open(struct writer *w, const char *path);
+void w_write(struct writer *w, const void *p, size_t n);
+/* w_line: p[0..n) and a LF. */
+void w_line(struct writer *w, const void *p, size_t n);
+/* w_flush: write out the buffer. A write error other than EPIPE exits 74
+ * naming the output; EPIPE exits 0 quietly (the consumer stopped reading). */
+void w_flush(struct writer *w);
+/* w_sync: flush and fsync(2); exits 74 on failure. */
+void w_sync(struct writer *w);
+/* w_close: flush, close (not for stdout), free. */
+void w_close(struct writer *w);
+#endif

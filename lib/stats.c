@@ -1,0 +1,111 @@
+/* stats.c: end-of-run counters, printed as a summary line and as JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "json.h"
+#include "stats.h"
+
+void stats_init(struct stats *s)
+{
+	memset(s, 0, sizeof *s);
+	s->start_ms = now_ms();
+}
+
+/* slot: find or create key among the main counters or the reasons. */
+static uint64_t *slot(struct stats *s, int reason, const char *key)
+{
+	int *n = reason ? &s->nreason : &s->nmain;
+	for (int i = 0; i < *n; i++) {
+		char *k = reason ? s->reason[i].key : s->main[i].key;
+		if (strcmp(k, key) == 0)
+			return reason ? &s->reason[i].v : &s->main[i].v;
+	}
+	if (*n == STATS_MAX)
+		return NULL;
+	int i = (*n)++;
+	if (reason) {
+		s->reason[i].key = xstrdup(key);
+		s->reason[i].v = 0;
+		return &s->reason[i].v;
+	}
+	s->main[i].key = xstrdup(key);
+	s->main[i].v = 0;
+	return &s->main[i].v;
+}
+
+void stats_add(struct stats *s, const char *key, uint64_t d)
+{
+	uint64_t *v = slot(s, 0, key);
+	if (v)
+		*v += d;
+}
+
+void stats_reason(struct stats *s, const char *reason, uint64_t d)
+{
+	uint64_t *v = slot(s, 1, reason);
+	if (v)
+		*v += d;
+}
+
+uint64_t stats_get(const struct stats *s, const char *key)
+{
+	for (int i = 0; i < s->nmain; i++)
+		if (strcmp(s->main[i].key, key) == 0)
+			return s->main[i].v;
+	return 0;
+}
+
+void stats_summary(const struct stats *s, int quiet)
+{
+	if (quiet)
+		return;
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < s->nmain; i++)
+		buf_printf(&b, "%s%llu %s", i ? ", " : "", (unsigned long long)s->main[i].v, s->main[i].key);
+	for (int i = 0; i < s->nreason; i++)
+		buf_printf(&b, "%s%s %llu", i ? ", " : " (", s->reason[i].key, (unsigned long long)s->reason[i].v);
+	if (s->nreason)
+		buf_addc(&b, ')');
+	fprintf(stderr, "%s: %s\n", progname, buf_cstr(&b));
+	buf_free(&b);
+}
+
+int stats_write(const struct stats *s, const char *path)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "{\"program\":");
+	json_write_str(&b, progname, strlen(progname));
+	for (int i = 0; i < s->nmain; i++) {
+		buf_addc(&b, ',');
+		json_write_str(&b, s->main[i].key, strlen(s->main[i].key));
+		buf_printf(&b, ":%llu", (unsigned long long)s->main[i].v);
+	}
+	buf_adds(&b, ",\"reasons\":{");
+	for (int i = 0; i < s->nreason; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		json_write_str(&b, s->reason[i].key, strlen(s->reason[i].key));
+		buf_printf(&b, ":%llu", (unsigned long long)s->reason[i].v);
+	}
+	buf_printf(&b, "},\"seconds\":%.3f}\n", (double)(now_ms() - s->start_ms) / 1000.0);
+	FILE *f = fopen(path, "w");
+	int rc = -1;
+	if (f) {
+		size_t w = fwrite(b.p, 1, b.len, f);
+		rc = (fclose(f) == 0 && w == b.len) ? 0 : -1;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+void stats_free(struct stats *s)
+{
+	for (int i = 0; i < s->nmain; i++)
+		free(s->main[i].key);
+	for (int i = 0; i < s->nreason; i++)
+		free(s->reason[i].key);
+	s->nmain = s->nreason = 0;
+}

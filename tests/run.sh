@@ -1,0 +1,43 @@
+#!/bin/sh
+# tests/run.sh: run every C unit test and every bats file, all speaking TAP,
+# and end with one line "N passed, N failed" counting both. Exit 1 if any
+# test failed. Run through "make check"; ONLY=pattern limits the files run.
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$top/bin:$top/tests/helpers:$PATH"
+SHARED=${SHARED:-$top/../shared}
+case $SHARED in /*) ;; *) SHARED="$top/$SHARED" ;; esac
+export PATH SHARED
+log=$(mktemp "${TMPDIR:-/tmp}/segcheck.XXXXXX") || exit 1
+trap 'rm -f "$log"' EXIT
+
+run() {
+	name=$1; shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		echo "FAIL $name ($p passed, $f failed, exit $rc)"
+		grep -v '^ok ' "$log" | sed 's/^/    /' | head -n 80
+		[ "$f" -eq 0 ] && f=1
+	else
+		echo "ok   $name ($p)"
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+passed=0 failed=0
+for t in "$top"/tests/unit/test_*; do
+	case $t in *.c|*.h) continue ;; esac
+	[ -x "$t" ] || continue
+	case ${ONLY:-} in '') ;; *) case $t in *$ONLY*) ;; *) continue ;; esac ;; esac
+	run "unit/${t##*/}" "$t"
+done
+for t in "$top"/tests/*.bats; do
+	[ -f "$t" ] || continue
+	case ${ONLY:-} in '') ;; *) case $t in *$ONLY*) ;; *) continue ;; esac ;; esac
+	run "${t##*/}" bats --tap "$t"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
