@@ -1,0 +1,238 @@
+/* seg-gen: a deterministic, seeded generator of realistic Segment NDJSON for
+ * benchmarks, demos and tests. Same seed and options, same bytes, on every
+ * machine: the only randomness is a splitmix64 sequence started at the seed.
+ * Events are about 1 KB: all six types, nested context, product arrays,
+ * unicode and escapes; optional repeated messageIds and invalid lines. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "lineio.h"
+
+static uint64_t rng_state;
+
+/* rnd: splitmix64, chosen for being tiny, fast and well distributed. */
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+static unsigned pick(unsigned n) { return (unsigned)(rnd() % n); }
+static double unit(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+#define ONE_OF(a) (a[pick(sizeof a / sizeof a[0])])
+
+static const char *const events[] = {
+	"Order Completed", "Product Viewed", "Product Added", "Checkout Started",
+	"Signed Up", "Song Played", "Report Submitted", "Video Playback Started",
+};
+static const char *const names[] = {
+	"Peter Gibbons", "Zo\xC3\xAB Saldana", "Bj\xC3\xB6rk Gu\xC3\xB0mundsd\xC3\xB3ttir",
+	"\xE7\x8E\x8B\xE5\xB0\x8F\xE6\x98\x8E", "Jos\\u00e9 \\\"Pepe\\\" Garc\\u00eda",
+	"Anna \xF0\x9F\x8E\xB5 Musik", "Samir O'Neil", "Cindy \\\\ Gonzalez",
+};
+static const char *const pages[] = {
+	"/", "/pricing", "/academy/", "/docs/spec/track", "/checkout?step=2&coupon=SUMMER",
+	"/search?q=caf\xC3\xA9", "/blog/2015/12/how-we-scale",
+};
+static const char *const agents[] = {
+	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/113.0.0.0 Safari/537.36",
+	"Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.5 Mobile/15E148 Safari/604.1",
+	"Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/114.0",
+};
+static const char *const products[] = {
+	"Monopoly: 3rd Edition", "Uno Card Game", "Caf\xC3\xA9 Mug \\\"Best Boss\\\"",
+	"T-Shirt (L)", "\xE6\x97\xA5\xE6\x9C\xAC\xE8\x8C\xB6 Green Tea", "Headphones\\tPro",
+};
+
+static void uuid(struct buf *b)
+{
+	uint64_t a = rnd(), c = rnd();
+	buf_printf(b, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+	           (unsigned)a & 0xfff, (unsigned)(0x8000 | (c >> 48 & 0x3fff)),
+	           (unsigned long long)(c & 0xffffffffffffULL));
+}
+
+/* iso: a UTC time near base, as Segment writes it (milliseconds, Z). */
+static void iso(struct buf *b, int64_t ms)
+{
+	int64_t s = ms / 1000, days = s / 86400, rem = s % 86400;
+	int64_t z = days + 719468, era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+	buf_printf(b, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, m, d, (int)(rem / 3600),
+	           (int)(rem / 60 % 60), (int)(rem % 60), (int)(ms % 1000));
+}
+
+static void context(struct buf *b, int with_traits)
+{
+	buf_printf(b, "\"context\":{\"ip\":\"%u.%u.%u.%u\",\"library\":{\"name\":\"analytics.js\",\"version\":\"2.%u.%u\"},"
+	           "\"locale\":\"%s\",\"page\":{\"path\":\"%s\",\"referrer\":\"https://www.google.com/\",\"title\":\"Analytics Academy\",\"url\":\"https://segment.com%s\"},"
+	           "\"userAgent\":\"%s\",\"campaign\":{\"name\":\"TPS Innovation Newsletter\",\"source\":\"Newsletter\",\"medium\":\"email\"},"
+	           "\"os\":{\"name\":\"iPhone OS\",\"version\":\"16.%u\"},\"screen\":{\"width\":%u,\"height\":%u,\"density\":2}",
+	           pick(223) + 1, pick(256), pick(256), pick(254) + 1, pick(20), pick(10),
+	           pick(2) ? "en-US" : "de-DE", ONE_OF(pages), ONE_OF(pages), ONE_OF(agents), pick(6),
+	           320 + pick(1600), 568 + pick(900));
+	if (with_traits)
+		buf_printf(b, ",\"traits\":{\"email\":\"user%u@example.com\",\"name\":\"%s\",\"plan\":\"premium\"}",
+		           pick(100000), ONE_OF(names));
+	buf_addc(b, '}');
+}
+
+static void properties(struct buf *b, const char *event)
+{
+	buf_adds(b, "\"properties\":{");
+	if (strcmp(event, "Order Completed") == 0 || strcmp(event, "Checkout Started") == 0) {
+		buf_printf(b, "\"order_id\":\"%u\",\"total\":%u.%02u,\"revenue\":325.29,\"currency\":\"USD\",\"products\":[",
+		           pick(1000000), pick(500), pick(100));
+		unsigned n = 1 + pick(3);
+		for (unsigned i = 0; i < n; i++)
+			buf_printf(b, "%s{\"product_id\":\"%u\",\"sku\":\"G-%u\",\"name\":\"%s\",\"price\":%u.99,\"quantity\":%u}",
+			           i ? "," : "", pick(100000), pick(100), ONE_OF(products), pick(100), 1 + pick(3));
+		buf_adds(b, "]}");
+	} else {
+		buf_printf(b, "\"name\":\"%s\",\"category\":\"Games\",\"value\":%d,\"ratio\":%.4f,\"flag\":%s,\"note\":null,"
+		           "\"tags\":[\"a\",\"b\\nc\"]}", ONE_OF(products), (int)pick(2000) - 1000, unit(),
+		           pick(2) ? "true" : "false");
+	}
+}
+
+/* event: one message of a random type into b (no newline). */
+static void event(struct buf *b, int64_t ms)
+{
+	static const char *const types[] = { "track", "track", "track", "track", "identify", "page", "page", "screen", "group", "alias" };
+	const char *type = ONE_OF(types);
+	const char *ev = ONE_OF(events);
+	buf_adds(b, "{\"anonymousId\":\"");
+	uuid(b);
+	buf_printf(b, "\",\"type\":\"%s\",", type);
+	context(b, type[0] == 'i');
+	buf_adds(b, ",\"integrations\":{\"All\":true,\"Mixpanel\":false},\"messageId\":\"ajs-");
+	uuid(b);
+	buf_adds(b, "\",\"receivedAt\":\"");
+	iso(b, ms + 150 + pick(500));
+	buf_adds(b, "\",\"sentAt\":\"");
+	iso(b, ms + 40);
+	buf_adds(b, "\",\"originalTimestamp\":\"");
+	iso(b, ms);
+	buf_adds(b, "\",\"timestamp\":\"");
+	iso(b, ms + 3);
+	buf_printf(b, "\",\"userId\":\"u%07u\",\"version\":2,", pick(5000000));
+	switch (type[0]) {
+	case 't':
+		buf_printf(b, "\"event\":\"%s\",", ev);
+		properties(b, ev);
+		break;
+	case 'i':
+		buf_printf(b, "\"traits\":{\"email\":\"peter%u@example.com\",\"name\":\"%s\",\"logins\":%u,\"address\":{\"city\":\"M\xC3\xBCnchen\",\"country\":\"DE\"}}",
+		           pick(100000), ONE_OF(names), pick(100));
+		break;
+	case 'p':
+	case 's':
+		buf_printf(b, "\"name\":\"%s\",", ONE_OF(pages));
+		properties(b, ev);
+		break;
+	case 'g':
+		buf_printf(b, "\"groupId\":\"g%06u\",\"traits\":{\"name\":\"Initech\",\"industry\":\"Technology\",\"employees\":%u}",
+		           pick(100000), pick(5000));
+		break;
+	case 'a':
+		buf_printf(b, "\"previousId\":\"");
+		uuid(b);
+		buf_addc(b, '"');
+		break;
+	}
+	buf_addc(b, '}');
+}
+
+/* spoil: turn a good event into one invalid line of a random kind. */
+static void spoil(struct buf *b)
+{
+	switch (pick(6)) {
+	case 0: b->len /= 2; break;                                   /* json_syntax */
+	case 1: memcpy(b->p + 2, "typo", 4); break;                   /* missing_type or similar */
+	case 2: { char *t = strstr(b->p, "\"timestamp\":\"");          /* bad_timestamp */
+		if (t) t[18] = '-'; } break;
+	case 3: buf_reset(b); buf_adds(b, "[1,2,3]"); break;          /* not_object */
+	case 4: { char *m = strstr(b->p, "\"messageId\"");            /* missing_message_id */
+		if (m) m[1] = 'X'; } break;
+	case 5: buf_add(b, ",", 1); break;                            /* trailing garbage */
+	}
+}
+
+static void usage(void)
+{
+	printf("usage: seg-gen [--seed N] [--size SIZE | --count N] [--dup-rate P] [--invalid-rate P]\n"
+	       "               [--start-ms MS] [--events-per-day N] [-o FILE]\n"
+	       "Write realistic Segment events as NDJSON, the same bytes for the same options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, 0, 's' }, { "size", required_argument, 0, 'S' },
+		{ "count", required_argument, 0, 'n' }, { "dup-rate", required_argument, 0, 'd' },
+		{ "invalid-rate", required_argument, 0, 'i' }, { "start-ms", required_argument, 0, 't' },
+		{ "events-per-day", required_argument, 0, 'e' }, { "output", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+	uint64_t seed = 1, size = 0, count = 0, per_day = 100000;
+	int64_t start = 1432684800000LL;   /* 2015-05-27, a Segment S3 day folder */
+	double dup = 0, invalid = 0;
+	const char *out = "-";
+	int c;
+	cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "s:S:n:d:i:t:e:o:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': seed = opt_uint("--seed", optarg, 0, UINT64_MAX); break;
+		case 'S': size = opt_size("--size", optarg); break;
+		case 'n': count = opt_uint("--count", optarg, 0, UINT64_MAX); break;
+		case 'd': dup = opt_double("--dup-rate", optarg, 0, 1); break;
+		case 'i': invalid = opt_double("--invalid-rate", optarg, 0, 1); break;
+		case 't': start = (int64_t)opt_uint("--start-ms", optarg, 0, 253402300799999ULL); break;
+		case 'e': per_day = opt_uint("--events-per-day", optarg, 1, UINT64_MAX); break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		case 'V': print_version(); return 0;
+		default: usage_error("unknown option");
+		}
+	}
+	if (optind != argc)
+		usage_error("no operands expected");
+	if (!size && !count)
+		count = 1000;
+	struct writer w;
+	if (w_open(&w, out) < 0)
+		die(EX_IOERR, "%s: cannot create", out);
+	rng_state = seed;
+	enum { RING = 4096 };
+	char **ring = xcalloc(RING, sizeof *ring);
+	size_t *ringlen = xcalloc(RING, sizeof *ringlen);
+	struct buf b = BUF_INIT;
+	uint64_t written = 0, n = 0, step = 86400000ULL / per_day;
+	for (; count ? n < count : written < size; n++) {
+		buf_reset(&b);
+		if (dup > 0 && n > 0 && unit() < dup) {
+			size_t k = pick(n < RING ? (unsigned)n : RING);
+			buf_add(&b, ring[k], ringlen[k]);
+		} else {
+			event(&b, start + (int64_t)(n * step));
+			size_t k = n % RING;
+			ring[k] = xrealloc(ring[k], b.len);
+			memcpy(ring[k], b.p, b.len);
+			ringlen[k] = b.len;
+			if (invalid > 0 && unit() < invalid)
+				spoil(&b);
+		}
+		w_line(&w, b.p, b.len);
+		written += b.len + 1;
+	}
+	w_close(&w);
+	return 0;
+}
