@@ -1,0 +1,190 @@
+/* seg-validate: pass through the lines that are valid Segment messages, byte
+ * for byte, and send every other line to the rejects with a reason code.
+ * Strict JSON (lib/json) first, then the Segment rules (lib/segspec). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "lineio.h"
+#include "progress.h"
+#include "reject.h"
+#include "segspec.h"
+#include "stats.h"
+
+struct validator {
+	struct segspec_opts spec;
+	size_t max_bytes, max_line;
+	int max_depth;
+	struct writer out;
+	struct rejects rej;
+	struct stats st;
+	struct progress prog;
+	struct json_members mem;
+	uint64_t bytes;
+};
+
+static void usage(void)
+{
+	printf("usage: seg-validate [options] [FILE...]\n"
+	       "Pass valid Segment messages through unchanged; reject the rest with a reason.\n\n"
+	       "  -o, --output FILE          write valid messages to FILE (default stdout)\n"
+	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+	       "      --max-bytes N          largest message in bytes (default 32768, 0 = no limit)\n"
+	       "      --max-line N           longest line read (default 16M)\n"
+	       "      --max-depth N          deepest JSON nesting (default 512)\n"
+	       "      --types LIST           accepted types, comma-separated (default all six)\n"
+	       "      --allow-numeric-ids    accept numbers for messageId, userId, anonymousId, ...\n"
+	       "      --no-require-message-id  accept messages without messageId\n"
+	       "      --stats FILE           write the end summary as JSON to FILE\n"
+	       "  -q, --quiet                no summary line\n"
+	       "      --progress, --no-progress  force the progress line on or off\n"
+	       "  -h, --help                 this help\n"
+	       "  -V, --version              version\n\n"
+	       "Exit status: 0 all valid, 1 some rejected, 64 usage, 66 input not found, 74 I/O error.\n");
+}
+
+/* check_line: the reason a line is not a valid message, or NULL. */
+static const char *check_line(struct validator *v, const struct line *l, char *detail, size_t n)
+{
+	if (l->too_long) {
+		snprintf(detail, n, "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
+		         (unsigned long long)l->full_len, v->max_line, l->len);
+		return "line_too_long";
+	}
+	struct json_error err;
+	if (json_parse(l->p, l->len, v->max_depth, &v->mem, &err) < 0) {
+		snprintf(detail, n, "at byte %zu: %s", err.offset, err.msg);
+		return err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
+	}
+	enum json_type t = json_type_at(l->p + strspn(l->p, " \t\r\n"), l->p + l->len);
+	if (t != JSON_OBJECT) {
+		static const char *const w[] = { "nothing", "an object", "an array", "a string", "a number",
+		                                 "true", "false", "null" };
+		snprintf(detail, n, "a message is a JSON object, found %s", w[t]);
+		return "not_object";
+	}
+	if (v->max_bytes && l->len > v->max_bytes) {
+		snprintf(detail, n, "message of %zu bytes is larger than --max-bytes %zu", l->len, v->max_bytes);
+		return "too_large";
+	}
+	struct segmsg f;
+	segmsg_fields(&v->mem, &f);
+	return segspec_check(&f, &v->spec, detail, n);
+}
+
+/* validate_stream: every line of one input to the output or the rejects. */
+static int validate_stream(struct validator *v, int fd, const char *name)
+{
+	struct lreader r;
+	struct line l;
+	char detail[512];
+	int rc;
+	lr_init_fd(&r, fd, name, v->max_line);
+	while ((rc = lr_next(&r, &l)) == 1) {
+		v->bytes += l.len + 1;
+		if (l.len == 0 && !l.too_long) {
+			stats_add(&v->st, "blank", 1);
+			continue;
+		}
+		stats_add(&v->st, "in", 1);
+		const char *reason = check_line(v, &l, detail, sizeof detail);
+		if (reason) {
+			reject(&v->rej, reason, detail, name, l.lineno, l.p, l.len);
+		} else {
+			w_line(&v->out, l.p, l.len);
+			stats_add(&v->st, "out", 1);
+		}
+		progress_tick(&v->prog, stats_get(&v->st, "in"), v->bytes);
+	}
+	if (rc < 0)
+		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+	lr_free(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_MAXBYTES = 256, O_MAXLINE, O_MAXDEPTH, O_TYPES, O_NUMIDS, O_NOMSGID, O_STATS, O_PROG, O_NOPROG };
+	static const struct option opts[] = {
+		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
+		{ "max-bytes", required_argument, 0, O_MAXBYTES }, { "max-line", required_argument, 0, O_MAXLINE },
+		{ "max-depth", required_argument, 0, O_MAXDEPTH }, { "types", required_argument, 0, O_TYPES },
+		{ "allow-numeric-ids", no_argument, 0, O_NUMIDS }, { "no-require-message-id", no_argument, 0, O_NOMSGID },
+		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
+		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+	struct validator v;
+	const char *out = "-", *rejects = NULL, *stats_file = NULL;
+	int quiet = 0, force_progress = -1, c;
+
+	cli_init(argv[0]);
+	memset(&v, 0, sizeof v);
+	segspec_defaults(&v.spec);
+	v.max_bytes = 32768;
+	v.max_line = LINE_MAX_DEFAULT;
+	v.max_depth = JSON_DEPTH_DEFAULT;
+	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'r': rejects = optarg; break;
+		case O_MAXBYTES: v.max_bytes = opt_size("--max-bytes", optarg); break;
+		case O_MAXLINE: v.max_line = opt_size("--max-line", optarg); if (!v.max_line) usage_error("--max-line must be positive"); break;
+		case O_MAXDEPTH: v.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
+		case O_TYPES:
+			if (segspec_type_bits(optarg, &v.spec.types) < 0)
+				usage_error("--types: '%s' is not a list of track,identify,page,screen,group,alias", optarg);
+			break;
+		case O_NUMIDS: v.spec.allow_numeric_ids = 1; break;
+		case O_NOMSGID: v.spec.require_message_id = 0; break;
+		case O_STATS: stats_file = optarg; break;
+		case 'q': quiet = 1; break;
+		case O_PROG: force_progress = 1; break;
+		case O_NOPROG: force_progress = 0; break;
+		case 'h': usage(); return EX_DONE;
+		case 'V': print_version(); return EX_DONE;
+		default: usage_error("unknown option");
+		}
+	}
+	stats_init(&v.st);
+	stats_add(&v.st, "in", 0);
+	stats_add(&v.st, "out", 0);
+	stats_add(&v.st, "rejected", 0);
+	if (w_open(&v.out, out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
+	rejects_open(&v.rej, rejects, &v.st);
+	progress_init(&v.prog, progress_wanted(force_progress, quiet));
+
+	int status = EX_DONE;
+	char *stdin_only[] = { "-" };
+	char **files = optind < argc ? argv + optind : stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int i = 0; i < nfiles; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
+		int fd = open_input(files[i]);
+		if (fd < 0) {
+			diag(name, 0, "cannot open: %s", strerror(errno));
+			status = EX_NOINPUT;
+			continue;
+		}
+		if (validate_stream(&v, fd, name) < 0 && status == EX_DONE)
+			status = EX_IOERR;
+		if (fd > 0)
+			close(fd);
+	}
+	w_close(&v.out);
+	rejects_close(&v.rej);
+	progress_done(&v.prog);
+	stats_summary(&v.st, quiet);
+	if (stats_file && stats_write(&v.st, stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
+	if (status == EX_DONE && v.rej.count)
+		status = EX_REJECTED;
+	json_members_free(&v.mem);
+	stats_free(&v.st);
+	return status;
+}
