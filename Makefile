@@ -77,7 +77,9 @@ fuzz: $(FUZZ_BIN)
 	$(Q)for f in $(FUZZ_BIN); do \
 		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
 		mkdir -p $$f.corpus; \
-		./$$f -max_total_time=$(FUZZ_TIME) -max_len=65536 -print_final_stats=0 $$f.corpus tests/fuzz/seeds 2>&1 | tail -n 2 || exit 1; \
+		if ./$$f -max_total_time=$(FUZZ_TIME) -max_len=65536 -print_final_stats=0 \
+			$$f.corpus tests/fuzz/seeds > $$f.log 2>&1; then tail -n 1 $$f.log; \
+		else tail -n 40 $$f.log; echo "fuzz: $$f FAILED (log $$f.log)"; exit 1; fi; \
 	done
 
 demo: all
