@@ -52,6 +52,7 @@ lib/libseg.a: $(LIB_OBJ)
 
 bin/%: src/%.c lib/libseg.a $(LIB_HDR)
 	$(say) CCLD $@
+	$(Q)mkdir -p bin
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libseg.a $(if $(LIBS_$*),$(LIBS_$*),$(COMMON_LIBS)) -lm
 
 tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libseg.a
