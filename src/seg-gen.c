@@ -234,5 +234,10 @@ int main(int argc, char **argv)
 		written += b.len + 1;
 	}
 	w_close(&w);
+	for (size_t k = 0; k < RING; k++)
+		free(ring[k]);
+	free(ring);
+	free(ringlen);
+	buf_free(&b);
 	return 0;
 }
