@@ -296,9 +296,12 @@ const char *seglayout_row(const struct seglayout *l, const struct rowfmt *rf,
 	struct segmsg f;
 	struct map c = { rf, &f, out, scratch, detail, dn };
 	const char *end = msg + n;
+	/* the text is one valid value: the object is what whitespace surrounds */
 	while (msg < end && (*msg == ' ' || *msg == '\t' || *msg == '\n' || *msg == '\r'))
 		msg++;
-	struct json_slice whole = json_value(msg, end);
+	while (end > msg && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	struct json_slice whole = { msg, (size_t)(end - msg), json_type_at(msg, end) };
 	size_t mark = out->len;
 	segmsg_fields(m, &f);
 	row_begin(rf, out);
