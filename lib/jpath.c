@@ -18,7 +18,6 @@ struct jpath_node {
 void jpath_init(struct jpath *jp)
 {
 	memset(jp, 0, sizeof *jp);
-	jp->root = xcalloc(1, sizeof *jp->root);
 }
 
 static struct jpath_node *kid_find(const struct jpath_node *n, const char *k, size_t klen)
@@ -49,9 +48,11 @@ static struct jpath_node *kid_add(struct jpath_node *n, const char *k, size_t kl
 int jpath_add(struct jpath *jp, const char *path, enum jpath_op op, const char **why)
 {
 	struct buf key = BUF_INIT;
-	struct jpath_node *n = jp->root;
 	const char *s = path;
 	int rc = -1;
+	if (!jp->root)
+		jp->root = xcalloc(1, sizeof *jp->root);
+	struct jpath_node *n = jp->root;
 	for (;;) {
 		buf_reset(&key);
 		while (*s && *s != '.') {
@@ -105,7 +106,7 @@ static int has_op(const struct jpath_node *n, enum jpath_op op)
 
 int jpath_has_op(const struct jpath *jp, enum jpath_op op)
 {
-	return has_op(jp->root, op);
+	return jp->root && has_op(jp->root, op);
 }
 
 /* The state of one jpath_apply: where output goes, and the start of the

@@ -189,6 +189,18 @@ static void read_salt(struct jpath *jp, const char *path)
 	free(s);
 }
 
+static void flattener_free(struct flattener *f)
+{
+	json_members_free(&f->mem);
+	if (f->rf.colkey)
+		rowfmt_free(&f->rf);
+	jpath_free(&f->pii);
+	buf_free(&f->ddl);
+	buf_free(&f->row);
+	buf_free(&f->edited);
+	buf_free(&f->scratch);
+}
+
 static void add_rule(struct jpath *jp, const char *opt, const char *path, enum jpath_op op)
 {
 	const char *why;
@@ -249,8 +261,8 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case O_PROG: force_progress = 1; break;
 		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V': print_version(); return EX_DONE;
+		case 'h': usage(); flattener_free(&f); return EX_DONE;
+		case 'V': print_version(); flattener_free(&f); return EX_DONE;
 		default: usage_error("unknown option");
 		}
 	}
@@ -261,6 +273,7 @@ int main(int argc, char **argv)
 	seglayout_ddl(&f.lay, f.table, &f.ddl);
 	if (print_ddl) {
 		printf("%s;\n", buf_cstr(&f.ddl));
+		flattener_free(&f);
 		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
 	}
 	if (jpath_has_op(&f.pii, JPATH_HASH) && !salt_file)
@@ -305,13 +318,7 @@ int main(int argc, char **argv)
 		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
 	if (status == EX_DONE && f.rej.count)
 		status = EX_REJECTED;
-	json_members_free(&f.mem);
 	stats_free(&f.st);
-	rowfmt_free(&f.rf);
-	jpath_free(&f.pii);
-	buf_free(&f.ddl);
-	buf_free(&f.row);
-	buf_free(&f.edited);
-	buf_free(&f.scratch);
+	flattener_free(&f);
 	return status;
 }
