@@ -1,6 +1,7 @@
 /* jpath.c: dotted-path edits of JSON objects (see jpath.h). The rules form a
  * small trie of keys; an edit walks only the members the trie names and copies
  * everything between edits as runs of original bytes. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,7 +119,29 @@ struct ed {
 	const char *run;
 	long edits;
 	int depth, failed;
+	struct json_members *nidx;   /* the edited text's top-level members, or NULL */
 };
+
+/* out_at: where the original byte x (in the pending run) lands in out. */
+static size_t out_at(const struct ed *e, const char *x)
+{
+	return e->out->len + (size_t)(x - e->run);
+}
+
+/* note_member: record a kept top-level member of the edited text. Offsets
+ * into out are kept in the slices until jpath_apply turns them into pointers
+ * (out may move while it grows). */
+static void note_member(struct ed *e, size_t koff, size_t kn, size_t voff, size_t vn)
+{
+	struct json_members *m = e->nidx;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 32;
+		m->m = xrealloc(m->m, m->cap * sizeof *m->m);
+	}
+	struct json_member *mm = &m->m[m->n++];
+	mm->key = (struct json_slice){ (const char *)(uintptr_t)koff, kn, JSON_STRING };
+	mm->val = (struct json_slice){ (const char *)(uintptr_t)voff, vn, JSON_NONE };
+}
 
 /* flush: copy the pending run of original bytes up to 'to'. */
 static void flush(struct ed *e, const char *to)
@@ -203,7 +226,7 @@ static void edit_object(struct ed *e, const struct jpath_node *n, struct json_sl
 	struct json_iter it;
 	struct json_slice k, v;
 	size_t i = 0;
-	int kept_any = 0, skipping = 0;
+	int kept_any = 0, skipping = 0, top = e->depth == 0 && e->nidx;
 	const char *prev_end = obj.p + 1;
 	if (!enter(e))
 		return;
@@ -236,6 +259,7 @@ static void edit_object(struct ed *e, const struct jpath_node *n, struct json_sl
 				e->run = prev_end;
 			}
 			kept_any = 1;
+			size_t koff = out_at(e, k.p), voff = out_at(e, v.p);
 			if (c && c->op == JPATH_REDACT) {
 				flush(e, v.p);
 				buf_adds(e->out, "null");
@@ -249,6 +273,8 @@ static void edit_object(struct ed *e, const struct jpath_node *n, struct json_sl
 				flush(e, v.p);
 				edit_value(e, c, v);
 			}
+			if (top)
+				note_member(e, koff, k.n, voff, out_at(e, v.p + v.n) - voff);
 		}
 		prev_end = v.p + v.n;
 		if (e->failed)
@@ -287,7 +313,7 @@ static void edit_value(struct ed *e, const struct jpath_node *n, struct json_sli
 }
 
 long jpath_apply(const struct jpath *jp, const char *p, size_t n,
-                 const struct json_members *top, struct buf *out)
+                 const struct json_members *top, struct buf *out, struct json_members *newtop)
 {
 	if (!jp->nrules)
 		return 0;
@@ -297,12 +323,22 @@ long jpath_apply(const struct jpath *jp, const char *p, size_t n,
 	struct json_slice obj = json_value(s, end);
 	if (obj.type != JSON_OBJECT)
 		return 0;
-	struct ed e = { jp, out, BUF_INIT, p, 0, 0, 0 };
+	struct ed e = { jp, out, BUF_INIT, p, 0, 0, 0, newtop };
 	buf_reset(out);
+	if (newtop)
+		newtop->n = 0;
 	edit_object(&e, jp->root, obj, top);
 	flush(&e, end);
 	buf_free(&e.key);
-	return e.failed ? -1 : e.edits;
+	if (e.failed)
+		return -1;
+	for (size_t i = 0; e.edits && newtop && i < newtop->n; i++) {
+		struct json_member *mm = &newtop->m[i];
+		mm->key.p = out->p + (uintptr_t)mm->key.p;
+		mm->val.p = out->p + (uintptr_t)mm->val.p;
+		mm->val.type = json_type_at(mm->val.p, out->p + out->len);
+	}
+	return e.edits;
 }
 
 static void node_free(struct jpath_node *n)

@@ -50,10 +50,12 @@ int jpath_has_op(const struct jpath *jp, enum jpath_op op);
  * (json_parse accepted it) and an object. top may be the index json_parse
  * made of p's top-level members (saves a pass), or NULL. Returns the number of
  * edits made: 0 leaves out untouched (use the original), more than 0 means
- * out holds the whole edited text (reset first). -1 when the data nests
- * arrays deeper than JPATH_MAX_NEST along a path. */
+ * out holds the whole edited text (reset first) and, when newtop is not NULL
+ * (and not top), newtop indexes the edited text's top-level members as
+ * json_parse would, without another pass. -1 when the data nests arrays
+ * deeper than JPATH_MAX_NEST along a path. */
 long jpath_apply(const struct jpath *jp, const char *p, size_t n,
-                 const struct json_members *top, struct buf *out);
+                 const struct json_members *top, struct buf *out, struct json_members *newtop);
 
 void jpath_free(struct jpath *jp);
 #endif

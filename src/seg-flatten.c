@@ -35,7 +35,7 @@ struct flattener {
 	struct rejects rej;
 	struct stats st;
 	struct progress prog;
-	struct json_members mem;
+	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
 	struct buf row, edited, scratch;
 	uint64_t bytes;
 };
@@ -96,7 +96,7 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 		return reason;
 	const char *msg = l->p;
 	size_t len = l->len;
-	long edits = jpath_apply(&f->pii, msg, len, &f->mem, &f->edited);
+	long edits = jpath_apply(&f->pii, msg, len, &f->mem, &f->edited, &f->mem2);
 	if (edits < 0) {
 		snprintf(detail, n, "arrays nested deeper than %d along a --drop, --redact or --hash path",
 		         JPATH_MAX_NEST);
@@ -106,9 +106,9 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 		msg = f->edited.p;
 		len = f->edited.len;
 		stats_add(&f->st, "pii_edited", 1);
-		/* the edited text is valid by construction; index its members again */
-		if (json_parse(msg, len, f->max_depth, &f->mem, NULL) < 0)
-			die(EX_DATAERR, "internal error: PII edit produced invalid JSON");
+		struct json_members t = f->mem;   /* map from the edited text's index */
+		f->mem = f->mem2;
+		f->mem2 = t;
 	}
 	buf_reset(&f->row);
 	return seglayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
@@ -192,6 +192,7 @@ static void read_salt(struct jpath *jp, const char *path)
 static void flattener_free(struct flattener *f)
 {
 	json_members_free(&f->mem);
+	json_members_free(&f->mem2);
 	if (f->rf.colkey)
 		rowfmt_free(&f->rf);
 	jpath_free(&f->pii);

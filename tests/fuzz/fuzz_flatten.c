@@ -1,7 +1,8 @@
 /* fuzz_flatten.c: libFuzzer harness for seg-flatten's core. Any text that
  * json_parse accepts as an object goes through the PII edits (lib/jpath) and
  * both layouts (lib/seglayout) without a crash; an edited text is valid JSON
- * again, and every row record made is valid JSON. */
+ * again (its top-level index equal to json_parse's), and every row record
+ * made is valid JSON. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static void check_valid(const struct buf *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct json_members m;
+	static struct json_members m, m2, check;
 	static struct jpath jp;
 	static struct buf edited, row, scratch;
 	static int init;
@@ -41,13 +42,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (json_parse(p, size, 64, &m, NULL) < 0 || json_type_at(p + strspn(p, " \t\r\n"), p + size) != JSON_OBJECT)
 		return 0;
-	long e = jpath_apply(&jp, p, size, &m, &edited);
+	long e = jpath_apply(&jp, p, size, &m, &edited, &m2);
 	if (e > 0) {
 		check_valid(&edited);
 		p = edited.p;
 		size = edited.len;
-		if (json_parse(p, size, 64, &m, NULL) < 0)
+		if (json_parse(p, size, 64, &check, NULL) < 0 || check.n != m2.n)
 			abort();
+		for (size_t i = 0; i < check.n; i++)
+			if (check.m[i].key.p != m2.m[i].key.p || check.m[i].key.n != m2.m[i].key.n ||
+			    check.m[i].val.p != m2.m[i].val.p || check.m[i].val.n != m2.m[i].val.n ||
+			    check.m[i].val.type != m2.m[i].val.type)
+				abort();
+		struct json_members t = m;
+		m = m2;
+		m2 = t;
 	}
 	for (int layout = 0; layout < 2; layout++)
 		for (int ddl = 0; ddl < 2; ddl++) {

@@ -75,6 +75,19 @@ static void expand(const char *want, struct buf *out)
 	}
 }
 
+/* same_index: does idx equal json_parse's index of the edited text? */
+static int same_index(const struct buf *text, const struct json_members *idx)
+{
+	struct json_members m = { 0 };
+	int same = json_parse(text->p, text->len, 0, &m, NULL) == 0 && m.n == idx->n;
+	for (size_t i = 0; same && i < m.n; i++)
+		same = m.m[i].key.p == idx->m[i].key.p && m.m[i].key.n == idx->m[i].key.n &&
+		       m.m[i].val.p == idx->m[i].val.p && m.m[i].val.n == idx->m[i].val.n &&
+		       m.m[i].val.type == idx->m[i].val.type && idx->m[i].key.type == JSON_STRING;
+	json_members_free(&m);
+	return same;
+}
+
 static void add_rules(struct jpath *jp, const char *rules)
 {
 	char *copy = xstrdup(rules);
@@ -90,18 +103,20 @@ static void add_rules(struct jpath *jp, const char *rules)
 int main(void)
 {
 	struct buf out = BUF_INIT, want = BUF_INIT;
+	struct json_members newtop = { 0 };
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct jpath jp;
 		jpath_init(&jp);
 		jpath_set_salt(&jp, "salt", 4);
 		add_rules(&jp, cases[i].rules);
-		long n = jpath_apply(&jp, cases[i].in, strlen(cases[i].in), NULL, &out);
+		long n = jpath_apply(&jp, cases[i].in, strlen(cases[i].in), NULL, &out, &newtop);
 		if (!cases[i].want) {
 			is_int(n, 0, "%s on %s: unchanged", cases[i].rules, cases[i].in);
 		} else {
 			expand(cases[i].want, &want);
 			ok(n > 0, "%s on %s: edited", cases[i].rules, cases[i].in);
 			is_str(buf_cstr(&out), buf_cstr(&want), "%s on %s", cases[i].rules, cases[i].in);
+			ok(same_index(&out, &newtop), "%s on %s: new index", cases[i].rules, cases[i].in);
 		}
 		jpath_free(&jp);
 	}
@@ -114,8 +129,9 @@ int main(void)
 		jpath_init(&jp);
 		add_rules(&jp, "d:a d:context.ip");
 		ok(json_parse(in, strlen(in), 0, &m, NULL) == 0, "parse for index");
-		is_int(jpath_apply(&jp, in, strlen(in), &m, &out), 2, "two edits with an index");
+		is_int(jpath_apply(&jp, in, strlen(in), &m, &out, &newtop), 2, "two edits with an index");
 		is_str(buf_cstr(&out), "{\"context\":{\"k\":2},\"b\":[1]}", "indexed edit");
+		ok(same_index(&out, &newtop), "indexed edit: new index");
 		json_members_free(&m);
 		jpath_free(&jp);
 	}
@@ -152,7 +168,7 @@ int main(void)
 		for (int i = 0; i < 100000; i++)
 			buf_addc(&in, ']');
 		buf_addc(&in, '}');
-		is_int(jpath_apply(&jp, in.p, in.len, NULL, &out), -1, "100000 nested arrays: -1");
+		is_int(jpath_apply(&jp, in.p, in.len, NULL, &out, NULL), -1, "100000 nested arrays: -1");
 		buf_reset(&in);
 		buf_adds(&in, "{\"a\":");
 		for (int i = 0; i < 200; i++)
@@ -161,11 +177,12 @@ int main(void)
 		for (int i = 0; i < 200; i++)
 			buf_addc(&in, ']');
 		buf_addc(&in, '}');
-		is_int(jpath_apply(&jp, in.p, in.len, NULL, &out), 1, "200 nested arrays: edited");
+		is_int(jpath_apply(&jp, in.p, in.len, NULL, &out, NULL), 1, "200 nested arrays: edited");
 		jpath_free(&jp);
 		buf_free(&in);
 	}
 	buf_free(&out);
 	buf_free(&want);
+	json_members_free(&newtop);
 	return done();
 }
