@@ -6,6 +6,10 @@
  * {"batch":[...]} envelopes (an object with a "batch" array and no "type")
  * are unwrapped, the envelope's context, integrations and sentAt appended to
  * the items that lack them; a line holding an array is unwrapped too.
+ * Unless strict is set, a text that begins with '{' and ends with '}' and
+ * does not contain "batch" is handed on without parsing: it is shaped like a
+ * message, and seg-validate checks the JSON strictly; strict parses every
+ * text with json_parse and rejects what is not valid JSON.
  * Everything else goes to the reject callback with a reason code:
  *   json_syntax, bad_utf8, too_deep  the text is not JSON (json_parse's detail)
  *   not_object                       valid JSON, but not an object
@@ -29,6 +33,7 @@ struct unwrap {
 	void *ctx;
 	size_t max_line;          /* 0: LINE_MAX_DEFAULT */
 	int max_depth;            /* 0: JSON_DEPTH_DEFAULT */
+	int strict;               /* parse every text, not only the unusual ones */
 	uint64_t lines;           /* lines read (NDJSON) or elements (array) */
 	uint64_t blank;           /* blank lines skipped */
 	uint64_t envelopes;       /* batch envelopes unwrapped */

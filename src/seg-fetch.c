@@ -76,6 +76,8 @@ static void usage(void)
 	       "      --connect-timeout SECS  (default 30)\n"
 	       "      --max-line N         longest line read (default 16M)\n"
 	       "      --max-depth N        deepest JSON nesting (default 512)\n"
+	       "      --strict             parse every line as JSON here (default: only lines that\n"
+	       "                           may be envelopes or are not shaped like an object)\n"
 	       "      --stats FILE         write the end summary as JSON to FILE\n"
 	       "  -q, --quiet              no summary line\n"
 	       "      --progress, --no-progress  force the progress line on or off\n"
@@ -557,7 +559,7 @@ int main(int argc, char **argv)
 {
 	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
 	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
-	       O_STATS, O_PROG, O_NOPROG };
+	       O_STATS, O_PROG, O_NOPROG, O_STRICT };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
@@ -569,7 +571,7 @@ int main(int argc, char **argv)
 		{ "retry-delay", required_argument, 0, O_RETRY_DELAY },
 		{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
+		{ "strict", no_argument, 0, O_STRICT }, { "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
 		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
 	static struct fetch F;
@@ -621,6 +623,7 @@ int main(int argc, char **argv)
 				usage_error("--max-line must be positive");
 			break;
 		case O_MAXDEPTH: F.uw.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
+		case O_STRICT: F.uw.strict = 1; break;
 		case O_STATS: stats_file = optarg; break;
 		case 'q': F.quiet = 1; break;
 		case O_PROG: force_progress = 1; break;
