@@ -185,8 +185,8 @@ static int next_member(struct gunzip *g)
 	if (avail == 0)
 		return 0;
 	if (!gzip_magic(g->in + g->in_pos, avail)) {
-		damage(g, g->in_base + g->in_pos, "%zu%s bytes of trailing data after gzip member %llu",
-		       avail, g->src_eof ? "" : "+", (unsigned long long)g->members);
+		damage(g, g->in_base + g->in_pos, "data that is not gzip after member %llu",
+		       (unsigned long long)g->members);
 		return -1;
 	}
 	engine_reset(g);

@@ -63,25 +63,41 @@ static la_ssize_t ar_read(struct archive *a, void *ctx, const void **out)
 	return r;
 }
 
-/* A member's data as an lr_readfn; damage ends it like an end of data. */
+/* A member's data as an lr_readfn, block by block (archive_read_data would
+ * lose the bytes before damage); damage ends it like an end of data. */
 struct member {
 	struct archive *a;
-	int damaged;
+	const char *blk;
+	size_t left;
+	int damaged, end;
 	char why[256];
 };
 
 static ssize_t member_read(void *ctx, char *buf, size_t n)
 {
 	struct member *m = ctx;
-	if (m->damaged)
-		return 0;
-	la_ssize_t r = archive_read_data(m->a, buf, n);
-	if (r < 0) {
-		m->damaged = 1;
-		snprintf(m->why, sizeof m->why, "%s", archive_error_string(m->a) ? archive_error_string(m->a) : "read error");
-		return 0;
+	while (!m->left) {
+		if (m->damaged || m->end)
+			return 0;
+		const void *p;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(m->a, &p, &len, &off);
+		if (r == ARCHIVE_EOF) {
+			m->end = 1;
+		} else if (r < ARCHIVE_WARN) {
+			m->damaged = 1;
+			snprintf(m->why, sizeof m->why, "%s", archive_error_string(m->a) ? archive_error_string(m->a) : "read error");
+		} else {
+			m->blk = p;
+			m->left = len;
+		}
 	}
-	return (ssize_t)r;
+	size_t k = m->left < n ? m->left : n;
+	memcpy(buf, m->blk, k);
+	m->blk += k;
+	m->left -= k;
+	return (ssize_t)k;
 }
 
 /* fail: fill u->errmsg, return code. */
@@ -141,7 +157,7 @@ static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const 
 			continue;
 		}
 		u->members++;
-		struct member m = { a, 0, "" };
+		struct member m = { a, NULL, 0, 0, 0, "" };
 		res = decode(u, member_read, &m, buf_cstr(&mname), depth + 1);
 		if (res == UNPACK_OK && m.damaged)
 			res = src.src_failed ? UNPACK_SRC_FAILED
@@ -177,9 +193,9 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 		struct gunzip gz;
 		gunzip_init(&gz, peek_read, &pk);
 		res = decode(u, gunzip_read, &gz, name, depth + 1);
-		if (res == UNPACK_OK && gz.src_err)
+		if (res != UNPACK_SRC_FAILED && gz.src_err)
 			res = UNPACK_SRC_FAILED;
-		else if (res == UNPACK_OK && gz.err)
+		else if (res != UNPACK_SRC_FAILED && gz.err)  /* the root cause of any damage inside */
 			res = fail(u, UNPACK_DAMAGED, "%s: %s, at byte %llu", name, gz.errmsg,
 			           (unsigned long long)gz.err_offset);
 		gunzip_free(&gz);
