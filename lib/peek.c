@@ -23,7 +23,8 @@ ssize_t peek_fill(struct peek *p, size_t n)
 	if (p->pos > 0 && p->pos == p->len)
 		p->pos = p->len = 0;
 	if (p->len - p->pos < n && p->cap - p->pos < n) {
-		memmove(p->buf, p->buf + p->pos, p->len - p->pos);
+		if (p->len > p->pos)
+			memmove(p->buf, p->buf + p->pos, p->len - p->pos);
 		p->len -= p->pos;
 		p->pos = 0;
 		if (p->cap < n) {
