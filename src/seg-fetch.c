@@ -24,7 +24,7 @@
 #include "progress.h"
 #include "reject.h"
 #include "s3.h"
-#include "seglayout.h"
+#include "seglogs.h"
 #include "stats.h"
 #include "unpack.h"
 #include "unwrap.h"

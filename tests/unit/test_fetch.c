@@ -8,7 +8,7 @@
 #include "unit.h"
 #include "inflate.h"
 #include "retry.h"
-#include "seglayout.h"
+#include "seglogs.h"
 #include "unwrap.h"
 
 struct mem { const unsigned char *p; size_t n, off, step; };

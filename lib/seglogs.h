@@ -1,10 +1,10 @@
-/* seglayout.h: the folder layout Segment's S3 destination writes,
+/* seglogs.h: the folder layout Segment's S3 destination writes,
  *   [PREFIX/]segment-logs/SOURCE_ID/RECEIVED_DAY/FILE.gz
  * (RECEIVED_DAY: UTC midnight in Unix milliseconds, 13 digits), and the
  * --since/--until/--source-id filters over it. Days are half-open ranges:
  * --since is inclusive, --until exclusive. */
-#ifndef SEG_SEGLAYOUT_H
-#define SEG_SEGLAYOUT_H
+#ifndef SEG_SEGLOGS_H
+#define SEG_SEGLOGS_H
 #include <stddef.h>
 #include <stdint.h>
 

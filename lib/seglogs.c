@@ -1,10 +1,10 @@
-/* seglayout.c: Segment's archive layout and the day/source filters. */
+/* seglogs.c: Segment's archive layout and the day/source filters. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "isotime.h"
-#include "seglayout.h"
+#include "seglogs.h"
 
 void seg_filter_init(struct seg_filter *f)
 {
