@@ -1,5 +1,5 @@
 /* test_fetch.c: unit tests of seg-fetch's lib modules: inflate (members,
- * damage), retry (rules, backoff bounds), seglayout (days, paths), unwrap
+ * damage), retry (rules, backoff bounds), seglogs (days, paths), unwrap
  * (envelopes, arrays). */
 #include <stdlib.h>
 #include <string.h>
