@@ -216,34 +216,48 @@ static struct table *table_get(struct batcher *b, struct json_slice name, char *
 }
 
 /* flush: send the open batch of t whose args text is its first argslen
- * bytes, as one batch record: the body is built, hashed for the id, and
- * written after the record's head. */
+ * bytes, as one batch record. The body is the statement part (built here)
+ * followed by the args part (t->args plus the closing bytes): it is hashed
+ * for the id and written in those two pieces, never copied whole. */
 static void flush(struct batcher *b, struct table *t, size_t argslen)
 {
 	if (!t->rows)
 		return;
-	buf_reset(&b->body);
-	sqlinsert_body(&t->ins, t->rows, t->args.p, argslen, &b->body);
-	if (b->body.len != sqlinsert_body_len(&t->ins, t->rows, argslen) || b->body.len > b->limit)
-		die(EX_IOERR, "internal error: batch body of %zu bytes, computed %zu (limit %zu)", b->body.len,
-		    sqlinsert_body_len(&t->ins, t->rows, argslen), b->limit);
+	size_t want = sqlinsert_body_len(&t->ins, t->rows, argslen);
+	struct buf *head = &b->body;
+	buf_reset(head);
+	buf_adds(head, SQLINS_BODY_HEAD);
+	sqlinsert_write(&t->ins, t->rows, head);
+	buf_adds(head, SQLINS_BODY_MID);
+	/* the closing bytes go after the args for a moment; what they cover (a
+	 * row waiting for the next batch) is saved and put back */
+	char saved[sizeof SQLINS_BODY_TAIL - 1];
+	buf_grow(&t->args, sizeof saved);
+	memcpy(saved, t->args.p + argslen, sizeof saved);
+	memcpy(t->args.p + argslen, SQLINS_BODY_TAIL, sizeof saved);
+	size_t tail = argslen + sizeof saved;
+	if (head->len + tail != want || want > b->limit)
+		die(EX_IOERR, "internal error: batch body of %zu bytes, computed %zu (limit %zu)",
+		    head->len + tail, want, b->limit);
 	unsigned char md[32];
 	char hex[33];
-	sha256_2(b->body.p, b->body.len, NULL, 0, md);
+	sha256_2(head->p, head->len, t->args.p, tail, md);
 	hex_encode(md, 16, hex);
 	buf_reset(&b->rec);
 	buf_adds(&b->rec, "{\"_batch\":\"");
 	buf_adds(&b->rec, hex);
 	buf_adds(&b->rec, "\",\"table\":");
 	json_write_str(&b->rec, t->name, t->nlen);
-	buf_printf(&b->rec, ",\"rows\":%zu,\"bytes\":%zu,\"body\":", t->rows, b->body.len);
+	buf_printf(&b->rec, ",\"rows\":%zu,\"bytes\":%zu,\"body\":", t->rows, want);
 	w_write(&b->out, b->rec.p, b->rec.len);
-	w_write(&b->out, b->body.p, b->body.len);
+	w_write(&b->out, head->p, head->len);
+	w_write(&b->out, t->args.p, tail);
 	w_write(&b->out, "}\n", 2);
+	memcpy(t->args.p + argslen, saved, sizeof saved);
+	t->args.len = 0;   /* the bytes stay: do_row moves a waiting row to the front */
 	stats_add(&b->st, "batches", 1);
 	stats_add(&b->st, "out", 1);
 	t->rows = t->nargs = 0;
-	buf_reset(&t->args);
 	b->nopen--;
 }
 
