@@ -15,9 +15,14 @@ bodies() {
 		sed -E 's/^\{"_batch":"[0-9a-f]{32}","table":"[a-zA-Z0-9_$]*","rows":[0-9]+,"bytes":[0-9]+,"body":(.*)\}$/\1/'
 }
 
-# sizes FILE: the byte length of every body, by wc -c.
+# sizes FILE: the byte length of every body (awk in the C locale counts
+# bytes), and wc -c must agree on their sum.
 sizes() {
-	bodies "$1" | while IFS= read -r l; do printf '%s' "$l" | wc -c; done
+	bodies "$1" > "$T/bodies"
+	LC_ALL=C awk '{ print length($0) }' "$T/bodies"
+	local sum
+	sum=$(LC_ALL=C awk '{ n += length($0) + 1 } END { print n + 0 }' "$T/bodies")
+	[ "$sum" -eq "$(wc -c < "$T/bodies")" ] || echo "wc -c disagrees with the sum of lengths"
 }
 
 # check_sizes FILE LIMIT: every body within LIMIT, "bytes" equal to wc -c,
@@ -30,7 +35,7 @@ check_sizes() {
 	local over
 	over=$(awk -v lim="$2" '$1 > lim' "$T/wc" | head -n 1)
 	[ -z "$over" ] || { echo "body of $over bytes over $2"; return 1; }
-	jq 'select(._batch) | (.body.sql | [scan("\\?")] | length) == (.body.args | length)' "$1" > "$T/ph"
+	jq 'select(._batch) | (.body.sql | split("?") | length - 1) == (.body.args | length)' "$1" > "$T/ph"
 	! grep -q false "$T/ph" || { echo "placeholder count differs from args"; return 1; }
 }
 
