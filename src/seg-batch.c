@@ -321,9 +321,24 @@ static void reject_line(struct batcher *b, const char *reason, const char *fmt, 
 	reject(&b->rej, reason, detail, b->input, b->line->lineno, b->line->p, b->line->len);
 }
 
-/* same_columns: do the row's column keys equal t's column list? Compares
- * raw key bytes: checked names never need escapes, so an escaped key only
- * ever differs, and takes the slow path through new_columns. */
+/* key_is: does the column key k name column c of t? Raw bytes first:
+ * checked names never need escapes, so only a key with an escape takes the
+ * slow path through decoding. */
+static int key_is(struct batcher *b, struct json_slice k, const struct table *t, size_t c)
+{
+	const char *name = t->cols.text.p + t->cols.off[c];
+	size_t len = t->cols.len[c];
+	if (k.n - 2 == len && memcmp(k.p + 1, name, len) == 0)
+		return 1;
+	if (!json_str_has_escape(k))
+		return 0;
+	const char *p;
+	size_t n;
+	str_text(&b->scratch, k, &p, &n);
+	return n == len && memcmp(p, name, len) == 0;
+}
+
+/* same_columns: do the row's column keys equal t's column list, in order? */
 static int same_columns(struct batcher *b, const struct table *t)
 {
 	size_t c = 0;
@@ -331,19 +346,20 @@ static int same_columns(struct batcher *b, const struct table *t)
 		struct json_slice k = b->mem.m[i].key;
 		if (k.p[1] == '_' || (k.p[1] == '\\' && is_meta(&b->scratch, k)))
 			continue;
-		if (c == t->cols.n || k.n - 2 != t->cols.len[c] ||
-		    memcmp(k.p + 1, t->cols.text.p + t->cols.off[c], k.n - 2) != 0)
+		if (c == t->cols.n || !key_is(b, k, t, c))
 			return 0;
 		c++;
 	}
 	return c == t->cols.n;
 }
 
-/* cmp_name: order of names i and j of nm, bytewise. */
+/* cmp_name: order of names i and j of nm, ignoring ASCII case: MySQL and
+ * SingleStore take `a` and `A` for the same column. */
 static int cmp_name(const struct names *nm, size_t i, size_t j)
 {
+	const char *a = nm->text.p + nm->off[i], *b = nm->text.p + nm->off[j];
 	size_t n = nm->len[i] < nm->len[j] ? nm->len[i] : nm->len[j];
-	int c = memcmp(nm->text.p + nm->off[i], nm->text.p + nm->off[j], n);
+	int c = strncasecmp(a, b, n);
 	return c ? c : (nm->len[i] > nm->len[j]) - (nm->len[i] < nm->len[j]);
 }
 
@@ -461,6 +477,8 @@ static void do_row(struct batcher *b, struct json_slice tname)
 	size_t alone = sqlinsert_body_len(&t->ins, 1, rowlen);
 	if (alone > b->limit) {
 		t->args.len = old;
+		if (!t->rows && t->args.cap > 2 * b->limit)
+			buf_free(&t->args);   /* keep memory near one batch per table */
 		reject_line(b, "row_too_large", "a batch of this row alone is %zu bytes, more than %zu "
 		            "(--max-bytes minus --reserve)", alone, b->limit);
 		return;

@@ -249,10 +249,11 @@ EOF
 {"_table":"t","a":7,"b":8}
 {"_table":"t","b":9,"a":10}
 {"_table":"t","a":11,"b":12,"_note":"ignored"}
+{"_table":"t","\u0061":13,"b":14}
 EOF
 	run seg-batch -q -r "$T/rej" "$T/in"
 	[ "$status" -eq 1 ]
-	[ "$(printf '%s\n' "$output" | jq -c '[.rows, .body.args]' | tr '\n' ' ')" = '[3,[1,2,3,4,7,8]] [1,[9,10]] [1,[11,12]] ' ]
+	[ "$(printf '%s\n' "$output" | jq -c '[.rows, .body.args]' | tr '\n' ' ')" = '[3,[1,2,3,4,7,8]] [1,[9,10]] [2,[11,12,13,14]] ' ]
 	[ "$(jq -r .reason "$T/rej")" = duplicate_column ]
 }
 
@@ -332,6 +333,7 @@ bad_identifier||{"_table":"x2345678901234567890123456789012345678901234567890123
 bad_identifier||{"_table":"t t","_ddl":"CREATE TABLE x (a INT)"}
 duplicate_column||{"_table":"t","a":1,"b":2,"a":3}
 duplicate_column||{"_table":"t","a":1,"\u0061":2}
+duplicate_column||{"_table":"t","messageId":1,"MessageID":2}
 no_columns||{"_table":"t"}
 no_columns||{"_table":"t","_x":1}
 bad_ddl||{"_table":"t","_ddl":1}
