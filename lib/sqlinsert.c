@@ -82,13 +82,18 @@ size_t sqlinsert_body_len(const struct sqlinsert *s, size_t rows, size_t argslen
 	return SQLINS_BODY_OVERHEAD + sqlinsert_len(s, rows) + argslen;
 }
 
+void sqlinsert_body_head(const struct sqlinsert *s, size_t rows, struct buf *out)
+{
+	buf_adds(out, SQLINS_BODY_HEAD);
+	sqlinsert_write(s, rows, out);
+	buf_adds(out, SQLINS_BODY_MID);
+}
+
 void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, size_t argslen,
                     struct buf *out)
 {
 	buf_grow(out, sqlinsert_body_len(s, rows, argslen));
-	buf_adds(out, SQLINS_BODY_HEAD);
-	sqlinsert_write(s, rows, out);
-	buf_adds(out, SQLINS_BODY_MID);
+	sqlinsert_body_head(s, rows, out);
 	buf_add(out, args, argslen);
 	buf_adds(out, SQLINS_BODY_TAIL);
 }

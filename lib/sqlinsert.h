@@ -48,6 +48,9 @@ void sqlinsert_write(const struct sqlinsert *s, size_t rows, struct buf *out);
 /* sqlinsert_body_len: bytes of the body with rows rows whose comma-separated
  * args text is argslen bytes long. */
 size_t sqlinsert_body_len(const struct sqlinsert *s, size_t rows, size_t argslen);
+/* sqlinsert_body_head: append the body up to its args text:
+ * {"sql":"<statement>","args":[ -- the args text and SQLINS_BODY_TAIL follow. */
+void sqlinsert_body_head(const struct sqlinsert *s, size_t rows, struct buf *out);
 /* sqlinsert_body: append the body: statement plus the args text as given. */
 void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, size_t argslen,
                     struct buf *out);

@@ -227,9 +227,7 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
 	size_t want = sqlinsert_body_len(&t->ins, t->rows, argslen);
 	struct buf *head = &b->body;
 	buf_reset(head);
-	buf_adds(head, SQLINS_BODY_HEAD);
-	sqlinsert_write(&t->ins, t->rows, head);
-	buf_adds(head, SQLINS_BODY_MID);
+	sqlinsert_body_head(&t->ins, t->rows, head);
 	/* the closing bytes go after the args for a moment; what they cover (a
 	 * row waiting for the next batch) is saved and put back */
 	char saved[sizeof SQLINS_BODY_TAIL - 1];
