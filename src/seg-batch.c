@@ -46,7 +46,7 @@ struct table {
 	int shape_ok;            /* ins matches cols and the table's mode */
 	struct buf args;         /* the open batch's args, comma-separated */
 	size_t rows, nargs;
-	uint64_t opened;         /* sequence number, for oldest-first eviction */
+	struct table *oprev, *onext;  /* the list of open batches, oldest first */
 };
 
 struct batcher {
@@ -56,7 +56,7 @@ struct batcher {
 	struct names key_opt;    /* --key columns, for every table */
 	struct table **bucket;
 	size_t nbucket, ntables, nopen;
-	uint64_t seq;
+	struct table *ohead, *otail;  /* open batches in the order they opened */
 	struct table *last;      /* the table of the previous row, a cache */
 	struct writer out;
 	struct rejects rej;
@@ -257,6 +257,9 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
 	stats_add(&b->st, "batches", 1);
 	stats_add(&b->st, "out", 1);
 	t->rows = t->nargs = 0;
+	*(t->oprev ? &t->oprev->onext : &b->ohead) = t->onext;
+	*(t->onext ? &t->onext->oprev : &b->otail) = t->oprev;
+	t->oprev = t->onext = NULL;
 	b->nopen--;
 }
 
@@ -264,11 +267,7 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
  * opened first; its buffer is released, since that table may not return. */
 static void flush_oldest(struct batcher *b)
 {
-	struct table *old = NULL;
-	for (size_t i = 0; i < b->nbucket; i++)
-		for (struct table *t = b->bucket[i]; t; t = t->next)
-			if (t->rows && (!old || t->opened < old->opened))
-				old = t;
+	struct table *old = b->ohead;
 	if (!old)
 		return;
 	flush(b, old, old->args.len);
@@ -490,7 +489,9 @@ static void do_row(struct batcher *b, struct json_slice tname)
 	if (!t->rows) {
 		if (b->nopen >= b->max_open)
 			flush_oldest(b);
-		t->opened = b->seq++;
+		t->oprev = b->otail;
+		*(b->otail ? &b->otail->onext : &b->ohead) = t;
+		b->otail = t;
 		b->nopen++;
 	}
 	t->rows++;
