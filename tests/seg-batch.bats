@@ -74,7 +74,8 @@ EOF
 	[ "$(jq -r .raw "$T/rej")" = "$(cat "$T/in")" ]
 	# --reserve 0: the whole --max-bytes is the body
 	run seg-batch -q --max-bytes "$one" --reserve 0 "$T/in"
-	[ "$status" -eq 0 ] && [ "$(printf '%s\n' "$output" | jq .bytes)" -eq "$one" ]
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq .bytes)" -eq "$one" ]
 }
 
 @test "two rows exactly at the limit share a batch; one byte less splits them" {
@@ -178,7 +179,8 @@ EOF
 	seg-batch -q --max-args 300 "$T/in" > "$T/out"
 	[ "$(jq -r .rows "$T/out" | tr '\n' ' ')" = "3 3 3 1 " ]
 	run seg-batch -q --max-args 99 -r "$T/rej" "$T/in"
-	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	[ "$(jq -r .reason "$T/rej" | sort | uniq -c | tr -s ' ')" = " 10 row_too_large" ]
 	# the default 65 535: 700 columns per row, 93 rows per batch
 	awk 'BEGIN { for (r = 0; r < 200; r++) { printf "{\"_table\":\"w\""; for (c = 0; c < 700; c++) printf ",\"c%d\":%d", c, c; print "}" } }' > "$T/in"
@@ -356,7 +358,8 @@ EOF
 	[[ "$output" == *"seg-batch: 4 in, 1 out, 2 rows, 1 batches, 0 ddl, 2 rejected, 2 blank (bad_utf8 1, json_syntax 1)"* ]]
 	: > "$T/empty"
 	run seg-batch -q "$T/empty"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
 
 @test "options and exit codes: usage 64, missing input 66, --stats" {
