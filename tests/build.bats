@@ -22,7 +22,8 @@ setup() {
 	run ./configure --frobnicate
 	[ "$status" -eq 64 ]
 	run ./configure --help
-	[ "$status" -eq 0 ] && [[ "$output" == *--enable-sanitizers* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *--enable-sanitizers* ]]
 }
 
 @test "make install and uninstall honour PREFIX and DESTDIR" {
@@ -55,7 +56,7 @@ setup() {
 		run "bin/$p" --help
 		[ "$status" -eq 0 ] || { echo "$p --help: $status"; return 1; }
 		run "bin/$p" --version
-		[ "$status" -eq 0 ] && [[ "$output" == *segpipe* ]] || { echo "$p --version: $output"; return 1; }
+		{ [ "$status" -eq 0 ] && [[ "$output" == *segpipe* ]]; } || { echo "$p --version: $output"; return 1; }
 		run "bin/$p" --no-such-option
 		[ "$status" -eq 64 ] || { echo "$p --no-such-option: $status"; return 1; }
 	done

@@ -31,12 +31,12 @@ passed=0 failed=0
 for t in "$top"/tests/unit/test_*; do
 	case $t in *.c|*.h) continue ;; esac
 	[ -x "$t" ] || continue
-	case ${ONLY:-} in '') ;; *) case $t in *$ONLY*) ;; *) continue ;; esac ;; esac
+	case ${ONLY:-} in '') ;; *) case ${t##*/} in *$ONLY*) ;; *) continue ;; esac ;; esac
 	run "unit/${t##*/}" "$t"
 done
 for t in "$top"/tests/*.bats; do
 	[ -f "$t" ] || continue
-	case ${ONLY:-} in '') ;; *) case $t in *$ONLY*) ;; *) continue ;; esac ;; esac
+	case ${ONLY:-} in '') ;; *) case ${t##*/} in *$ONLY*) ;; *) continue ;; esac ;; esac
 	run "${t##*/}" bats --tap "$t"
 done
 echo "$passed passed, $failed failed"

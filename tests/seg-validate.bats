@@ -144,9 +144,11 @@ EOT
 @test "empty files and empty stdin give no output and exit 0" {
 	: > "$T/empty"
 	run seg-validate -q "$T/empty" "$T/empty"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	run sh -c 'seg-validate -q < /dev/null'
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
 
 @test "stdin, '-' and several files keep order; rejects name each file" {
@@ -205,9 +207,11 @@ EOT
 	[ "${lines[0]}" = "seg-validate: $T/nope: cannot open: No such file or directory" ]
 	[ "${lines[1]}" = "{\"type\":\"screen\",$OK}" ]
 	run seg-validate --help
-	[ "$status" -eq 0 ] && [[ "$output" == usage:* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
 	run seg-validate -V
-	[ "$status" -eq 0 ] && [[ "$output" == "seg-validate (segpipe) "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "seg-validate (segpipe) "* ]]
 }
 
 @test "a closed output pipe is a quiet stop" {

@@ -1,0 +1,468 @@
+/* http.c: libcurl GET as a pull stream, with retries and resume (http.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+#include "http.h"
+#include "retry.h"
+
+#define PENDING_MAX ((size_t)4 << 20)   /* pause the transfer beyond this */
+#define ERRBODY_MAX ((size_t)64 << 10)
+/* SHA-256 of an empty payload: the x-amz-content-sha256 of a GET */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+struct http_get {
+	const struct http_opts *o;
+	char *url;
+	char *if_none_match, *if_modified_since;
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char curlerr[CURL_ERROR_SIZE];
+	struct buf pending;             /* body bytes received, not yet read */
+	size_t pend_pos;
+	int paused;
+	struct buf errbody;
+	long status;                    /* of the current response */
+	int hdr_done, done;
+	CURLcode result;
+	uint64_t delivered;             /* body bytes handed to the reader */
+	uint64_t body_start;            /* offset of this response's first byte */
+	uint64_t skip;                  /* bytes still to drop (200 to a Range) */
+	char etag[256], lastmod[64];
+	char first_etag[256];
+	int64_t length;
+	unsigned attempt;
+	int failed, exit_code;
+	char errmsg[512];
+};
+
+static int curl_ready;
+
+void http_opts_default(struct http_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->retries = 5;
+	o->retry_base_ms = 1000;
+	o->retry_cap_ms = 60000;
+	o->connect_timeout = 30;
+	o->stall_timeout = 60;
+}
+
+/* on_header: the status line and the validators of the current response
+ * (each redirect starts a new one). */
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct http_get *g = ctx;
+	size_t len = size * n;
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		const char *sp = memchr(p, ' ', len);
+		g->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		g->hdr_done = 0;
+		g->etag[0] = g->lastmod[0] = 0;
+		g->length = -1;
+		return len;
+	}
+	if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		/* end of headers; a redirect or 1xx is not the final response */
+		int redirect = g->status >= 300 && g->status < 400 && g->status != 304;
+		if (g->status >= 200 && !redirect)
+			g->hdr_done = 1;
+		return len;
+	}
+	const char *colon = memchr(p, ':', len);
+	if (!colon)
+		return len;
+	size_t klen = (size_t)(colon - p);
+	const char *v = colon + 1, *end = p + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	size_t vlen = (size_t)(end - v);
+	if (klen == 4 && strncasecmp(p, "etag", 4) == 0 && vlen < sizeof g->etag) {
+		memcpy(g->etag, v, vlen);
+		g->etag[vlen] = 0;
+	} else if (klen == 13 && strncasecmp(p, "last-modified", 13) == 0 && vlen < sizeof g->lastmod) {
+		memcpy(g->lastmod, v, vlen);
+		g->lastmod[vlen] = 0;
+	} else if (klen == 14 && strncasecmp(p, "content-length", 14) == 0) {
+		g->length = strtoll(v, NULL, 10);
+	}
+	return len;
+}
+
+/* on_body: keep body bytes for http_read; error bodies go aside. */
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct http_get *g = ctx;
+	size_t len = size * n;
+	if (g->status < 200 || g->status >= 300) {
+		if (g->errbody.len < ERRBODY_MAX)
+			buf_add(&g->errbody, p, len < ERRBODY_MAX - g->errbody.len ? len : ERRBODY_MAX - g->errbody.len);
+		return len;
+	}
+	if (g->skip) {
+		size_t k = g->skip < len ? (size_t)g->skip : len;
+		g->skip -= k;
+		p += k;
+		if (k == len)
+			return size * n;
+		len -= k;
+	}
+	if (g->pending.len - g->pend_pos >= PENDING_MAX) {
+		g->paused = 1;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	buf_add(&g->pending, p, len);
+	return size * n;
+}
+
+static void drop_transfer(struct http_get *g)
+{
+	if (g->easy) {
+		curl_multi_remove_handle(g->multi, g->easy);
+		curl_easy_cleanup(g->easy);
+		g->easy = NULL;
+	}
+	curl_slist_free_all(g->hdrs);
+	g->hdrs = NULL;
+}
+
+/* start: a new try, from byte g->delivered of the body on. */
+static void start(struct http_get *g)
+{
+	const struct http_opts *o = g->o;
+	drop_transfer(g);
+	g->easy = curl_easy_init();
+	if (!g->easy)
+		die(EX_IOERR, "curl_easy_init failed");
+	CURL *e = g->easy;
+	g->status = 0;
+	g->hdr_done = g->done = g->paused = 0;
+	g->result = CURLE_OK;
+	g->curlerr[0] = 0;
+	g->length = -1;
+	buf_reset(&g->errbody);
+	curl_easy_setopt(e, CURLOPT_URL, g->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, g->curlerr);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, g);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, g);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "segpipe/" SEGPIPE_VERSION);
+	if (o->connect_timeout)
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	if (o->stall_timeout) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->stall_timeout);
+	}
+	if (o->cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert);
+	if (o->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (o->netrc)
+		curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (o->sigv4) {
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, o->sigv4);
+		curl_easy_setopt(e, CURLOPT_USERNAME, o->user ? o->user : "");
+		curl_easy_setopt(e, CURLOPT_PASSWORD, o->password ? o->password : "");
+		g->hdrs = curl_slist_append(g->hdrs, "x-amz-content-sha256: " EMPTY_SHA256);
+		if (o->session_token && *o->session_token) {
+			struct buf h = BUF_INIT;
+			buf_printf(&h, "x-amz-security-token: %s", o->session_token);
+			g->hdrs = curl_slist_append(g->hdrs, buf_cstr(&h));
+			buf_free(&h);
+		}
+	}
+	char line[400];
+	if (g->delivered > 0) {
+		snprintf(line, sizeof line, "Range: bytes=%" PRIu64 "-", g->delivered);
+		g->hdrs = curl_slist_append(g->hdrs, line);
+		if (g->first_etag[0] && strlen(g->first_etag) < 300) {
+			snprintf(line, sizeof line, "If-Range: %s", g->first_etag);
+			g->hdrs = curl_slist_append(g->hdrs, line);
+		}
+	} else {
+		if (g->if_none_match && strlen(g->if_none_match) < 300) {
+			snprintf(line, sizeof line, "If-None-Match: %s", g->if_none_match);
+			g->hdrs = curl_slist_append(g->hdrs, line);
+		}
+		if (g->if_modified_since && strlen(g->if_modified_since) < 300) {
+			snprintf(line, sizeof line, "If-Modified-Since: %s", g->if_modified_since);
+			g->hdrs = curl_slist_append(g->hdrs, line);
+		}
+	}
+	if (g->hdrs)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, g->hdrs);
+	curl_multi_add_handle(g->multi, e);
+}
+
+/* pump: move the transfer on until body bytes are pending, the final
+ * headers arrived (when want_headers), or it ended. */
+static void pump(struct http_get *g, int want_headers)
+{
+	for (;;) {
+		if (g->pend_pos < g->pending.len || g->done)
+			return;
+		if (want_headers && g->hdr_done)
+			return;
+		if (g->paused) {
+			g->paused = 0;
+			curl_easy_pause(g->easy, CURLPAUSE_CONT);
+			continue;
+		}
+		int running = 0;
+		curl_multi_perform(g->multi, &running);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(g->multi, &left)))
+			if (m->msg == CURLMSG_DONE) {
+				g->done = 1;
+				g->result = m->data.result;
+			}
+		if (g->done || g->pend_pos < g->pending.len || (want_headers && g->hdr_done))
+			return;
+		curl_multi_poll(g->multi, NULL, 0, 1000, NULL);
+	}
+}
+
+/* fail: the request failed for good. */
+static void fail(struct http_get *g, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct http_get *g, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->errmsg, sizeof g->errmsg, fmt, ap);
+	va_end(ap);
+	g->failed = 1;
+	g->exit_code = code;
+}
+
+static int status_exit_code(long status)
+{
+	if (status == 401 || status == 403 || status == 407)
+		return EX_NOPERM;
+	if (retry_http_transient(status) || status >= 500)
+		return EX_UNAVAILABLE;
+	return EX_NOINPUT;
+}
+
+static int curl_exit_code(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION: case CURLE_LOGIN_DENIED: case CURLE_AUTH_ERROR:
+		return EX_NOPERM;
+	case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_CERTPROBLEM: case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return EX_CONFIG;
+	case CURLE_TOO_MANY_REDIRECTS: case CURLE_REMOTE_FILE_NOT_FOUND:
+		return EX_NOINPUT;
+	default:
+		return EX_UNAVAILABLE;
+	}
+}
+
+/* try_again: after a failed try: wait and start another if the failure is
+ * transient and tries are left (1), else record the failure (0). */
+static int try_again(struct http_get *g)
+{
+	long os_errno = 0, retry_after = 0;
+	curl_easy_getinfo(g->easy, CURLINFO_OS_ERRNO, &os_errno);
+	int transient;
+	char why[400];
+	if (g->result != CURLE_OK && !(g->status >= 400 && g->hdr_done)) {
+		transient = retry_curl_transient(g->result, os_errno);
+		snprintf(why, sizeof why, "%s", g->curlerr[0] ? g->curlerr : curl_easy_strerror(g->result));
+	} else {
+		transient = retry_http_transient(g->status);
+		snprintf(why, sizeof why, "HTTP %ld", g->status);
+		curl_off_t ra = 0;
+		if (curl_easy_getinfo(g->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+			retry_after = ra > 86400 ? 86400 : (long)ra;
+	}
+	if (transient && g->attempt < g->o->retries) {
+		uint64_t ms = retry_backoff_ms(g->attempt, g->o->retry_base_ms, g->o->retry_cap_ms,
+		                               (uint64_t)retry_after * 1000);
+		g->attempt++;
+		retry_sleep_ms(ms);
+		start(g);
+		return 1;
+	}
+	const char *tries = g->attempt ? " (after all retries)" : "";
+	if (g->result != CURLE_OK && !(g->status >= 400 && g->hdr_done))
+		fail(g, transient ? EX_UNAVAILABLE : curl_exit_code(g->result), "%s%s", why, tries);
+	else
+		fail(g, status_exit_code(g->status), "%s%s", why, tries);
+	return 0;
+}
+
+/* await_headers: run tries until a final 2xx/304 response has begun or the
+ * request failed. */
+static void await_headers(struct http_get *g)
+{
+	for (;;) {
+		pump(g, 1);
+		if (g->hdr_done && g->status >= 200 && g->status < 300) {
+			if (g->delivered > 0) {
+				/* a resumed body: 206 continues; 200 repeats it from byte 0 */
+				if (g->status == 200) {
+					if (g->first_etag[0] && strcmp(g->etag, g->first_etag) != 0) {
+						fail(g, EX_DATAERR, "the object changed while it was read (ETag %s, was %s)",
+						     g->etag, g->first_etag);
+						return;
+					}
+					g->skip = g->delivered;
+				}
+			} else {
+				snprintf(g->first_etag, sizeof g->first_etag, "%s", g->etag);
+			}
+			return;
+		}
+		if (g->hdr_done && g->status == 304)
+			return;
+		if (!g->done) {
+			pump(g, 0);            /* an error response: read its body first */
+			continue;
+		}
+		if (g->result == CURLE_OK && g->status >= 200 && g->status < 300)
+			return;                /* no headers seen (HTTP/0.9?) but done */
+		if (!try_again(g))
+			return;
+	}
+}
+
+enum http_open_result http_open(struct http_get **gp, const char *url, const struct http_opts *o,
+                                const char *if_none_match, const char *if_modified_since)
+{
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			die(EX_IOERR, "curl_global_init failed");
+		curl_ready = 1;
+	}
+	struct http_get *g = xcalloc(1, sizeof *g);
+	*gp = g;
+	g->o = o;
+	g->url = xstrdup(url);
+	g->if_none_match = if_none_match && *if_none_match ? xstrdup(if_none_match) : NULL;
+	g->if_modified_since = if_modified_since && *if_modified_since ? xstrdup(if_modified_since) : NULL;
+	g->multi = curl_multi_init();
+	if (!g->multi)
+		die(EX_IOERR, "curl_multi_init failed");
+	start(g);
+	await_headers(g);
+	if (g->failed)
+		return HTTP_OPEN_FAILED;
+	if (g->status == 304)
+		return HTTP_OPEN_NOT_MODIFIED;
+	return HTTP_OPEN_OK;
+}
+
+ssize_t http_read(void *ctx, char *buf, size_t n)
+{
+	struct http_get *g = ctx;
+	for (;;) {
+		if (g->failed)
+			return -1;
+		if (g->pend_pos < g->pending.len) {
+			size_t k = g->pending.len - g->pend_pos;
+			if (k > n)
+				k = n;
+			memcpy(buf, g->pending.p + g->pend_pos, k);
+			g->pend_pos += k;
+			if (g->pend_pos == g->pending.len)
+				g->pend_pos = g->pending.len = 0;
+			g->delivered += k;
+			return (ssize_t)k;
+		}
+		if (g->done) {
+			if (g->result == CURLE_OK && g->status >= 200 && g->status < 300)
+				return 0;
+			/* broken off: resume from what the reader already has */
+			if (!try_again(g))
+				return -1;
+			await_headers(g);
+			continue;
+		}
+		pump(g, 0);
+	}
+}
+
+void http_close(struct http_get *g)
+{
+	if (!g)
+		return;
+	drop_transfer(g);
+	if (g->multi)
+		curl_multi_cleanup(g->multi);
+	buf_free(&g->pending);
+	buf_free(&g->errbody);
+	free(g->url);
+	free(g->if_none_match);
+	free(g->if_modified_since);
+	free(g);
+}
+
+long http_status(const struct http_get *g) { return g->status; }
+const char *http_etag(const struct http_get *g) { return g->first_etag[0] ? g->first_etag : g->etag; }
+const char *http_last_modified(const struct http_get *g) { return g->lastmod; }
+int64_t http_length(const struct http_get *g) { return g->length; }
+uint64_t http_bytes(const struct http_get *g) { return g->delivered; }
+unsigned http_retries(const struct http_get *g) { return g->attempt; }
+const char *http_error(const struct http_get *g) { return g->errmsg; }
+int http_exit_code(const struct http_get *g) { return g->exit_code; }
+const struct buf *http_error_body(const struct http_get *g) { return &g->errbody; }
+
+void http_set_error(struct http_get *g, int exit_code, const char *msg)
+{
+	g->exit_code = exit_code;
+	snprintf(g->errmsg, sizeof g->errmsg, "%s", msg);
+}
+
+int http_get_all(const char *url, const struct http_opts *o, size_t max,
+                 struct buf *body, char *err, size_t errlen, struct buf *errbody)
+{
+	struct http_get *g;
+	int rc = 0;
+	char chunk[16384];
+	buf_reset(body);
+	if (errbody)
+		buf_reset(errbody);
+	if (http_open(&g, url, o, NULL, NULL) != HTTP_OPEN_OK) {
+		rc = g->failed ? g->exit_code : EX_UNAVAILABLE;
+	} else {
+		ssize_t r;
+		while ((r = http_read(g, chunk, sizeof chunk)) > 0) {
+			if (body->len + (size_t)r > max) {
+				fail(g, EX_DATAERR, "response larger than %zu bytes", max);
+				break;
+			}
+			buf_add(body, chunk, (size_t)r);
+		}
+		if (g->failed)
+			rc = g->exit_code;
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s", g->errmsg);
+		if (errbody)
+			buf_add(errbody, g->errbody.p, g->errbody.len);
+	}
+	http_close(g);
+	return rc;
+}

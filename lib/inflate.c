@@ -1,0 +1,245 @@
+/* inflate.c: streaming gzip with concatenated members, on ISA-L or zlib. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#else
+#include <zlib.h>
+#endif
+
+#include "buf.h"
+#include "cli.h"
+#include "inflate.h"
+
+#define IN_CHUNK ((size_t)256 << 10)
+
+int gzip_magic(const void *p, size_t n)
+{
+	const unsigned char *u = p;
+	return n >= 3 && u[0] == 0x1f && u[1] == 0x8b && u[2] == 8;
+}
+
+/* damage: record the first fault found and where. */
+static void damage(struct gunzip *g, uint64_t off, const char *fmt, ...)
+{
+	if (g->err)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->errmsg, sizeof g->errmsg, fmt, ap);
+	va_end(ap);
+	g->err = 1;
+	g->err_offset = off;
+}
+
+#if HAVE_ISAL
+const char *gunzip_engine(void) { return "isa-l"; }
+
+static void engine_init(struct gunzip *g)
+{
+	struct inflate_state *s = xmalloc(sizeof *s);
+	isal_inflate_init(s);
+	s->crc_flag = ISAL_GZIP;
+	g->state = s;
+}
+
+static void engine_reset(struct gunzip *g)
+{
+	struct inflate_state *s = g->state;
+	isal_inflate_reset(s);
+	s->crc_flag = ISAL_GZIP;
+}
+
+static void engine_free(struct gunzip *g) { free(g->state); }
+
+static const char *isal_error(int rc)
+{
+	switch (rc) {
+	case ISAL_INVALID_BLOCK: return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL: return "invalid code in deflate data";
+	case ISAL_INVALID_LOOKBACK: return "invalid distance in deflate data";
+	case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+	case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
+	case ISAL_INCORRECT_CHECKSUM: return "CRC or length check failed";
+	case ISAL_NEED_DICT: return "needs a preset dictionary";
+	default: return "corrupt data";
+	}
+}
+
+/* engine_step: decompress from g->in into out. 1 at the end of a member, 0 to
+ * go on, -1 on damage. */
+static int engine_step(struct gunzip *g, char *out, size_t n, size_t *got)
+{
+	struct inflate_state *s = g->state;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	s->next_in = g->in + g->in_pos;
+	s->avail_in = (uint32_t)(g->in_len - g->in_pos);
+	s->next_out = (uint8_t *)out;
+	s->avail_out = (uint32_t)n;
+	int rc = isal_inflate(s);
+	*got = n - s->avail_out;
+	g->in_pos = (size_t)(s->next_in - g->in);
+	if (rc < 0 || rc == ISAL_NEED_DICT) {
+		damage(g, g->in_base + g->in_pos, "corrupt gzip data in member %llu: %s",
+		       (unsigned long long)g->members, isal_error(rc));
+		return -1;
+	}
+	return s->block_state == ISAL_BLOCK_FINISH;
+}
+#else
+const char *gunzip_engine(void) { return "zlib"; }
+
+static void engine_init(struct gunzip *g)
+{
+	z_stream *z = xcalloc(1, sizeof *z);
+	if (inflateInit2(z, 16 + MAX_WBITS) != Z_OK)
+		die(EX_IOERR, "zlib: inflateInit2 failed");
+	g->state = z;
+}
+
+static void engine_reset(struct gunzip *g) { inflateReset(g->state); }
+
+static void engine_free(struct gunzip *g)
+{
+	inflateEnd(g->state);
+	free(g->state);
+}
+
+static int engine_step(struct gunzip *g, char *out, size_t n, size_t *got)
+{
+	z_stream *z = g->state;
+	if (n > UINT_MAX)
+		n = UINT_MAX;
+	z->next_in = g->in + g->in_pos;
+	z->avail_in = (uInt)(g->in_len - g->in_pos);
+	z->next_out = (Bytef *)out;
+	z->avail_out = (uInt)n;
+	int rc = inflate(z, Z_NO_FLUSH);
+	*got = n - z->avail_out;
+	g->in_pos = (size_t)(z->next_in - g->in);
+	if (rc == Z_STREAM_END)
+		return 1;
+	if (rc == Z_OK || rc == Z_BUF_ERROR)
+		return 0;
+	damage(g, g->in_base + g->in_pos, "corrupt gzip data in member %llu: %s",
+	       (unsigned long long)g->members, z->msg ? z->msg : "error");
+	return -1;
+}
+#endif
+
+void gunzip_init(struct gunzip *g, lr_readfn read, void *ctx)
+{
+	memset(g, 0, sizeof *g);
+	g->read = read;
+	g->ctx = ctx;
+	g->in = xmalloc(IN_CHUNK);
+	g->members = 1;
+	engine_init(g);
+}
+
+void gunzip_free(struct gunzip *g)
+{
+	if (g->state)
+		engine_free(g);
+	free(g->in);
+	g->in = NULL;
+	g->state = NULL;
+}
+
+/* refill: keep the unconsumed bytes, read more after them. 1 if bytes came,
+ * 0 at the end of the source, -1 if the source failed. */
+static int refill(struct gunzip *g)
+{
+	if (g->in_pos > 0) {
+		memmove(g->in, g->in + g->in_pos, g->in_len - g->in_pos);
+		g->in_base += g->in_pos;
+		g->in_len -= g->in_pos;
+		g->in_pos = 0;
+	}
+	if (g->src_eof || g->in_len == IN_CHUNK)
+		return 0;
+	ssize_t r = g->read(g->ctx, (char *)g->in + g->in_len, IN_CHUNK - g->in_len);
+	if (r < 0) {
+		g->src_err = 1;
+		return -1;
+	}
+	if (r == 0)
+		g->src_eof = 1;
+	g->in_len += (size_t)r;
+	return r > 0;
+}
+
+/* next_member: after a member's trailer: 1 when another member follows, 0 at
+ * a clean end, -1 on trailing garbage or a failed source. */
+static int next_member(struct gunzip *g)
+{
+	while (g->in_len - g->in_pos < 3 && !g->src_eof)
+		if (refill(g) < 0)
+			return -1;
+	size_t avail = g->in_len - g->in_pos;
+	if (avail == 0)
+		return 0;
+	if (!gzip_magic(g->in + g->in_pos, avail)) {
+		damage(g, g->in_base + g->in_pos, "data that is not gzip after member %llu",
+		       (unsigned long long)g->members);
+		return -1;
+	}
+	engine_reset(g);
+	g->members++;
+	return 1;
+}
+
+ssize_t gunzip_read(void *ctx, char *buf, size_t n)
+{
+	struct gunzip *g = ctx;
+	size_t produced = 0;
+	while (!g->done && !g->err && !g->src_err && produced == 0 && n > 0) {
+		if (g->member_end) {
+			g->member_end = 0;
+			int r = next_member(g);
+			if (r == 0)
+				g->done = 1;
+			if (r <= 0)
+				break;
+		}
+		if (g->in_pos == g->in_len) {
+			int r = refill(g);
+			if (r < 0)
+				break;
+			if (r == 0 && g->in_pos == g->in_len) {
+				damage(g, g->in_base + g->in_len, "gzip data truncated in member %llu (unexpected end of input)",
+				       (unsigned long long)g->members);
+				break;
+			}
+		}
+		size_t before = g->in_pos, got = 0;
+		int st = engine_step(g, buf, n, &got);
+		produced = got;
+		if (st < 0)
+			break;
+		if (st == 1) {
+			g->member_end = 1;
+			continue;
+		}
+		if (got == 0 && g->in_pos == before) {
+			/* the engine wants more input than is buffered */
+			int r = refill(g);
+			if (r < 0)
+				break;
+			if (r == 0) {
+				damage(g, g->in_base + g->in_len, "gzip data truncated in member %llu (unexpected end of input)",
+				       (unsigned long long)g->members);
+				break;
+			}
+		}
+	}
+	g->out_total += produced;
+	if (produced == 0 && g->src_err)
+		return -1;
+	return (ssize_t)produced;
+}

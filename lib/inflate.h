@@ -1,0 +1,43 @@
+/* inflate.h: streaming gzip decompression for seg-fetch. Reads compressed
+ * bytes from any lr_readfn source and hands out the decompressed bytes through
+ * gunzip_read, itself an lr_readfn, so decoders stack. Concatenated members
+ * (what `cat a.gz b.gz` and Segment's S3 writer produce) are one stream.
+ * Built on ISA-L's igzip when configure found it (HAVE_ISAL=1), else on zlib;
+ * the output is the same. Damage (corrupt data, a bad CRC, truncation,
+ * trailing garbage) ends the stream as if at its end, after every byte that
+ * could be decoded before it, and is described in err/errmsg/err_offset. */
+#ifndef SEG_INFLATE_H
+#define SEG_INFLATE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lineio.h"
+
+struct gunzip {
+	lr_readfn read;             /* the compressed source */
+	void *ctx;
+	unsigned char *in;          /* compressed bytes read, not yet consumed */
+	size_t in_len, in_pos;
+	uint64_t in_base;           /* source offset of in[0] */
+	int src_eof, member_end, done;
+	int err;                    /* 1: damage found, see errmsg */
+	int src_err;                /* 1: the source's read failed */
+	char errmsg[160];
+	uint64_t err_offset;        /* compressed byte offset of the damage */
+	uint64_t members;           /* members started */
+	uint64_t out_total;         /* decompressed bytes handed out */
+	void *state;                /* z_stream or ISA-L inflate_state */
+};
+
+/* gzip_magic: do the first n bytes of p start a gzip member? */
+int gzip_magic(const void *p, size_t n);
+/* gunzip_engine: "isa-l" or "zlib", for --version and the benchmarks. */
+const char *gunzip_engine(void);
+
+void gunzip_init(struct gunzip *g, lr_readfn read, void *ctx);
+/* gunzip_read: lr_readfn over a struct gunzip: decompressed bytes, 0 at the
+ * end or at damage (g->err), -1 when the source failed (g->src_err). */
+ssize_t gunzip_read(void *g, char *buf, size_t n);
+void gunzip_free(struct gunzip *g);
+#endif

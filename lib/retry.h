@@ -1,0 +1,31 @@
+/* retry.h: when to retry a network request and how long to wait, shared by
+ * the programs that talk HTTP (seg-fetch, s2-load). The rules follow curl's
+ * --retry: transient curl errors (timeouts, name resolution) and the HTTP
+ * statuses 408, 429, 500, 502, 503, 504, 522, 524; connection refused and a
+ * connection broken in the middle of a body are transient too (curl's
+ * --retry-connrefused, and what the AWS SDKs retry). The wait is exponential
+ * backoff with "full jitter" (AWS architecture blog, 2015): a uniformly random
+ * time in [0, min(cap, base * 2^attempt)], never less than a server's
+ * Retry-After. No curl header is needed to use this module. */
+#ifndef SEG_RETRY_H
+#define SEG_RETRY_H
+#include <stdint.h>
+
+/* retry_curl_transient: is a failed transfer with this CURLcode (and, for
+ * CURLE_COULDNT_CONNECT, the OS errno from CURLINFO_OS_ERRNO) worth another
+ * try? 0 for CURLE_OK and for errors a retry cannot fix (TLS verification,
+ * bad URL, write errors in our own callback). */
+int retry_curl_transient(int curl_code, long os_errno);
+
+/* retry_http_transient: is this HTTP status worth another try? */
+int retry_http_transient(long status);
+
+/* retry_backoff_ms: the wait before retry number attempt (0 for the first
+ * retry): uniform in [0, min(cap_ms, base_ms << attempt)], and at least
+ * retry_after_ms (a server's Retry-After, 0 if none), capped at cap_ms. */
+uint64_t retry_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
+                          uint64_t retry_after_ms);
+
+/* retry_sleep_ms: sleep that long (restarting after signals). */
+void retry_sleep_ms(uint64_t ms);
+#endif

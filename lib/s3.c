@@ -1,0 +1,432 @@
+/* s3.c: S3 configuration, URLs and ListObjectsV2 parsing (see s3.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <expat.h>
+
+#include "cli.h"
+#include "s3.h"
+
+#define LIST_MAX ((size_t)16 << 20)
+
+static char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? (char *)v : NULL;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = 0;
+	return s;
+}
+
+/* read_credentials_file: the profile's keys from an INI file. 0 found, 1 no
+ * file or no such profile, EX_CONFIG for a malformed file. */
+static int read_credentials_file(struct s3_cfg *c, const char *path, const char *profile,
+                                 char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return EX_CONFIG;
+	}
+	char line[4096];
+	unsigned long n = 0;
+	int in = 0, found = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		n++;
+		char *s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+			if (!e) {
+				snprintf(err, errlen, "%s:%lu: malformed section header", path, n);
+				rc = EX_CONFIG;
+				break;
+			}
+			*e = 0;
+			in = strcmp(trim(s + 1), profile) == 0;
+			found |= in;
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%lu: expected key = value", path, n);
+			rc = EX_CONFIG;
+			break;
+		}
+		if (!in)
+			continue;
+		*eq = 0;
+		char *k = trim(s), *v = trim(eq + 1);
+		char **dst = strcmp(k, "aws_access_key_id") == 0 ? &c->access_key
+		           : strcmp(k, "aws_secret_access_key") == 0 ? &c->secret_key
+		           : strcmp(k, "aws_session_token") == 0 ? &c->session_token : NULL;
+		if (dst) {
+			free(*dst);
+			*dst = xstrdup(v);
+		}
+	}
+	fclose(f);
+	if (rc)
+		return rc;
+	if (!found)
+		return 1;
+	if (!c->access_key || !c->secret_key) {
+		snprintf(err, errlen, "%s: profile [%s] lacks aws_access_key_id or aws_secret_access_key", path, profile);
+		return EX_CONFIG;
+	}
+	snprintf(c->source, sizeof c->source, "profile %s in %s", profile, path);
+	return 0;
+}
+
+int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
+	if (id || secret) {
+		if (!id || !secret) {
+			snprintf(err, errlen, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
+			return EX_CONFIG;
+		}
+		c->access_key = xstrdup(id);
+		c->secret_key = xstrdup(secret);
+		if (env("AWS_SESSION_TOKEN"))
+			c->session_token = xstrdup(env("AWS_SESSION_TOKEN"));
+		snprintf(c->source, sizeof c->source, "environment");
+	} else {
+		const char *profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : "default";
+		struct buf path = BUF_INIT;
+		if (env("AWS_SHARED_CREDENTIALS_FILE"))
+			buf_adds(&path, env("AWS_SHARED_CREDENTIALS_FILE"));
+		else if (env("HOME"))
+			buf_printf(&path, "%s/.aws/credentials", env("HOME"));
+		int rc = path.len ? read_credentials_file(c, buf_cstr(&path), profile, err, errlen) : 1;
+		if (rc == 1 && env("AWS_PROFILE")) {
+			snprintf(err, errlen, "AWS_PROFILE=%s: no such profile in %s", profile,
+			         path.len ? buf_cstr(&path) : "(no credentials file)");
+			rc = EX_CONFIG;
+		}
+		buf_free(&path);
+		if (rc > 1)
+			return rc;
+		if (rc == 1)
+			snprintf(c->source, sizeof c->source, "none (unsigned requests)");
+	}
+	const char *r = region ? region : env("AWS_REGION") ? env("AWS_REGION")
+	              : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : "us-east-1";
+	for (const char *p = r; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+			snprintf(err, errlen, "region '%s' is not a region name", r);
+			return EX_CONFIG;
+		}
+	c->region = xstrdup(r);
+	const char *ep = endpoint ? endpoint : env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
+	               : env("AWS_ENDPOINT_URL");
+	if (ep) {
+		if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
+			snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", ep);
+			return EX_CONFIG;
+		}
+		c->endpoint = xstrdup(ep);
+		size_t n = strlen(c->endpoint);
+		while (n > 8 && c->endpoint[n - 1] == '/')
+			c->endpoint[--n] = 0;
+		c->path_style = 1;
+	} else {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "https://s3.%s.amazonaws.com", c->region);
+		c->endpoint = xstrdup(buf_cstr(&b));
+		buf_free(&b);
+	}
+	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
+	return 0;
+}
+
+void s3_http_opts(const struct s3_cfg *c, struct http_opts *o)
+{
+	if (!c->access_key)
+		return;
+	o->sigv4 = c->sigv4;
+	o->user = c->access_key;
+	o->password = c->secret_key;
+	o->session_token = c->session_token;
+}
+
+void s3_cfg_free(struct s3_cfg *c)
+{
+	free(c->access_key);
+	free(c->secret_key);
+	free(c->session_token);
+	free(c->region);
+	free(c->endpoint);
+	memset(c, 0, sizeof *c);
+}
+
+int s3_parse_url(const char *url, char **bucket, char **prefix)
+{
+	if (strncmp(url, "s3://", 5) != 0)
+		return -1;
+	const char *b = url + 5, *slash = strchr(b, '/');
+	size_t blen = slash ? (size_t)(slash - b) : strlen(b);
+	if (blen < 1 || blen > 255)
+		return -1;
+	for (size_t i = 0; i < blen; i++) {
+		char ch = b[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '.' || ch == '_'))
+			return -1;
+	}
+	*bucket = xmalloc(blen + 1);
+	memcpy(*bucket, b, blen);
+	(*bucket)[blen] = 0;
+	*prefix = xstrdup(slash ? slash + 1 : "");
+	return 0;
+}
+
+/* uri_encode: SigV4's encoding: unreserved bytes as they are, '/' kept when
+ * keep_slash, everything else %XX in upper case. */
+static void uri_encode(struct buf *out, const char *s, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char ch = *p;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~' || (ch == '/' && keep_slash)) {
+			buf_addc(out, (char)ch);
+		} else {
+			buf_addc(out, '%');
+			buf_addc(out, hex[ch >> 4]);
+			buf_addc(out, hex[ch & 15]);
+		}
+	}
+}
+
+/* bucket_url: the URL of a bucket's root, without a final '/'. */
+static void bucket_url(const struct s3_cfg *c, const char *bucket, struct buf *out)
+{
+	buf_reset(out);
+	if (c->path_style || strchr(bucket, '.')) {
+		buf_printf(out, "%s/", c->endpoint);
+		uri_encode(out, bucket, 0);
+		return;
+	}
+	const char *host = strstr(c->endpoint, "://") + 3;
+	buf_add(out, c->endpoint, (size_t)(host - c->endpoint));
+	buf_printf(out, "%s.%s", bucket, host);
+}
+
+void s3_object_url(const struct s3_cfg *c, const char *bucket, const char *key, struct buf *out)
+{
+	bucket_url(c, bucket, out);
+	buf_addc(out, '/');
+	uri_encode(out, key, 1);
+}
+
+/* The expat side: a path of element names and the text of the current one. */
+struct xml {
+	char path[4][32];
+	int depth;
+	struct buf text;
+	struct s3_page *page;
+	struct s3_obj cur;
+	char code[128], msg[512];
+};
+
+static void x_start(void *ctx, const XML_Char *name, const XML_Char **attrs)
+{
+	(void)attrs;
+	struct xml *x = ctx;
+	if (x->depth < 4)
+		snprintf(x->path[x->depth], sizeof x->path[0], "%s", name);
+	x->depth++;
+	buf_reset(&x->text);
+}
+
+static void x_text(void *ctx, const XML_Char *s, int len)
+{
+	struct xml *x = ctx;
+	if (x->text.len < 65536)
+		buf_add(&x->text, s, (size_t)len);
+}
+
+static int at(const struct xml *x, const char *a, const char *b, const char *c)
+{
+	return strcmp(x->path[0], a) == 0 && strcmp(x->path[1], b) == 0 &&
+	       (c ? x->depth == 3 && strcmp(x->path[2], c) == 0 : x->depth == 2);
+}
+
+static void x_end(void *ctx, const XML_Char *name)
+{
+	(void)name;
+	struct xml *x = ctx;
+	struct s3_page *p = x->page;
+	const char *t = buf_cstr(&x->text);
+	if (at(x, "ListBucketResult", "Contents", "Key")) {
+		free(x->cur.key);
+		x->cur.key = xstrdup(t);
+	} else if (at(x, "ListBucketResult", "Contents", "ETag")) {
+		free(x->cur.etag);
+		x->cur.etag = xstrdup(t);
+	} else if (at(x, "ListBucketResult", "Contents", "LastModified")) {
+		free(x->cur.last_modified);
+		x->cur.last_modified = xstrdup(t);
+	} else if (at(x, "ListBucketResult", "Contents", "Size")) {
+		x->cur.size = strtoull(t, NULL, 10);
+	} else if (at(x, "ListBucketResult", "Contents", NULL)) {
+		if (x->cur.key) {
+			if (p->nobjs == p->capobjs) {
+				p->capobjs = p->capobjs ? p->capobjs * 2 : 64;
+				p->objs = xrealloc(p->objs, p->capobjs * sizeof *p->objs);
+			}
+			if (!x->cur.etag)
+				x->cur.etag = xstrdup("");
+			if (!x->cur.last_modified)
+				x->cur.last_modified = xstrdup("");
+			p->objs[p->nobjs++] = x->cur;
+		}
+		memset(&x->cur, 0, sizeof x->cur);
+	} else if (at(x, "ListBucketResult", "CommonPrefixes", "Prefix")) {
+		if (p->nprefixes == p->capprefixes) {
+			p->capprefixes = p->capprefixes ? p->capprefixes * 2 : 64;
+			p->prefixes = xrealloc(p->prefixes, p->capprefixes * sizeof *p->prefixes);
+		}
+		p->prefixes[p->nprefixes++] = xstrdup(t);
+	} else if (at(x, "ListBucketResult", "IsTruncated", NULL)) {
+		p->truncated = strcmp(t, "true") == 0;
+	} else if (at(x, "ListBucketResult", "NextContinuationToken", NULL)) {
+		free(p->next_token);
+		p->next_token = xstrdup(t);
+	} else if (at(x, "Error", "Code", NULL)) {
+		snprintf(x->code, sizeof x->code, "%s", t);
+	} else if (at(x, "Error", "Message", NULL)) {
+		snprintf(x->msg, sizeof x->msg, "%s", t);
+	}
+	x->depth--;
+	if (x->depth < 4)
+		x->path[x->depth][0] = 0;
+	buf_reset(&x->text);
+}
+
+/* parse_xml: run expat over a body; -1 with the parser's message if bad. */
+static int parse_xml(struct xml *x, const struct buf *body, char *err, size_t errlen)
+{
+	XML_Parser xp = XML_ParserCreate("UTF-8");
+	if (!xp)
+		die(EX_IOERR, "out of memory (expat)");
+	XML_SetUserData(xp, x);
+	XML_SetElementHandler(xp, x_start, x_end);
+	XML_SetCharacterDataHandler(xp, x_text);
+	int ok = XML_Parse(xp, body->p ? body->p : "", (int)body->len, 1) == XML_STATUS_OK;
+	if (!ok)
+		snprintf(err, errlen, "bad XML at line %lu: %s", (unsigned long)XML_GetCurrentLineNumber(xp),
+		         XML_ErrorString(XML_GetErrorCode(xp)));
+	XML_ParserFree(xp);
+	return ok ? 0 : -1;
+}
+
+int s3_error(const struct buf *body, int fallback, char *msg, size_t msglen)
+{
+	struct xml x;
+	struct s3_page dummy;
+	char err[200];
+	memset(&x, 0, sizeof x);
+	memset(&dummy, 0, sizeof dummy);
+	x.page = &dummy;
+	int rc = fallback;
+	if (body->len && parse_xml(&x, body, err, sizeof err) == 0 && x.code[0]) {
+		snprintf(msg, msglen, "%s: %s", x.code, x.msg);
+		static const char *const perm[] = { "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+		                                     "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
+		                                     "AllAccessDisabled", "AccountProblem", "InvalidSecurity" };
+		for (size_t i = 0; i < sizeof perm / sizeof perm[0]; i++)
+			if (strcmp(x.code, perm[i]) == 0)
+				rc = EX_NOPERM;
+		if (strcmp(x.code, "NoSuchBucket") == 0 || strcmp(x.code, "NoSuchKey") == 0)
+			rc = EX_NOINPUT;
+	} else {
+		msg[0] = 0;
+	}
+	buf_free(&x.text);
+	s3_page_free(&dummy);
+	return rc;
+}
+
+int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucket,
+            const char *prefix, const char *delimiter, const char *token, unsigned max_keys,
+            struct s3_page *page, char *err, size_t errlen)
+{
+	struct buf url = BUF_INIT, body = BUF_INIT, ebody = BUF_INIT;
+	memset(page, 0, sizeof *page);
+	bucket_url(c, bucket, &url);
+	/* parameters in the sorted order SigV4's canonical query wants */
+	buf_adds(&url, "/?");
+	if (token) {
+		buf_adds(&url, "continuation-token=");
+		uri_encode(&url, token, 0);
+		buf_addc(&url, '&');
+	}
+	if (delimiter) {
+		buf_adds(&url, "delimiter=");
+		uri_encode(&url, delimiter, 0);
+		buf_addc(&url, '&');
+	}
+	buf_adds(&url, "list-type=2");
+	if (max_keys)
+		buf_printf(&url, "&max-keys=%u", max_keys);
+	buf_adds(&url, "&prefix=");
+	uri_encode(&url, prefix, 0);
+	int rc = http_get_all(buf_cstr(&url), o, LIST_MAX, &body, err, errlen, &ebody);
+	if (rc) {
+		char msg[600];
+		rc = s3_error(&ebody, rc, msg, sizeof msg);
+		if (msg[0]) {
+			char was[256];
+			snprintf(was, sizeof was, "%s", err);
+			snprintf(err, errlen, "%s (%s)", msg, was);
+		}
+	} else {
+		struct xml x;
+		memset(&x, 0, sizeof x);
+		x.page = page;
+		if (parse_xml(&x, &body, err, errlen) < 0)
+			rc = EX_UNAVAILABLE;
+		else if (page->truncated && (!page->next_token || !*page->next_token)) {
+			snprintf(err, errlen, "truncated listing without a continuation token");
+			rc = EX_UNAVAILABLE;
+		}
+		free(x.cur.key);
+		free(x.cur.etag);
+		free(x.cur.last_modified);
+		buf_free(&x.text);
+	}
+	buf_free(&url);
+	buf_free(&body);
+	buf_free(&ebody);
+	return rc;
+}
+
+void s3_page_free(struct s3_page *p)
+{
+	for (size_t i = 0; i < p->nobjs; i++) {
+		free(p->objs[i].key);
+		free(p->objs[i].etag);
+		free(p->objs[i].last_modified);
+	}
+	for (size_t i = 0; i < p->nprefixes; i++)
+		free(p->prefixes[i]);
+	free(p->objs);
+	free(p->prefixes);
+	free(p->next_token);
+	memset(p, 0, sizeof *p);
+}

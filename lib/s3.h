@@ -1,0 +1,65 @@
+/* s3.h: what seg-fetch needs of Amazon S3 and S3-compatible stores:
+ * credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN,
+ * else the AWS_PROFILE section of ~/.aws/credentials), region and endpoint
+ * (path-style addressing for a custom --endpoint-url), request URLs with keys
+ * encoded the way SigV4 expects, and ListObjectsV2 pages parsed with expat.
+ * Requests go through lib/http, which signs them (libcurl's SigV4). */
+#ifndef SEG_S3_H
+#define SEG_S3_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "http.h"
+
+struct s3_cfg {
+	char *access_key, *secret_key, *session_token;  /* NULL: unsigned */
+	char *region;
+	char *endpoint;        /* scheme://host[:port][/path] without a final '/' */
+	int path_style;        /* 1: ENDPOINT/BUCKET/KEY, 0: BUCKET.host/KEY */
+	char sigv4[160];       /* "aws:amz:REGION:s3" */
+	char source[300];      /* where the credentials came from (no secrets) */
+};
+
+/* s3_config: resolve credentials, region and endpoint. region and endpoint
+ * override the environment when not NULL. Returns 0, or EX_CONFIG with the
+ * reason in err. */
+int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, char *err, size_t errlen);
+/* s3_http_opts: make o sign requests with c's credentials (if any). */
+void s3_http_opts(const struct s3_cfg *c, struct http_opts *o);
+void s3_cfg_free(struct s3_cfg *c);
+
+/* s3_parse_url: "s3://bucket/prefix" into its parts (prefix may be "").
+ * -1 if it is not such a URL. */
+int s3_parse_url(const char *url, char **bucket, char **prefix);
+
+/* s3_object_url: the GET URL of a key. */
+void s3_object_url(const struct s3_cfg *c, const char *bucket, const char *key, struct buf *out);
+
+struct s3_obj {
+	char *key, *etag, *last_modified;
+	uint64_t size;
+};
+
+struct s3_page {
+	struct s3_obj *objs;
+	size_t nobjs, capobjs;
+	char **prefixes;       /* CommonPrefixes, when a delimiter was given */
+	size_t nprefixes, capprefixes;
+	int truncated;
+	char *next_token;
+};
+
+/* s3_list: one ListObjectsV2 page of bucket under prefix (delimiter and
+ * token may be NULL; max_keys 0 is the server's default, 1000). Returns 0, or
+ * an EX_* code with the reason in err. */
+int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucket,
+            const char *prefix, const char *delimiter, const char *token, unsigned max_keys,
+            struct s3_page *page, char *err, size_t errlen);
+void s3_page_free(struct s3_page *p);
+
+/* s3_error: read an S3 <Error> body: its Code and Message into msg, and the
+ * exit code it means (EX_NOPERM for access and credential errors, EX_NOINPUT
+ * for a missing bucket or key, fallback otherwise). */
+int s3_error(const struct buf *body, int fallback, char *msg, size_t msglen);
+#endif

@@ -1,0 +1,215 @@
+/* unpack.c: content sniffing and the recursive walk through compression and
+ * archive layers (see unpack.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "buf.h"
+#include "inflate.h"
+#include "peek.h"
+#include "unpack.h"
+
+#define SNIFF_BYTES 512
+#define AR_BLOCK ((size_t)256 << 10)
+
+enum kind { K_TEXT, K_GZIP, K_ARCHIVE };
+
+/* sniff: what the first bytes of a stream say it is. */
+static enum kind sniff(const unsigned char *p, size_t n)
+{
+	static const struct { const char *magic; size_t len; } ar[] = {
+		{ "PK\3\4", 4 }, { "PK\5\6", 4 },                 /* zip */
+		{ "BZh", 3 },                                     /* bzip2 */
+		{ "\xFD" "7zXZ\0", 6 },                           /* xz */
+		{ "\x28\xB5\x2F\xFD", 4 },                        /* zstd */
+		{ "\x04\x22\x4D\x18", 4 },                        /* lz4 */
+		{ "7z\xBC\xAF\x27\x1C", 6 },                      /* 7-zip */
+		{ "070701", 6 }, { "070702", 6 }, { "070707", 6 },/* cpio */
+	};
+	if (gzip_magic(p, n))
+		return K_GZIP;
+	for (size_t i = 0; i < sizeof ar / sizeof ar[0]; i++)
+		if (n >= ar[i].len && memcmp(p, ar[i].magic, ar[i].len) == 0)
+			return K_ARCHIVE;
+	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0)  /* POSIX and GNU tar */
+		return K_ARCHIVE;
+	return K_TEXT;
+}
+
+static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
+                                 const char *name, int depth);
+
+/* The libarchive side: its read callback pulls from our stream. */
+struct arsrc {
+	struct peek *pk;
+	char *block;
+	int src_failed;
+};
+
+static la_ssize_t ar_read(struct archive *a, void *ctx, const void **out)
+{
+	struct arsrc *s = ctx;
+	ssize_t r = peek_read(s->pk, s->block, AR_BLOCK);
+	if (r < 0) {
+		s->src_failed = 1;
+		archive_set_error(a, -1, "read failed");
+		return -1;
+	}
+	*out = s->block;
+	return r;
+}
+
+/* A member's data as an lr_readfn, block by block (archive_read_data would
+ * lose the bytes before damage); damage ends it like an end of data. */
+struct member {
+	struct archive *a;
+	const char *blk;
+	size_t left;
+	int damaged, end;
+	char why[256];
+};
+
+static ssize_t member_read(void *ctx, char *buf, size_t n)
+{
+	struct member *m = ctx;
+	while (!m->left) {
+		if (m->damaged || m->end)
+			return 0;
+		const void *p;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(m->a, &p, &len, &off);
+		if (r == ARCHIVE_EOF) {
+			m->end = 1;
+		} else if (r < ARCHIVE_WARN) {
+			m->damaged = 1;
+			snprintf(m->why, sizeof m->why, "%s", archive_error_string(m->a) ? archive_error_string(m->a) : "read error");
+		} else {
+			m->blk = p;
+			m->left = len;
+		}
+	}
+	size_t k = m->left < n ? m->left : n;
+	memcpy(buf, m->blk, k);
+	m->blk += k;
+	m->left -= k;
+	return (ssize_t)k;
+}
+
+/* fail: fill u->errmsg, return code. */
+static enum unpack_result fail(struct unpack *u, enum unpack_result code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum unpack_result fail(struct unpack *u, enum unpack_result code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(u->errmsg, sizeof u->errmsg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* archive_walk: every regular member, in archive order, decoded in turn. */
+static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const char *name, int depth)
+{
+	struct archive *a = archive_read_new();
+	struct arsrc src = { pk, xmalloc(AR_BLOCK), 0 };
+	enum unpack_result res = UNPACK_OK;
+	struct buf mname = BUF_INIT;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open(a, &src, NULL, ar_read, NULL) != ARCHIVE_OK) {
+		res = src.src_failed ? UNPACK_SRC_FAILED
+		    : fail(u, UNPACK_DAMAGED, "%s: unreadable archive: %s", name, archive_error_string(a));
+		goto out;
+	}
+	for (;;) {
+		struct archive_entry *e;
+		int rc = archive_read_next_header(a, &e);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN) {
+			res = src.src_failed ? UNPACK_SRC_FAILED
+			    : fail(u, UNPACK_DAMAGED, "%s: damaged archive at byte %lld: %s", name,
+			           (long long)archive_filter_bytes(a, -1), archive_error_string(a));
+			break;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		int raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
+		buf_reset(&mname);
+		if (raw) {
+			buf_adds(&mname, name);
+		} else {
+			const char *path = archive_entry_pathname(e);
+			buf_printf(&mname, "%s!/%s", name, path ? path : "?");
+		}
+		if (!raw && u->want && !u->want(u->ctx, buf_cstr(&mname))) {
+			u->skipped++;
+			continue;
+		}
+		u->members++;
+		struct member m = { a, NULL, 0, 0, 0, "" };
+		res = decode(u, member_read, &m, buf_cstr(&mname), depth + 1);
+		if (res == UNPACK_OK && m.damaged)
+			res = src.src_failed ? UNPACK_SRC_FAILED
+			    : fail(u, UNPACK_DAMAGED, "%s: damaged at byte %lld of the archive: %s", buf_cstr(&mname),
+			           (long long)archive_filter_bytes(a, -1), m.why);
+		if (res != UNPACK_OK)
+			break;
+	}
+out:
+	archive_read_free(a);
+	free(src.block);
+	buf_free(&mname);
+	return res;
+}
+
+static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
+                                 const char *name, int depth)
+{
+	struct peek pk;
+	enum unpack_result res = UNPACK_OK;
+	peek_init(&pk, read, rctx);
+	ssize_t n = peek_fill(&pk, SNIFF_BYTES);
+	if (n < 0) {
+		peek_free(&pk);
+		return UNPACK_SRC_FAILED;
+	}
+	enum kind k = sniff((const unsigned char *)pk.buf + pk.pos, (size_t)n);
+	if (k != K_TEXT && depth >= UNPACK_MAX_DEPTH) {
+		peek_free(&pk);
+		return fail(u, UNPACK_DAMAGED, "%s: compressed or archived more than %d levels deep", name, UNPACK_MAX_DEPTH);
+	}
+	if (k == K_GZIP) {
+		struct gunzip gz;
+		gunzip_init(&gz, peek_read, &pk);
+		res = decode(u, gunzip_read, &gz, name, depth + 1);
+		if (res != UNPACK_SRC_FAILED && gz.src_err)
+			res = UNPACK_SRC_FAILED;
+		else if (res != UNPACK_SRC_FAILED && gz.err)  /* the root cause of any damage inside */
+			res = fail(u, UNPACK_DAMAGED, "%s: %s, at byte %llu", name, gz.errmsg,
+			           (unsigned long long)gz.err_offset);
+		gunzip_free(&gz);
+	} else if (k == K_ARCHIVE) {
+		res = archive_walk(u, &pk, name, depth);
+	} else if (u->text(u->ctx, peek_read, &pk, name) < 0) {
+		res = UNPACK_SRC_FAILED;
+	}
+	peek_free(&pk);
+	return res;
+}
+
+enum unpack_result unpack_stream(struct unpack *u, lr_readfn read, void *rctx, const char *name)
+{
+	u->errmsg[0] = 0;
+	return decode(u, read, rctx, name, 0);
+}

@@ -1,0 +1,325 @@
+/* seg-flatten: Segment messages in, SingleStore row records out (design.md
+ * records 3 and 4): a DDL record for the table, then one row per message in
+ * the columns of the chosen layout (lib/seglayout). PII rules (lib/jpath) edit
+ * each message first. Lines that cannot be mapped go to the rejects. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jpath.h"
+#include "json.h"
+#include "lineio.h"
+#include "progress.h"
+#include "reject.h"
+#include "rows.h"
+#include "seglayout.h"
+#include "stats.h"
+
+#define SALT_MAX (64 << 10)
+
+struct flattener {
+	struct seglayout lay;
+	const char *table;
+	int emit_ddl, ddl_done;
+	struct buf ddl;
+	struct rowfmt rf;
+	struct jpath pii;
+	size_t max_line;
+	int max_depth;
+	struct writer out;
+	struct rejects rej;
+	struct stats st;
+	struct progress prog;
+	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
+	struct buf row, edited, scratch;
+	uint64_t bytes;
+};
+
+static void usage(void)
+{
+	printf("usage: seg-flatten [options] [FILE...]\n"
+	       "Turn Segment messages into SingleStore row records (and a DDL record per table).\n\n"
+	       "  -l, --layout NAME          segment_data (default) or raw (table segment_raw_data)\n"
+	       "  -t, --table NAME           table name (default: the layout's)\n"
+	       "      --ddl KIND             recommended (default), compat (Segment's own table) or none\n"
+	       "      --print-ddl            print the CREATE TABLE statement and exit\n"
+	       "      --drop PATH            remove the member at PATH (e.g. context.ip); repeatable\n"
+	       "      --redact PATH          set the value at PATH to null; repeatable\n"
+	       "      --hash PATH            replace the value at PATH by hex SHA-256(salt + value); repeatable\n"
+	       "      --salt-file FILE       the salt for --hash (one trailing newline is ignored)\n"
+	       "  -o, --output FILE          write records to FILE (default stdout)\n"
+	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+	       "      --max-line N           longest line read (default 16M)\n"
+	       "      --max-depth N          deepest JSON nesting (default 512)\n"
+	       "      --stats FILE           write the end summary as JSON to FILE\n"
+	       "  -q, --quiet                no summary line\n"
+	       "      --progress, --no-progress  force the progress line on or off\n"
+	       "  -h, --help                 this help\n"
+	       "  -V, --version              version\n\n"
+	       "Exit status: 0 all mapped, 1 some rejected, 64 usage, 66 input not found,\n"
+	       "74 I/O error, 78 unknown layout or unusable salt file.\n");
+}
+
+/* parse_reason: why a line is not a JSON object, or NULL. */
+static const char *parse_reason(struct flattener *f, const struct line *l, char *detail, size_t n)
+{
+	if (l->too_long) {
+		snprintf(detail, n, "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
+		         (unsigned long long)l->full_len, f->max_line, l->len);
+		return "line_too_long";
+	}
+	struct json_error err;
+	if (json_parse(l->p, l->len, f->max_depth, &f->mem, &err) < 0) {
+		snprintf(detail, n, "at byte %zu: %s", err.offset, err.msg);
+		return err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
+	}
+	enum json_type t = json_type_at(l->p + strspn(l->p, " \t\r\n"), l->p + l->len);
+	if (t != JSON_OBJECT) {
+		static const char *const w[] = { "nothing", "an object", "an array", "a string", "a number",
+		                                 "true", "false", "null" };
+		snprintf(detail, n, "a message is a JSON object, found %s", w[t]);
+		return "not_object";
+	}
+	return NULL;
+}
+
+/* flatten_line: one line to a row record in f->row, or a reason. */
+static const char *flatten_line(struct flattener *f, const struct line *l, char *detail, size_t n)
+{
+	const char *reason = parse_reason(f, l, detail, n);
+	if (reason)
+		return reason;
+	const char *msg = l->p;
+	size_t len = l->len;
+	long edits = jpath_apply(&f->pii, msg, len, &f->mem, &f->edited, &f->mem2);
+	if (edits < 0) {
+		snprintf(detail, n, "arrays nested deeper than %d along a --drop, --redact or --hash path",
+		         JPATH_MAX_NEST);
+		return "too_deep";
+	}
+	if (edits > 0) {
+		msg = f->edited.p;
+		len = f->edited.len;
+		stats_add(&f->st, "pii_edited", 1);
+		struct json_members t = f->mem;   /* map from the edited text's index */
+		f->mem = f->mem2;
+		f->mem2 = t;
+	}
+	buf_reset(&f->row);
+	return seglayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
+}
+
+/* emit_row: the DDL record before the table's first row, then the row. */
+static void emit_row(struct flattener *f)
+{
+	if (f->emit_ddl && !f->ddl_done) {
+		struct buf rec = BUF_INIT;
+		ddl_record(&rec, f->table, buf_cstr(&f->ddl));
+		w_line(&f->out, rec.p, rec.len);
+		buf_free(&rec);
+		stats_add(&f->st, "ddl", 1);
+		f->ddl_done = 1;
+	}
+	w_line(&f->out, f->row.p, f->row.len);
+	stats_add(&f->st, "out", 1);
+}
+
+/* flatten_stream: every line of one input to a row or the rejects. */
+static int flatten_stream(struct flattener *f, int fd, const char *name)
+{
+	struct lreader r;
+	struct line l;
+	char detail[512];
+	int rc;
+	lr_init_fd(&r, fd, name, f->max_line);
+	while ((rc = lr_next(&r, &l)) == 1) {
+		f->bytes += l.len + 1;
+		if (l.len == 0 && !l.too_long) {
+			stats_add(&f->st, "blank", 1);
+			continue;
+		}
+		stats_add(&f->st, "in", 1);
+		const char *reason = flatten_line(f, &l, detail, sizeof detail);
+		if (reason)
+			reject(&f->rej, reason, detail, name, l.lineno, l.p, l.len);
+		else
+			emit_row(f);
+		progress_tick(&f->prog, stats_get(&f->st, "in"), f->bytes);
+	}
+	if (rc < 0)
+		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+	lr_free(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+/* read_salt: the salt file's bytes without one trailing LF or CRLF; exits 78
+ * when it cannot be read or is empty. The salt is never printed. */
+static void read_salt(struct jpath *jp, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(EX_CONFIG, "%s: cannot open salt file: %s", path, strerror(errno));
+	char *s = xmalloc(SALT_MAX + 1);
+	size_t n = 0;
+	for (;;) {
+		ssize_t k = read(fd, s + n, SALT_MAX + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die(EX_CONFIG, "%s: cannot read salt file: %s", path, strerror(errno));
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > SALT_MAX)
+			die(EX_CONFIG, "%s: salt file is larger than %d bytes", path, SALT_MAX);
+	}
+	close(fd);
+	if (n && s[n - 1] == '\n')
+		n--;
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (!n)
+		die(EX_CONFIG, "%s: salt file is empty", path);
+	jpath_set_salt(jp, s, n);
+	free(s);
+}
+
+static void flattener_free(struct flattener *f)
+{
+	json_members_free(&f->mem);
+	json_members_free(&f->mem2);
+	if (f->rf.colkey)
+		rowfmt_free(&f->rf);
+	jpath_free(&f->pii);
+	buf_free(&f->ddl);
+	buf_free(&f->row);
+	buf_free(&f->edited);
+	buf_free(&f->scratch);
+}
+
+static void add_rule(struct jpath *jp, const char *opt, const char *path, enum jpath_op op)
+{
+	const char *why;
+	if (jpath_add(jp, path, op, &why) < 0)
+		usage_error("%s '%s': %s", opt, path, why);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH,
+	       O_STATS, O_PROG, O_NOPROG };
+	static const struct option opts[] = {
+		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
+		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
+		{ "drop", required_argument, 0, O_DROP }, { "redact", required_argument, 0, O_REDACT },
+		{ "hash", required_argument, 0, O_HASH }, { "salt-file", required_argument, 0, O_SALT },
+		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
+		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
+		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
+		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+	struct flattener f;
+	const char *out = "-", *rejects = NULL, *stats_file = NULL, *layout = "segment_data";
+	const char *salt_file = NULL;
+	enum seg_ddl ddl = SEG_DDL_RECOMMENDED;
+	int quiet = 0, force_progress = -1, print_ddl = 0, c;
+
+	cli_init(argv[0]);
+	memset(&f, 0, sizeof f);
+	jpath_init(&f.pii);
+	f.emit_ddl = 1;
+	f.max_line = LINE_MAX_DEFAULT;
+	f.max_depth = JSON_DEPTH_DEFAULT;
+	while ((c = getopt_long(argc, argv, "l:t:o:r:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': layout = optarg; break;
+		case 't':
+			if (!sql_ident_ok(optarg))
+				usage_error("--table '%s': use 1 to 64 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
+			f.table = optarg;
+			break;
+		case O_DDL:
+			if (strcmp(optarg, "recommended") == 0) ddl = SEG_DDL_RECOMMENDED, f.emit_ddl = 1;
+			else if (strcmp(optarg, "compat") == 0) ddl = SEG_DDL_COMPAT, f.emit_ddl = 1;
+			else if (strcmp(optarg, "none") == 0) ddl = SEG_DDL_RECOMMENDED, f.emit_ddl = 0;
+			else usage_error("--ddl: '%s' is not recommended, compat or none", optarg);
+			break;
+		case O_PRINTDDL: print_ddl = 1; break;
+		case O_DROP: add_rule(&f.pii, "--drop", optarg, JPATH_DROP); break;
+		case O_REDACT: add_rule(&f.pii, "--redact", optarg, JPATH_REDACT); break;
+		case O_HASH: add_rule(&f.pii, "--hash", optarg, JPATH_HASH); break;
+		case O_SALT: salt_file = optarg; break;
+		case 'o': out = optarg; break;
+		case 'r': rejects = optarg; break;
+		case O_MAXLINE: f.max_line = opt_size("--max-line", optarg); if (!f.max_line) usage_error("--max-line must be positive"); break;
+		case O_MAXDEPTH: f.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
+		case O_STATS: stats_file = optarg; break;
+		case 'q': quiet = 1; break;
+		case O_PROG: force_progress = 1; break;
+		case O_NOPROG: force_progress = 0; break;
+		case 'h': usage(); flattener_free(&f); return EX_DONE;
+		case 'V': print_version(); flattener_free(&f); return EX_DONE;
+		default: usage_error("unknown option");
+		}
+	}
+	if (seglayout_get(layout, ddl, &f.lay) < 0)
+		die(EX_CONFIG, "unknown layout '%s' (known: %s)", layout, seglayout_names());
+	if (!f.table)
+		f.table = f.lay.table;
+	seglayout_ddl(&f.lay, f.table, &f.ddl);
+	if (print_ddl) {
+		printf("%s;\n", buf_cstr(&f.ddl));
+		flattener_free(&f);
+		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
+	}
+	if (jpath_has_op(&f.pii, JPATH_HASH) && !salt_file)
+		usage_error("--hash needs --salt-file (unsalted hashes of e-mails or phone numbers are easy to reverse)");
+	if (salt_file)
+		read_salt(&f.pii, salt_file);
+	size_t ncols;
+	const char *const *names = seglayout_column_names(&f.lay, &ncols);
+	rowfmt_init(&f.rf, f.table, names, ncols);
+
+	stats_init(&f.st);
+	stats_add(&f.st, "in", 0);
+	stats_add(&f.st, "out", 0);
+	stats_add(&f.st, "rejected", 0);
+	if (w_open(&f.out, out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
+	rejects_open(&f.rej, rejects, &f.st);
+	progress_init(&f.prog, progress_wanted(force_progress, quiet));
+
+	int status = EX_DONE;
+	char *stdin_only[] = { "-" };
+	char **files = optind < argc ? argv + optind : stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int i = 0; i < nfiles; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
+		int fd = open_input(files[i]);
+		if (fd < 0) {
+			diag(name, 0, "cannot open: %s", strerror(errno));
+			status = EX_NOINPUT;
+			continue;
+		}
+		if (flatten_stream(&f, fd, name) < 0 && status == EX_DONE)
+			status = EX_IOERR;
+		if (fd > 0)
+			close(fd);
+	}
+	w_close(&f.out);
+	rejects_close(&f.rej);
+	progress_done(&f.prog);
+	stats_summary(&f.st, quiet);
+	if (stats_file && stats_write(&f.st, stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
+	if (status == EX_DONE && f.rej.count)
+		status = EX_REJECTED;
+	stats_free(&f.st);
+	flattener_free(&f);
+	return status;
+}

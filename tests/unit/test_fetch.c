@@ -1,0 +1,149 @@
+/* test_fetch.c: unit tests of seg-fetch's lib modules: inflate (members,
+ * damage), retry (rules, backoff bounds), seglayout (days, paths), unwrap
+ * (envelopes, arrays). */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "unit.h"
+#include "inflate.h"
+#include "retry.h"
+#include "seglogs.h"
+#include "unwrap.h"
+
+struct mem { const unsigned char *p; size_t n, off, step; };
+
+static ssize_t mem_read(void *ctx, char *buf, size_t n)
+{
+	struct mem *m = ctx;
+	size_t k = m->n - m->off;
+	if (k > n) k = n;
+	if (m->step && k > m->step) k = m->step;
+	memcpy(buf, m->p + m->off, k);
+	m->off += k;
+	return (ssize_t)k;
+}
+
+/* gz: gzip s into out (one member), returning its length. */
+static size_t gz(const char *s, unsigned char *out, size_t cap)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (Bytef *)s;
+	z.avail_in = (uInt)strlen(s);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	size_t n = z.total_out;
+	deflateEnd(&z);
+	return n;
+}
+
+/* gunzip_all: decompress; returns text, sets *err. */
+static char *gunzip_all(const unsigned char *p, size_t n, size_t step, int *err, uint64_t *off)
+{
+	struct mem m = { p, n, 0, step };
+	struct gunzip g;
+	static char out[4096];
+	size_t len = 0;
+	ssize_t r;
+	gunzip_init(&g, mem_read, &m);
+	while ((r = gunzip_read(&g, out + len, step ? 7 : sizeof out - len - 1)) > 0)
+		len += (size_t)r;
+	out[len] = 0;
+	*err = g.err;
+	*off = g.err_offset;
+	gunzip_free(&g);
+	return out;
+}
+
+static char got[4096], rej[4096];
+static void emit(void *ctx, const char *p, size_t n) { (void)ctx; strncat(got, p, n); strcat(got, "\n"); }
+static void rejfn(void *ctx, const char *reason, const char *detail, const char *name,
+                  uint64_t line, const char *raw, size_t n)
+{
+	(void)ctx; (void)detail; (void)name; (void)raw; (void)n;
+	char b[128];
+	snprintf(b, sizeof b, "%s@%llu;", reason, (unsigned long long)line);
+	strcat(rej, b);
+}
+
+static void unwrap_str(const char *s, int strict)
+{
+	struct unwrap w;
+	struct mem m = { (const unsigned char *)s, strlen(s), 0, 3 };
+	got[0] = rej[0] = 0;
+	unwrap_init(&w);
+	w.emit = emit;
+	w.reject = rejfn;
+	w.strict = strict;
+	unwrap_stream(&w, mem_read, &m, "t");
+	unwrap_free(&w);
+}
+
+int main(void)
+{
+	unsigned char a[256], b[256], cat[600];
+	size_t na = gz("{\"a\":1}\n", a, sizeof a), nb = gz("{\"b\":2}\n", b, sizeof b);
+	memcpy(cat, a, na);
+	memcpy(cat + na, b, nb);
+	int err;
+	uint64_t off;
+	is_str(gunzip_all(cat, na + nb, 0, &err, &off), "{\"a\":1}\n{\"b\":2}\n", "two gzip members are one stream (%s)", gunzip_engine());
+	is_int(err, 0, "no damage");
+	is_str(gunzip_all(cat, na + nb, 5, &err, &off), "{\"a\":1}\n{\"b\":2}\n", "the same read 5 bytes at a time");
+	gunzip_all(cat, na + nb - 3, 0, &err, &off);
+	ok(err && off == na + nb - 3, "truncation is damage at the end offset (%llu)", (unsigned long long)off);
+	memcpy(cat + na + nb, "xyz", 3);
+	gunzip_all(cat, na + nb + 3, 0, &err, &off);
+	ok(err && off == na + nb, "trailing garbage is damage at its offset");
+	ok(gzip_magic(a, na) && !gzip_magic("{}", 2), "gzip_magic");
+
+	ok(retry_http_transient(503) && retry_http_transient(429) && !retry_http_transient(404) &&
+	   !retry_http_transient(200), "HTTP statuses retried as curl --retry does");
+	ok(retry_curl_transient(28, 0) && retry_curl_transient(7, 111) && !retry_curl_transient(0, 0) &&
+	   !retry_curl_transient(60, 0), "curl codes: timeout and refused yes, OK and TLS no");
+	int inrange = 1;
+	for (unsigned i = 0; i < 2000; i++) {
+		uint64_t ms = retry_backoff_ms(i % 12, 100, 5000, 0);
+		if (ms > 5000 || ms > 100ull << (i % 12))
+			inrange = 0;
+	}
+	ok(inrange, "full jitter stays within min(cap, base*2^n)");
+	ok(retry_backoff_ms(0, 100, 5000, 3000) == 3000 && retry_backoff_ms(0, 100, 5000, 9000) == 5000,
+	   "Retry-After is a floor, the cap a ceiling");
+
+	int64_t ms;
+	ok(seg_day_parse("2015-05-27", &ms) == 0 && ms == 1432684800000LL, "YYYY-MM-DD is UTC midnight in ms");
+	ok(seg_day_parse("1432684800000", &ms) == 0 && ms == 1432684800000LL, "13-digit folder names");
+	ok(seg_day_parse("2015-02-29", &ms) < 0 && seg_day_parse("2016-02-29", &ms) == 0 &&
+	   seg_day_parse("2015-13-01", &ms) < 0 && seg_day_parse("15-05-27", &ms) < 0, "bad days refused");
+	const char *src;
+	size_t sl;
+	ok(seg_path_split("x/segment-logs/abc/1432684800000/f.gz", &src, &sl, &ms) && sl == 3 &&
+	   !strncmp(src, "abc", 3), "layout found in a key");
+	ok(!seg_path_split("my-segment-logs/abc/1432684800000/f.gz", &src, &sl, &ms) &&
+	   !seg_path_split("segment-logs/abc/20150527/f.gz", &src, &sl, &ms), "not the layout");
+	struct seg_filter f;
+	seg_filter_init(&f);
+	ok(!seg_want_path(&f, "a/segment-logs/dummy-object.txt") && seg_want_path(&f, "a/b.gz"), "dummy skipped");
+	f.active = 1;
+	f.since_ms = 1432684800000LL;
+	f.until_ms = f.since_ms + SEG_DAY_MS;
+	ok(seg_want_path(&f, "segment-logs/s/1432684800000/f") && !seg_want_path(&f, "segment-logs/s/1432771200000/f") &&
+	   !seg_want_path(&f, "other/f"), "since inclusive, until exclusive, other paths out");
+	seg_filter_free(&f);
+
+	unwrap_str("{\"batch\":[{\"a\":1},{\"b\":2,\"sentAt\":\"s\"}],\"sentAt\":\"E\",\"context\":{\"c\":1}}\n", 0);
+	is_str(got, "{\"a\":1,\"context\":{\"c\":1},\"sentAt\":\"E\"}\n{\"b\":2,\"sentAt\":\"s\",\"context\":{\"c\":1}}\n",
+	       "envelope items get missing keys appended");
+	unwrap_str("\xEF\xBB\xBF  [ {\"a\" : 1} ,\n{\"b\":\n 2}, [], ,\"s\" ]\n\n{\"z\":0}\r\n", 0);
+	is_str(got, "{\"a\" : 1}\n{\"b\":2}\n{\"z\":0}\n", "a JSON array file, read 3 bytes at a time");
+	is_str(rej, "empty_element@3;not_object@3;", "its bad elements rejected with their lines");
+	unwrap_str("{\"type\":\"track\",\"batch\":[1]}\n{x}\n", 0);
+	is_str(got, "{\"type\":\"track\",\"batch\":[1]}\n{x}\n", "an object with a type is not an envelope; shape check only");
+	unwrap_str("{x}\n", 1);
+	is_str(rej, "json_syntax@1;", "strict parses every line");
+	return done();
+}
