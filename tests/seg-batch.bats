@@ -388,3 +388,29 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "seg-flatten | seg-batch: the real records of both layouts and DDL kinds" {
+	command -v seg-flatten > /dev/null || skip "seg-flatten not built"
+	docs=$SHARED/testdata/segment-docs
+	cols='`messageId`, `timestamp`, `type`, `event`, `name`, `properties`, `userId`, `anonymousId`, `groupId`, `traits`, `context`'
+	seg-gen --seed 5 --size 2M > "$T/gen"
+	seg-flatten -q "$docs/complete.ndjson" "$T/gen" > "$T/rows"
+	n=$(grep -vc _ddl "$T/rows")
+	seg-batch -q --on-duplicate update "$T/rows" > "$T/out"
+	[ "$(head -n 1 "$T/out")" = "$(head -n 1 "$T/rows")" ]
+	[ "$(jq -s 'map(select(._batch) | .rows) | add' "$T/out")" -eq "$n" ]
+	[ "$(jq -r 'select(._batch) | (.body.args | length) == 11 * .rows' "$T/out" | sort -u)" = true ]
+	# the recommended DDL's keys (messageId) are left alone by the update
+	sql=$(jq -r 'select(._batch) | .body.sql' "$T/out" | head -n 1)
+	[[ "$sql" == "INSERT INTO \`segment_data\` ($cols) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), "* ]]
+	[[ "$sql" == *" ON DUPLICATE KEY UPDATE \`timestamp\` = VALUES(\`timestamp\`), "* ]]
+	[[ "$sql" != *'`messageId` = VALUES'* ]]
+	# args are the row values, in order
+	[ "$(jq -c 'select(._batch) | .body.args[]' "$T/out")" = "$(jq -c 'select(._ddl | not) | del(._table) | .[]' "$T/rows")" ]
+	# compat DDL (Segment's own table) and the raw layout
+	seg-flatten -q --ddl compat "$docs/complete.ndjson" | seg-batch -q > "$T/out"
+	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out")" = "INSERT IGNORE INTO \`segment_data\` ($cols) VALUES $(yes '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' | head -n 5 | paste -sd '|' | sed 's/|/, /g')" ]
+	seg-flatten -q --layout raw "$docs/complete.ndjson" | seg-batch -q --on-duplicate update > "$T/out"
+	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out" | sed 's/ VALUES .* ON / ON /')" = 'INSERT INTO `segment_raw_data` (`message`, `timestamp`, `event`, `messageId`, `type`) ON DUPLICATE KEY UPDATE `message` = VALUES(`message`), `timestamp` = VALUES(`timestamp`), `event` = VALUES(`event`), `type` = VALUES(`type`)' ]
+	[ "$(jq -r 'select(._batch) | .body.args[0] | type' "$T/out" | sort -u)" = object ]
+}

@@ -1,18 +1,22 @@
 #!/bin/sh
 # bench-batch: seg-batch's MB/s of row input on rows made from the sample,
 # beside cat and jq -c . on the same rows in the same run. Target: >= 500 MB/s.
-# The rows (segment_data columns, as seg-flatten writes them) are made once
-# with jq, outside the timing, and kept in $BENCH_DIR.
+# The rows are made once, outside the timing, and kept in $BENCH_DIR: by
+# seg-flatten when it is built, else by a jq program doing its mapping.
 . "$(dirname "$0")/common.sh"
 sample
 ROWS="$BENCH_DIR/rows-${BENCH_MB}mb.ndjson"
 if [ ! -s "$ROWS" ]; then
-	{
-		printf '%s\n' '{"_table":"segment_data","_ddl":"CREATE TABLE IF NOT EXISTS `segment_data` (`messageId` VARCHAR(100) NOT NULL, `timestamp` DATETIME(6) NOT NULL, `type` VARCHAR(16) NOT NULL, `event` TEXT, `name` TEXT, `properties` JSON, `userId` TEXT, `anonymousId` TEXT, `groupId` TEXT, `traits` JSON, `context` JSON, SHARD KEY (`messageId`), UNIQUE KEY (`messageId`) USING HASH, SORT KEY (`timestamp`))"}'
-		jq -c '{_table: "segment_data", messageId, timestamp: ((.timestamp // "") | sub("T"; " ") | sub("Z$"; "")),
-		        type, event, name, properties, userId, anonymousId, groupId,
-		        traits: (.context.traits // .traits), context}' "$SAMPLE"
-	} > "$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS"
+	if command -v seg-flatten > /dev/null; then
+		seg-flatten -q "$SAMPLE" > "$ROWS.tmp"
+	else
+		{
+			printf '%s\n' '{"_table":"segment_data","_ddl":"CREATE TABLE IF NOT EXISTS `segment_data` (`messageId` VARCHAR(100) NOT NULL, `timestamp` DATETIME(6) NOT NULL, `type` VARCHAR(16) NOT NULL, `event` TEXT, `name` TEXT, `properties` JSON, `userId` TEXT, `anonymousId` TEXT, `groupId` TEXT, `traits` JSON, `context` JSON, SHARD KEY (`messageId`), UNIQUE KEY (`messageId`) USING HASH, SORT KEY (`timestamp`))"}'
+			jq -c '{_table: "segment_data", messageId, timestamp: ((.timestamp // "") | sub("T"; " ") | sub("Z$"; "")),
+			        type, event, name, properties, userId, anonymousId, groupId,
+			        traits: (.context.traits // .traits), context}' "$SAMPLE"
+		} > "$ROWS.tmp"
+	fi && mv "$ROWS.tmp" "$ROWS"
 fi
 bytes=$(filesize "$ROWS")
 cat "$ROWS" > /dev/null    # warm the page cache
