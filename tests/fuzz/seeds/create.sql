@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS `segment_data` (`messageId` VARCHAR(100) NOT NULL PRIMARY KEY, `t` DATETIME(6), /* c */ x INT UNIQUE, SHARD KEY (`messageId`), UNIQUE KEY u (`messageId`) USING HASH, SORT KEY (`t`))
