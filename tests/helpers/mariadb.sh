@@ -28,6 +28,8 @@
 # system MariaDB service is not used and need not run. If SEGPIPE_WATCH_PID
 # is set, a watchdog stops the server when that process is gone, so an
 # interrupted test run leaves nothing behind. Ready in well under a second.
+# The server's character set and collation are utf8mb4 and
+# utf8mb4_general_ci, SingleStore's defaults.
 set -u
 
 prog=mariadb.sh
@@ -103,7 +105,7 @@ start() {
 			--log-error="$dir/error.log" --skip-log-bin --performance-schema=0 \
 			--innodb-use-native-aio=0 --innodb-flush-log-at-trx-commit=2 \
 			--max-connections=500 --max-allowed-packet=64M \
-			--character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+			--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
 			</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 		pid=$!
 		echo "$pid" > "$dir/pid"
@@ -136,12 +138,14 @@ start() {
 [client]
 user=root
 password=$rootpass
+default-character-set=utf8mb4
 socket=$dir/sock
 EOF
 	cat > "$dir/user.cnf" <<EOF
 [client]
 user=$user
 password=$pass
+default-character-set=utf8mb4
 host=127.0.0.1
 port=$port
 database=$db

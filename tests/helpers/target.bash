@@ -15,9 +15,14 @@
 #   sql "SELECT ..."             run SQL directly on MariaDB as the admin,
 #                                in S2_DATABASE; tab-separated rows, no header
 #   target_start [GW-OPTS...]    start MariaDB and a gateway with options
-#   target_stop                  stop both, remove their files
-#   gateway_restart [GW-OPTS...] replace the gateway (same MariaDB, new port)
-#                                e.g. gateway_restart --fail-rate 1
+#   target_stop                  stop everything started, remove the files
+#   gateway_start [GW-OPTS...]   start another gateway in front of the same
+#                                MariaDB, e.g. gateway_start --fail-rate 1;
+#                                the S2_* variables of the calling test then
+#                                point to it (the file's gateway keeps
+#                                running); stopped by gateway_stop or at
+#                                target_stop
+#   gateway_stop                 stop the gateway gateway_start started
 #   s2_exec JSON                 POST JSON to $S2_URL/api/v2/exec with the
 #                                credentials; prints the body, then a line
 #                                with the HTTP status
@@ -31,20 +36,33 @@ target_start() {
 	eval "$out"
 	out=$("$_target_helpers/gateway.sh" start "$@") || { target_stop; return 1; }
 	eval "$out"
+	echo "$S2_GATEWAY_DIR" >> "$MARIADB_DIR/gateways"
 }
 
 target_stop() {
-	[ -n "${S2_GATEWAY_DIR:-}" ] && "$_target_helpers/gateway.sh" stop "$S2_GATEWAY_DIR"
+	local d
+	if [ -n "${MARIADB_DIR:-}" ] && [ -f "$MARIADB_DIR/gateways" ]; then
+		while read -r d; do
+			"$_target_helpers/gateway.sh" stop "$d"
+		done < "$MARIADB_DIR/gateways"
+	fi
 	[ -n "${MARIADB_DIR:-}" ] && "$_target_helpers/mariadb.sh" stop "$MARIADB_DIR"
 	unset S2_GATEWAY_DIR MARIADB_DIR
 	return 0
 }
 
-gateway_restart() {
+gateway_start() {
 	local out
-	[ -n "${S2_GATEWAY_DIR:-}" ] && "$_target_helpers/gateway.sh" stop "$S2_GATEWAY_DIR"
 	out=$("$_target_helpers/gateway.sh" start "$@") || return 1
 	eval "$out"
+	echo "$S2_GATEWAY_DIR" >> "$MARIADB_DIR/gateways"
+	_target_extra_gateway=$S2_GATEWAY_DIR
+}
+
+gateway_stop() {
+	[ -n "${_target_extra_gateway:-}" ] || return 0
+	"$_target_helpers/gateway.sh" stop "$_target_extra_gateway"
+	_target_extra_gateway=
 }
 
 sql() {
