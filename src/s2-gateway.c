@@ -398,9 +398,14 @@ static size_t nargs_of(struct json_slice args)
 	return n;
 }
 
+/* escape_mysql: the connection's own escaping (it knows the charset and
+ * sql_mode); the plain utf8 escaping if it refuses the bytes. */
 static size_t escape_mysql(void *ctx, char *to, const char *from, size_t n)
 {
-	return mysql_real_escape_string(ctx, to, from, n);
+	unsigned long r = mysql_real_escape_string(ctx, to, from, (unsigned long)n);
+	if (r == (unsigned long)-1)
+		return sql_escape_plain(NULL, to, from, n);
+	return r;
 }
 
 /* write_results: the answer of a statement that ran on s. */

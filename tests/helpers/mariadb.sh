@@ -72,7 +72,10 @@ start() {
 
 	dir=${1:-}
 	if [ -z "$dir" ]; then
-		dir=$(mktemp -d "${TMPDIR:-/tmp}/segdb.XXXXXX") || exit 74
+		# the socket path must stay short: fall back to /tmp for a long TMPDIR
+		base=${TMPDIR:-/tmp}
+		[ ${#base} -gt 60 ] && base=/tmp
+		dir=$(mktemp -d "$base/segdb.XXXXXX") || exit 74
 	else
 		mkdir -p "$dir" || exit 74
 	fi
