@@ -137,6 +137,15 @@ EOT
 	[ "$(sql 'SELECT COUNT(*) FROM p1')" = 1 ]
 }
 
+@test "500 when MariaDB cannot be reached" {
+	gateway_start --db-socket "$T/no-such-socket"
+	api /api/v2/exec '{"sql":"SELECT 1"}'
+	[ "$code" = 500 ]
+	[[ "$body" == "Error 2002 (HY000): Can't connect to local server through socket '$T/no-such-socket'"* ]]
+	run curl -sS "$S2_URL/ping"
+	[ "$output" = pong ]
+}
+
 # ---- SQL errors -------------------------------------------------------------
 
 @test "SQL errors: 400 with the Go driver's text and the error code" {
@@ -333,6 +342,11 @@ body_of_size() {
 	[ "$body" = "Error reading request body: http: request body too large" ]
 	api /api/v2/exec "@$T/ok" -H 'Transfer-Encoding: chunked'
 	[ "$code" = 200 ]
+	# a client that sends a big body without waiting for 100-continue
+	head -c 5000000 /dev/zero | tr '\0' ' ' > "$T/huge"
+	api /api/v2/exec "@$T/huge" -H 'Expect:'
+	[ "$code" = 413 ]
+	[ "$body" = "Error reading request body: http: request body too large" ]
 }
 
 @test "body limit: --max-body and --body-limit-status" {
