@@ -1,0 +1,485 @@
+#!/usr/bin/env bats
+# s2-gateway: every endpoint and status code, Segment's own DDL and INSERT,
+# SQL errors, auth, the body limit, args binding, DDL translation, 100
+# parallel requests, HTTPS and each fault mode, against a real MariaDB.
+
+load 'helpers/target'
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	gateway_stop
+}
+
+# api PATH JSON [CURL-ARGS...]: POST JSON (or @file) with the test user's
+# credentials; sets code (HTTP status), body, and leaves headers in $T/headers.
+api() {
+	local path=$1 data=$2
+	shift 2
+	code=$(curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+		-u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
+		--data-binary "$data" "$@" "$S2_URL$path")
+	body=$(cat "$T/body")
+}
+
+# exec_ok JSON: /api/v2/exec must answer 200
+exec_ok() {
+	api /api/v2/exec "$1"
+	[ "$code" = 200 ] || { echo "exec: $code $body"; return 1; }
+}
+
+# ---- endpoints and status codes -----------------------------------------
+
+@test "GET /ping answers pong as text/plain without credentials" {
+	run curl -sS -D "$T/h" "$S2_URL/ping"
+	[ "$status" -eq 0 ]
+	[ "$output" = pong ]
+	grep -qi '^HTTP/1.1 200' "$T/h"
+	grep -qi '^Content-Type: text/plain' "$T/h"
+}
+
+@test "unknown path 404, wrong method 405" {
+	run curl -sS -o /dev/null -w '%{http_code}' "$S2_URL/api/v2/nope"
+	[ "$output" = 404 ]
+	run curl -sS -o /dev/null -w '%{http_code}' -u "$S2_USER:$S2_PASSWORD" "$S2_URL/api/v2/exec"
+	[ "$output" = 405 ]
+	run curl -sS -o /dev/null -w '%{http_code}' -X POST "$S2_URL/ping"
+	[ "$output" = 405 ]
+}
+
+@test "exec: rowsAffected and lastInsertId, rows in the database" {
+	exec_ok '{"sql":"CREATE TABLE e1 (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":0}' ]
+	exec_ok '{"sql":"INSERT INTO e1 (v) VALUES (?), (?), (?)","args":["a","b","c"],"database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":1,"rowsAffected":3}' ]
+	grep -qi '^Content-Type: application/json' "$T/headers"
+	[ "$(sql 'SELECT id, v FROM e1 ORDER BY id' | tr '\t\n' ':,')" = "1:a,2:b,3:c," ]
+	exec_ok '{"sql":"UPDATE e1 SET v = ? WHERE id > ?","args":["z",1],"database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":2}' ]
+}
+
+@test "query/rows and query/tuples: the documented shapes and value types" {
+	exec_ok '{"sql":"CREATE TABLE q1 (id BIGINT NOT NULL, u INT UNSIGNED, s VARCHAR(20), t TEXT, j JSON, d DECIMAL(8,3), f DOUBLE, b VARBINARY(8), dt DATETIME(6), dd DATE)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO q1 VALUES (?,?,?,?,?,?,?,?,?,?), (?,?,?,?,?,?,?,?,?,?)","args":[1,7,"x","long",{"a":[1,{"b":null}]},12.5,-0.25,"hi","2015-12-10 04:08:31.905","2015-12-10",2,null,null,null,null,null,null,null,null,null],"database":"'"$S2_DATABASE"'"}'
+	api /api/v2/query/rows '{"sql":"SELECT * FROM q1 ORDER BY id","database":"'"$S2_DATABASE"'"}'
+	[ "$code" = 200 ]
+	[ "$body" = '{"results":[{"rows":[{"id":1,"u":7,"s":"x","t":"long","j":{"a":[1,{"b":null}]},"d":"12.500","f":-0.25,"b":"aGk=","dt":"2015-12-10 04:08:31.905000","dd":"2015-12-10"},{"id":2,"u":null,"s":null,"t":null,"j":null,"d":null,"f":null,"b":null,"dt":null,"dd":null}]}]}' ]
+	api /api/v2/query/tuples '{"sql":"SELECT id, u, s, j, d FROM q1 WHERE id = ?","args":[1],"database":"'"$S2_DATABASE"'"}'
+	[ "$code" = 200 ]
+	[ "$body" = '{"results":[{"columns":[{"name":"id","dataType":"BIGINT","nullable":false},{"name":"u","dataType":"UNSIGNED INT","nullable":true},{"name":"s","dataType":"VARCHAR","nullable":true},{"name":"j","dataType":"JSON","nullable":true},{"name":"d","dataType":"DECIMAL","nullable":true}],"rows":[[1,7,"x",{"a":[1,{"b":null}]},"12.500"]]}]}' ]
+	api /api/v2/query/rows '{"sql":"SELECT 1 AS one FROM q1 WHERE id < 0","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"results":[{"rows":[]}]}' ]
+}
+
+@test "415 for a Content-Type other than application/json" {
+	for ct in text/plain application/x-www-form-urlencoded ''; do
+		code=$(curl -sS -o "$T/b" -w '%{http_code}' -u "$S2_USER:$S2_PASSWORD" \
+			-H "Content-Type: $ct" --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+		[ "$code" = 415 ] || { echo "$ct: $code"; return 1; }
+	done
+	api /api/v2/exec '{"sql":"SELECT 1"}' -H 'Content-Type: application/json; charset=utf-8'
+	[ "$code" = 200 ]
+}
+
+@test "400 for a body that is not JSON or not the schema" {
+	while IFS='|' read -r data want; do
+		api /api/v2/exec "$data"
+		[ "$code" = 400 ] || { echo "$data: $code"; return 1; }
+		[[ "$body" == "$want"* ]] || { echo "$data: $body"; return 1; }
+	done <<'EOT'
+{"sql":"SELECT 1"|Error parsing request body:
+[1,2]|Error parsing request body: not a JSON object
+{"args":[]}|Error parsing request body: "sql" must be a string
+{"sql":1}|Error parsing request body: "sql" must be a string
+{"sql":"SELECT ?","args":{"a":1}}|Error parsing request body: "args" must be an array
+{"sql":"SELECT 1","database":7}|Error parsing request body: "database" must be a string
+|Error parsing request body:
+EOT
+}
+
+# ---- auth -----------------------------------------------------------------
+
+@test "401 with WWW-Authenticate: no credentials, wrong password, unknown user, Bearer" {
+	for u in '' "$S2_USER:wrong" "nobody:x"; do
+		if [ -n "$u" ]; then auth=(-u "$u"); else auth=(); fi
+		code=$(curl -sS -o "$T/b" -D "$T/h" -w '%{http_code}' "${auth[@]}" \
+			-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+		[ "$code" = 401 ] || { echo "$u: $code"; return 1; }
+		grep -qi '^WWW-Authenticate: Basic realm=' "$T/h" || { echo "$u: no WWW-Authenticate"; return 1; }
+	done
+	[ "$(cat "$T/b")" = "Error 1045 (28000): Access denied for user 'nobody'@'localhost' (using password: YES)" ]
+	code=$(curl -sS -o "$T/b" -D "$T/h" -w '%{http_code}' -H 'Authorization: Bearer abc.def.ghi' \
+		-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+	[ "$code" = 401 ]
+	grep -qi '^WWW-Authenticate: Basic' "$T/h"
+	# a right password after a wrong one on the same worker still works
+	api /api/v2/exec '{"sql":"SELECT 1"}'
+	[ "$code" = 200 ]
+}
+
+@test "403 when the database refuses permission" {
+	sql "CREATE USER 'reader'@'localhost' IDENTIFIED BY 'rpw'; CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'rpw';
+	     GRANT SELECT ON \`$S2_DATABASE\`.* TO 'reader'@'localhost'; GRANT SELECT ON \`$S2_DATABASE\`.* TO 'reader'@'127.0.0.1';
+	     CREATE TABLE p1 (a INT); INSERT INTO p1 VALUES (5)"
+	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
+		--data-binary '{"sql":"INSERT INTO p1 VALUES (6)","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/exec")
+	[ "$code" = 403 ]
+	[ "$(cat "$T/b")" = "Error 1142 (42000): INSERT command denied to user 'reader'@'localhost' for table \`$S2_DATABASE\`.\`p1\`" ]
+	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
+		--data-binary '{"sql":"SELECT a FROM p1","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/query/rows")
+	[ "$code" = 200 ] && [ "$(cat "$T/b")" = '{"results":[{"rows":[{"a":5}]}]}' ]
+	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
+		--data-binary '{"sql":"SELECT 1","database":"mysql"}' "$S2_URL/api/v2/exec")
+	[ "$code" = 403 ]
+	[[ "$(cat "$T/b")" == "Error 1044 (42000): Access denied for user 'reader'@'localhost' to database 'mysql'" ]]
+	[ "$(sql 'SELECT COUNT(*) FROM p1')" = 1 ]
+}
+
+@test "500 when MariaDB cannot be reached" {
+	gateway_start --db-socket "$T/no-such-socket"
+	api /api/v2/exec '{"sql":"SELECT 1"}'
+	[ "$code" = 500 ]
+	[[ "$body" == "Error 2002 (HY000): Can't connect to local server through socket '$T/no-such-socket'"* ]]
+	run curl -sS "$S2_URL/ping"
+	[ "$output" = pong ]
+}
+
+# ---- SQL errors -------------------------------------------------------------
+
+@test "SQL errors: 400 with the Go driver's text and the error code" {
+	exec_ok '{"sql":"CREATE TABLE s1 (id INT PRIMARY KEY, v INT NOT NULL)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO s1 VALUES (1, 1)","database":"'"$S2_DATABASE"'"}'
+	while IFS='|' read -r q want; do
+		api /api/v2/exec "{\"sql\":\"$q\",\"database\":\"$S2_DATABASE\"}"
+		[ "$code" = 400 ] || { echo "$q: $code"; return 1; }
+		[ "$body" = "$want" ] || { echo "$q: $body"; return 1; }
+		[[ "$body" =~ ^Error\ ([0-9]+).*: ]] || return 1
+	done <<EOT
+INSERT INTO s1 VALUES (1, 2)|Error 1062 (23000): Duplicate entry '1' for key 'PRIMARY'
+SELECT * FROM missing|Error 1146 (42S02): Table '$S2_DATABASE.missing' doesn't exist
+SELEC 1|Error 1064 (42000): You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'SELEC 1' at line 1
+INSERT INTO s1 VALUES (2, NULL)|Error 1048 (23000): Column 'v' cannot be null
+SELECT nope FROM s1|Error 1054 (42S22): Unknown column 'nope' in 'SELECT'
+SELECT 1; SELECT 2|Error 1064 (42000): You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'SELECT 2' at line 1
+EOT
+	[ "$(sql 'SELECT COUNT(*) FROM s1')" = 1 ]
+}
+
+@test "database: selects the schema, is case-sensitive, is not remembered" {
+	exec_ok '{"sql":"CREATE TABLE d1 (a INT)","database":"'"$S2_DATABASE"'"}'
+	api /api/v2/exec '{"sql":"CREATE TABLE d2 (a INT)"}'
+	[ "$code" = 400 ]
+	[ "$body" = "Error 1046 (3D000): No database selected" ]
+	api /api/v2/exec '{"sql":"SELECT * FROM d1","database":"'"${S2_DATABASE^^}"'"}'
+	[ "$code" = 403 ] || [ "$code" = 400 ]
+	[[ "$body" == *"${S2_DATABASE^^}"* ]]
+	# many requests with and without database over the pool: never a leak
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do
+		exec_ok '{"sql":"SELECT * FROM d1","database":"'"$S2_DATABASE"'"}'
+		api /api/v2/exec '{"sql":"SELECT * FROM d1"}'
+		[ "$code" = 400 ] || { echo "database leaked: $body"; return 1; }
+	done
+	exec_ok '{"sql":"INSERT INTO '"$S2_DATABASE"'.d1 VALUES (1)"}'
+	[ "$(sql 'SELECT COUNT(*) FROM d1')" = 1 ]
+}
+
+@test "no session state between requests" {
+	gateway_start --workers 1
+	exec_ok '{"sql":"SET @x = 42"}'
+	api /api/v2/query/rows '{"sql":"SELECT @x AS x"}'
+	[ "$body" = '{"results":[{"rows":[{"x":null}]}]}' ]
+	exec_ok '{"sql":"CREATE TEMPORARY TABLE tmp1 (a INT)","database":"'"$S2_DATABASE"'"}'
+	api /api/v2/exec '{"sql":"SELECT * FROM tmp1","database":"'"$S2_DATABASE"'"}'
+	[ "$code" = 400 ]
+	exec_ok '{"sql":"CREATE TABLE tx (a INT)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"BEGIN"}'
+	exec_ok '{"sql":"INSERT INTO tx VALUES (1)","database":"'"$S2_DATABASE"'"}'
+	[ "$(sql 'SELECT COUNT(*) FROM tx')" = 1 ]
+}
+
+# ---- args -----------------------------------------------------------------
+
+@test "args: strings, numbers, booleans, null, objects, arrays bound safely" {
+	exec_ok '{"sql":"CREATE TABLE a1 (n INT AUTO_INCREMENT PRIMARY KEY, s TEXT, i BIGINT, f DOUBLE, b TINYINT, j JSON)","database":"'"$S2_DATABASE"'"}'
+	cat > "$T/req" <<'EOF'
+{"sql":"INSERT INTO a1 (s, i, f, b, j) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)","database":"DB","args":[
+ "it's \"quoted\" \\ back\nnew\u0000nul", -9223372036854775808, 1.5e3, true, {"k":"v","n":[1,2,{"x":null}]},
+ "'); DROP TABLE a1; --", 0, -0.5, false, [1,"two",null],
+ "héllo ✓ 😀", 42, 0, null, null,
+ "?", 7, 2, true, "{\"as\":\"string\"}"]}
+EOF
+	sed -i "s/\"DB\"/\"$S2_DATABASE\"/" "$T/req"
+	exec_ok "@$T/req"
+	[ "$body" = '{"lastInsertId":1,"rowsAffected":4}' ]
+	run sql "SELECT HEX(s), i, f, b, j FROM a1 ORDER BY n"
+	[ "${lines[0]}" = "$(printf '%s' "it's \"quoted\" \\ back"$'\n'"new" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)00$(printf nul | od -An -tx1 | tr -d ' \n' | tr a-f A-F)	-9223372036854775808	1500	1	{\"k\":\"v\",\"n\":[1,2,{\"x\":null}]}" ]
+	[ "$(sql 'SELECT s, i, f, b, j FROM a1 WHERE n = 2')" = "'); DROP TABLE a1; --	0	-0.5	0	[1,\"two\",null]" ]
+	[ "$(sql 'SELECT s, i, f, b, j FROM a1 WHERE n = 3')" = "héllo ✓ 😀	42	0	NULL	NULL" ]
+	[ "$(sql 'SELECT s, i, f, b, j FROM a1 WHERE n = 4')" = "?	7	2	1	{\"as\":\"string\"}" ]
+}
+
+@test "args: placeholders counted exactly, ? in strings, comments and identifiers skipped" {
+	exec_ok '{"sql":"CREATE TABLE `q?` (a TEXT, b TEXT)","database":"'"$S2_DATABASE"'"}'
+	while IFS='|' read -r q args want; do
+		api /api/v2/exec "{\"sql\":\"$q\",\"args\":$args,\"database\":\"$S2_DATABASE\"}"
+		[ "$code $body" = "$want" ] || { echo "$q $args: $code $body"; return 1; }
+	done <<'EOT'
+INSERT INTO `q?` VALUES (?, '?')|["x"]|200 {"lastInsertId":0,"rowsAffected":1}
+INSERT INTO `q?` VALUES (?, \"?\")|["x"]|200 {"lastInsertId":0,"rowsAffected":1}
+INSERT INTO `q?` VALUES (?, 'it''s ? \\' ?') -- ?|["x"]|200 {"lastInsertId":0,"rowsAffected":1}
+INSERT INTO `q?` /* ? ? */ VALUES (?, ?) # ?|["x","y"]|200 {"lastInsertId":0,"rowsAffected":1}
+INSERT INTO `q?` VALUES (?, ?)|["x"]|400 sql: expected 2 arguments, got 1
+INSERT INTO `q?` VALUES (?, 'a')|["x","y"]|400 sql: expected 1 arguments, got 2
+SELECT 1|[1]|400 sql: expected 0 arguments, got 1
+SELECT ?|null|400 sql: expected 1 arguments, got 0
+SELECT 1|null|200 {"lastInsertId":0,"rowsAffected":1}
+EOT
+	[ "$(sql 'SELECT COUNT(*) FROM `q?`')" = 4 ]
+	[ "$(sql "SELECT COUNT(*) FROM \`q?\` WHERE b = 'it''s ? '' ?'")" = 1 ]
+}
+
+@test "args: a wide insert of 80 003 placeholders (no 65 535 ceiling)" {
+	exec_ok '{"sql":"CREATE TABLE w1 (a INT, b INT, c INT)","database":"'"$S2_DATABASE"'"}'
+	awk -v db="$S2_DATABASE" 'BEGIN {
+		n = 26668; printf "{\"database\":\"%s\",\"sql\":\"INSERT INTO w1 VALUES (?,?,?)", db
+		for (i = 1; i < n; i++) printf ",(?,?,?)"
+		printf "\",\"args\":[0,0,0"
+		for (i = 1; i < n; i++) printf ",%d,%d,%d", i, i % 7, 1
+		printf "]}"
+	}' > "$T/wide"
+	[ "$(wc -c < "$T/wide")" -lt 1048576 ]
+	exec_ok "@$T/wide"
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":26668}' ]
+	[ "$(sql 'SELECT COUNT(*), SUM(a), SUM(c) FROM w1')" = "26668	355577778	26667" ]
+}
+
+# ---- Segment's destination and the toolkit's DDL ---------------------------
+
+@test "Segment's own destination: its CREATE TABLE and multi-row INSERT as it sends them" {
+	jq -cn --arg db "$S2_DATABASE" --arg sql "
+        CREATE TABLE IF NOT EXISTS \`segment_data\` (
+          messageId TEXT NOT NULL,
+          timestamp DATETIME(6) NOT NULL,
+          type TEXT NOT NULL,
+          event TEXT,
+          name TEXT,
+          properties JSON,
+          userId TEXT,
+          anonymousId TEXT,
+          groupId TEXT,
+          traits JSON,
+          context JSON,
+          SHARD KEY ()
+        ) AUTOSTATS_CARDINALITY_MODE=PERIODIC AUTOSTATS_HISTOGRAM_MODE=CREATE SQL_MODE='STRICT_ALL_TABLES';
+      " '{sql: $sql, database: $db}' > "$T/ddl"
+	exec_ok "@$T/ddl"
+	exec_ok "@$T/ddl"
+	cols='messageId, timestamp, type, event, name, properties, userId, anonymousId, groupId, traits, context'
+	row='(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+	jq -cn --arg db "$S2_DATABASE" --arg sql "INSERT INTO \`segment_data\` ($cols) VALUES $row, $row" '{sql: $sql, database: $db, args: [
+		"m1", "2015-12-10 04:08:31.905", "track", "Clicked", null, {"plan":"pro","n":3}, "u1", null, null, null, {"ip":"1.2.3.4"},
+		"m2", "2015-12-10 04:08:32", "identify", null, null, null, "u2", "a2", null, {"email":"x@y.z"}, {}]}' > "$T/ins"
+	exec_ok "@$T/ins"
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":2}' ]
+	exec_ok "@$T/ins"
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" = 4 ]
+	[ "$(sql "SELECT messageId, timestamp, type, event, properties, userId, traits, context FROM segment_data WHERE messageId = 'm1' LIMIT 1")" = \
+	   "m1	2015-12-10 04:08:31.905000	track	Clicked	{\"plan\":\"pro\",\"n\":3}	u1	NULL	{\"ip\":\"1.2.3.4\"}" ]
+	grep -q '"translated":true' "$S2_GATEWAY_LOG"
+}
+
+@test "the toolkit's DDL: SHARD KEY, UNIQUE KEY USING HASH, SORT KEY, table options; INSERT IGNORE dedups" {
+	jq -cn --arg db "$S2_DATABASE" --arg sql 'CREATE TABLE IF NOT EXISTS `events` (
+  `messageId` VARCHAR(100) NOT NULL,
+  `timestamp` DATETIME(6) NOT NULL,
+  `type` VARCHAR(16) NOT NULL,
+  `properties` JSON,
+  SHARD KEY (`messageId`),
+  UNIQUE KEY (`messageId`) USING HASH,
+  SORT KEY (`timestamp`)
+) AUTOSTATS_ENABLED=TRUE' '{sql: $sql, database: $db}' > "$T/ddl"
+	exec_ok "@$T/ddl"
+	[ "$(sql "SELECT COUNT(*) FROM information_schema.statistics WHERE table_name = 'events' AND non_unique = 0")" = 1 ]
+	exec_ok '{"sql":"ALTER TABLE `events` ADD COLUMN `sql_mode` TEXT","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT IGNORE INTO `events` (`messageId`, `timestamp`, `type`) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)","args":["a","2020-01-01 00:00:00","track","b","2020-01-01 00:00:00","track","a","2020-01-01 00:00:00","track"],"database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":2}' ]
+	exec_ok '{"sql":"INSERT IGNORE INTO `events` (`messageId`, `timestamp`, `type`) VALUES (?, ?, ?)","args":["b","2020-01-01 00:00:00","track"],"database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":0}' ]
+	exec_ok '{"sql":"INSERT INTO `events` (`messageId`, `timestamp`, `type`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `type` = VALUES(`type`)","args":["b","2020-01-01 00:00:00","page"],"database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":2}' ]
+	[ "$(sql 'SELECT messageId, type FROM events ORDER BY messageId' | tr '\t\n' ':,')" = "a:track,b:page," ]
+}
+
+@test "DDL translation leaves other statements and quoted text alone" {
+	exec_ok '{"sql":"CREATE TABLE tr1 (`shard` INT, sort INT, note TEXT DEFAULT '"'"'SHARD KEY (x)'"'"')","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO tr1 VALUES (1, 2, DEFAULT)","database":"'"$S2_DATABASE"'"}'
+	[ "$(sql 'SELECT * FROM tr1')" = "1	2	SHARD KEY (x)" ]
+	grep '"tr1' "$S2_GATEWAY_LOG" >/dev/null || true
+	[ "$(grep -c 'CREATE TABLE tr1.*"translated":true' "$S2_GATEWAY_LOG")" = 0 ]
+}
+
+# ---- the body limit --------------------------------------------------------
+
+# body_of_size N FILE: a valid request of exactly N bytes (padded with spaces)
+body_of_size() {
+	local head='{"sql":"SELECT 1"}'
+	{ printf '%s' "$head"; head -c $(( $1 - ${#head} )) /dev/zero | tr '\0' ' '; } > "$2"
+}
+
+@test "body limit: 1 048 576 bytes pass, one more is 413 with Go's text" {
+	body_of_size 1048576 "$T/ok"
+	api /api/v2/exec "@$T/ok"
+	[ "$code" = 200 ]
+	body_of_size 1048577 "$T/big"
+	api /api/v2/exec "@$T/big"
+	[ "$code" = 413 ]
+	[ "$body" = "Error reading request body: http: request body too large" ]
+	# the same without a Content-Length (chunked)
+	api /api/v2/exec "@$T/big" -H 'Transfer-Encoding: chunked'
+	[ "$code" = 413 ]
+	[ "$body" = "Error reading request body: http: request body too large" ]
+	api /api/v2/exec "@$T/ok" -H 'Transfer-Encoding: chunked'
+	[ "$code" = 200 ]
+	# a client that sends a big body without waiting for 100-continue
+	head -c 5000000 /dev/zero | tr '\0' ' ' > "$T/huge"
+	api /api/v2/exec "@$T/huge" -H 'Expect:'
+	[ "$code" = 413 ]
+	[ "$body" = "Error reading request body: http: request body too large" ]
+}
+
+@test "body limit: --max-body and --body-limit-status" {
+	gateway_start --max-body 1000000 --body-limit-status 400
+	body_of_size 1000001 "$T/big"
+	api /api/v2/exec "@$T/big"
+	[ "$code" = 400 ]
+	[ "$body" = "Error reading request body: http: request body too large" ]
+	body_of_size 1000000 "$T/ok"
+	api /api/v2/exec "@$T/ok"
+	[ "$code" = 200 ]
+}
+
+# ---- concurrency -------------------------------------------------------------
+
+@test "100 parallel requests all answered and all rows in" {
+	exec_ok '{"sql":"CREATE TABLE c100 (id INT PRIMARY KEY, v TEXT)","database":"'"$S2_DATABASE"'"}'
+	for i in $(seq 1 100); do
+		printf '{"sql":"INSERT INTO c100 VALUES (?, ?)","args":[%d,"v%d"],"database":"%s"}\n' "$i" "$i" "$S2_DATABASE" > "$T/r$i"
+	done
+	seq 1 100 | xargs -P 100 -I{} curl -sS -o /dev/null -w '%{http_code}\n' -u "$S2_USER:$S2_PASSWORD" \
+		-H 'Content-Type: application/json' --data-binary "@$T/r{}" "$S2_URL/api/v2/exec" > "$T/codes"
+	[ "$(sort "$T/codes" | uniq -c | tr -s ' ')" = " 100 200" ]
+	[ "$(sql 'SELECT COUNT(*), SUM(id) FROM c100')" = "100	5050" ]
+}
+
+# ---- HTTPS ---------------------------------------------------------------
+
+@test "HTTPS with --cert and --key, verified against the test CA" {
+	testca.sh "$T/ca"
+	gateway_start --cert "$T/ca/server.pem" --key "$T/ca/server.key"
+	[[ "$S2_URL" == https://127.0.0.1:* ]]
+	run curl -sS --cacert "$T/ca/ca.pem" "$S2_URL/ping"
+	[ "$status" -eq 0 ] && [ "$output" = pong ]
+	api /api/v2/exec '{"sql":"SELECT 1"}' --cacert "$T/ca/ca.pem"
+	[ "$code" = 200 ]
+	run curl -sS --cacert "$T/ca/other-ca.pem" "$S2_URL/ping"
+	[ "$status" -eq 60 ]
+	run curl -sS "http://127.0.0.1:$S2_PORT/ping"
+	[ "$status" -ne 0 ] || [ "$output" != pong ]
+}
+
+# ---- faults --------------------------------------------------------------
+
+@test "--fail-rate 1 --fail-status 503: answered 503, nothing executed, logged" {
+	exec_ok '{"sql":"CREATE TABLE f1 (a INT)","database":"'"$S2_DATABASE"'"}'
+	gateway_start --fail-rate 1 --fail-status 503
+	api /api/v2/exec '{"sql":"INSERT INTO f1 VALUES (1)","database":"'"$S2_DATABASE"'"}'
+	[ "$code" = 503 ]
+	[ "$body" = "s2-gateway: injected failure (--fail-rate)" ]
+	[ "$(sql 'SELECT COUNT(*) FROM f1')" = 0 ]
+	[ "$(jq -r '[.fault, .executed, .status] | join(" ")' "$S2_GATEWAY_LOG")" = "fail false 503" ]
+	run curl -sS "$S2_URL/ping"
+	[ "$output" = pong ]
+}
+
+@test "--drop-rate 1 --drop-when before: connection closed, not executed" {
+	exec_ok '{"sql":"CREATE TABLE f2 (a INT)","database":"'"$S2_DATABASE"'"}'
+	gateway_start --drop-rate 1 --drop-when before
+	run curl -sS -u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
+		--data-binary '{"sql":"INSERT INTO f2 VALUES (1)","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/exec"
+	[ "$status" -eq 52 ]     # curl: empty reply from server
+	[ "$(sql 'SELECT COUNT(*) FROM f2')" = 0 ]
+	[ "$(jq -r '[.fault, .executed] | join(" ")' "$S2_GATEWAY_LOG")" = "drop_before false" ]
+}
+
+@test "--drop-rate 1 --drop-when after: connection closed, but committed" {
+	exec_ok '{"sql":"CREATE TABLE f3 (a INT)","database":"'"$S2_DATABASE"'"}'
+	gateway_start --drop-rate 1 --drop-when after
+	run curl -sS -u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
+		--data-binary '{"sql":"INSERT INTO f3 VALUES (1)","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/exec"
+	[ "$status" -eq 52 ]
+	[ "$(sql 'SELECT COUNT(*) FROM f3')" = 1 ]
+	[ "$(jq -r '[.fault, .executed, .rowsAffected] | join(" ")' "$S2_GATEWAY_LOG")" = "drop_after true 1" ]
+}
+
+@test "--delay-ms delays every request" {
+	gateway_start --delay-ms 400
+	t=$(curl -sS -o /dev/null -w '%{time_total}' -u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
+		--data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+	awk -v t="$t" 'BEGIN { exit !(t >= 0.4) }'
+}
+
+# faults_of SEED: the fault sequence of 40 requests at --fail-rate 0.3
+# --drop-rate 0.2 (before and after)
+faults_of() {
+	gateway_start --seed "$1" --fail-rate 0.3 --drop-rate 0.2 --workers 1
+	for i in $(seq 1 40); do
+		curl -s -o /dev/null -u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
+			--data-binary '{"sql":"INSERT INTO f4 VALUES (1)","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/exec" || true
+	done
+	jq -r .fault "$S2_GATEWAY_LOG" | tr '\n' ' '
+	gateway_stop
+}
+
+@test "--seed: the same seed gives the same faults, all four kinds occur, rows match the log" {
+	exec_ok '{"sql":"CREATE TABLE f4 (a INT)","database":"'"$S2_DATABASE"'"}'
+	a=$(faults_of 7)
+	b=$(faults_of 7)
+	c=$(faults_of 8)
+	[ "$a" = "$b" ]
+	[ "$a" != "$c" ]
+	for f in none fail drop_before drop_after; do
+		[[ " $a" == *" $f "* ]] || { echo "no $f in: $a"; return 1; }
+	done
+	# every request that the log says executed is in the table, no other
+	executed=$(echo "$a $b $c" | tr ' ' '\n' | grep -c -E '^(none|drop_after)$')
+	[ "$(sql 'SELECT COUNT(*) FROM f4')" = "$executed" ]
+}
+
+# ---- the program -----------------------------------------------------------
+
+@test "usage errors exit 64; --help and --version exit 0" {
+	run s2-gateway --no-such-option
+	[ "$status" -eq 64 ]
+	run s2-gateway --fail-rate 2
+	[ "$status" -eq 64 ]
+	run s2-gateway --drop-when sometimes
+	[ "$status" -eq 64 ]
+	run s2-gateway --cert x.pem
+	[ "$status" -eq 64 ]
+	run s2-gateway --help
+	[ "$status" -eq 0 ] && [[ "$output" == *--fail-rate* ]]
+	run s2-gateway --version
+	[ "$status" -eq 0 ] && [[ "$output" == *segpipe* ]]
+}
+
+@test "SIGTERM stops the gateway cleanly with a summary" {
+	s2-gateway --port 0 --port-file "$T/port" --db-socket "$MARIADB_SOCKET" 2> "$T/err" &
+	pid=$!
+	for i in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+	curl -sS "http://127.0.0.1:$(cat "$T/port")/ping" >/dev/null
+	kill -TERM "$pid"
+	wait "$pid"
+	grep -q 'requests, 0 faults injected' "$T/err"
+}
