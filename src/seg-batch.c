@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "ddlkeys.h"
 #include "digest.h"
 #include "json.h"
@@ -58,10 +59,7 @@ struct batcher {
 	size_t nbucket, ntables, nopen;
 	struct table *ohead, *otail;  /* open batches in the order they opened */
 	struct table *last;      /* the table of the previous row, a cache */
-	struct writer out;
-	struct rejects rej;
-	struct stats st;
-	struct progress prog;
+	struct filter io;           /* output, rejects, counters, progress */
 	struct json_members mem;
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
@@ -248,14 +246,14 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
 	buf_adds(&b->rec, "\",\"table\":");
 	json_write_str(&b->rec, t->name, t->nlen);
 	buf_printf(&b->rec, ",\"rows\":%zu,\"bytes\":%zu,\"body\":", t->rows, want);
-	w_write(&b->out, b->rec.p, b->rec.len);
-	w_write(&b->out, head->p, head->len);
-	w_write(&b->out, t->args.p, tail);
-	w_write(&b->out, "}\n", 2);
+	w_write(&b->io.out, b->rec.p, b->rec.len);
+	w_write(&b->io.out, head->p, head->len);
+	w_write(&b->io.out, t->args.p, tail);
+	w_write(&b->io.out, "}\n", 2);
 	memcpy(t->args.p + argslen, saved, sizeof saved);
 	t->args.len = 0;   /* the bytes stay: do_row moves a waiting row to the front */
-	stats_add(&b->st, "batches", 1);
-	stats_add(&b->st, "out", 1);
+	stats_add(&b->io.st, "batches", 1);
+	stats_add(&b->io.st, "out", 1);
 	t->rows = t->nargs = 0;
 	*(t->oprev ? &t->oprev->onext : &b->ohead) = t->onext;
 	*(t->onext ? &t->onext->oprev : &b->otail) = t->oprev;
@@ -315,7 +313,7 @@ static void reject_line(struct batcher *b, const char *reason, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
-	reject(&b->rej, reason, detail, b->input, b->line->lineno, b->line->p, b->line->len);
+	reject(&b->io.rej, reason, detail, b->input, b->line->lineno, b->line->p, b->line->len);
 }
 
 /* key_is: does the column key k name column c of t? Raw bytes first:
@@ -521,9 +519,9 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 		return;
 	}
 	flush(b, t, t->args.len);
-	w_line(&b->out, b->line->p, b->line->len);
-	stats_add(&b->st, "ddl", 1);
-	stats_add(&b->st, "out", 1);
+	w_line(&b->io.out, b->line->p, b->line->len);
+	stats_add(&b->io.st, "ddl", 1);
+	stats_add(&b->io.st, "out", 1);
 	if (upsert.type != JSON_NONE)
 		t->upsert = upsert.type == JSON_TRUE;
 	struct buf text = BUF_INIT;
@@ -585,8 +583,9 @@ static void do_line(struct batcher *b, const struct line *l)
 }
 
 /* batch_stream: every line of one input. */
-static int batch_stream(struct batcher *b, int fd, const char *name)
+static int batch_stream(void *ctx, int fd, const char *name)
 {
+	struct batcher *b = ctx;
 	struct lreader r;
 	struct line l;
 	int rc;
@@ -595,12 +594,12 @@ static int batch_stream(struct batcher *b, int fd, const char *name)
 	while ((rc = lr_next(&r, &l)) == 1) {
 		b->bytes_in += l.len + 1;
 		if (l.len == 0 && !l.too_long) {
-			stats_add(&b->st, "blank", 1);
+			stats_add(&b->io.st, "blank", 1);
 			continue;
 		}
 		b->nin++;
 		do_line(b, &l);
-		progress_tick(&b->prog, b->nin, b->bytes_in);
+		progress_tick(&b->io.prog, b->nin, b->bytes_in);
 	}
 	if (rc < 0)
 		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
@@ -709,47 +708,14 @@ int main(int argc, char **argv)
 		usage_error("--max-bytes %llu is too large", (unsigned long long)max_bytes);
 	b.limit = (size_t)(max_bytes - reserve);
 
-	stats_init(&b.st);
-	stats_add(&b.st, "in", 0);
-	stats_add(&b.st, "out", 0);
-	stats_add(&b.st, "rows", 0);
-	stats_add(&b.st, "batches", 0);
-	stats_add(&b.st, "ddl", 0);
-	stats_add(&b.st, "rejected", 0);
-	if (w_open(&b.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	rejects_open(&b.rej, rejects, &b.st);
-	progress_init(&b.prog, progress_wanted(force_progress, quiet));
+	static const char *const counters[] = { "in", "out", "rows", "batches", "ddl", "rejected", NULL };
+	filter_open(&b.io, out, rejects, stats_file, quiet, force_progress, counters);
 
-	int status = EX_DONE;
-	char *stdin_only[] = { "-" };
-	char **files = optind < argc ? argv + optind : stdin_only;
-	int nfiles = optind < argc ? argc - optind : 1;
-	for (int i = 0; i < nfiles; i++) {
-		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
-		int fd = open_input(files[i]);
-		if (fd < 0) {
-			diag(name, 0, "cannot open: %s", strerror(errno));
-			status = EX_NOINPUT;
-			continue;
-		}
-		if (batch_stream(&b, fd, name) < 0 && status == EX_DONE)
-			status = EX_IOERR;
-		if (fd > 0)
-			close(fd);
-	}
+	int status = filter_operands(argc - optind, argv + optind, batch_stream, &b);
 	flush_all(&b);
-	stats_add(&b.st, "in", b.nin);
-	stats_add(&b.st, "rows", b.nrows);
-	w_close(&b.out);
-	rejects_close(&b.rej);
-	progress_done(&b.prog);
-	stats_summary(&b.st, quiet);
-	if (stats_file && stats_write(&b.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
-	if (status == EX_DONE && b.rej.count)
-		status = EX_REJECTED;
+	stats_add(&b.io.st, "in", b.nin);
+	stats_add(&b.io.st, "rows", b.nrows);
+	status = filter_close(&b.io, status);
 	batcher_free(&b);
-	stats_free(&b.st);
 	return status;
 }

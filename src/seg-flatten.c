@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "jpath.h"
 #include "json.h"
 #include "lineio.h"
@@ -31,10 +32,7 @@ struct flattener {
 	struct jpath pii;
 	size_t max_line;
 	int max_depth;
-	struct writer out;
-	struct rejects rej;
-	struct stats st;
-	struct progress prog;
+	struct filter io;           /* output, rejects, counters, progress */
 	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
 	struct buf row, edited, scratch;
 	uint64_t bytes;
@@ -105,7 +103,7 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 	if (edits > 0) {
 		msg = f->edited.p;
 		len = f->edited.len;
-		stats_add(&f->st, "pii_edited", 1);
+		stats_add(&f->io.st, "pii_edited", 1);
 		struct json_members t = f->mem;   /* map from the edited text's index */
 		f->mem = f->mem2;
 		f->mem2 = t;
@@ -120,18 +118,19 @@ static void emit_row(struct flattener *f)
 	if (f->emit_ddl && !f->ddl_done) {
 		struct buf rec = BUF_INIT;
 		ddl_record(&rec, f->table, buf_cstr(&f->ddl));
-		w_line(&f->out, rec.p, rec.len);
+		w_line(&f->io.out, rec.p, rec.len);
 		buf_free(&rec);
-		stats_add(&f->st, "ddl", 1);
+		stats_add(&f->io.st, "ddl", 1);
 		f->ddl_done = 1;
 	}
-	w_line(&f->out, f->row.p, f->row.len);
-	stats_add(&f->st, "out", 1);
+	w_line(&f->io.out, f->row.p, f->row.len);
+	stats_add(&f->io.st, "out", 1);
 }
 
 /* flatten_stream: every line of one input to a row or the rejects. */
-static int flatten_stream(struct flattener *f, int fd, const char *name)
+static int flatten_stream(void *ctx, int fd, const char *name)
 {
+	struct flattener *f = ctx;
 	struct lreader r;
 	struct line l;
 	char detail[512];
@@ -140,16 +139,16 @@ static int flatten_stream(struct flattener *f, int fd, const char *name)
 	while ((rc = lr_next(&r, &l)) == 1) {
 		f->bytes += l.len + 1;
 		if (l.len == 0 && !l.too_long) {
-			stats_add(&f->st, "blank", 1);
+			stats_add(&f->io.st, "blank", 1);
 			continue;
 		}
-		stats_add(&f->st, "in", 1);
+		stats_add(&f->io.st, "in", 1);
 		const char *reason = flatten_line(f, &l, detail, sizeof detail);
 		if (reason)
-			reject(&f->rej, reason, detail, name, l.lineno, l.p, l.len);
+			reject(&f->io.rej, reason, detail, name, l.lineno, l.p, l.len);
 		else
 			emit_row(f);
-		progress_tick(&f->prog, stats_get(&f->st, "in"), f->bytes);
+		progress_tick(&f->io.prog, stats_get(&f->io.st, "in"), f->bytes);
 	}
 	if (rc < 0)
 		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
@@ -285,41 +284,11 @@ int main(int argc, char **argv)
 	const char *const *names = seglayout_column_names(&f.lay, &ncols);
 	rowfmt_init(&f.rf, f.table, names, ncols);
 
-	stats_init(&f.st);
-	stats_add(&f.st, "in", 0);
-	stats_add(&f.st, "out", 0);
-	stats_add(&f.st, "rejected", 0);
-	if (w_open(&f.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	rejects_open(&f.rej, rejects, &f.st);
-	progress_init(&f.prog, progress_wanted(force_progress, quiet));
+	static const char *const counters[] = { "in", "out", "rejected", NULL };
+	filter_open(&f.io, out, rejects, stats_file, quiet, force_progress, counters);
 
-	int status = EX_DONE;
-	char *stdin_only[] = { "-" };
-	char **files = optind < argc ? argv + optind : stdin_only;
-	int nfiles = optind < argc ? argc - optind : 1;
-	for (int i = 0; i < nfiles; i++) {
-		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
-		int fd = open_input(files[i]);
-		if (fd < 0) {
-			diag(name, 0, "cannot open: %s", strerror(errno));
-			status = EX_NOINPUT;
-			continue;
-		}
-		if (flatten_stream(&f, fd, name) < 0 && status == EX_DONE)
-			status = EX_IOERR;
-		if (fd > 0)
-			close(fd);
-	}
-	w_close(&f.out);
-	rejects_close(&f.rej);
-	progress_done(&f.prog);
-	stats_summary(&f.st, quiet);
-	if (stats_file && stats_write(&f.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
-	if (status == EX_DONE && f.rej.count)
-		status = EX_REJECTED;
-	stats_free(&f.st);
+	int status = filter_operands(argc - optind, argv + optind, flatten_stream, &f);
+	status = filter_close(&f.io, status);
 	flattener_free(&f);
 	return status;
 }

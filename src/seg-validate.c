@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "json.h"
 #include "lineio.h"
 #include "progress.h"
@@ -20,10 +21,7 @@ struct validator {
 	struct segspec_opts spec;
 	size_t max_bytes, max_line;
 	int max_depth;
-	struct writer out;
-	struct rejects rej;
-	struct stats st;
-	struct progress prog;
+	struct filter io;           /* output, rejects, counters, progress */
 	struct json_members mem;
 	uint64_t bytes;
 };
@@ -78,8 +76,9 @@ static const char *check_line(struct validator *v, const struct line *l, char *d
 }
 
 /* validate_stream: every line of one input to the output or the rejects. */
-static int validate_stream(struct validator *v, int fd, const char *name)
+static int validate_stream(void *ctx, int fd, const char *name)
 {
+	struct validator *v = ctx;
 	struct lreader r;
 	struct line l;
 	char detail[512];
@@ -88,18 +87,18 @@ static int validate_stream(struct validator *v, int fd, const char *name)
 	while ((rc = lr_next(&r, &l)) == 1) {
 		v->bytes += l.len + 1;
 		if (l.len == 0 && !l.too_long) {
-			stats_add(&v->st, "blank", 1);
+			stats_add(&v->io.st, "blank", 1);
 			continue;
 		}
-		stats_add(&v->st, "in", 1);
+		stats_add(&v->io.st, "in", 1);
 		const char *reason = check_line(v, &l, detail, sizeof detail);
 		if (reason) {
-			reject(&v->rej, reason, detail, name, l.lineno, l.p, l.len);
+			reject(&v->io.rej, reason, detail, name, l.lineno, l.p, l.len);
 		} else {
-			w_line(&v->out, l.p, l.len);
-			stats_add(&v->st, "out", 1);
+			w_line(&v->io.out, l.p, l.len);
+			stats_add(&v->io.st, "out", 1);
 		}
-		progress_tick(&v->prog, stats_get(&v->st, "in"), v->bytes);
+		progress_tick(&v->io.prog, stats_get(&v->io.st, "in"), v->bytes);
 	}
 	if (rc < 0)
 		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
@@ -150,41 +149,11 @@ int main(int argc, char **argv)
 		default: usage_error("unknown option");
 		}
 	}
-	stats_init(&v.st);
-	stats_add(&v.st, "in", 0);
-	stats_add(&v.st, "out", 0);
-	stats_add(&v.st, "rejected", 0);
-	if (w_open(&v.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	rejects_open(&v.rej, rejects, &v.st);
-	progress_init(&v.prog, progress_wanted(force_progress, quiet));
+	static const char *const counters[] = { "in", "out", "rejected", NULL };
+	filter_open(&v.io, out, rejects, stats_file, quiet, force_progress, counters);
 
-	int status = EX_DONE;
-	char *stdin_only[] = { "-" };
-	char **files = optind < argc ? argv + optind : stdin_only;
-	int nfiles = optind < argc ? argc - optind : 1;
-	for (int i = 0; i < nfiles; i++) {
-		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
-		int fd = open_input(files[i]);
-		if (fd < 0) {
-			diag(name, 0, "cannot open: %s", strerror(errno));
-			status = EX_NOINPUT;
-			continue;
-		}
-		if (validate_stream(&v, fd, name) < 0 && status == EX_DONE)
-			status = EX_IOERR;
-		if (fd > 0)
-			close(fd);
-	}
-	w_close(&v.out);
-	rejects_close(&v.rej);
-	progress_done(&v.prog);
-	stats_summary(&v.st, quiet);
-	if (stats_file && stats_write(&v.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
-	if (status == EX_DONE && v.rej.count)
-		status = EX_REJECTED;
+	int status = filter_operands(argc - optind, argv + optind, validate_stream, &v);
+	status = filter_close(&v.io, status);
 	json_members_free(&v.mem);
-	stats_free(&v.st);
 	return status;
 }

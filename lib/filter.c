@@ -1,0 +1,56 @@
+/* filter.c: the shared frame of the NDJSON filter programs. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "filter.h"
+
+void filter_open(struct filter *f, const char *out, const char *rejects, const char *stats_file,
+                 int quiet, int force_progress, const char *const *counters)
+{
+	stats_init(&f->st);
+	for (; counters && *counters; counters++)
+		stats_add(&f->st, *counters, 0);
+	if (w_open(&f->out, out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
+	rejects_open(&f->rej, rejects, &f->st);
+	progress_init(&f->prog, progress_wanted(force_progress, quiet));
+	f->quiet = quiet;
+	f->stats_file = stats_file;
+}
+
+int filter_operands(int argc, char **argv, filter_stream_fn fn, void *ctx)
+{
+	char *stdin_only[] = { "-" };
+	char **files = argc > 0 ? argv : stdin_only;
+	int nfiles = argc > 0 ? argc : 1, status = EX_DONE;
+	for (int i = 0; i < nfiles; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
+		int fd = open_input(files[i]);
+		if (fd < 0) {
+			diag(name, 0, "cannot open: %s", strerror(errno));
+			status = EX_NOINPUT;
+			continue;
+		}
+		if (fn(ctx, fd, name) < 0 && status == EX_DONE)
+			status = EX_IOERR;
+		if (fd > 0)
+			close(fd);
+	}
+	return status;
+}
+
+int filter_close(struct filter *f, int status)
+{
+	w_close(&f->out);
+	rejects_close(&f->rej);
+	progress_done(&f->prog);
+	stats_summary(&f->st, f->quiet);
+	if (f->stats_file && stats_write(&f->st, f->stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", f->stats_file, strerror(errno));
+	if (status == EX_DONE && f->rej.count)
+		status = EX_REJECTED;
+	stats_free(&f->st);
+	return status;
+}
