@@ -1,5 +1,6 @@
 /* filter.c: the shared frame of the NDJSON filter programs. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,4 +54,31 @@ int filter_close(struct filter *f, int status)
 		status = EX_REJECTED;
 	stats_free(&f->st);
 	return status;
+}
+
+const char *filter_parse_object(const struct line *l, size_t max_line, int max_depth,
+                                struct json_members *mem, const char *what,
+                                char *detail, size_t n)
+{
+	static const char *const found[] = { "nothing", "an object", "an array", "a string",
+	                                     "a number", "true", "false", "null" };
+	if (l->too_long) {
+		snprintf(detail, n, "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
+		         (unsigned long long)l->full_len, max_line, l->len);
+		return "line_too_long";
+	}
+	struct json_error err;
+	if (json_parse(l->p, l->len, max_depth, mem, &err) < 0) {
+		snprintf(detail, n, "at byte %zu: %s", err.offset, err.msg);
+		return err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
+	}
+	const char *p = l->p, *end = l->p + l->len;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	enum json_type t = json_type_at(p, end);
+	if (t != JSON_OBJECT) {
+		snprintf(detail, n, "a %s is a JSON object, found %s", what, found[t]);
+		return "not_object";
+	}
+	return NULL;
 }

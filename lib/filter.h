@@ -5,6 +5,7 @@
  * read; a read error is 74; any reject makes a clean run 1). */
 #ifndef SEG_FILTER_H
 #define SEG_FILTER_H
+#include "json.h"
 #include "lineio.h"
 #include "progress.h"
 #include "reject.h"
@@ -38,4 +39,12 @@ int filter_operands(int argc, char **argv, filter_stream_fn fn, void *ctx);
  * write --stats; return the final status (status, or 1 if it was 0 and
  * something was rejected). */
 int filter_close(struct filter *f, int status);
+
+/* filter_parse_object: parse a line that must be one JSON object, indexing
+ * its top-level members into mem. NULL when it is one; else the reason code
+ * (line_too_long, json_syntax, bad_utf8, too_deep, not_object) with detail
+ * filled. what names the record in the not_object detail ("message"). */
+const char *filter_parse_object(const struct line *l, size_t max_line, int max_depth,
+                                struct json_members *mem, const char *what,
+                                char *detail, size_t n);
 #endif

@@ -551,23 +551,11 @@ static void meta(struct batcher *b, struct json_slice *tname, struct json_slice 
 /* do_line: one input line: a row record, a DDL record, or a reject. */
 static void do_line(struct batcher *b, const struct line *l)
 {
-	struct json_error err;
+	char detail[512];
 	b->line = l;
-	if (l->too_long) {
-		reject_line(b, "line_too_long", "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
-		            (unsigned long long)l->full_len, b->max_line, l->len);
-		return;
-	}
-	if (json_parse(l->p, l->len, b->max_depth, &b->mem, &err) < 0) {
-		reject_line(b, err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax",
-		            "at byte %zu: %s", err.offset, err.msg);
-		return;
-	}
-	const char *p = l->p, *end = l->p + l->len;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (json_type_at(p, end) != JSON_OBJECT) {
-		reject_line(b, "not_object", "a record is a JSON object");
+	const char *reason = filter_parse_object(l, b->max_line, b->max_depth, &b->mem, "record", detail, sizeof detail);
+	if (reason) {
+		reject_line(b, reason, "%s", detail);
 		return;
 	}
 	struct json_slice tname, ddl, upsert;

@@ -63,33 +63,10 @@ static void usage(void)
 	       "74 I/O error, 78 unknown layout or unusable salt file.\n");
 }
 
-/* parse_reason: why a line is not a JSON object, or NULL. */
-static const char *parse_reason(struct flattener *f, const struct line *l, char *detail, size_t n)
-{
-	if (l->too_long) {
-		snprintf(detail, n, "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
-		         (unsigned long long)l->full_len, f->max_line, l->len);
-		return "line_too_long";
-	}
-	struct json_error err;
-	if (json_parse(l->p, l->len, f->max_depth, &f->mem, &err) < 0) {
-		snprintf(detail, n, "at byte %zu: %s", err.offset, err.msg);
-		return err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
-	}
-	enum json_type t = json_type_at(l->p + strspn(l->p, " \t\r\n"), l->p + l->len);
-	if (t != JSON_OBJECT) {
-		static const char *const w[] = { "nothing", "an object", "an array", "a string", "a number",
-		                                 "true", "false", "null" };
-		snprintf(detail, n, "a message is a JSON object, found %s", w[t]);
-		return "not_object";
-	}
-	return NULL;
-}
-
 /* flatten_line: one line to a row record in f->row, or a reason. */
 static const char *flatten_line(struct flattener *f, const struct line *l, char *detail, size_t n)
 {
-	const char *reason = parse_reason(f, l, detail, n);
+	const char *reason = filter_parse_object(l, f->max_line, f->max_depth, &f->mem, "message", detail, n);
 	if (reason)
 		return reason;
 	const char *msg = l->p;

@@ -49,23 +49,9 @@ static void usage(void)
 /* check_line: the reason a line is not a valid message, or NULL. */
 static const char *check_line(struct validator *v, const struct line *l, char *detail, size_t n)
 {
-	if (l->too_long) {
-		snprintf(detail, n, "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
-		         (unsigned long long)l->full_len, v->max_line, l->len);
-		return "line_too_long";
-	}
-	struct json_error err;
-	if (json_parse(l->p, l->len, v->max_depth, &v->mem, &err) < 0) {
-		snprintf(detail, n, "at byte %zu: %s", err.offset, err.msg);
-		return err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
-	}
-	enum json_type t = json_type_at(l->p + strspn(l->p, " \t\r\n"), l->p + l->len);
-	if (t != JSON_OBJECT) {
-		static const char *const w[] = { "nothing", "an object", "an array", "a string", "a number",
-		                                 "true", "false", "null" };
-		snprintf(detail, n, "a message is a JSON object, found %s", w[t]);
-		return "not_object";
-	}
+	const char *reason = filter_parse_object(l, v->max_line, v->max_depth, &v->mem, "message", detail, n);
+	if (reason)
+		return reason;
 	if (v->max_bytes && l->len > v->max_bytes) {
 		snprintf(detail, n, "message of %zu bytes is larger than --max-bytes %zu", l->len, v->max_bytes);
 		return "too_large";
