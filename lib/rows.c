@@ -1,36 +1,9 @@
-/* rows.c: writing row and DDL records; SQL identifier checks. */
+/* rows.c: writing row and DDL records. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "rows.h"
-
-int sql_ident_ok(const char *name)
-{
-	size_t n = strlen(name);
-	int digits_only = 1;
-	if (n == 0 || n > SQL_IDENT_MAX)
-		return 0;
-	for (const char *s = name; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int digit = c >= '0' && c <= '9';
-		if (!digit && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && c != '_' && c != '$')
-			return 0;
-		digits_only &= digit;
-	}
-	return !digits_only;
-}
-
-void sql_quote_ident(struct buf *b, const char *name)
-{
-	buf_addc(b, '`');
-	for (const char *s = name; *s; s++) {
-		if (*s == '`')
-			buf_addc(b, '`');
-		buf_addc(b, *s);
-	}
-	buf_addc(b, '`');
-}
 
 void rowfmt_init(struct rowfmt *f, const char *table, const char *const *names, size_t n)
 {

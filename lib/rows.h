@@ -1,5 +1,5 @@
-/* rows.h: the row and DDL records of design.md (records 3 and 4), and the
- * SQL identifier rules they need.
+/* rows.h: the row and DDL records of design.md (records 3 and 4).
+ * Identifiers are checked and quoted by sqlid.h.
  *   row: {"_table":"t","col1":value,"col2":value,...}  (columns in a fixed order)
  *   DDL: {"_table":"t","_ddl":"CREATE TABLE IF NOT EXISTS `t` (...)"}
  * A row writer precomputes the record's fixed parts (the table prefix and each
@@ -10,15 +10,6 @@
 #include <stddef.h>
 
 #include "buf.h"
-
-/* SQL identifiers (tables, columns) as segpipe accepts them: 1 to 64 of
- * A-Z a-z 0-9 _ $, not only digits. Anything else is refused rather than
- * quoted, so names are the same in every SQL dialect the toolkit meets. */
-#define SQL_IDENT_MAX 64
-int sql_ident_ok(const char *name);
-/* sql_quote_ident: append `name` (backquotes doubled, for safety even though
- * sql_ident_ok names have none). */
-void sql_quote_ident(struct buf *b, const char *name);
 
 struct rowfmt {
 	char *table;

@@ -6,6 +6,7 @@
 #include "isotime.h"
 #include "seglayout.h"
 #include "segspec.h"
+#include "sqlid.h"
 
 #define TEXT_MAX 65535    /* bytes in a TEXT column (SingleStore and MySQL) */
 
@@ -95,11 +96,11 @@ const char *const *seglayout_column_names(const struct seglayout *l, size_t *n)
 void seglayout_ddl(const struct seglayout *l, const char *table, struct buf *out)
 {
 	buf_adds(out, "CREATE TABLE IF NOT EXISTS ");
-	sql_quote_ident(out, table);
+	sqlid_quote(out, table, strlen(table));
 	buf_adds(out, " (");
 	for (size_t i = 0; i < l->ncols; i++) {
 		buf_adds(out, i ? ",\n  " : "\n  ");
-		sql_quote_ident(out, l->cols[i].name);
+		sqlid_quote(out, l->cols[i].name, strlen(l->cols[i].name));
 		buf_printf(out, " %s%s", l->cols[i].sqltype, l->cols[i].not_null ? " NOT NULL" : "");
 	}
 	for (const char *const *k = l->keys; *k; k++)

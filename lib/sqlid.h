@@ -2,7 +2,8 @@
  * into statement text. Values always travel as placeholders; names cannot,
  * so every name is checked against a strict rule and then backtick-quoted.
  *
- * The rule: 1 to 64 bytes of ASCII letters, digits, '_' and '$' (MySQL's and
+ * The rule: 1 to 64 bytes of ASCII letters, digits, '_' and '$', not digits
+ * only (MySQL's and
  * SingleStore's unquoted identifier characters, and what Segment's naming
  * produces). Such a name needs no escaping inside a JSON string either, so
  * statement text built from checked names is JSON-safe as is. */

@@ -18,6 +18,7 @@
 #include "progress.h"
 #include "reject.h"
 #include "rows.h"
+#include "sqlid.h"
 #include "seglayout.h"
 #include "stats.h"
 
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l': layout = optarg; break;
 		case 't':
-			if (!sql_ident_ok(optarg))
+			if (!sqlid_valid(optarg, strlen(optarg)))
 				usage_error("--table '%s': use 1 to 64 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
 			f.table = optarg;
 			break;

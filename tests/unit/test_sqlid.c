@@ -15,7 +15,7 @@ int main(void)
 {
 	char why[128];
 	static const char *good[] = { "a", "messageId", "segment_data", "_x", "$t", "a1", "1a", "A_B$9" };
-	static const char *bad[] = { "", "a b", "a-b", "a`b", "a'b", "a\"b", "a.b", "é", "a;b", "a\\b", "a?b" };
+	static const char *bad[] = { "", "a b", "a-b", "a`b", "a'b", "a\"b", "a.b", "é", "a;b", "a\\b", "a?b", "123", "0" };
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
 		ok(sqlid_valid(good[i], strlen(good[i])), "valid: %s", good[i]);
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
