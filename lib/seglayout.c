@@ -11,12 +11,14 @@
 #define TEXT_MAX 65535    /* bytes in a TEXT column (SingleStore and MySQL) */
 
 /* Segment's destination and the documented segment_raw_data table, and our
- * recommended variants of both. VARCHAR(255) for messageId: a key must not
+ * recommended variants of both. VARCHAR(255) with a binary collation for
+ * messageId: ids differing only in case are different events (seg-dedup
+ * compares bytes), and a key must not
  * be TEXT; Segment caps messageId at 100 characters, but archives hold ids of
  * older or non-conforming senders, and 255 is what the documented raw layout
  * already uses, so one length serves both layouts. */
 static const struct seg_column data_rec[] = {
-	{ "messageId", "VARCHAR(255)", 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 255, 0 },
+	{ "messageId", "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 255, 0 },
 	{ "timestamp", "DATETIME(6)", 1, 1, SRC_TIMESTAMP, KIND_DATETIME, 0, 0 },
 	{ "type", "TEXT", 1, 1, SRC_TYPE, KIND_TEXT, 0, TEXT_MAX },
 	{ "event", "TEXT", 0, 0, SRC_EVENT, KIND_TEXT, 0, TEXT_MAX },
@@ -45,7 +47,7 @@ static const struct seg_column raw_rec[] = {
 	{ "message", "JSON", 1, 1, SRC_MESSAGE, KIND_JSON, 0, 0 },
 	{ "timestamp", "DATETIME(6)", 1, 1, SRC_TIMESTAMP, KIND_DATETIME, 0, 0 },
 	{ "event", "TEXT", 0, 0, SRC_EVENT, KIND_TEXT, 0, TEXT_MAX },
-	{ "messageId", "VARCHAR(255)", 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 255, 0 },
+	{ "messageId", "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 255, 0 },
 	{ "type", "TEXT", 0, 0, SRC_TYPE, KIND_TEXT, 0, TEXT_MAX },
 };
 static const struct seg_column raw_compat[] = {
