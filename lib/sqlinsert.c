@@ -1,0 +1,159 @@
+/* sqlinsert.c: building, measuring and taking apart the multi-row INSERT. */
+#include <string.h>
+
+#include "sqlid.h"
+#include "sqlinsert.h"
+
+void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
+                     const char *table, size_t tlen,
+                     const char *const *cols, const size_t *lens, size_t ncols,
+                     const unsigned char *is_key)
+{
+	size_t nupdate = 0;
+	for (size_t i = 0; i < ncols; i++)
+		nupdate += !(is_key && is_key[i]);
+	if (mode == SQLINS_UPDATE && nupdate == 0)
+		mode = SQLINS_IGNORE;
+	buf_reset(&s->prefix);
+	buf_reset(&s->suffix);
+	s->ncols = ncols;
+	buf_adds(&s->prefix, mode == SQLINS_IGNORE ? "INSERT IGNORE INTO " : "INSERT INTO ");
+	sqlid_quote(&s->prefix, table, tlen);
+	buf_adds(&s->prefix, " (");
+	for (size_t i = 0; i < ncols; i++) {
+		if (i)
+			buf_adds(&s->prefix, ", ");
+		sqlid_quote(&s->prefix, cols[i], lens[i]);
+	}
+	buf_adds(&s->prefix, ") VALUES ");
+	if (mode != SQLINS_UPDATE)
+		return;
+	buf_adds(&s->suffix, " ON DUPLICATE KEY UPDATE ");
+	int first = 1;
+	for (size_t i = 0; i < ncols; i++) {
+		if (is_key && is_key[i])
+			continue;
+		if (!first)
+			buf_adds(&s->suffix, ", ");
+		first = 0;
+		sqlid_quote(&s->suffix, cols[i], lens[i]);
+		buf_adds(&s->suffix, " = VALUES(");
+		sqlid_quote(&s->suffix, cols[i], lens[i]);
+		buf_addc(&s->suffix, ')');
+	}
+}
+
+/* A tuple of n placeholders, "(?, ?, ?)", is 3n bytes; tuples are joined
+ * by ", ". */
+size_t sqlinsert_row_growth(const struct sqlinsert *s)
+{
+	return 3 * s->ncols + 2;
+}
+
+size_t sqlinsert_len(const struct sqlinsert *s, size_t rows)
+{
+	return s->prefix.len + rows * 3 * s->ncols + (rows - 1) * 2 + s->suffix.len;
+}
+
+void sqlinsert_write(const struct sqlinsert *s, size_t rows, struct buf *out)
+{
+	size_t tuple = 3 * s->ncols;
+	buf_grow(out, sqlinsert_len(s, rows));
+	buf_add(out, s->prefix.p, s->prefix.len);
+	char *first = out->p + out->len;
+	char *d = first;
+	*d++ = '(';
+	for (size_t i = 0; i < s->ncols; i++) {
+		memcpy(d, i ? ", ?" : "?", i ? 3 : 1);
+		d += i ? 3 : 1;
+	}
+	*d++ = ')';
+	for (size_t r = 1; r < rows; r++) {
+		memcpy(d, ", ", 2);
+		memcpy(d + 2, first, tuple);
+		d += tuple + 2;
+	}
+	out->len = (size_t)(d - out->p);
+	buf_add(out, s->suffix.p, s->suffix.len);
+}
+
+size_t sqlinsert_body_len(const struct sqlinsert *s, size_t rows, size_t argslen)
+{
+	return SQLINS_BODY_OVERHEAD + sqlinsert_len(s, rows) + argslen;
+}
+
+void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, size_t argslen,
+                    struct buf *out)
+{
+	buf_grow(out, sqlinsert_body_len(s, rows, argslen));
+	buf_adds(out, SQLINS_BODY_HEAD);
+	sqlinsert_write(s, rows, out);
+	buf_adds(out, SQLINS_BODY_MID);
+	buf_add(out, args, argslen);
+	buf_adds(out, SQLINS_BODY_TAIL);
+}
+
+int sqlinsert_parse(struct sqlinsert *s, const char *sql, size_t n, size_t rows, size_t nargs)
+{
+	static const char values[] = ") VALUES ";
+	if (rows == 0 || nargs == 0 || nargs % rows)
+		return -1;
+	size_t ncols = nargs / rows;
+	/* the prefix ends at the first ") VALUES (" outside backticks */
+	size_t i = 0, vl = sizeof values - 1;
+	int quoted = 0;
+	for (; i < n; i++) {
+		if (sql[i] == '`')
+			quoted = !quoted;
+		else if (!quoted && n - i > vl && memcmp(sql + i, values, vl) == 0 && sql[i + vl] == '(')
+			break;
+	}
+	if (i == n)
+		return -1;
+	size_t plen = i + vl;
+	size_t tlen = rows * 3 * ncols + (rows - 1) * 2;
+	if (n - plen < tlen)
+		return -1;
+	const char *t = sql + plen;
+	for (size_t r = 0; r < rows; r++) {
+		if (r) {
+			if (memcmp(t, ", ", 2))
+				return -1;
+			t += 2;
+		}
+		for (size_t c = 0; c < ncols; c++) {
+			const char *want = c == 0 ? "(?" : ", ?";
+			size_t wl = c == 0 ? 2 : 3;
+			if (memcmp(t, want, wl))
+				return -1;
+			t += wl;
+		}
+		if (*t++ != ')')
+			return -1;
+	}
+	buf_reset(&s->prefix);
+	buf_reset(&s->suffix);
+	buf_add(&s->prefix, sql, plen);
+	buf_add(&s->suffix, t, n - (size_t)(t - sql));
+	s->ncols = ncols;
+	return 0;
+}
+
+void sqlinsert_free(struct sqlinsert *s)
+{
+	buf_free(&s->prefix);
+	buf_free(&s->suffix);
+}
+
+int sqlinsert_mode_parse(const char *name, enum sqlinsert_mode *mode)
+{
+	if (strcmp(name, "ignore") == 0)
+		*mode = SQLINS_IGNORE;
+	else if (strcmp(name, "update") == 0)
+		*mode = SQLINS_UPDATE;
+	else if (strcmp(name, "error") == 0)
+		*mode = SQLINS_ERROR;
+	else
+		return -1;
+	return 0;
+}

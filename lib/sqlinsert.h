@@ -1,0 +1,62 @@
+/* sqlinsert.h: the one statement shape the toolkit loads with, a multi-row
+ *   INSERT [IGNORE] INTO `t` (`c1`, `c2`) VALUES (?, ?), (?, ?)[ ON DUPLICATE KEY
+ *   UPDATE `c2` = VALUES(`c2`)]
+ * and the Data API body that carries it, {"sql":"...","args":[...]}.
+ * Exact byte lengths come from formulas, so a packer can decide whether one
+ * more row fits without building the text, and a loader can take a body apart
+ * again (sqlinsert_parse) to split it into smaller requests. Names must have
+ * passed sqlid_check: the text is then JSON-safe and goes into the "sql"
+ * string without escaping. */
+#ifndef SEG_SQLINSERT_H
+#define SEG_SQLINSERT_H
+#include <stddef.h>
+
+#include "buf.h"
+
+enum sqlinsert_mode {
+	SQLINS_IGNORE,   /* INSERT IGNORE: duplicate keys are skipped */
+	SQLINS_UPDATE,   /* ON DUPLICATE KEY UPDATE of the non-key columns */
+	SQLINS_ERROR     /* plain INSERT: a duplicate key fails the statement */
+};
+
+/* The statement minus its tuples: the text before and after them. */
+struct sqlinsert {
+	struct buf prefix;   /* "INSERT IGNORE INTO `t` (`a`, `b`) VALUES " */
+	struct buf suffix;   /* "" or " ON DUPLICATE KEY UPDATE ..." */
+	size_t ncols;
+};
+
+/* The fixed bytes of a body: {"sql":" + "," args ":[ + ]} */
+#define SQLINS_BODY_HEAD "{\"sql\":\""
+#define SQLINS_BODY_MID "\",\"args\":["
+#define SQLINS_BODY_TAIL "]}"
+#define SQLINS_BODY_OVERHEAD 20
+
+/* sqlinsert_build: the statement for table and cols[0..ncols) (lengths in
+ * lens). is_key (may be NULL) marks key columns, which an UPDATE leaves
+ * alone; when every column is a key, SQLINS_UPDATE falls back to IGNORE. */
+void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
+                     const char *table, size_t tlen,
+                     const char *const *cols, const size_t *lens, size_t ncols,
+                     const unsigned char *is_key);
+/* sqlinsert_len: bytes of the statement text for rows rows (rows >= 1). */
+size_t sqlinsert_len(const struct sqlinsert *s, size_t rows);
+/* sqlinsert_row_growth: bytes one more row adds to the text once rows >= 1. */
+size_t sqlinsert_row_growth(const struct sqlinsert *s);
+/* sqlinsert_write: append the statement text for rows rows. */
+void sqlinsert_write(const struct sqlinsert *s, size_t rows, struct buf *out);
+/* sqlinsert_body_len: bytes of the body with rows rows whose comma-separated
+ * args text is argslen bytes long. */
+size_t sqlinsert_body_len(const struct sqlinsert *s, size_t rows, size_t argslen);
+/* sqlinsert_body: append the body: statement plus the args text as given. */
+void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, size_t argslen,
+                    struct buf *out);
+/* sqlinsert_parse: recover prefix and suffix from the text of a statement of
+ * this shape holding rows rows of nargs placeholders in all. Returns 0, or -1
+ * when the text is not of this shape. */
+int sqlinsert_parse(struct sqlinsert *s, const char *sql, size_t n, size_t rows, size_t nargs);
+void sqlinsert_free(struct sqlinsert *s);
+
+/* sqlinsert_mode_parse: "ignore", "update", "error"; -1 if none of them. */
+int sqlinsert_mode_parse(const char *name, enum sqlinsert_mode *mode);
+#endif

@@ -1,0 +1,735 @@
+/* seg-batch: pack seg-flatten's row records into Data API requests, one
+ * batch record per request, each body within --max-bytes; pass DDL records
+ * through in order. Sizes are computed, not measured: a row's cost is its
+ * args text plus its placeholder tuple (lib/sqlinsert), so the packing is
+ * exact and each value is copied once into its batch. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ddlkeys.h"
+#include "digest.h"
+#include "json.h"
+#include "lineio.h"
+#include "progress.h"
+#include "reject.h"
+#include "sqlid.h"
+#include "sqlinsert.h"
+#include "stats.h"
+
+/* A name list: names packed in one buffer, located by offsets. */
+struct names {
+	struct buf text;
+	size_t *off, *len;
+	size_t n, cap;
+};
+
+/* One table: what DDL said about it, its current column list and its open
+ * batch (rows > 0). */
+struct table {
+	struct table *next;      /* hash chain */
+	char *name;
+	size_t nlen;
+	uint64_t hash;
+	int upsert;              /* a DDL record said "_upsert": true */
+	struct names keys;       /* key columns named by DDL */
+	struct names cols;       /* column list of the open batch */
+	unsigned char *is_key;   /* per column of cols */
+	struct sqlinsert ins;
+	int shape_ok;            /* ins matches cols and the table's mode */
+	struct buf args;         /* the open batch's args, comma-separated */
+	size_t rows, nargs;
+	uint64_t opened;         /* sequence number, for oldest-first eviction */
+};
+
+struct batcher {
+	size_t limit, max_rows, max_args, max_open, max_line;
+	int max_depth;
+	enum sqlinsert_mode mode;
+	struct names key_opt;    /* --key columns, for every table */
+	struct table **bucket;
+	size_t nbucket, ntables, nopen;
+	uint64_t seq;
+	struct table *last;      /* the table of the previous row, a cache */
+	struct writer out;
+	struct rejects rej;
+	struct stats st;
+	struct progress prog;
+	struct json_members mem;
+	struct names newcols;    /* a row's column list while it is checked */
+	struct buf body, rec, scratch;
+	uint64_t bytes_in;
+	const char *input;       /* current input name and line, for rejects */
+	const struct line *line;
+};
+
+static void usage(void)
+{
+	printf("usage: seg-batch [options] [FILE...]\n"
+	       "Pack row records into Data API request bodies; pass DDL records through in order.\n\n"
+	       "  -o, --output FILE          write batch and DDL records to FILE (default stdout)\n"
+	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+	       "      --max-bytes N          request body limit in bytes (default 1000000)\n"
+	       "      --reserve N            bytes of the limit kept for the \"database\" field (default 256)\n"
+	       "      --max-rows N           rows per batch (default 1000)\n"
+	       "      --max-args N           placeholders per batch (default 65535)\n"
+	       "      --max-open-tables N    tables with an open batch before the oldest is sent (default 64)\n"
+	       "      --on-duplicate MODE    ignore (INSERT IGNORE), update (ON DUPLICATE KEY UPDATE)\n"
+	       "                             or error (plain INSERT); default ignore\n"
+	       "      --key COL[,COL...]     key columns an update leaves alone, besides those in DDL\n"
+	       "      --max-line N           longest input line (default 16M)\n"
+	       "      --max-depth N          deepest JSON nesting (default 512)\n"
+	       "      --stats FILE           write the end summary as JSON to FILE\n"
+	       "  -q, --quiet                no summary line\n"
+	       "      --progress, --no-progress  force the progress line on or off\n"
+	       "  -h, --help                 this help\n"
+	       "  -V, --version              version\n\n"
+	       "Exit status: 0 done, 1 some records rejected, 64 usage, 66 input not found, 74 I/O error.\n");
+}
+
+/* names_add: append one name. */
+static void names_add(struct names *nm, const char *p, size_t n)
+{
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? nm->cap * 2 : 16;
+		nm->off = xrealloc(nm->off, nm->cap * sizeof *nm->off);
+		nm->len = xrealloc(nm->len, nm->cap * sizeof *nm->len);
+	}
+	nm->off[nm->n] = nm->text.len;
+	nm->len[nm->n++] = n;
+	buf_add(&nm->text, p, n);
+}
+
+static void names_reset(struct names *nm)
+{
+	nm->n = 0;
+	buf_reset(&nm->text);
+}
+
+/* names_has: is p[0..n) in the list? Column names are compared without
+ * regard to ASCII case, as MySQL and SingleStore do. */
+static int names_has(const struct names *nm, const char *p, size_t n)
+{
+	for (size_t i = 0; i < nm->n; i++)
+		if (nm->len[i] == n && strncasecmp(nm->text.p + nm->off[i], p, n) == 0)
+			return 1;
+	return 0;
+}
+
+static void names_free(struct names *nm)
+{
+	buf_free(&nm->text);
+	free(nm->off);
+	free(nm->len);
+	memset(nm, 0, sizeof *nm);
+}
+
+/* fnv1a: the table-name hash; names are short and few. */
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* str_text: the decoded text of a JSON string slice: the raw bytes between
+ * the quotes when there is no escape (no copy), else decoded into scratch. */
+static void str_text(struct buf *scratch, struct json_slice s, const char **p, size_t *n)
+{
+	if (!json_str_has_escape(s)) {
+		*p = s.p + 1;
+		*n = s.n - 2;
+		return;
+	}
+	buf_reset(scratch);
+	json_str_decode(s, scratch);
+	*p = scratch->p;
+	*n = scratch->len;
+}
+
+/* is_meta: keys starting with '_' are record fields (_table, _ddl, ...), not
+ * columns. An escaped first character is decoded to be sure. */
+static int is_meta(struct buf *scratch, struct json_slice key)
+{
+	if (key.n < 3)
+		return 0;
+	if (key.p[1] != '\\')
+		return key.p[1] == '_';
+	const char *p;
+	size_t n;
+	str_text(scratch, key, &p, &n);
+	return n && p[0] == '_';
+}
+
+static void rehash(struct batcher *b)
+{
+	size_t nb = b->nbucket ? b->nbucket * 2 : 64;
+	struct table **nbk = xcalloc(nb, sizeof *nbk);
+	for (size_t i = 0; i < b->nbucket; i++)
+		for (struct table *t = b->bucket[i], *next; t; t = next) {
+			next = t->next;
+			t->next = nbk[t->hash & (nb - 1)];
+			nbk[t->hash & (nb - 1)] = t;
+		}
+	free(b->bucket);
+	b->bucket = nbk;
+	b->nbucket = nb;
+}
+
+/* table_get: the table called name (a JSON string slice), created on first
+ * use; NULL when the name is not an acceptable identifier (why filled). */
+static struct table *table_get(struct batcher *b, struct json_slice name, char *why, size_t whylen)
+{
+	const char *p;
+	size_t n;
+	struct table *t = b->last;
+	if (t && name.n == t->nlen + 2 && memcmp(name.p + 1, t->name, t->nlen) == 0)
+		return t;
+	str_text(&b->scratch, name, &p, &n);
+	uint64_t h = fnv1a(p, n);
+	if (b->nbucket)
+		for (t = b->bucket[h & (b->nbucket - 1)]; t; t = t->next)
+			if (t->hash == h && t->nlen == n && memcmp(t->name, p, n) == 0)
+				return b->last = t;
+	if (sqlid_check(p, n, why, whylen))
+		return NULL;
+	if (b->ntables >= b->nbucket)
+		rehash(b);
+	t = xcalloc(1, sizeof *t);
+	t->name = xmalloc(n + 1);
+	memcpy(t->name, p, n);
+	t->name[n] = '\0';
+	t->nlen = n;
+	t->hash = h;
+	t->next = b->bucket[h & (b->nbucket - 1)];
+	b->bucket[h & (b->nbucket - 1)] = t;
+	b->ntables++;
+	return b->last = t;
+}
+
+/* flush: send the open batch of t whose args text is its first argslen
+ * bytes, as one batch record. The body is the statement part (built here)
+ * followed by the args part (t->args plus the closing bytes): it is hashed
+ * for the id and written in those two pieces, never copied whole. */
+static void flush(struct batcher *b, struct table *t, size_t argslen)
+{
+	if (!t->rows)
+		return;
+	size_t want = sqlinsert_body_len(&t->ins, t->rows, argslen);
+	struct buf *head = &b->body;
+	buf_reset(head);
+	buf_adds(head, SQLINS_BODY_HEAD);
+	sqlinsert_write(&t->ins, t->rows, head);
+	buf_adds(head, SQLINS_BODY_MID);
+	/* the closing bytes go after the args for a moment; what they cover (a
+	 * row waiting for the next batch) is saved and put back */
+	char saved[sizeof SQLINS_BODY_TAIL - 1];
+	buf_grow(&t->args, sizeof saved);
+	memcpy(saved, t->args.p + argslen, sizeof saved);
+	memcpy(t->args.p + argslen, SQLINS_BODY_TAIL, sizeof saved);
+	size_t tail = argslen + sizeof saved;
+	if (head->len + tail != want || want > b->limit)
+		die(EX_IOERR, "internal error: batch body of %zu bytes, computed %zu (limit %zu)",
+		    head->len + tail, want, b->limit);
+	unsigned char md[32];
+	char hex[33];
+	sha256_2(head->p, head->len, t->args.p, tail, md);
+	hex_encode(md, 16, hex);
+	buf_reset(&b->rec);
+	buf_adds(&b->rec, "{\"_batch\":\"");
+	buf_adds(&b->rec, hex);
+	buf_adds(&b->rec, "\",\"table\":");
+	json_write_str(&b->rec, t->name, t->nlen);
+	buf_printf(&b->rec, ",\"rows\":%zu,\"bytes\":%zu,\"body\":", t->rows, want);
+	w_write(&b->out, b->rec.p, b->rec.len);
+	w_write(&b->out, head->p, head->len);
+	w_write(&b->out, t->args.p, tail);
+	w_write(&b->out, "}\n", 2);
+	memcpy(t->args.p + argslen, saved, sizeof saved);
+	t->args.len = 0;   /* the bytes stay: do_row moves a waiting row to the front */
+	stats_add(&b->st, "batches", 1);
+	stats_add(&b->st, "out", 1);
+	t->rows = t->nargs = 0;
+	b->nopen--;
+}
+
+/* flush_oldest: make room for one more open batch by sending the batch
+ * opened first; its buffer is released, since that table may not return. */
+static void flush_oldest(struct batcher *b)
+{
+	struct table *old = NULL;
+	for (size_t i = 0; i < b->nbucket; i++)
+		for (struct table *t = b->bucket[i]; t; t = t->next)
+			if (t->rows && (!old || t->opened < old->opened))
+				old = t;
+	if (!old)
+		return;
+	flush(b, old, old->args.len);
+	buf_free(&old->args);
+}
+
+/* flush_all: send every open batch, oldest first, at the end of input. */
+static void flush_all(struct batcher *b)
+{
+	while (b->nopen)
+		flush_oldest(b);
+}
+
+/* key_found: ddlkeys callback, remembering a key column of a table. */
+static void key_found(void *ctx, const char *name, size_t len)
+{
+	struct table *t = ctx;
+	if (!names_has(&t->keys, name, len))
+		names_add(&t->keys, name, len);
+}
+
+/* shape: rebuild t's statement text for its column list and mode. */
+static void shape(struct batcher *b, struct table *t)
+{
+	const char **cols = xmalloc((t->cols.n ? t->cols.n : 1) * sizeof *cols);
+	t->is_key = xrealloc(t->is_key, t->cols.n ? t->cols.n : 1);
+	for (size_t i = 0; i < t->cols.n; i++) {
+		const char *c = t->cols.text.p + t->cols.off[i];
+		cols[i] = c;
+		t->is_key[i] = names_has(&t->keys, c, t->cols.len[i]) || names_has(&b->key_opt, c, t->cols.len[i]);
+	}
+	enum sqlinsert_mode mode = t->upsert ? SQLINS_UPDATE : b->mode;
+	sqlinsert_build(&t->ins, mode, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key);
+	free(cols);
+	t->shape_ok = 1;
+}
+
+static void reject_line(struct batcher *b, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reject_line(struct batcher *b, const char *reason, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	reject(&b->rej, reason, detail, b->input, b->line->lineno, b->line->p, b->line->len);
+}
+
+/* same_columns: do the row's column keys equal t's column list? Compares
+ * raw key bytes: checked names never need escapes, so an escaped key only
+ * ever differs, and takes the slow path through new_columns. */
+static int same_columns(struct batcher *b, const struct table *t)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < b->mem.n; i++) {
+		struct json_slice k = b->mem.m[i].key;
+		if (k.p[1] == '_' || (k.p[1] == '\\' && is_meta(&b->scratch, k)))
+			continue;
+		if (c == t->cols.n || k.n - 2 != t->cols.len[c] ||
+		    memcmp(k.p + 1, t->cols.text.p + t->cols.off[c], k.n - 2) != 0)
+			return 0;
+		c++;
+	}
+	return c == t->cols.n;
+}
+
+/* cmp_name: order of names i and j of nm, bytewise. */
+static int cmp_name(const struct names *nm, size_t i, size_t j)
+{
+	size_t n = nm->len[i] < nm->len[j] ? nm->len[i] : nm->len[j];
+	int c = memcmp(nm->text.p + nm->off[i], nm->text.p + nm->off[j], n);
+	return c ? c : (nm->len[i] > nm->len[j]) - (nm->len[i] < nm->len[j]);
+}
+
+/* sort_idx: merge sort of name indices (qsort has no context argument in
+ * C11), so duplicate columns are found in n log n even in wide rows. */
+static void sort_idx(size_t *v, size_t *tmp, size_t n, const struct names *nm)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	sort_idx(v, tmp, h, nm);
+	sort_idx(v + h, tmp, n - h, nm);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		tmp[k++] = cmp_name(nm, v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof *v);
+}
+
+/* read_columns: the row's column list into nm, checked: acceptable names,
+ * at least one, none twice. Returns 0, or -1 after rejecting the line. */
+static int read_columns(struct batcher *b, struct names *nm)
+{
+	char why[128];
+	names_reset(nm);
+	for (size_t i = 0; i < b->mem.n; i++) {
+		struct json_slice k = b->mem.m[i].key;
+		if (is_meta(&b->scratch, k))
+			continue;
+		const char *p;
+		size_t n;
+		str_text(&b->scratch, k, &p, &n);
+		if (sqlid_check(p, n, why, sizeof why)) {
+			reject_line(b, "bad_identifier", "column %.*s: %s", (int)(k.n > 80 ? 80 : k.n), k.p, why);
+			return -1;
+		}
+		names_add(nm, p, n);
+	}
+	if (nm->n == 0) {
+		reject_line(b, "no_columns", "a row record needs at least one column besides _table");
+		return -1;
+	}
+	size_t *idx = xmalloc(nm->n * sizeof *idx), *tmp = xmalloc(nm->n * sizeof *tmp);
+	for (size_t i = 0; i < nm->n; i++)
+		idx[i] = i;
+	sort_idx(idx, tmp, nm->n, nm);
+	size_t dup = SIZE_MAX;
+	for (size_t i = 1; i < nm->n && dup == SIZE_MAX; i++)
+		if (cmp_name(nm, idx[i - 1], idx[i]) == 0)
+			dup = idx[i];
+	free(idx);
+	free(tmp);
+	if (dup != SIZE_MAX) {
+		reject_line(b, "duplicate_column", "column %.*s appears twice", (int)nm->len[dup],
+		            nm->text.p + nm->off[dup]);
+		return -1;
+	}
+	return 0;
+}
+
+/* add_args: append the row's values to t->args, comma-separated. Values
+ * are copied byte for byte; an array (not a Data API arg type) goes as the
+ * JSON string of its text. */
+static void add_args(struct batcher *b, struct table *t)
+{
+	struct buf *a = &t->args;
+	int first = 1;
+	for (size_t i = 0; i < b->mem.n; i++) {
+		struct json_member *m = &b->mem.m[i];
+		if (m->key.p[1] == '_' || (m->key.p[1] == '\\' && is_meta(&b->scratch, m->key)))
+			continue;
+		if (!first)
+			buf_addc(a, ',');
+		first = 0;
+		if (m->val.type == JSON_ARRAY)
+			json_write_str(a, m->val.p, m->val.n);
+		else
+			buf_add(a, m->val.p, m->val.n);
+	}
+}
+
+/* do_row: pack one row record into its table's batch, sending the batch
+ * first when the row would not fit in it. */
+static void do_row(struct batcher *b, struct json_slice tname)
+{
+	char why[128];
+	struct table *t = table_get(b, tname, why, sizeof why);
+	if (!t) {
+		reject_line(b, "bad_identifier", "_table %.*s: %s", (int)(tname.n > 80 ? 80 : tname.n), tname.p, why);
+		return;
+	}
+	if (!t->shape_ok || !same_columns(b, t)) {
+		/* a new column list: checked first, so a bad row leaves the batch be */
+		if (read_columns(b, &b->newcols) < 0)
+			return;
+		flush(b, t, t->args.len);
+		struct names keep = t->cols;
+		t->cols = b->newcols;
+		b->newcols = keep;
+		shape(b, t);
+	}
+	size_t n = t->cols.n;
+	if (n > b->max_args) {
+		reject_line(b, "row_too_large", "%zu columns are more than --max-args %zu", n, b->max_args);
+		return;
+	}
+	size_t old = t->args.len, start = old + (t->rows ? 1 : 0);
+	if (t->rows)
+		buf_addc(&t->args, ',');
+	add_args(b, t);
+	size_t rowlen = t->args.len - start;
+	size_t alone = sqlinsert_body_len(&t->ins, 1, rowlen);
+	if (alone > b->limit) {
+		t->args.len = old;
+		reject_line(b, "row_too_large", "a batch of this row alone is %zu bytes, more than %zu "
+		            "(--max-bytes minus --reserve)", alone, b->limit);
+		return;
+	}
+	if (t->rows && (sqlinsert_body_len(&t->ins, t->rows + 1, t->args.len) > b->limit ||
+	                t->rows + 1 > b->max_rows || t->nargs + n > b->max_args)) {
+		flush(b, t, old);
+		memmove(t->args.p, t->args.p + start, rowlen);
+		t->args.len = rowlen;
+	}
+	if (!t->rows) {
+		if (b->nopen >= b->max_open)
+			flush_oldest(b);
+		t->opened = b->seq++;
+		b->nopen++;
+	}
+	t->rows++;
+	t->nargs += n;
+	stats_add(&b->st, "rows", 1);
+	/* full: no further row could join, so send it now */
+	if (t->rows == b->max_rows || t->nargs + n > b->max_args)
+		flush(b, t, t->args.len);
+}
+
+/* do_ddl: send the table's open batch, pass the DDL line on unchanged, and
+ * learn from it: "_upsert" and the key columns its text declares. */
+static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice ddl, struct json_slice upsert)
+{
+	char why[128];
+	if (ddl.type != JSON_STRING) {
+		reject_line(b, "bad_ddl", "_ddl must be a string");
+		return;
+	}
+	if (upsert.type != JSON_NONE && upsert.type != JSON_TRUE && upsert.type != JSON_FALSE) {
+		reject_line(b, "bad_ddl", "_upsert must be true or false");
+		return;
+	}
+	struct table *t = table_get(b, tname, why, sizeof why);
+	if (!t) {
+		reject_line(b, "bad_identifier", "_table %.*s: %s", (int)(tname.n > 80 ? 80 : tname.n), tname.p, why);
+		return;
+	}
+	flush(b, t, t->args.len);
+	w_line(&b->out, b->line->p, b->line->len);
+	stats_add(&b->st, "ddl", 1);
+	stats_add(&b->st, "out", 1);
+	if (upsert.type != JSON_NONE)
+		t->upsert = upsert.type == JSON_TRUE;
+	struct buf text = BUF_INIT;
+	json_str_decode(ddl, &text);
+	ddlkeys_scan(text.p ? text.p : "", text.len, key_found, t);
+	buf_free(&text);
+	t->shape_ok = 0;   /* mode or keys may have changed */
+}
+
+/* meta: the _table, _ddl and _upsert members of the record (last wins). */
+static void meta(struct batcher *b, struct json_slice *tname, struct json_slice *ddl, struct json_slice *upsert)
+{
+	tname->type = ddl->type = upsert->type = JSON_NONE;
+	for (size_t i = 0; i < b->mem.n; i++) {
+		struct json_member *m = &b->mem.m[i];
+		if (m->key.p[1] != '_' && m->key.p[1] != '\\')
+			continue;
+		if (json_key_eq(m->key, "_table"))
+			*tname = m->val;
+		else if (json_key_eq(m->key, "_ddl"))
+			*ddl = m->val;
+		else if (json_key_eq(m->key, "_upsert"))
+			*upsert = m->val;
+	}
+}
+
+/* do_line: one input line: a row record, a DDL record, or a reject. */
+static void do_line(struct batcher *b, const struct line *l)
+{
+	struct json_error err;
+	b->line = l;
+	if (l->too_long) {
+		reject_line(b, "line_too_long", "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
+		            (unsigned long long)l->full_len, b->max_line, l->len);
+		return;
+	}
+	if (json_parse(l->p, l->len, b->max_depth, &b->mem, &err) < 0) {
+		reject_line(b, err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax",
+		            "at byte %zu: %s", err.offset, err.msg);
+		return;
+	}
+	const char *p = l->p, *end = l->p + l->len;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (json_type_at(p, end) != JSON_OBJECT) {
+		reject_line(b, "not_object", "a record is a JSON object");
+		return;
+	}
+	struct json_slice tname, ddl, upsert;
+	meta(b, &tname, &ddl, &upsert);
+	if (tname.type != JSON_STRING) {
+		reject_line(b, "missing_table", tname.type == JSON_NONE ? "no _table member" : "_table must be a string");
+		return;
+	}
+	if (ddl.type != JSON_NONE)
+		do_ddl(b, tname, ddl, upsert);
+	else
+		do_row(b, tname);
+}
+
+/* batch_stream: every line of one input. */
+static int batch_stream(struct batcher *b, int fd, const char *name)
+{
+	struct lreader r;
+	struct line l;
+	int rc;
+	lr_init_fd(&r, fd, name, b->max_line);
+	b->input = name;
+	while ((rc = lr_next(&r, &l)) == 1) {
+		b->bytes_in += l.len + 1;
+		if (l.len == 0 && !l.too_long) {
+			stats_add(&b->st, "blank", 1);
+			continue;
+		}
+		stats_add(&b->st, "in", 1);
+		do_line(b, &l);
+		progress_tick(&b->prog, stats_get(&b->st, "in"), b->bytes_in);
+	}
+	if (rc < 0)
+		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+	lr_free(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+/* add_key_option: --key a,b,c; each name checked like a column. */
+static void add_key_option(struct batcher *b, const char *arg)
+{
+	char why[128];
+	const char *p = arg;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (sqlid_check(p, n, why, sizeof why))
+			usage_error("--key: '%.*s': %s", (int)n, p, why);
+		names_add(&b->key_opt, p, n);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+}
+
+static void batcher_free(struct batcher *b)
+{
+	for (size_t i = 0; i < b->nbucket; i++)
+		for (struct table *t = b->bucket[i], *next; t; t = next) {
+			next = t->next;
+			free(t->name);
+			names_free(&t->keys);
+			names_free(&t->cols);
+			free(t->is_key);
+			sqlinsert_free(&t->ins);
+			buf_free(&t->args);
+			free(t);
+		}
+	free(b->bucket);
+	names_free(&b->key_opt);
+	names_free(&b->newcols);
+	json_members_free(&b->mem);
+	buf_free(&b->body);
+	buf_free(&b->rec);
+	buf_free(&b->scratch);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_MAXBYTES = 256, O_RESERVE, O_MAXROWS, O_MAXARGS, O_MAXOPEN, O_ONDUP, O_KEY, O_MAXLINE,
+	       O_MAXDEPTH, O_STATS, O_PROG, O_NOPROG };
+	static const struct option opts[] = {
+		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
+		{ "max-bytes", required_argument, 0, O_MAXBYTES }, { "reserve", required_argument, 0, O_RESERVE },
+		{ "max-rows", required_argument, 0, O_MAXROWS }, { "max-args", required_argument, 0, O_MAXARGS },
+		{ "max-open-tables", required_argument, 0, O_MAXOPEN },
+		{ "on-duplicate", required_argument, 0, O_ONDUP }, { "key", required_argument, 0, O_KEY },
+		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
+		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
+		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+	struct batcher b;
+	const char *out = "-", *rejects = NULL, *stats_file = NULL;
+	int quiet = 0, force_progress = -1, c;
+	uint64_t max_bytes = 1000000, reserve = 256;
+
+	cli_init(argv[0]);
+	memset(&b, 0, sizeof b);
+	b.max_rows = 1000;
+	b.max_args = 65535;
+	b.max_open = 64;
+	b.mode = SQLINS_IGNORE;
+	b.max_line = LINE_MAX_DEFAULT;
+	b.max_depth = JSON_DEPTH_DEFAULT;
+	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'r': rejects = optarg; break;
+		case O_MAXBYTES: max_bytes = opt_size("--max-bytes", optarg); break;
+		case O_RESERVE: reserve = opt_size("--reserve", optarg); break;
+		case O_MAXROWS: b.max_rows = opt_uint("--max-rows", optarg, 1, 100000000); break;
+		case O_MAXARGS: b.max_args = opt_uint("--max-args", optarg, 1, 100000000); break;
+		case O_MAXOPEN: b.max_open = opt_uint("--max-open-tables", optarg, 1, 1000000); break;
+		case O_ONDUP:
+			if (sqlinsert_mode_parse(optarg, &b.mode) < 0)
+				usage_error("--on-duplicate: '%s' is not ignore, update or error", optarg);
+			break;
+		case O_KEY: add_key_option(&b, optarg); break;
+		case O_MAXLINE:
+			b.max_line = opt_size("--max-line", optarg);
+			if (!b.max_line)
+				usage_error("--max-line must be positive");
+			break;
+		case O_MAXDEPTH: b.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
+		case O_STATS: stats_file = optarg; break;
+		case 'q': quiet = 1; break;
+		case O_PROG: force_progress = 1; break;
+		case O_NOPROG: force_progress = 0; break;
+		case 'h': usage(); return EX_DONE;
+		case 'V': print_version(); return EX_DONE;
+		default: usage_error("unknown option");
+		}
+	}
+	if (reserve >= max_bytes)
+		usage_error("--reserve %llu leaves nothing of --max-bytes %llu", (unsigned long long)reserve,
+		            (unsigned long long)max_bytes);
+	if (max_bytes > SIZE_MAX / 2)
+		usage_error("--max-bytes %llu is too large", (unsigned long long)max_bytes);
+	b.limit = (size_t)(max_bytes - reserve);
+
+	stats_init(&b.st);
+	stats_add(&b.st, "in", 0);
+	stats_add(&b.st, "out", 0);
+	stats_add(&b.st, "rows", 0);
+	stats_add(&b.st, "batches", 0);
+	stats_add(&b.st, "ddl", 0);
+	stats_add(&b.st, "rejected", 0);
+	if (w_open(&b.out, out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
+	rejects_open(&b.rej, rejects, &b.st);
+	progress_init(&b.prog, progress_wanted(force_progress, quiet));
+
+	int status = EX_DONE;
+	char *stdin_only[] = { "-" };
+	char **files = optind < argc ? argv + optind : stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int i = 0; i < nfiles; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
+		int fd = open_input(files[i]);
+		if (fd < 0) {
+			diag(name, 0, "cannot open: %s", strerror(errno));
+			status = EX_NOINPUT;
+			continue;
+		}
+		if (batch_stream(&b, fd, name) < 0 && status == EX_DONE)
+			status = EX_IOERR;
+		if (fd > 0)
+			close(fd);
+	}
+	flush_all(&b);
+	w_close(&b.out);
+	rejects_close(&b.rej);
+	progress_done(&b.prog);
+	stats_summary(&b.st, quiet);
+	if (stats_file && stats_write(&b.st, stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
+	if (status == EX_DONE && b.rej.count)
+		status = EX_REJECTED;
+	batcher_free(&b);
+	stats_free(&b.st);
+	return status;
+}

@@ -1,0 +1,36 @@
+/* test_sqlid: the identifier rule and backtick quoting. */
+#include "sqlid.h"
+#include "unit.h"
+
+static const char *quoted(const char *s)
+{
+	static struct buf b;
+	buf_reset(&b);
+	sqlid_quote(&b, s, strlen(s));
+	ok(b.len == sqlid_quoted_len(s, strlen(s)), "quoted length of %s", s);
+	return buf_cstr(&b);
+}
+
+int main(void)
+{
+	char why[128];
+	static const char *good[] = { "a", "messageId", "segment_data", "_x", "$t", "a1", "1a", "A_B$9" };
+	static const char *bad[] = { "", "a b", "a-b", "a`b", "a'b", "a\"b", "a.b", "é", "a;b", "a\\b", "a?b" };
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		ok(sqlid_valid(good[i], strlen(good[i])), "valid: %s", good[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ok(!sqlid_valid(bad[i], strlen(bad[i])), "invalid: '%s'", bad[i]);
+	ok(!sqlid_valid("a\0b", 3), "a NUL byte is refused");
+	char max[SQLID_MAX + 2];
+	memset(max, 'x', sizeof max);
+	ok(sqlid_valid(max, SQLID_MAX), "64 bytes is the longest name");
+	ok(!sqlid_valid(max, SQLID_MAX + 1), "65 bytes is too long");
+	is_str(sqlid_check("a b", 3, why, sizeof why), "byte 0x20 not allowed in a name", "reason for a space");
+	is_str(sqlid_check("a'b", 3, why, sizeof why), "character ''' not allowed in a name", "reason for a quote");
+	is_str(sqlid_check("", 0, why, sizeof why), "empty name", "reason for empty");
+	ok(sqlid_check("ok", 2, why, sizeof why) == NULL, "no reason for a good name");
+	is_str(quoted("t"), "`t`", "quote a plain name");
+	is_str(quoted("a`b"), "`a``b`", "a backtick is doubled");
+	is_str(quoted("``"), "``````", "only backticks");
+	return done();
+}
