@@ -1,0 +1,957 @@
+/* s2-gateway: SingleStore's Data API (the subset segpipe uses) served in
+ * front of a MariaDB server, for tests, demos and fault injection.
+ *
+ * One libmicrohttpd polling thread reads requests; a complete request is
+ * suspended and queued to a pool of workers, each owning its MariaDB
+ * connections (one per identity it has seen, a few at most), so a slow
+ * statement never blocks the reading of other requests. Basic auth is
+ * checked by connecting to MariaDB as that user. Args are bound by
+ * client-side substitution (lib/sqlargs.h), SingleStore-only DDL is
+ * rewritten (lib/s2ddl.h), results are written by lib/sqlresult.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "digest.h"
+#include "json.h"
+#include "s2ddl.h"
+#include "sqlargs.h"
+#include "sqllex.h"
+#include "sqlresult.h"
+
+#define BODY_TOO_LARGE "Error reading request body: http: request body too large"
+#define REALM "Basic realm=\"s2-gateway\""
+#define SLOTS 4                 /* MariaDB connections kept per worker */
+
+enum drop_when { DROP_BEFORE = 1, DROP_AFTER = 2, DROP_BOTH = 3 };
+
+static struct options {
+	const char *listen, *port_file, *log;
+	unsigned port;
+	const char *db_host, *db_socket;
+	unsigned db_port;
+	unsigned workers;
+	uint64_t max_body;
+	unsigned body_status;
+	const char *cert, *key;
+	double fail_rate, drop_rate;
+	unsigned fail_status;
+	int drop_when;
+	unsigned delay_ms;
+	uint64_t seed;
+	int quiet;
+} opt = {
+	.listen = "127.0.0.1", .port = 9000, .db_host = "127.0.0.1", .db_port = 3306,
+	.workers = 8, .max_body = 1048576, .body_status = 413, .fail_status = 503,
+	.drop_when = DROP_BOTH, .seed = 1,
+};
+
+enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES };
+static const char *const ep_name[] = {"exec", "query/rows", "query/tuples"};
+
+enum fault { F_NONE, F_FAIL, F_DROP_BEFORE, F_DROP_AFTER };
+static const char *const fault_name[] = {"none", "fail", "drop_before", "drop_after"};
+
+/* One API request, from its headers to its answer. */
+struct req {
+	struct MHD_Connection *conn;
+	enum endpoint ep;
+	struct buf body;
+	int too_large;
+	int queued;
+	atomic_int done;
+	char *user, *pass;
+	uint64_t seq;
+	/* the answer, filled by a worker */
+	unsigned status;
+	struct buf out;
+	int text;               /* text/plain rather than JSON */
+	int www_auth;
+	int drop;
+	struct req *next;
+};
+
+/* The queue between the HTTP thread and the workers. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct req *head, *tail;
+	int stopping;
+} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0};
+
+static atomic_ullong seq_counter, n_requests, n_faults;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static FILE *logf;
+
+/* ---- fault decisions -------------------------------------------------- */
+
+/* splitmix64: a tiny, good mixing function; faults are a pure function of
+ * (--seed, request number), so a run can be repeated exactly. */
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* uniform: the k-th uniform number in [0,1) of request seq. */
+static double uniform(uint64_t seq, unsigned k)
+{
+	uint64_t r = splitmix64(opt.seed * 0x100000001b3ULL ^ splitmix64(seq * 4 + k));
+	return (double)(r >> 11) / 9007199254740992.0;
+}
+
+static enum fault decide_fault(uint64_t seq)
+{
+	if (opt.fail_rate > 0 && uniform(seq, 0) < opt.fail_rate)
+		return F_FAIL;
+	if (opt.drop_rate > 0 && uniform(seq, 1) < opt.drop_rate) {
+		if (opt.drop_when == DROP_BEFORE)
+			return F_DROP_BEFORE;
+		if (opt.drop_when == DROP_AFTER)
+			return F_DROP_AFTER;
+		return uniform(seq, 2) < 0.5 ? F_DROP_BEFORE : F_DROP_AFTER;
+	}
+	return F_NONE;
+}
+
+/* ---- MariaDB connections of a worker ----------------------------------- */
+
+struct slot {
+	MYSQL *m;
+	char *user;
+	unsigned char pw[32];   /* SHA-256 of the password, never the password */
+	char *db;               /* the current database, NULL for none */
+	uint64_t used;
+};
+
+struct worker {
+	pthread_t thread;
+	struct slot slot[SLOTS];
+	uint64_t tick;
+	struct buf sql, ddl;
+	struct json_members mem;
+};
+
+static void slot_close(struct slot *s)
+{
+	if (s->m)
+		mysql_close(s->m);
+	free(s->user);
+	free(s->db);
+	memset(s, 0, sizeof *s);
+}
+
+/* db_connect: a new connection as user; NULL with the error in err. */
+static MYSQL *db_connect(const char *user, const char *pass, struct buf *err, unsigned *code)
+{
+	MYSQL *m = mysql_init(NULL);
+	unsigned timeout = 10;
+	if (!m)
+		die(EX_IOERR, "out of memory");
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	if (mysql_real_connect(m, opt.db_socket ? NULL : opt.db_host, user, pass, NULL,
+	                       opt.db_socket ? 0 : opt.db_port, opt.db_socket, 0))
+		return m;
+	sqlresult_error(err, m);
+	*code = mysql_errno(m);
+	mysql_close(m);
+	return NULL;
+}
+
+/* get_slot: a connection authenticated as user/pass: a cached one when the
+ * same user gave the same password before, else a new connection (which is
+ * what checks the password) replacing the least recently used. */
+static struct slot *get_slot(struct worker *w, const char *user, const char *pass,
+                             struct buf *err, unsigned *code)
+{
+	unsigned char pw[32];
+	struct slot *s = &w->slot[0];
+	sha256_2(user, strlen(user) + 1, pass, strlen(pass), pw);
+	for (int i = 0; i < SLOTS; i++) {
+		struct slot *c = &w->slot[i];
+		if (c->m && strcmp(c->user, user) == 0 && memcmp(c->pw, pw, 32) == 0) {
+			c->used = ++w->tick;
+			return c;
+		}
+		if (c->used < s->used)
+			s = c;
+	}
+	MYSQL *m = db_connect(user, pass, err, code);
+	if (!m)
+		return NULL;
+	slot_close(s);
+	s->m = m;
+	s->user = xstrdup(user);
+	memcpy(s->pw, pw, 32);
+	s->used = ++w->tick;
+	return s;
+}
+
+/* use_db: make db (NULL for none) the connection's current database. A
+ * request without "database" must not see the one of an earlier request,
+ * so the session is reset by changing user to itself. */
+static int use_db(struct slot *s, const char *db, const char *pass)
+{
+	if (db && s->db && strcmp(db, s->db) == 0)
+		return 0;
+	if (!db && !s->db)
+		return 0;
+	int rc = db ? mysql_select_db(s->m, db) : mysql_change_user(s->m, s->user, pass, NULL);
+	if (rc == 0) {
+		free(s->db);
+		s->db = db ? xstrdup(db) : NULL;
+	}
+	return rc;
+}
+
+/* keeps_session: does the statement leave nothing behind in the session?
+ * Anything else (SET, user variables, temporary tables, BEGIN, LOCK, ...)
+ * is followed by a reset, since requests share pooled connections and the
+ * Data API has no session state between requests. */
+static int keeps_session(const char *sql, size_t n)
+{
+	static const char *const clean[] = {"INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT",
+		"CREATE", "ALTER", "DROP", "TRUNCATE", "SHOW", "DESCRIBE", "DESC", "EXPLAIN",
+		"WITH", "RENAME", NULL};
+	struct sqltok t;
+	size_t pos = sqllex_code(sql, n, 0, &t);
+	int ok = 0;
+	for (int i = 0; clean[i]; i++)
+		if (sqltok_is(sql, &t, clean[i]))
+			ok = 1;
+	while (ok && t.type != SQLT_END) {
+		pos = sqllex_code(sql, n, pos, &t);
+		if (sqltok_is_punct(sql, &t, '@') || sqltok_is(sql, &t, "TEMPORARY"))
+			ok = 0;
+	}
+	return ok;
+}
+
+/* ---- answering --------------------------------------------------------- */
+
+static void answer_text(struct req *r, unsigned status, const char *text)
+{
+	r->status = status;
+	r->text = 1;
+	buf_reset(&r->out);
+	buf_adds(&r->out, text);
+}
+
+/* answer_db_error: map a MariaDB error to the Data API's status and text:
+ * refused permissions 403, bad credentials 401, lost or unreachable server
+ * 500, every other SQL error 400. */
+static void answer_db_error(struct req *r, unsigned code, struct buf *text)
+{
+	unsigned status = 400;
+	switch (code) {
+	case ER_ACCESS_DENIED_ERROR:
+	case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
+		status = 401;
+		r->www_auth = 1;
+		break;
+	case ER_DBACCESS_DENIED_ERROR: case ER_TABLEACCESS_DENIED_ERROR:
+	case ER_COLUMNACCESS_DENIED_ERROR: case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+	case ER_PROCACCESS_DENIED_ERROR: case ER_PASSWORD_NOT_ALLOWED:
+	case ER_KILL_DENIED_ERROR:
+		status = 403;
+		break;
+	default:
+		if (code >= 2000 && code < 3000)
+			status = 500;
+		break;
+	}
+	answer_text(r, status, buf_cstr(text));
+}
+
+/* ---- the request log --------------------------------------------------- */
+
+static void log_request(const struct req *r, const char *db, struct json_slice sql,
+                        size_t nargs, enum fault f, int executed, int translated,
+                        uint64_t affected, uint64_t ms)
+{
+	if (!logf)
+		return;
+	struct buf b = BUF_INIT;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(&b, "{\"seq\":%llu,\"time\":\"%s.%03ldZ\",\"endpoint\":\"%s\",\"user\":",
+	           (unsigned long long)r->seq, when, ts.tv_nsec / 1000000, ep_name[r->ep]);
+	json_write_str(&b, r->user ? r->user : "", r->user ? strlen(r->user) : 0);
+	buf_adds(&b, ",\"database\":");
+	if (db)
+		json_write_str(&b, db, strlen(db));
+	else
+		buf_adds(&b, "null");
+	buf_printf(&b, ",\"status\":%u,\"fault\":\"%s\",\"executed\":%s,\"rowsAffected\":%llu,"
+	           "\"ms\":%llu,\"args\":%zu,\"translated\":%s,\"sql\":",
+	           r->drop ? 0 : r->status, fault_name[f], executed ? "true" : "false",
+	           (unsigned long long)affected, (unsigned long long)ms, nargs,
+	           translated ? "true" : "false");
+	if (sql.type == JSON_STRING)
+		buf_add(&b, sql.p, sql.n);
+	else
+		buf_adds(&b, "null");
+	if (r->status >= 400 && !r->drop) {
+		buf_adds(&b, ",\"error\":");
+		json_write_str(&b, r->out.p ? r->out.p : "", r->out.len);
+	}
+	buf_adds(&b, "}\n");
+	pthread_mutex_lock(&log_mu);
+	fwrite(b.p, 1, b.len, logf);
+	fflush(logf);
+	pthread_mutex_unlock(&log_mu);
+	buf_free(&b);
+}
+
+/* ---- executing one request --------------------------------------------- */
+
+/* A request body taken apart. */
+struct call {
+	struct json_slice sql, args, db;
+	char *sql_text, *db_name;
+};
+
+/* parse_body: the request body as {"sql":..., "args":[...], "database":...};
+ * 0, or -1 with a 400 answer. */
+static int parse_body(struct worker *w, struct req *r, struct call *c, struct buf *tmp)
+{
+	struct json_error err;
+	memset(c, 0, sizeof *c);
+	if (json_parse(r->body.p ? r->body.p : "", r->body.len, 0, &w->mem, &err) != 0) {
+		buf_printf(tmp, "Error parsing request body: %s at offset %zu", err.msg, err.offset);
+		answer_text(r, 400, buf_cstr(tmp));
+		return -1;
+	}
+	if (json_type_at(r->body.p, r->body.p + r->body.len) != JSON_OBJECT) {
+		answer_text(r, 400, "Error parsing request body: not a JSON object");
+		return -1;
+	}
+	if (!json_members_get(&w->mem, "sql", &c->sql) || c->sql.type != JSON_STRING) {
+		answer_text(r, 400, "Error parsing request body: \"sql\" must be a string");
+		return -1;
+	}
+	if (json_members_get(&w->mem, "args", &c->args) &&
+	    c->args.type != JSON_ARRAY && c->args.type != JSON_NULL) {
+		answer_text(r, 400, "Error parsing request body: \"args\" must be an array");
+		return -1;
+	}
+	if (json_members_get(&w->mem, "database", &c->db) &&
+	    c->db.type != JSON_STRING && c->db.type != JSON_NULL) {
+		answer_text(r, 400, "Error parsing request body: \"database\" must be a string");
+		return -1;
+	}
+	buf_reset(tmp);
+	json_str_decode(c->sql, tmp);
+	c->sql_text = xstrdup(buf_cstr(tmp));
+	if (strlen(c->sql_text) != tmp->len) {
+		answer_text(r, 400, "Error parsing request body: NUL character in \"sql\"");
+		return -1;
+	}
+	if (c->db.type == JSON_STRING) {
+		buf_reset(tmp);
+		json_str_decode(c->db, tmp);
+		c->db_name = xstrdup(buf_cstr(tmp));
+		if (strlen(c->db_name) != tmp->len || tmp->len == 0) {
+			answer_text(r, 400, "Error parsing request body: bad \"database\"");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static size_t nargs_of(struct json_slice args)
+{
+	size_t n = 0;
+	struct json_iter it;
+	struct json_slice v;
+	if (args.type != JSON_ARRAY)
+		return 0;
+	json_iter_init(&it, args);
+	while (json_iter_next(&it, NULL, &v))
+		n++;
+	return n;
+}
+
+static size_t escape_mysql(void *ctx, char *to, const char *from, size_t n)
+{
+	return mysql_real_escape_string(ctx, to, from, n);
+}
+
+/* write_results: the answer of a statement that ran on s. */
+static void write_results(struct req *r, struct slot *s, uint64_t *affected)
+{
+	MYSQL_RES *res = mysql_store_result(s->m);
+	buf_reset(&r->out);
+	r->status = 200;
+	r->text = 0;
+	my_ulonglong aff = mysql_affected_rows(s->m);
+	*affected = aff == (my_ulonglong)-1 ? 0 : aff;
+	if (r->ep == EP_EXEC) {
+		buf_printf(&r->out, "{\"lastInsertId\":%llu,\"rowsAffected\":%llu}",
+		           (unsigned long long)mysql_insert_id(s->m), (unsigned long long)*affected);
+	} else {
+		buf_adds(&r->out, "{\"results\":[");
+		if (res)
+			(r->ep == EP_ROWS ? sqlresult_rows : sqlresult_tuples)(&r->out, res);
+		buf_adds(&r->out, "]}");
+	}
+	if (res)
+		mysql_free_result(res);
+}
+
+/* run_sql: execute the bound statement on s and fill the answer. */
+static int run_sql(struct req *r, struct slot *s, const char *sql,
+                   size_t n, uint64_t *affected, struct buf *tmp)
+{
+	if (mysql_real_query(s->m, sql, n) != 0) {
+		unsigned code = mysql_errno(s->m);
+		buf_reset(tmp);
+		sqlresult_error(tmp, s->m);
+		answer_db_error(r, code, tmp);
+		if (code >= 2000 && code < 3000)
+			slot_close(s);
+		return 0;
+	}
+	write_results(r, s, affected);
+	if (!keeps_session(sql, n) && mysql_reset_connection(s->m) != 0)
+		slot_close(s);
+	return 1;
+}
+
+/* handle: everything a worker does for one request. */
+static void handle(struct worker *w, struct req *r)
+{
+	struct call c;
+	struct buf tmp = BUF_INIT;
+	enum fault f = F_NONE;
+	int executed = 0, translated = 0;
+	uint64_t affected = 0, t0 = now_ms();
+	unsigned code = 0;
+	struct slot *s = NULL;
+
+	if (opt.delay_ms)
+		usleep(opt.delay_ms * 1000u);
+	if (parse_body(w, r, &c, &tmp) != 0)
+		goto out;
+	buf_reset(&tmp);
+	s = get_slot(w, r->user, r->pass, &tmp, &code);
+	if (!s) {
+		answer_db_error(r, code, &tmp);
+		goto out;
+	}
+	if (use_db(s, c.db_name, r->pass) != 0) {
+		code = mysql_errno(s->m);
+		buf_reset(&tmp);
+		sqlresult_error(&tmp, s->m);
+		answer_db_error(r, code, &tmp);
+		goto out;
+	}
+	const char *sql = c.sql_text;
+	size_t n = strlen(sql);
+	buf_reset(&w->ddl);
+	if (s2ddl_translate(sql, n, &w->ddl)) {
+		translated = 1;
+		sql = buf_cstr(&w->ddl);
+		n = w->ddl.len;
+	}
+	buf_reset(&w->sql);
+	char err[128];
+	if (sql_bind(&w->sql, sql, n, c.args, escape_mysql, s->m, err, sizeof err) != 0) {
+		answer_text(r, 400, err);
+		goto out;
+	}
+	f = decide_fault(r->seq);
+	if (f != F_NONE)
+		atomic_fetch_add(&n_faults, 1);
+	if (f == F_FAIL) {
+		answer_text(r, opt.fail_status, "s2-gateway: injected failure (--fail-rate)");
+		goto out;
+	}
+	if (f == F_DROP_BEFORE) {
+		r->drop = 1;
+		goto out;
+	}
+	executed = run_sql(r, s, w->sql.p, w->sql.len, &affected, &tmp);
+	if (f == F_DROP_AFTER)
+		r->drop = 1;
+out:
+	log_request(r, c.db_name, c.sql, nargs_of(c.args), f, executed, translated, affected,
+	            now_ms() - t0);
+	free(c.sql_text);
+	free(c.db_name);
+	buf_free(&tmp);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&q.mu);
+		while (!q.head && !q.stopping)
+			pthread_cond_wait(&q.cv, &q.mu);
+		struct req *r = q.head;
+		if (r) {
+			q.head = r->next;
+			if (!q.head)
+				q.tail = NULL;
+		}
+		pthread_mutex_unlock(&q.mu);
+		if (!r)
+			break;
+		handle(w, r);
+		atomic_store(&r->done, 1);
+		MHD_resume_connection(r->conn);
+	}
+	for (int i = 0; i < SLOTS; i++)
+		slot_close(&w->slot[i]);
+	buf_free(&w->sql);
+	buf_free(&w->ddl);
+	json_members_free(&w->mem);
+	mysql_thread_end();
+	return NULL;
+}
+
+/* enqueue: suspend the connection and hand r to the workers; 0 when the
+ * server is stopping and takes no more work. Both happen under the queue
+ * lock, so a worker cannot resume the connection before it is suspended. */
+static int enqueue(struct req *r)
+{
+	r->next = NULL;
+	pthread_mutex_lock(&q.mu);
+	if (q.stopping) {
+		pthread_mutex_unlock(&q.mu);
+		return 0;
+	}
+	MHD_suspend_connection(r->conn);
+	if (q.tail)
+		q.tail->next = r;
+	else
+		q.head = r;
+	q.tail = r;
+	pthread_cond_signal(&q.cv);
+	pthread_mutex_unlock(&q.mu);
+	return 1;
+}
+
+/* ---- HTTP -------------------------------------------------------------- */
+
+/* reply: queue an answer; body is copied. */
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
+                             const char *body, size_t n, int www_auth)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(n, (void *)body,
+	                                                            MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (www_auth)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
+	if (status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
+	enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
+                                  const char *text, int www_auth)
+{
+	return reply(conn, status, "text/plain; charset=utf-8", text, strlen(text), www_auth);
+}
+
+/* basic_auth: user and password of an "Authorization: Basic" header, or -1. */
+static int basic_auth(const char *h, char **user, char **pass)
+{
+	if (!h || strncasecmp(h, "Basic ", 6) != 0)
+		return -1;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	size_t n = strlen(h);
+	while (n > 0 && h[n - 1] == ' ')
+		n--;
+	if (n == 0 || n % 4 != 0 || n > 4096)
+		return -1;
+	unsigned char *dec = xmalloc(n / 4 * 3 + 1);
+	int len = EVP_DecodeBlock(dec, (const unsigned char *)h, (int)n);
+	if (len < 0) {
+		free(dec);
+		return -1;
+	}
+	len -= (h[n - 1] == '=') + (h[n - 2] == '=');
+	dec[len] = 0;
+	char *colon = memchr(dec, ':', (size_t)len);
+	if (!colon || memchr(dec, 0, (size_t)len)) {
+		free(dec);
+		return -1;
+	}
+	*colon = 0;
+	*user = xstrdup((char *)dec);
+	*pass = xstrdup(colon + 1);
+	free(dec);
+	return 0;
+}
+
+/* json_content_type: is the header application/json, parameters allowed? */
+static int json_content_type(const char *ct)
+{
+	if (!ct)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "application/json", 16) != 0)
+		return 0;
+	ct += 16;
+	while (*ct == ' ')
+		ct++;
+	return *ct == 0 || *ct == ';';
+}
+
+static int endpoint_of(const char *url)
+{
+	if (strcmp(url, "/api/v2/exec") == 0)
+		return EP_EXEC;
+	if (strcmp(url, "/api/v2/query/rows") == 0)
+		return EP_ROWS;
+	if (strcmp(url, "/api/v2/query/tuples") == 0)
+		return EP_TUPLES;
+	return -1;
+}
+
+/* start_request: the first call for a request: route, method, auth header,
+ * Content-Type and declared length are checked before any body is read. */
+static enum MHD_Result start_request(struct MHD_Connection *conn, const char *url,
+                                     const char *method, void **con_cls)
+{
+	if (strcmp(url, "/ping") == 0) {
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return reply_text(conn, 405, "Method Not Allowed", 0);
+		return reply_text(conn, 200, "pong", 0);
+	}
+	int ep = endpoint_of(url);
+	if (ep < 0)
+		return reply_text(conn, 404, "404 page not found", 0);
+	if (strcmp(method, "POST") != 0)
+		return reply_text(conn, 405, "Method Not Allowed", 0);
+	char *user = NULL, *pass = NULL;
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+		return reply_text(conn, 401, "s2-gateway: JWT (Bearer) authentication is not supported; use Basic", 1);
+	if (basic_auth(auth, &user, &pass) != 0)
+		return reply_text(conn, 401, "Unauthorized: Basic authentication required", 1);
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	enum MHD_Result ret = MHD_YES;
+	if (!json_content_type(ct))
+		ret = reply_text(conn, 415, "Content-Type must be application/json", 0);
+	else if (cl && strtoull(cl, NULL, 10) > opt.max_body)
+		ret = reply_text(conn, opt.body_status, BODY_TOO_LARGE, 0);
+	else {
+		struct req *r = xcalloc(1, sizeof *r);
+		r->conn = conn;
+		r->ep = (enum endpoint)ep;
+		r->user = user;
+		r->pass = pass;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	free(user);
+	free(pass);
+	return ret;
+}
+
+/* finish_request: the body is in; queue it, or answer a finished one. */
+static enum MHD_Result finish_request(struct MHD_Connection *conn, struct req *r)
+{
+	if (r->too_large)
+		return reply_text(conn, opt.body_status, BODY_TOO_LARGE, 0);
+	if (!r->queued) {
+		r->queued = 1;
+		r->seq = atomic_fetch_add(&seq_counter, 1) + 1;
+		atomic_fetch_add(&n_requests, 1);
+		if (!enqueue(r))
+			return reply_text(conn, 503, "s2-gateway: shutting down", 0);
+		return MHD_YES;
+	}
+	if (!atomic_load(&r->done))
+		return MHD_YES;
+	if (r->drop)
+		return MHD_NO;     /* closes the connection without an answer */
+	if (r->text)
+		return reply(conn, r->status, "text/plain; charset=utf-8", r->out.p ? r->out.p : "",
+		             r->out.len, r->www_auth);
+	return reply(conn, r->status, "application/json", r->out.p, r->out.len, 0);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct req *r = *con_cls;
+	if (!r)
+		return start_request(conn, url, method, con_cls);
+	if (*upload_size) {
+		if (!r->too_large && r->body.len + *upload_size > opt.max_body) {
+			r->too_large = 1;
+			buf_free(&r->body);
+		}
+		if (!r->too_large)
+			buf_add(&r->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return finish_request(conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct req *r = *con_cls;
+	if (!r)
+		return;
+	buf_free(&r->body);
+	buf_free(&r->out);
+	if (r->pass)
+		memset(r->pass, 0, strlen(r->pass));
+	free(r->user);
+	free(r->pass);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	struct buf b = BUF_INIT;
+	char tmp[8192];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	buf_cstr(&b);
+	return b.p;
+}
+
+static void write_port_file(unsigned port)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", opt.port_file);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 || rename(tmp, opt.port_file) != 0)
+		die(EX_IOERR, "%s: %s", opt.port_file, strerror(errno));
+}
+
+static struct MHD_Daemon *start_daemon(void)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+	                         .ai_socktype = SOCK_STREAM}, *ai;
+	char port[16];
+	snprintf(port, sizeof port, "%u", opt.port);
+	if (getaddrinfo(opt.listen, port, &hints, &ai) != 0)
+		die(EX_CONFIG, "--listen %s: not a numeric IPv4 or IPv6 address", opt.listen);
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	char *cert = NULL, *key = NULL;
+	if (opt.cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			die(EX_CONFIG, "this libmicrohttpd has no TLS support");
+		cert = slurp(opt.cert);
+		key = slurp(opt.key);
+		flags |= MHD_USE_TLS;
+	}
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)opt.port, NULL, NULL,
+		on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+		MHD_OPTION_ARRAY, opt.cert ? tls : tls + 2,
+		MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!d)
+		die(EX_UNAVAILABLE, "cannot listen on %s port %u", opt.listen, opt.port);
+	/* libmicrohttpd keeps pointers to cert and key: they stay allocated */
+	return d;
+}
+
+static void usage(void)
+{
+	printf("usage: %s [OPTIONS]\n"
+"Serve SingleStore's Data API (GET /ping, POST /api/v2/exec, /api/v2/query/rows,\n"
+"/api/v2/query/tuples) in front of a MariaDB server. Basic auth is checked by\n"
+"connecting to MariaDB as that user.\n\n"
+"  -l, --listen ADDR        listen address (default 127.0.0.1)\n"
+"  -p, --port N             port (default 9000; 0 picks a free one)\n"
+"      --port-file FILE     write the port to FILE once listening\n"
+"      --db-host HOST       MariaDB host (default 127.0.0.1)\n"
+"      --db-port N          MariaDB port (default 3306)\n"
+"      --db-socket PATH     MariaDB Unix socket (instead of host and port)\n"
+"  -w, --workers N          worker threads, one MariaDB connection each (default 8)\n"
+"      --max-body SIZE      request body limit (default 1048576)\n"
+"      --body-limit-status CODE  status for a body over the limit (default 413)\n"
+"      --cert FILE --key FILE    serve HTTPS with this PEM certificate and key\n"
+"      --fail-rate P        answer a fraction P of requests with --fail-status\n"
+"      --fail-status CODE   status of injected failures (default 503)\n"
+"      --drop-rate P        close the connection without answering for a fraction P\n"
+"      --drop-when WHEN     before (not executed), after (committed) or both (default)\n"
+"      --delay-ms N         wait N ms before each request\n"
+"      --seed N             seed of the fault decisions (default 1)\n"
+"      --log FILE           append one JSON line per request (what was executed)\n"
+"  -q, --quiet              no summary on exit\n"
+"  -h, --help               this help\n"
+"  -V, --version            version\n", progname);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	enum { O_PORT_FILE = 256, O_DB_HOST, O_DB_PORT, O_DB_SOCKET, O_MAX_BODY, O_BODY_STATUS,
+	       O_CERT, O_KEY, O_FAIL_RATE, O_FAIL_STATUS, O_DROP_RATE, O_DROP_WHEN, O_DELAY,
+	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS };
+	static const struct option lo[] = {
+		{"listen", required_argument, 0, 'l'}, {"port", required_argument, 0, 'p'},
+		{"port-file", required_argument, 0, O_PORT_FILE},
+		{"db-host", required_argument, 0, O_DB_HOST}, {"db-port", required_argument, 0, O_DB_PORT},
+		{"db-socket", required_argument, 0, O_DB_SOCKET},
+		{"workers", required_argument, 0, 'w'}, {"max-body", required_argument, 0, O_MAX_BODY},
+		{"body-limit-status", required_argument, 0, O_BODY_STATUS},
+		{"cert", required_argument, 0, O_CERT}, {"key", required_argument, 0, O_KEY},
+		{"fail-rate", required_argument, 0, O_FAIL_RATE},
+		{"fail-status", required_argument, 0, O_FAIL_STATUS},
+		{"drop-rate", required_argument, 0, O_DROP_RATE},
+		{"drop-when", required_argument, 0, O_DROP_WHEN},
+		{"delay-ms", required_argument, 0, O_DELAY}, {"seed", required_argument, 0, O_SEED},
+		{"log", required_argument, 0, O_LOG}, {"quiet", no_argument, 0, 'q'},
+		{"progress", no_argument, 0, O_PROGRESS}, {"no-progress", no_argument, 0, O_NO_PROGRESS},
+		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "l:p:w:qhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'l': opt.listen = optarg; break;
+		case 'p': opt.port = (unsigned)opt_uint("--port", optarg, 0, 65535); break;
+		case O_PORT_FILE: opt.port_file = optarg; break;
+		case O_DB_HOST: opt.db_host = optarg; break;
+		case O_DB_PORT: opt.db_port = (unsigned)opt_uint("--db-port", optarg, 1, 65535); break;
+		case O_DB_SOCKET: opt.db_socket = optarg; break;
+		case 'w': opt.workers = (unsigned)opt_uint("--workers", optarg, 1, 1024); break;
+		case O_MAX_BODY: opt.max_body = opt_size("--max-body", optarg); break;
+		case O_BODY_STATUS: opt.body_status = (unsigned)opt_uint("--body-limit-status", optarg, 400, 599); break;
+		case O_CERT: opt.cert = optarg; break;
+		case O_KEY: opt.key = optarg; break;
+		case O_FAIL_RATE: opt.fail_rate = opt_double("--fail-rate", optarg, 0, 1); break;
+		case O_FAIL_STATUS: opt.fail_status = (unsigned)opt_uint("--fail-status", optarg, 100, 599); break;
+		case O_DROP_RATE: opt.drop_rate = opt_double("--drop-rate", optarg, 0, 1); break;
+		case O_DROP_WHEN:
+			if (strcmp(optarg, "before") == 0) opt.drop_when = DROP_BEFORE;
+			else if (strcmp(optarg, "after") == 0) opt.drop_when = DROP_AFTER;
+			else if (strcmp(optarg, "both") == 0) opt.drop_when = DROP_BOTH;
+			else usage_error("--drop-when: expected before, after or both, not '%s'", optarg);
+			break;
+		case O_DELAY: opt.delay_ms = (unsigned)opt_uint("--delay-ms", optarg, 0, 3600000); break;
+		case O_SEED: opt.seed = opt_uint("--seed", optarg, 0, UINT64_MAX); break;
+		case O_LOG: opt.log = optarg; break;
+		case 'q': opt.quiet = 1; break;
+		case O_PROGRESS: case O_NO_PROGRESS: break;
+		case 'h': usage(); exit(EX_DONE);
+		case 'V': print_version(); exit(EX_DONE);
+		default: usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected operand '%s'", argv[optind]);
+	if (!opt.cert != !opt.key)
+		usage_error("--cert and --key go together");
+}
+
+int main(int argc, char **argv)
+{
+	cli_init(argv[0]);
+	parse_options(argc, argv);
+	if (opt.log && !(logf = fopen(opt.log, "a")))
+		die(EX_IOERR, "%s: %s", opt.log, strerror(errno));
+	if (mysql_library_init(0, NULL, NULL) != 0)
+		die(EX_UNAVAILABLE, "cannot initialise the MariaDB client library");
+
+	/* every thread inherits a mask with the stop signals blocked; main waits */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	struct worker *w = xcalloc(opt.workers, sizeof *w);
+	for (unsigned i = 0; i < opt.workers; i++)
+		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
+			die(EX_IOERR, "cannot start worker threads");
+	struct MHD_Daemon *d = start_daemon();
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : opt.port;
+	if (opt.port_file)
+		write_port_file(port);
+	if (!opt.quiet)
+		fprintf(stderr, "%s: listening on %s port %u (%s), %u workers\n", progname, opt.listen,
+		        port, opt.cert ? "https" : "http", opt.workers);
+
+	/* stop: workers finish what is queued and resume those connections,
+	 * new requests get 503, then the HTTP side goes */
+	int sig;
+	sigwait(&stop, &sig);
+	pthread_mutex_lock(&q.mu);
+	q.stopping = 1;
+	pthread_cond_broadcast(&q.cv);
+	pthread_mutex_unlock(&q.mu);
+	for (unsigned i = 0; i < opt.workers; i++)
+		pthread_join(w[i].thread, NULL);
+	MHD_stop_daemon(d);
+	free(w);
+	mysql_library_end();
+	if (logf)
+		fclose(logf);
+	if (!opt.quiet)
+		fprintf(stderr, "%s: %llu requests, %llu faults injected\n", progname,
+		        (unsigned long long)n_requests, (unsigned long long)n_faults);
+	return EX_DONE;
+}
