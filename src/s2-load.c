@@ -406,11 +406,20 @@ static void abandon_queued(struct loader *L)
 static void retry_or_give_up(struct loader *L, struct job *p)
 {
 	uint64_t wait;
+	struct retry_policy pol = L->retry;
 	if (L->stopping) {
 		finish_piece(L, p, P_ABANDONED);
 		return;
 	}
-	if (!retry_next(&L->retry, p->tries - 1, now_ms() - p->first_ms, p->req.retry_after_ms, &L->rng, &wait)) {
+	/* a deadlock or lock wait (a 400 the server says to retry) clears when
+	 * the other transaction ends: wait milliseconds, not the network backoff */
+	if (p->req.cc == CURLE_OK && p->req.status == 400) {
+		if (pol.base_ms > 20)
+			pol.base_ms = 20;
+		if (pol.cap_ms > 1000)
+			pol.cap_ms = 1000;
+	}
+	if (!retry_next(&pol, p->tries - 1, now_ms() - p->first_ms, p->req.retry_after_ms, &L->rng, &wait)) {
 		stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
 		finish_piece(L, p, P_ABANDONED);
 		return;
