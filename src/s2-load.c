@@ -746,7 +746,9 @@ static char *make_url(const char *url, const char *host, unsigned port)
 		int v6 = strchr(host, ':') != NULL;
 		buf_printf(&b, "https://%s%s%s:%u/api/v2/exec", v6 ? "[" : "", host, v6 ? "]" : "", port);
 	}
-	return xstrdup(buf_cstr(&b));
+	char *u = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return u;
 }
 
 static void install_signals(void)
