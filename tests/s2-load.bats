@@ -418,3 +418,35 @@ status_counts() {
 	[ "$(count)" = "20 20" ]
 	[ "$(head -n 2 "$T/ckpt" | tail -n 1 | wc -c)" -eq 33 ]
 }
+
+@test "slow input from a pipe: requests finish and results are written while input waits" {
+	batches 20 10 > "$T/b1.ndjson"
+	batches 20 10 21 > "$T/b2.ndjson"
+	{ cat "$T/b1.ndjson"; sleep 1.5; cat "$T/b2.ndjson"; } | s2load -j 4 -o "$T/res" &
+	pid=$!
+	sleep 1
+	# the first two batches are committed and reported before the input ends
+	[ "$(wc -l < "$T/res")" -eq 2 ]
+	[ "$(count)" = "20 20" ]
+	wait "$pid"
+	check_rows 40
+	[ "$(wc -l < "$T/res")" -eq 4 ]
+}
+
+@test "--token-file sends the JWT as Bearer (the gateway refuses it: 77)" {
+	batches 10 10 > "$T/b.ndjson"
+	printf 'eyJhbGciOiJIUzI1NiJ9.e30.sig\n' > "$T/jwt"
+	run env -u S2_PASSWORD s2-load --url "$S2_URL" --token-file "$T/jwt" "$T/b.ndjson"
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"JWT (Bearer) authentication is not supported"* ]]
+	[[ "$output" != *eyJhbGci* ]]
+}
+
+@test "--progress draws rows/s, batches, in flight, failed, retries on stderr" {
+	batches 30 10 > "$T/b.ndjson"
+	s2-load --url "$S2_URL" -d "$S2_DATABASE" --progress -o /dev/null "$T/b.ndjson" 2> "$T/err"
+	grep -q 'rows/s, .* MB/s, 3 batches, 0 in flight, 0 failed, 0 retries' "$T/err"
+	run s2-load --url "$S2_URL" -d "$S2_DATABASE" -o /dev/null "$T/b.ndjson"
+	[[ "$output" != *rows/s* ]]
+	check_rows 30
+}
