@@ -23,6 +23,9 @@
 #include "reject.h"
 #include "stats.h"
 
+/* Lock conflicts are retried at least this often (see retry_or_give_up). */
+#define LOCK_RETRIES_MIN 100
+
 enum piece_status { P_LOADED, P_SKIPPED, P_FAILED, P_ABANDONED };
 
 /* A job is one request to send: an input record (a root) or, after a
@@ -36,6 +39,7 @@ struct job {
 	int is_ddl;
 	struct dapi_req req;     /* req.body: the body with "database" added */
 	unsigned tries;          /* requests sent for this piece */
+	unsigned lock_retries;   /* of them, retries after a lock conflict */
 	uint64_t first_ms, due_ms;
 	/* root only */
 	struct buf line;         /* the input record, for the failed file */
@@ -52,6 +56,8 @@ struct loader {
 	struct retry_policy retry;
 	uint64_t rng;
 	unsigned jobs;           /* -j */
+	double window;           /* requests allowed in flight now, 1..jobs */
+	uint64_t last_cut_ms;
 	uint64_t max_body, max_failures;
 	int no_ddl;
 	struct checkpoint ckpt;
@@ -355,10 +361,30 @@ static void dispatch(struct loader *L, struct job *p)
 	dapi_send(&L->api, &p->req);
 }
 
-/* send_ready: start ready pieces while fewer than -j are in flight. */
+/* window: how many requests may be in flight now. */
+static unsigned window(const struct loader *L)
+{
+	return L->window < 1 ? 1 : (unsigned)L->window;
+}
+
+/* congestion: the target says it is overloaded (429, 503, a lock
+ * conflict): halve the window, at most once per 200 ms so that one burst
+ * of answers counts once. Requests in flight are not cancelled. */
+static void congestion(struct loader *L)
+{
+	uint64_t t = now_ms();
+	if (t - L->last_cut_ms < 200)
+		return;
+	L->last_cut_ms = t;
+	L->window = L->window / 2 < 1 ? 1 : L->window / 2;
+	stats_add(&L->st, "window_cuts", 1);
+}
+
+/* send_ready: start ready pieces while fewer than the window (at most -j)
+ * are in flight. */
 static void send_ready(struct loader *L)
 {
-	while (L->ready && !L->stopping && L->api.in_flight < L->jobs) {
+	while (L->ready && !L->stopping && L->api.in_flight < window(L)) {
 		struct job *p = L->ready;
 		L->ready = p->next;
 		if (!L->ready)
@@ -412,19 +438,28 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 		return;
 	}
 	/* a deadlock or lock wait (a 400 the server says to retry) clears when
-	 * the other transaction ends: wait milliseconds, not the network backoff */
-	if (p->req.cc == CURLE_OK && p->req.status == 400) {
+	 * the other transaction ends: wait milliseconds, not the network backoff,
+	 * and count these apart: under heavy concurrency they are frequent and
+	 * say nothing about the target being down */
+	int lock = p->req.cc == CURLE_OK && p->req.status == 400;
+	if (lock || p->req.status == 429 || p->req.status == 503)
+		congestion(L);
+	unsigned n = lock ? p->lock_retries : p->tries - 1 - p->lock_retries;
+	if (lock) {
 		if (pol.base_ms > 20)
 			pol.base_ms = 20;
 		if (pol.cap_ms > 1000)
 			pol.cap_ms = 1000;
+		if (pol.max_retries < LOCK_RETRIES_MIN)
+			pol.max_retries = LOCK_RETRIES_MIN;
 	}
-	if (!retry_next(&pol, p->tries - 1, now_ms() - p->first_ms, p->req.retry_after_ms, &L->rng, &wait)) {
+	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &L->rng, &wait)) {
 		stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
 		finish_piece(L, p, P_ABANDONED);
 		return;
 	}
 	stats_add(&L->st, "retries", 1);
+	p->lock_retries += lock;
 	p->due_ms = now_ms() + wait;
 	p->next = L->waiting;
 	L->waiting = p;
@@ -448,6 +483,10 @@ static void on_done(struct loader *L, struct job *p)
 			p->root->affected += dapi_rows_affected(p->req.resp.p, p->req.resp.len);
 		if (L->have_ckpt)
 			ckpt_add(&L->ckpt, p->id, strlen(p->id));
+		/* additive increase: about one more request per window of successes */
+		L->window += 1.0 / (L->window < 1 ? 1 : L->window);
+		if (L->window > L->jobs)
+			L->window = L->jobs;
 		finish_piece(L, p, P_LOADED);
 		break;
 	case DAPI_TRANSIENT:
@@ -509,7 +548,7 @@ static int pump(struct loader *L, int fd, int max_wait)
 		abandon_queued(L);
 	send_ready(L);
 	int wait = wake_due(L, max_wait);
-	if (L->ready && L->api.in_flight < L->jobs && !L->stopping)
+	if (L->ready && L->api.in_flight < window(L) && !L->stopping)
 		wait = 0;
 	if (dapi_poll(&L->api, fd, wait > 100 ? 100 : wait, &ready) < 0)
 		die(EX_IOERR, "libcurl multi interface failed");
@@ -861,6 +900,7 @@ int main(int argc, char **argv)
 	if (L.conf.password && !L.conf.user)
 		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
 	L.conf.max_conns = L.jobs;
+	L.window = L.jobs;
 	L.rng = backoff_rng_seed();
 
 	char err[256];

@@ -70,9 +70,9 @@ run() {
 	done
 	got=$(db "SELECT COUNT(*) FROM segment_data")
 	r=$(echo "$2 $t" | awk '{ if ($2 <= 0) $2 = 0.001; printf "%.0f", $1 / $2 }')
-	note=; [ "$got" -eq "$2" ] || note="  (WRONG: $got rows in the table)"
+	note=; [ "$got" -eq "$2" ] || note="  (WRONG: $got rows in the table; not counted)"
 	printf '  %-44s %8s rows/s  (%s rows, %s s)%s\n' "$1" "$r" "$2" "$t" "$note"
-	echo "$r" > "$W/last"
+	if [ -z "$note" ]; then echo "$r"; else echo 0; fi > "$W/last"
 }
 best() { [ "$(cat "$W/last")" -gt "${1:-0}" ] && cat "$W/last" || echo "${1:-0}"; }
 
