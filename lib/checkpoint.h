@@ -1,0 +1,37 @@
+/* checkpoint.h: the resume file of s2-load (design.md, "State and resuming").
+ * Append-only, one committed id per line. An id is written and fsync'd
+ * before anything downstream learns that it was committed, so after a crash
+ * the file never claims more than the target holds. On open, every complete
+ * line is loaded into an in-memory set; a torn last line (no newline: the
+ * process died mid-write) is ignored and cut off so that later appends start
+ * on a fresh line. The file is locked (flock) while open: two loaders must
+ * not share one checkpoint. */
+#ifndef SEG_CHECKPOINT_H
+#define SEG_CHECKPOINT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct checkpoint {
+	int fd;
+	const char *path;
+	struct buf ids;          /* all ids, each followed by a NUL */
+	uint32_t *slots;         /* open addressing: offset+1 into ids, 0 = empty */
+	size_t nslots, count;
+	struct buf pending;      /* appended lines not yet written */
+	uint64_t torn;           /* bytes of a torn last line found on open */
+};
+
+/* ckpt_open: open or create path and load its ids. Returns 0, -1 with errno
+ * set (EWOULDBLOCK: another process holds the lock). */
+int ckpt_open(struct checkpoint *c, const char *path);
+/* ckpt_has: was id[0..n) committed? */
+int ckpt_has(const struct checkpoint *c, const char *id, size_t n);
+/* ckpt_add: remember id as committed and queue its line; ckpt_sync writes. */
+void ckpt_add(struct checkpoint *c, const char *id, size_t n);
+/* ckpt_sync: write the queued lines and fsync. 0, or -1 with errno set. */
+int ckpt_sync(struct checkpoint *c);
+/* ckpt_close: sync, unlock, close, free. 0 or -1 with errno set. */
+int ckpt_close(struct checkpoint *c);
+#endif

@@ -1,0 +1,311 @@
+/* dataapi.c: the Data API client over libcurl's multi interface (see
+ * dataapi.h). Easy handles are configured once and kept for reuse; the
+ * connection cache lives in the multi handle, so connections stay open
+ * between requests. */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dataapi.h"
+#include "json.h"
+
+int dapi_client_init(struct dapi_client *c, const struct dapi_config *conf, char *err, size_t errn)
+{
+	memset(c, 0, sizeof *c);
+	c->conf = conf;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errn, "libcurl initialisation failed");
+		return -1;
+	}
+	c->multi = curl_multi_init();
+	if (!c->multi) {
+		snprintf(err, errn, "libcurl multi handle could not be created");
+		return -1;
+	}
+	if (conf->max_conns > 0) {
+		curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conf->max_conns);
+		curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, conf->max_conns * 2);
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	/* "Expect:" stops curl from waiting for 100-continue on bodies > 1 KB */
+	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	c->headers = curl_slist_append(c->headers, "Accept: application/json");
+	c->headers = curl_slist_append(c->headers, "Expect:");
+	if (!c->headers) {
+		snprintf(err, errn, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void dapi_client_free(struct dapi_client *c)
+{
+	for (size_t i = 0; i < c->nidle; i++)
+		curl_easy_cleanup(c->idle[i]);
+	free(c->idle);
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
+	curl_slist_free_all(c->headers);
+	memset(c, 0, sizeof *c);
+	curl_global_cleanup();
+}
+
+/* on_data: keep the first DAPI_RESP_MAX bytes of a response body. */
+static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct dapi_req *r = ud;
+	size_t n = size * nmemb;
+	if (r->resp.len < DAPI_RESP_MAX)
+		buf_add(&r->resp, p, n < DAPI_RESP_MAX - r->resp.len ? n : DAPI_RESP_MAX - r->resp.len);
+	return n;
+}
+
+/* new_easy: a handle with everything that is the same for every request. */
+static CURL *new_easy(struct dapi_client *c)
+{
+	const struct dapi_config *k = c->conf;
+	CURL *e = curl_easy_init();
+	if (!e)
+		die(EX_IOERR, "libcurl: cannot create a handle");
+	curl_easy_setopt(e, CURLOPT_URL, k->url);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "s2-load (segpipe " SEGPIPE_VERSION ")");
+	if (k->connect_timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, k->connect_timeout_ms);
+	if (k->timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, k->timeout_ms);
+	if (k->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (k->cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, k->cacert);
+	if (k->token) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, k->token);
+	} else {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		if (k->user)
+			curl_easy_setopt(e, CURLOPT_USERNAME, k->user);
+		if (k->password)
+			curl_easy_setopt(e, CURLOPT_PASSWORD, k->password);
+		if (k->netrc && !k->password) {
+			curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+			if (k->netrc_file)
+				curl_easy_setopt(e, CURLOPT_NETRC_FILE, k->netrc_file);
+		}
+	}
+	return e;
+}
+
+void dapi_send(struct dapi_client *c, struct dapi_req *r)
+{
+	CURL *e = c->nidle ? c->idle[--c->nidle] : new_easy(c);
+	buf_reset(&r->resp);
+	r->status = 0;
+	r->cc = CURLE_OK;
+	r->retry_after_ms = 0;
+	r->errbuf[0] = '\0';
+	r->easy = e;
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.p ? r->body.p : "");
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	CURLMcode mc = curl_multi_add_handle(c->multi, e);
+	if (mc != CURLM_OK)
+		die(EX_IOERR, "libcurl: %s", curl_multi_strerror(mc));
+	c->in_flight++;
+}
+
+int dapi_poll(struct dapi_client *c, int fd, int timeout_ms, int *fd_ready)
+{
+	struct curl_waitfd w = { fd, CURL_WAIT_POLLIN, 0 };
+	int running, nfds;
+	*fd_ready = 0;
+	if (curl_multi_poll(c->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1 : 0, timeout_ms, &nfds) != CURLM_OK)
+		return -1;
+	if (fd >= 0 && (w.revents & (POLLIN | POLLHUP | POLLERR)))
+		*fd_ready = 1;
+	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+		return -1;
+	return 0;
+}
+
+struct dapi_req *dapi_done(struct dapi_client *c)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(c->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		CURL *e = m->easy_handle;
+		struct dapi_req *r = NULL;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
+		r->cc = m->data.result;
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_off_t ra = 0;
+		if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+			r->retry_after_ms = (uint64_t)ra * 1000;
+		curl_multi_remove_handle(c->multi, e);
+		if (c->nidle == c->capidle) {
+			c->capidle = c->capidle ? c->capidle * 2 : 16;
+			c->idle = xrealloc(c->idle, c->capidle * sizeof *c->idle);
+		}
+		c->idle[c->nidle++] = e;
+		r->easy = NULL;
+		c->in_flight--;
+		return r;
+	}
+	return NULL;
+}
+
+size_t dapi_body_extra(const char *database)
+{
+	if (!database)
+		return 0;
+	struct buf b = BUF_INIT;
+	json_write_str(&b, database, strlen(database));
+	size_t n = b.len + strlen(",\"database\":");
+	buf_free(&b);
+	return n;
+}
+
+void dapi_body(struct buf *out, const char *body, size_t n, const char *database)
+{
+	if (!database) {
+		buf_add(out, body, n);
+		return;
+	}
+	size_t end = n;
+	while (end && (body[end - 1] == ' ' || body[end - 1] == '\t' || body[end - 1] == '\r' || body[end - 1] == '\n'))
+		end--;
+	if (!end || body[end - 1] != '}') {
+		buf_add(out, body, n);  /* not an object: let the server say so */
+		return;
+	}
+	size_t i = 0;
+	while (i < end && body[i] != '{')
+		i++;
+	size_t j = i + 1;
+	while (j < end && (body[j] == ' ' || body[j] == '\t' || body[j] == '\r' || body[j] == '\n'))
+		j++;
+	int empty = j == end - 1;
+	buf_add(out, body, end - 1);
+	buf_adds(out, empty ? "\"database\":" : ",\"database\":");
+	json_write_str(out, database, strlen(database));
+	buf_addc(out, '}');
+}
+
+int dapi_sql_errno(const char *p, size_t n)
+{
+	if (n < 6 || memcmp(p, "Error", 5) != 0)
+		return 0;
+	size_t i = 5, sp = 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t')) {
+		i++;
+		sp++;
+	}
+	if (!sp || i >= n || p[i] < '0' || p[i] > '9')
+		return 0;
+	long v = 0;
+	while (i < n && p[i] >= '0' && p[i] <= '9' && v < 1000000)
+		v = v * 10 + (p[i++] - '0');
+	return (int)v;
+}
+
+int dapi_too_large_text(const char *p, size_t n)
+{
+	static const char t[] = "request body too large";
+	size_t k = sizeof t - 1;
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, t, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* sql_transient: MySQL-protocol errors that a retry may cure: lock wait
+ * timeout, deadlock, server gone away, lost connection. */
+static int sql_transient(int e)
+{
+	return e == 1205 || e == 1213 || e == 2006 || e == 2013;
+}
+
+/* curl_transient: transfer errors worth retrying: the connection could not be
+ * made, broke, or timed out, or the server closed it without an answer. */
+static int curl_transient(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT: case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR: case CURLE_RECV_ERROR: case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2: case CURLE_HTTP2_STREAM: case CURLE_WEIRD_SERVER_REPLY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+enum dapi_outcome dapi_classify(const struct dapi_req *r)
+{
+	if (r->cc != CURLE_OK)
+		return curl_transient(r->cc) ? DAPI_TRANSIENT : DAPI_CONFIG;
+	if (r->status == 200)
+		return DAPI_OK;
+	if (r->status == 401 || r->status == 403)
+		return DAPI_AUTH;
+	if (r->status == 413 || ((r->status == 400 || r->status >= 500) && dapi_too_large_text(r->resp.p, r->resp.len)))
+		return DAPI_TOO_LARGE;
+	if ((r->status >= 100 && r->status < 200) || (r->status >= 500 && r->status <= 599 && r->status != 501 && r->status != 505)
+	    || r->status == 408 || r->status == 429)
+		return DAPI_TRANSIENT;
+	if (r->status == 404 || r->status == 405 || r->status == 415 || r->status == 501 || r->status == 505)
+		return DAPI_CONFIG;
+	if (sql_transient(dapi_sql_errno(r->resp.p, r->resp.len)))
+		return DAPI_TRANSIENT;
+	return DAPI_FAILED;
+}
+
+uint64_t dapi_rows_affected(const char *p, size_t n)
+{
+	struct json_members m = { 0 };
+	struct json_error err;
+	struct json_slice v;
+	uint64_t ra = 0;
+	if (json_parse(p, n, 0, &m, &err) == 0 && json_members_get(&m, "rowsAffected", &v) && v.type == JSON_NUMBER)
+		for (size_t i = 0; i < v.n && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+			ra = ra * 10 + (uint64_t)(v.p[i] - '0');
+	json_members_free(&m);
+	return ra;
+}
+
+void dapi_describe(const struct dapi_req *r, struct buf *out)
+{
+	if (r->cc != CURLE_OK) {
+		buf_printf(out, "curl: %s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->cc));
+		return;
+	}
+	buf_printf(out, "HTTP %ld", r->status);
+	size_t n = r->resp.len;
+	while (n && (r->resp.p[n - 1] == '\n' || r->resp.p[n - 1] == '\r' || r->resp.p[n - 1] == ' '))
+		n--;
+	if (n > 1000)
+		n = 1000;
+	if (n) {
+		buf_adds(out, ": ");
+		/* one line: control characters become spaces */
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)r->resp.p[i];
+			buf_addc(out, ch < 0x20 || ch == 0x7f ? ' ' : (char)ch);
+		}
+	}
+}

@@ -1,0 +1,94 @@
+/* dataapi.h: a client for SingleStore's Data API (POST /api/v2/exec) over
+ * libcurl's multi interface: many requests in flight on kept-alive
+ * connections (HTTP/2 multiplexed when the server offers it), Basic auth,
+ * a JWT, or .netrc, TLS verified unless asked otherwise. It also knows the
+ * API's answers (../shared/reference/dataapi.md): which are success, which a
+ * retry may cure, which are final for one request and which stop a run. */
+#ifndef SEG_DATAAPI_H
+#define SEG_DATAAPI_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+
+struct dapi_config {
+	const char *url;           /* full URL of the exec endpoint */
+	const char *database;      /* added to every body as "database"; NULL: none */
+	const char *user;          /* Basic auth user; NULL: none (or .netrc) */
+	const char *password;      /* Basic auth password; never logged */
+	const char *token;         /* a JWT, sent as Bearer instead of Basic */
+	const char *cacert;        /* CA bundle file; NULL: the system's */
+	int insecure;              /* 1: do not verify the server's certificate */
+	int netrc;                 /* 1: look in .netrc when no password is given */
+	const char *netrc_file;    /* NULL: ~/.netrc */
+	long connect_timeout_ms;
+	long timeout_ms;           /* whole request */
+	long max_conns;            /* connections to the host; 0: no limit */
+};
+
+/* What an answer means for the request and for the run. */
+enum dapi_outcome {
+	DAPI_OK,          /* 200: committed */
+	DAPI_TRANSIENT,   /* connection error, timeout, 408/429/5xx, deadlock: retry */
+	DAPI_FAILED,      /* SQL error or other final answer: this request only */
+	DAPI_TOO_LARGE,   /* 413, or the "request body too large" text: split */
+	DAPI_AUTH,        /* 401, 403: stop the run */
+	DAPI_CONFIG,      /* wrong URL, method, content type, TLS setup: stop */
+};
+
+struct dapi_req {
+	struct buf body;           /* the request body (see dapi_body) */
+	struct buf resp;           /* the response body, at most DAPI_RESP_MAX bytes */
+	long status;               /* HTTP status; 0 when none was received */
+	CURLcode cc;               /* the transfer's result */
+	uint64_t retry_after_ms;   /* the server's Retry-After, 0 when none */
+	char errbuf[CURL_ERROR_SIZE];
+	void *user;                /* the caller's */
+	CURL *easy;                /* while in flight */
+};
+
+#define DAPI_RESP_MAX 65536
+
+struct dapi_client {
+	CURLM *multi;
+	const struct dapi_config *conf;
+	struct curl_slist *headers;
+	CURL **idle;               /* easy handles kept for reuse */
+	size_t nidle, capidle;
+	size_t in_flight;
+};
+
+/* dapi_client_init: set up the multi handle. 0, or -1 with err filled. */
+int dapi_client_init(struct dapi_client *c, const struct dapi_config *conf, char *err, size_t errn);
+void dapi_client_free(struct dapi_client *c);
+
+/* dapi_body: out = body (a JSON object) with "database" added as its last
+ * member, so it wins over any database the body carries. */
+void dapi_body(struct buf *out, const char *body, size_t n, const char *database);
+/* dapi_body_extra: the bytes dapi_body adds to a body for database. */
+size_t dapi_body_extra(const char *database);
+
+/* dapi_send: start r (r->body must stay put until it is done). */
+void dapi_send(struct dapi_client *c, struct dapi_req *r);
+/* dapi_poll: drive transfers, waiting at most timeout_ms for network
+ * activity or for fd (if >= 0) to become readable; *fd_ready says whether it
+ * did. Returns 0, -1 on a multi-interface failure. */
+int dapi_poll(struct dapi_client *c, int fd, int timeout_ms, int *fd_ready);
+/* dapi_done: the next finished request with status, cc and retry_after_ms
+ * filled, or NULL. */
+struct dapi_req *dapi_done(struct dapi_client *c);
+
+/* dapi_classify: the meaning of a finished request's answer. */
+enum dapi_outcome dapi_classify(const struct dapi_req *r);
+/* dapi_sql_errno: N of a body starting "Error N", else 0. */
+int dapi_sql_errno(const char *p, size_t n);
+/* dapi_rows_affected: "rowsAffected" of a success body (0 when absent). */
+uint64_t dapi_rows_affected(const char *p, size_t n);
+/* dapi_describe: a one-line reason for a non-200 answer, for humans and the
+ * failed file: "HTTP 400: Error 1146 (42S02): Table ..." or "curl: ...". */
+void dapi_describe(const struct dapi_req *r, struct buf *out);
+/* dapi_too_large_text: does a body carry the Go "request body too large"? */
+int dapi_too_large_text(const char *p, size_t n);
+#endif

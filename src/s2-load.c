@@ -1,0 +1,972 @@
+/* s2-load: send seg-batch's batch records (and DDL records) to SingleStore's
+ * Data API, -j requests at a time, retrying what a retry may cure, splitting
+ * what is too large, and recording every committed batch id in a checkpoint
+ * before its result line is written, so that a re-run after any crash skips
+ * exactly what was committed. One result record per input record on stdout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "batchsplit.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "dataapi.h"
+#include "digest.h"
+#include "json.h"
+#include "lineio.h"
+#include "reject.h"
+#include "stats.h"
+
+/* Lock conflicts are retried at least this often (see retry_or_give_up). */
+#define LOCK_RETRIES_MIN 100
+
+enum piece_status { P_LOADED, P_SKIPPED, P_FAILED, P_ABANDONED };
+
+/* A job is one request to send: an input record (a root) or, after a
+ * split, a piece of one. Pieces point at their root, which adds up their
+ * outcomes and writes the one result line when the last piece is done. */
+struct job {
+	struct job *root;        /* itself for a root */
+	struct job *next;        /* in the ready or waiting list */
+	char *id, *table;
+	uint64_t rows;
+	int is_ddl;
+	struct dapi_req req;     /* req.body: the body with "database" added */
+	unsigned tries;          /* requests sent for this piece */
+	unsigned lock_retries;   /* of them, retries after a lock conflict */
+	uint64_t first_ms, due_ms;
+	/* root only */
+	struct buf line;         /* the input record, for the failed file */
+	const char *input;
+	uint64_t lineno;
+	uint64_t start_ms, affected;
+	unsigned pending, parts, attempts, nloaded, nskipped, nfailed, nabandoned;
+	struct buf error;
+};
+
+struct loader {
+	struct dapi_config conf;
+	struct dapi_client api;
+	struct retry_policy retry;
+	uint64_t rng;
+	unsigned jobs;           /* -j */
+	double window;           /* requests allowed in flight now, 1..jobs */
+	uint64_t last_cut_ms;
+	uint64_t max_body, max_failures;
+	int no_ddl;
+	struct checkpoint ckpt;
+	int have_ckpt;
+	struct writer out;
+	struct rejects failed;   /* the --failed file: failed batches and bad records */
+	struct buf results;      /* result lines waiting for the checkpoint sync */
+	struct job *ready, *ready_tail, *waiting;
+	unsigned active;         /* pieces not finished */
+	uint64_t failures;
+	int stopping, interrupted, unavailable, auth, config;
+	struct buf why_stop;
+	struct stats st;
+	int progress;
+	uint64_t prog_last, bytes_sent;
+	int in_fd;               /* the input being read, for polling */
+};
+
+static volatile sig_atomic_t got_signal;
+
+/* on_signal: the first SIGINT/SIGTERM asks for a clean stop; a second one
+ * exits at once (the checkpoint never claims an uncommitted batch). */
+static void on_signal(int sig)
+{
+	if (got_signal)
+		_exit(EX_TEMPFAIL);
+	got_signal = sig;
+}
+
+static void usage(void)
+{
+	printf("usage: s2-load [options] [FILE...]\n"
+	       "Send batch and DDL records to SingleStore's Data API; one result record per input record.\n\n"
+	       "Target:\n"
+	       "      --url URL              base URL of the Data API (http://host:9000) or its /api/v2/exec\n"
+	       "      --host HOST            target host, HTTPS (instead of --url)\n"
+	       "      --port N               port with --host (default 443)\n"
+	       "  -d, --database NAME        database added to every request\n"
+	       "  -u, --user NAME            user (default $S2_USER); password from $S2_PASSWORD,\n"
+	       "      --password-file FILE   the first line of FILE, or .netrc\n"
+	       "      --netrc-file FILE      look up credentials in FILE instead of ~/.netrc\n"
+	       "      --token-file FILE      a JWT sent as Bearer instead of a password\n"
+	       "      --cacert FILE          CA certificates to verify the server with\n"
+	       "      --insecure             do not verify the server's certificate\n"
+	       "Loading:\n"
+	       "  -j, --jobs N               requests in flight (default 4)\n"
+	       "      --checkpoint FILE      skip ids in FILE; append each committed id\n"
+	       "      --failed FILE          write failed batch records (with \"error\") to FILE\n"
+	       "      --max-failures N       failed batches tolerated before stopping (default 0)\n"
+	       "      --max-body N           split bodies larger than N bytes (default 1000000, 0 = never)\n"
+	       "      --no-ddl               do not run DDL records\n"
+	       "      --retry-max N          retries per request (default 10)\n"
+	       "      --retry-max-time SECS  no retry later than SECS after the first try (default 600, 0 = no limit)\n"
+	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
+	       "      --retry-cap MS         largest backoff bound (default 60000)\n"
+	       "      --timeout SECS         per request (default 300)\n"
+	       "      --connect-timeout SECS (default 10)\n"
+	       "Output:\n"
+	       "  -o, --output FILE          write result records to FILE (default stdout)\n"
+	       "      --stats FILE           write the end summary as JSON to FILE\n"
+	       "  -q, --quiet                no summary line\n"
+	       "      --progress, --no-progress  force the progress line on or off\n"
+	       "  -h, --help                 this help\n"
+	       "  -V, --version              version\n\n"
+	       "Exit status: 0 all loaded, 1 some batches failed, 64 usage, 66 input not found,\n"
+	       "69 target unavailable, 74 I/O error, 75 stopped (re-run to continue), 77 auth refused,\n"
+	       "78 configuration error.\n");
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+/* add_result: queue the result line of a finished root; it is written after
+ * the checkpoint holding its id has been synced. */
+static void add_result(struct loader *L, struct job *r, const char *status)
+{
+	struct buf *b = &L->results;
+	buf_adds(b, "{\"_batch\":");
+	json_write_str(b, r->id, strlen(r->id));
+	buf_adds(b, ",\"table\":");
+	json_write_str(b, r->table, strlen(r->table));
+	buf_printf(b, ",\"rows\":%llu,\"rowsAffected\":%llu,\"status\":\"%s\",\"attempts\":%u,\"ms\":%llu",
+	           (unsigned long long)r->rows, (unsigned long long)r->affected, status, r->attempts,
+	           (unsigned long long)(r->start_ms ? now_ms() - r->start_ms : 0));
+	if (r->parts > 1)
+		buf_printf(b, ",\"parts\":%u", r->parts);
+	if (r->error.len) {
+		buf_adds(b, ",\"error\":");
+		json_write_str(b, r->error.p, r->error.len);
+	}
+	buf_adds(b, "}\n");
+}
+
+/* commit_results: sync the checkpoint, then write the queued result lines. */
+static void commit_results(struct loader *L)
+{
+	if (L->have_ckpt && ckpt_sync(&L->ckpt) < 0)
+		die(EX_IOERR, "%s: cannot write checkpoint: %s", L->ckpt.path, strerror(errno));
+	if (L->results.len) {
+		w_write(&L->out, L->results.p, L->results.len);
+		buf_reset(&L->results);
+		w_flush(&L->out);
+	}
+}
+
+static void free_job(struct job *j)
+{
+	free(j->id);
+	if (j->root == j)
+		free(j->table);
+	buf_free(&j->req.body);
+	buf_free(&j->req.resp);
+	buf_free(&j->line);
+	buf_free(&j->error);
+	free(j);
+}
+
+/* finish_root: every piece is done; write its result and free it. */
+static void finish_root(struct loader *L, struct job *r)
+{
+	const char *status;
+	if (r->nabandoned) {
+		free_job(r);   /* stopped before it was done: a re-run sends it again */
+		return;
+	}
+	if (r->nfailed) {
+		status = "failed";
+		stats_add(&L->st, "failed", 1);
+	} else if (r->nloaded == 0) {
+		status = "skipped";
+		stats_add(&L->st, "skipped", 1);
+	} else {
+		status = "loaded";
+		stats_add(&L->st, "loaded", 1);
+		stats_add(&L->st, "rows", r->rows);
+	}
+	/* a split batch is committed when all its parts are */
+	if (!r->nfailed && r->parts > 1 && L->have_ckpt)
+		ckpt_add(&L->ckpt, r->id, strlen(r->id));
+	stats_add(&L->st, "rowsAffected", r->affected);
+	add_result(L, r, status);
+	free_job(r);
+}
+
+/* finish_piece: one request's final outcome, added up in its root. */
+static void finish_piece(struct loader *L, struct job *p, enum piece_status s)
+{
+	struct job *r = p->root;
+	switch (s) {
+	case P_LOADED: r->nloaded++; break;
+	case P_SKIPPED: r->nskipped++; break;
+	case P_FAILED: r->nfailed++; break;
+	case P_ABANDONED: r->nabandoned++; break;
+	}
+	r->attempts += p->tries;
+	L->active--;
+	if (p != r)
+		free_job(p);
+	else
+		buf_free(&p->req.body);
+	if (--r->pending == 0)
+		finish_root(L, r);
+}
+
+/* write_failed: the failed batch record with its "error" into --failed, or
+ * a diagnostic when no file was named. */
+static void write_failed(struct loader *L, struct job *p, const char *err)
+{
+	struct job *r = p->root;
+	if (!L->failed.to_file) {
+		diag(r->input, r->lineno, "batch %s failed: %s", p->id, err);
+		return;
+	}
+	struct buf b = BUF_INIT;
+	if (p == r && r->line.len > 1 && r->line.p[r->line.len - 1] == '}') {
+		buf_add(&b, r->line.p, r->line.len - 1);
+	} else {
+		buf_adds(&b, "{\"_batch\":");
+		json_write_str(&b, p->id, strlen(p->id));
+		buf_adds(&b, ",\"table\":");
+		json_write_str(&b, r->table, strlen(r->table));
+		buf_printf(&b, ",\"rows\":%llu,\"bytes\":%zu,\"body\":", (unsigned long long)p->rows, p->req.body.len);
+		buf_add(&b, p->req.body.p, p->req.body.len);
+	}
+	buf_adds(&b, ",\"error\":");
+	json_write_str(&b, err, strlen(err));
+	buf_addc(&b, '}');
+	w_line(&L->failed.w, b.p, b.len);
+	w_flush(&L->failed.w);
+	buf_free(&b);
+}
+
+/* fail_piece: a final failure of one request. */
+static void fail_piece(struct loader *L, struct job *p, const char *err)
+{
+	struct job *r = p->root;
+	if (!r->error.len)
+		buf_adds(&r->error, err);
+	write_failed(L, p, err);
+	L->failures++;
+	if (L->failures > L->max_failures && !L->stopping) {
+		L->stopping = 1;
+		buf_printf(&L->why_stop, "stopped after %llu failed batch%s (--max-failures %llu)",
+		           (unsigned long long)L->failures, L->failures == 1 ? "" : "es",
+		           (unsigned long long)L->max_failures);
+	}
+	finish_piece(L, p, P_FAILED);
+}
+
+/* stop_run: stop sending for a reason that ends the whole run. */
+static void stop_run(struct loader *L, int *flag, const char *what, const struct dapi_req *r)
+{
+	*flag = 1;
+	if (!L->why_stop.len) {
+		buf_adds(&L->why_stop, what);
+		if (r) {
+			buf_adds(&L->why_stop, ": ");
+			dapi_describe(r, &L->why_stop);
+		}
+	}
+	L->stopping = 1;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static void push_ready(struct loader *L, struct job *j)
+{
+	j->next = NULL;
+	if (L->ready_tail)
+		L->ready_tail->next = j;
+	else
+		L->ready = j;
+	L->ready_tail = j;
+}
+
+static struct job *new_piece(struct job *root, const char *id, uint64_t rows)
+{
+	struct job *p = xcalloc(1, sizeof *p);
+	p->root = root;
+	p->id = xstrdup(id);
+	p->table = root->table;
+	p->rows = rows;
+	p->req.user = p;
+	return p;
+}
+
+/* split: replace piece p by two pieces holding half its rows each; ids are
+ * p's id with "/1" and "/2" appended, so a re-run derives the same ids. */
+static void split(struct loader *L, struct job *p, const char *cause)
+{
+	struct job *r = p->root;
+	struct buf a = BUF_INIT, b = BUF_INIT, id = BUF_INIT;
+	size_t rows[2];
+	const char *why;
+	if (batch_split(p->req.body.p, p->req.body.len, &a, &b, rows, &why) < 0) {
+		struct buf e = BUF_INIT;
+		buf_printf(&e, "%s and cannot be split: %s", cause, why);
+		fail_piece(L, p, buf_cstr(&e));
+		buf_free(&e);
+		buf_free(&a);
+		buf_free(&b);
+		return;
+	}
+	stats_add(&L->st, "splits", 1);
+	struct buf *halves[2] = { &a, &b };
+	for (int i = 0; i < 2; i++) {
+		buf_reset(&id);
+		buf_printf(&id, "%s/%d", p->id, i + 1);
+		struct job *c = new_piece(r, buf_cstr(&id), rows[i]);
+		c->req.body = *halves[i];
+		r->pending++;
+		L->active++;
+		if (L->have_ckpt && ckpt_has(&L->ckpt, c->id, strlen(c->id)))
+			finish_piece(L, c, P_SKIPPED);
+		else
+			push_ready(L, c);
+	}
+	r->parts++;   /* p is replaced by two parts */
+	buf_free(&id);
+	r->attempts += p->tries;
+	p->tries = 0;
+	finish_piece(L, p, P_SKIPPED);  /* p is replaced: counts as neither loaded nor failed */
+}
+
+/* dispatch: send p, or split it first when it is over --max-body. */
+static void dispatch(struct loader *L, struct job *p)
+{
+	if (L->max_body && p->req.body.len > L->max_body && !p->is_ddl) {
+		char cause[96];
+		snprintf(cause, sizeof cause, "body of %zu bytes is over --max-body %llu", p->req.body.len,
+		         (unsigned long long)L->max_body);
+		split(L, p, cause);
+		return;
+	}
+	uint64_t t = now_ms();
+	if (!p->first_ms)
+		p->first_ms = t;
+	if (!p->root->start_ms)
+		p->root->start_ms = t;
+	p->tries++;
+	L->bytes_sent += p->req.body.len;
+	dapi_send(&L->api, &p->req);
+}
+
+/* window: how many requests may be in flight now. */
+static unsigned window(const struct loader *L)
+{
+	return L->window < 1 ? 1 : (unsigned)L->window;
+}
+
+/* congestion: the target says it is overloaded (429, 503, a lock
+ * conflict): halve the window, at most once per 200 ms so that one burst
+ * of answers counts once. Requests in flight are not cancelled. */
+static void congestion(struct loader *L)
+{
+	uint64_t t = now_ms();
+	if (t - L->last_cut_ms < 200)
+		return;
+	L->last_cut_ms = t;
+	L->window = L->window / 2 < 1 ? 1 : L->window / 2;
+	stats_add(&L->st, "window_cuts", 1);
+}
+
+/* send_ready: start ready pieces while fewer than the window (at most -j)
+ * are in flight. */
+static void send_ready(struct loader *L)
+{
+	while (L->ready && !L->stopping && L->api.in_flight < window(L)) {
+		struct job *p = L->ready;
+		L->ready = p->next;
+		if (!L->ready)
+			L->ready_tail = NULL;
+		dispatch(L, p);
+	}
+}
+
+/* wake_due: move waiting pieces whose backoff is over to the ready list;
+ * returns the ms until the next one is due (or max). */
+static int wake_due(struct loader *L, int max)
+{
+	uint64_t t = now_ms();
+	struct job **pp = &L->waiting;
+	int next = max;
+	while (*pp) {
+		struct job *p = *pp;
+		if (p->due_ms <= t) {
+			*pp = p->next;
+			push_ready(L, p);
+		} else {
+			if (p->due_ms - t < (uint64_t)next)
+				next = (int)(p->due_ms - t);
+			pp = &p->next;
+		}
+	}
+	return next;
+}
+
+/* abandon_queued: on stop, pieces not yet sent are left for a re-run. */
+static void abandon_queued(struct loader *L)
+{
+	struct job *lists[2] = { L->ready, L->waiting };
+	L->ready = L->ready_tail = L->waiting = NULL;
+	for (int i = 0; i < 2; i++)
+		while (lists[i]) {
+			struct job *p = lists[i];
+			lists[i] = p->next;
+			finish_piece(L, p, P_ABANDONED);
+		}
+}
+
+/* retry_or_give_up: schedule another try of a transient failure, or stop the
+ * run: the target stayed unavailable through every retry. */
+static void retry_or_give_up(struct loader *L, struct job *p)
+{
+	uint64_t wait;
+	struct retry_policy pol = L->retry;
+	if (L->stopping) {
+		finish_piece(L, p, P_ABANDONED);
+		return;
+	}
+	/* a deadlock or lock wait (a 400 the server says to retry) clears when
+	 * the other transaction ends: wait milliseconds, not the network backoff,
+	 * and count these apart: under heavy concurrency they are frequent and
+	 * say nothing about the target being down */
+	int lock = p->req.cc == CURLE_OK && p->req.status == 400;
+	if (lock || p->req.status == 429 || p->req.status == 503)
+		congestion(L);
+	unsigned n = lock ? p->lock_retries : p->tries - 1 - p->lock_retries;
+	if (lock) {
+		if (pol.base_ms > 20)
+			pol.base_ms = 20;
+		if (pol.cap_ms > 1000)
+			pol.cap_ms = 1000;
+		if (pol.max_retries < LOCK_RETRIES_MIN)
+			pol.max_retries = LOCK_RETRIES_MIN;
+	}
+	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &L->rng, &wait)) {
+		stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
+		finish_piece(L, p, P_ABANDONED);
+		return;
+	}
+	stats_add(&L->st, "retries", 1);
+	p->lock_retries += lock;
+	p->due_ms = now_ms() + wait;
+	p->next = L->waiting;
+	L->waiting = p;
+}
+
+/* ddl_done_anyway: DDL errors that mean the change is already there. */
+static int ddl_done_anyway(const struct job *p)
+{
+	int e = p->req.status == 400 ? dapi_sql_errno(p->req.resp.p, p->req.resp.len) : 0;
+	return p->is_ddl && (e == 1050 || e == 1060 || e == 1061);
+}
+
+/* on_done: act on one finished request. */
+static void on_done(struct loader *L, struct job *p)
+{
+	enum dapi_outcome o = ddl_done_anyway(p) ? DAPI_OK : dapi_classify(&p->req);
+	struct buf e = BUF_INIT;
+	switch (o) {
+	case DAPI_OK:
+		if (p->req.status == 200)
+			p->root->affected += dapi_rows_affected(p->req.resp.p, p->req.resp.len);
+		if (L->have_ckpt)
+			ckpt_add(&L->ckpt, p->id, strlen(p->id));
+		/* additive increase: about one more request per window of successes */
+		L->window += 1.0 / (L->window < 1 ? 1 : L->window);
+		if (L->window > L->jobs)
+			L->window = L->jobs;
+		finish_piece(L, p, P_LOADED);
+		break;
+	case DAPI_TRANSIENT:
+		retry_or_give_up(L, p);
+		break;
+	case DAPI_TOO_LARGE:
+		if (L->stopping) {
+			finish_piece(L, p, P_ABANDONED);
+			break;
+		}
+		dapi_describe(&p->req, &e);
+		split(L, p, buf_cstr(&e));
+		break;
+	case DAPI_FAILED:
+		dapi_describe(&p->req, &e);
+		fail_piece(L, p, buf_cstr(&e));
+		break;
+	case DAPI_AUTH:
+		stop_run(L, &L->auth, "authentication or permission refused", &p->req);
+		finish_piece(L, p, P_ABANDONED);
+		break;
+	case DAPI_CONFIG:
+		stop_run(L, &L->config, "the target refused the request", &p->req);
+		finish_piece(L, p, P_ABANDONED);
+		break;
+	}
+	buf_free(&e);
+}
+
+/* draw_progress: rows/s, MB/s, batches, in flight, failed, retries. */
+static void draw_progress(struct loader *L, int force)
+{
+	if (!L->progress)
+		return;
+	uint64_t t = now_ms();
+	if (!force && t - L->prog_last < 250)
+		return;
+	L->prog_last = t;
+	double s = (double)(t - L->st.start_ms) / 1000.0;
+	if (s <= 0)
+		s = 0.001;
+	uint64_t rows = stats_get(&L->st, "rows");
+	fprintf(stderr, "\r%s: %llu rows, %.0f rows/s, %.1f MB/s, %llu batches, %zu in flight, %llu failed, %llu retries\033[K",
+	        progname, (unsigned long long)rows, (double)rows / s, (double)L->bytes_sent / 1e6 / s,
+	        (unsigned long long)(stats_get(&L->st, "loaded") + stats_get(&L->st, "skipped")), L->api.in_flight,
+	        (unsigned long long)L->failures, (unsigned long long)stats_get(&L->st, "retries"));
+}
+
+/* pump: one turn of the engine: send, wait (at most max_wait ms, or until
+ * fd is readable), handle finished requests, wake retries, commit results. */
+static int pump(struct loader *L, int fd, int max_wait)
+{
+	int ready = 0;
+	if (got_signal && !L->interrupted) {
+		L->interrupted = 1;
+		L->stopping = 1;
+	}
+	if (L->stopping)
+		abandon_queued(L);
+	send_ready(L);
+	int wait = wake_due(L, max_wait);
+	if (L->ready && L->api.in_flight < window(L) && !L->stopping)
+		wait = 0;
+	if (dapi_poll(&L->api, fd, wait > 100 ? 100 : wait, &ready) < 0)
+		die(EX_IOERR, "libcurl multi interface failed");
+	struct dapi_req *r;
+	while ((r = dapi_done(&L->api)))
+		on_done(L, r->user);
+	wake_due(L, 0);
+	if (L->stopping)
+		abandon_queued(L);
+	send_ready(L);
+	commit_results(L);
+	draw_progress(L, 0);
+	return ready;
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+/* read_input: lr_readfn that keeps the engine turning while it waits for
+ * the upstream program, so slow input never stalls requests in flight. */
+static ssize_t read_input(void *ctx, char *buf, size_t n)
+{
+	struct loader *L = ctx;
+	for (;;) {
+		if (L->stopping)
+			return 0;
+		if (pump(L, L->in_fd, 100)) {
+			ssize_t k = read(L->in_fd, buf, n);
+			if (k >= 0 || errno != EINTR)
+				return k;
+		}
+	}
+}
+
+/* id_ok: ids go into the line-based checkpoint: printable ASCII, no spaces. */
+static int id_ok(const struct buf *id)
+{
+	if (id->len == 0 || id->len > 256)
+		return 0;
+	for (size_t i = 0; i < id->len; i++)
+		if (id->p[i] <= 0x20 || id->p[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* bad_record: an input line that is neither a batch nor a DDL record. */
+static void bad_record(struct loader *L, const char *input, const struct line *l, const char *detail)
+{
+	reject(&L->failed, "bad_record", detail, input, l->lineno, l->p, l->len);
+	L->failures++;
+	if (L->failures > L->max_failures && !L->stopping) {
+		L->stopping = 1;
+		buf_printf(&L->why_stop, "stopped at a bad record (--max-failures %llu)", (unsigned long long)L->max_failures);
+	}
+}
+
+/* wait_idle: turn the engine until no piece is outstanding (a DDL barrier). */
+static void wait_idle(struct loader *L)
+{
+	while (L->active)
+		pump(L, -1, 100);
+}
+
+/* start_root: a new root job from a record; skipped at once when its id is
+ * in the checkpoint. */
+static void start_root(struct loader *L, struct job *r, const char *input, const struct line *l)
+{
+	r->root = r;
+	r->req.user = r;
+	r->input = input;
+	r->lineno = l->lineno;
+	r->pending = 1;
+	r->parts = 1;
+	L->active++;
+	stats_add(&L->st, r->is_ddl ? "ddl" : "batches", 1);
+	if ((L->have_ckpt && ckpt_has(&L->ckpt, r->id, strlen(r->id))) || (r->is_ddl && L->no_ddl)) {
+		finish_piece(L, r, P_SKIPPED);
+		return;
+	}
+	buf_add(&r->line, l->p, l->len);
+	push_ready(L, r);
+}
+
+/* take_record: parse one input line and start its job. */
+static void take_record(struct loader *L, const char *input, const struct line *l, struct json_members *m)
+{
+	struct json_error err;
+	struct json_slice v, body, ddl, table;
+	struct buf tmp = BUF_INIT;
+	char detail[256];
+	if (l->too_long) {
+		bad_record(L, input, l, "line longer than the longest accepted batch record");
+		return;
+	}
+	if (json_parse(l->p, l->len, 0, m, &err) < 0) {
+		snprintf(detail, sizeof detail, "not JSON: at byte %zu: %s", err.offset, err.msg);
+		bad_record(L, input, l, detail);
+		return;
+	}
+	size_t ws = 0;
+	while (ws < l->len && (l->p[ws] == ' ' || l->p[ws] == '\t'))
+		ws++;
+	if (json_type_at(l->p + ws, l->p + l->len) != JSON_OBJECT) {
+		bad_record(L, input, l, "a record is a JSON object");
+		return;
+	}
+	struct job *r = xcalloc(1, sizeof *r);
+	r->root = r;
+	if (json_members_get(m, "_ddl", &ddl)) {
+		if (ddl.type != JSON_STRING || !json_members_get(m, "_table", &table) || table.type != JSON_STRING) {
+			bad_record(L, input, l, "a DDL record needs \"_ddl\" and \"_table\" strings");
+			free(r);
+			return;
+		}
+		unsigned char h[32];
+		char hex[65];
+		sha256_2(ddl.p, ddl.n, NULL, 0, h);
+		hex_encode(h, 16, hex);
+		buf_printf(&tmp, "ddl:%s", hex);
+		r->id = xstrdup(buf_cstr(&tmp));
+		r->is_ddl = 1;
+		buf_reset(&tmp);
+		json_str_decode(table, &tmp);
+		r->table = xstrdup(buf_cstr(&tmp));
+		buf_reset(&tmp);
+		buf_adds(&tmp, "{\"sql\":");
+		buf_add(&tmp, ddl.p, ddl.n);
+		buf_addc(&tmp, '}');
+		dapi_body(&r->req.body, tmp.p, tmp.len, L->conf.database);
+		buf_free(&tmp);
+		wait_idle(L);                    /* every earlier batch first */
+		if (L->stopping) {
+			free_job(r);
+			return;
+		}
+		start_root(L, r, input, l);
+		wait_idle(L);                    /* and the DDL before any later one */
+		return;
+	}
+	if (!json_members_get(m, "_batch", &v) || v.type != JSON_STRING || !json_members_get(m, "body", &body)
+	    || body.type != JSON_OBJECT) {
+		bad_record(L, input, l, json_members_get(m, "_table", NULL)
+		                        ? "a row record, not a batch: pipe rows through seg-batch first"
+		                        : "not a batch record: needs \"_batch\" and a \"body\" object");
+		free(r);
+		return;
+	}
+	json_str_decode(v, &tmp);
+	if (!id_ok(&tmp)) {
+		bad_record(L, input, l, "\"_batch\" must be 1 to 256 printable ASCII characters without spaces");
+		buf_free(&tmp);
+		free(r);
+		return;
+	}
+	r->id = xstrdup(buf_cstr(&tmp));
+	buf_reset(&tmp);
+	if (json_members_get(m, "table", &table) && table.type == JSON_STRING)
+		json_str_decode(table, &tmp);
+	r->table = xstrdup(buf_cstr(&tmp));
+	buf_free(&tmp);
+	if (json_members_get(m, "rows", &v) && v.type == JSON_NUMBER)
+		r->rows = strtoull(v.p, NULL, 10);
+	dapi_body(&r->req.body, body.p, body.n, L->conf.database);
+	start_root(L, r, input, l);
+}
+
+/* load_stream: every record of one input. */
+static int load_stream(struct loader *L, int fd, const char *name)
+{
+	struct lreader rd;
+	struct line l;
+	struct json_members m = { 0 };
+	int rc = 0;
+	L->in_fd = fd;
+	lr_init_fn(&rd, read_input, L, name, LINE_MAX_DEFAULT * 4);
+	while (!L->stopping) {
+		while (L->active >= L->jobs && !L->stopping)
+			pump(L, -1, 100);
+		if (L->stopping || (rc = lr_next(&rd, &l)) == 0 || L->stopping)
+			break;
+		if (rc < 0) {
+			diag(name, 0, "read error after line %llu: %s", (unsigned long long)rd.lineno, strerror(errno));
+			break;
+		}
+		stats_add(&L->st, "in", 1);
+		if (l.len == 0 && !l.too_long)
+			continue;
+		take_record(L, name, &l, &m);
+	}
+	json_members_free(&m);
+	lr_free(&rd);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+/* read_secret: the first line of a file (a password or a token). */
+static char *read_secret(const char *opt, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		die(EX_CONFIG, "%s: %s: %s", opt, path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	fclose(f);
+	if (n <= 0)
+		die(EX_CONFIG, "%s: %s is empty", opt, path);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!*line)
+		die(EX_CONFIG, "%s: %s has an empty first line", opt, path);
+	return line;
+}
+
+/* make_url: the exec endpoint from --url or --host/--port. */
+static char *make_url(const char *url, const char *host, unsigned port)
+{
+	struct buf b = BUF_INIT;
+	if (url) {
+		const char *s = strstr(url, "://");
+		const char *auth_end = s ? s + 3 + strcspn(s + 3, "/") : NULL;
+		if (!s || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+			usage_error("--url: '%s' is not an http:// or https:// URL", url);
+		if (memchr(s + 3, '@', (size_t)(auth_end - s - 3)))
+			usage_error("--url: credentials in a URL are visible to other users; use S2_USER/S2_PASSWORD, --password-file or .netrc");
+		size_t n = strlen(url);
+		while (n && url[n - 1] == '/')
+			n--;
+		buf_add(&b, url, n);
+		if (n < 12 || strncmp(url + n - 12, "/api/v2/exec", 12))
+			buf_adds(&b, "/api/v2/exec");
+	} else {
+		if (!*host || strpbrk(host, "/@ ?#"))
+			usage_error("--host: '%s' is not a host name", host);
+		int v6 = strchr(host, ':') != NULL;
+		buf_printf(&b, "https://%s%s%s:%u/api/v2/exec", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	}
+	char *u = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return u;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* exit_status: design.md's table, most serious cause first. */
+static int exit_status(struct loader *L, int status)
+{
+	if (L->auth)
+		return EX_NOPERM;
+	if (L->config)
+		return EX_CONFIG;
+	if (L->unavailable)
+		return L->have_ckpt ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	if (L->interrupted)
+		return EX_TEMPFAIL;
+	if (status != EX_DONE)
+		return status;
+	return L->failures ? EX_REJECTED : EX_DONE;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_URL = 256, O_HOST, O_PORT, O_PWFILE, O_NETRC, O_TOKEN, O_CACERT, O_INSECURE, O_CKPT, O_FAILED,
+	       O_MAXFAIL, O_MAXBODY, O_NODDL, O_RMAX, O_RTIME, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT, O_STATS,
+	       O_PROG, O_NOPROG };
+	static const struct option opts[] = {
+		{ "url", required_argument, 0, O_URL }, { "host", required_argument, 0, O_HOST },
+		{ "port", required_argument, 0, O_PORT }, { "database", required_argument, 0, 'd' },
+		{ "user", required_argument, 0, 'u' }, { "password-file", required_argument, 0, O_PWFILE },
+		{ "netrc-file", required_argument, 0, O_NETRC }, { "token-file", required_argument, 0, O_TOKEN },
+		{ "cacert", required_argument, 0, O_CACERT }, { "insecure", no_argument, 0, O_INSECURE },
+		{ "jobs", required_argument, 0, 'j' }, { "checkpoint", required_argument, 0, O_CKPT },
+		{ "failed", required_argument, 0, O_FAILED }, { "max-failures", required_argument, 0, O_MAXFAIL },
+		{ "max-body", required_argument, 0, O_MAXBODY }, { "no-ddl", no_argument, 0, O_NODDL },
+		{ "retry-max", required_argument, 0, O_RMAX }, { "retry-max-time", required_argument, 0, O_RTIME },
+		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
+		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
+		{ "output", required_argument, 0, 'o' }, { "stats", required_argument, 0, O_STATS },
+		{ "quiet", no_argument, 0, 'q' }, { "progress", no_argument, 0, O_PROG },
+		{ "no-progress", no_argument, 0, O_NOPROG }, { "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+	static struct loader L;
+	const char *out = "-", *failed = NULL, *ckpt = NULL, *stats_file = NULL, *url = NULL, *host = NULL;
+	const char *pwfile = NULL, *tokfile = NULL;
+	unsigned port = 443;
+	int quiet = 0, force_progress = -1, c;
+
+	cli_init(argv[0]);
+	retry_policy_defaults(&L.retry);
+	L.jobs = 4;
+	L.max_body = 1000000;
+	L.conf.netrc = 1;
+	L.conf.connect_timeout_ms = 10000;
+	L.conf.timeout_ms = 300000;
+	while ((c = getopt_long(argc, argv, "d:u:j:o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case O_URL: url = optarg; break;
+		case O_HOST: host = optarg; break;
+		case O_PORT: port = (unsigned)opt_uint("--port", optarg, 1, 65535); break;
+		case 'd': L.conf.database = optarg; break;
+		case 'u': L.conf.user = optarg; break;
+		case O_PWFILE: pwfile = optarg; break;
+		case O_NETRC: L.conf.netrc_file = optarg; break;
+		case O_TOKEN: tokfile = optarg; break;
+		case O_CACERT: L.conf.cacert = optarg; break;
+		case O_INSECURE: L.conf.insecure = 1; break;
+		case 'j': L.jobs = (unsigned)opt_uint("--jobs", optarg, 1, 1024); break;
+		case O_CKPT: ckpt = optarg; break;
+		case O_FAILED: failed = optarg; break;
+		case O_MAXFAIL: L.max_failures = opt_uint("--max-failures", optarg, 0, UINT64_MAX); break;
+		case O_MAXBODY: L.max_body = opt_size("--max-body", optarg); break;
+		case O_NODDL: L.no_ddl = 1; break;
+		case O_RMAX: L.retry.max_retries = (unsigned)opt_uint("--retry-max", optarg, 0, 1000000); break;
+		case O_RTIME: L.retry.max_time_ms = opt_uint("--retry-max-time", optarg, 0, 86400 * 365) * 1000; break;
+		case O_RDELAY: L.retry.base_ms = opt_uint("--retry-delay", optarg, 0, 3600000); break;
+		case O_RCAP: L.retry.cap_ms = opt_uint("--retry-cap", optarg, 0, 3600000); break;
+		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_uint("--timeout", optarg, 1, 86400) * 1000; break;
+		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_uint("--connect-timeout", optarg, 1, 3600) * 1000; break;
+		case 'o': out = optarg; break;
+		case O_STATS: stats_file = optarg; break;
+		case 'q': quiet = 1; break;
+		case O_PROG: force_progress = 1; break;
+		case O_NOPROG: force_progress = 0; break;
+		case 'h': usage(); return EX_DONE;
+		case 'V': print_version(); return EX_DONE;
+		default: usage_error("unknown option");
+		}
+	}
+	if (!url == !host)
+		usage_error(url ? "--url and --host exclude each other" : "no target: give --url or --host");
+	if (pwfile && tokfile)
+		usage_error("--password-file and --token-file exclude each other");
+	L.conf.url = make_url(url, host, port);
+	if (!L.conf.user)
+		L.conf.user = getenv("S2_USER");
+	if (pwfile)
+		L.conf.password = read_secret("--password-file", pwfile);
+	else if (getenv("S2_PASSWORD"))
+		L.conf.password = xstrdup(getenv("S2_PASSWORD"));
+	if (tokfile)
+		L.conf.token = read_secret("--token-file", tokfile);
+	if (L.conf.password && !L.conf.user)
+		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
+	L.conf.max_conns = L.jobs;
+	L.window = L.jobs;
+	L.rng = backoff_rng_seed();
+
+	char err[256];
+	if (dapi_client_init(&L.api, &L.conf, err, sizeof err) < 0)
+		die(EX_IOERR, "%s", err);
+	if (ckpt) {
+		if (ckpt_open(&L.ckpt, ckpt) < 0)
+			die(errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_IOERR, "%s: %s", ckpt,
+			    errno == EWOULDBLOCK ? "in use by another s2-load" : strerror(errno));
+		L.have_ckpt = 1;
+		if (L.ckpt.torn)
+			warnmsg("%s: ignored a torn last line of %llu bytes", ckpt, (unsigned long long)L.ckpt.torn);
+	}
+	stats_init(&L.st);
+	L.st.start_ms = now_ms();
+	const char *keys[] = { "in", "batches", "ddl", "loaded", "skipped", "failed", "rows", "rowsAffected",
+	                       "retries", "splits" };
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		stats_add(&L.st, keys[i], 0);
+	if (w_open(&L.out, out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
+	rejects_open(&L.failed, failed, NULL);
+	L.progress = progress_wanted(force_progress, quiet);
+	install_signals();
+
+	int status = EX_DONE;
+	char *stdin_only[] = { "-" };
+	char **files = optind < argc ? argv + optind : stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int i = 0; i < nfiles && !L.stopping; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
+		int fd = open_input(files[i]);
+		if (fd < 0) {
+			diag(name, 0, "cannot open: %s", strerror(errno));
+			status = EX_NOINPUT;
+			continue;
+		}
+		if (load_stream(&L, fd, name) < 0 && status == EX_DONE)
+			status = EX_IOERR;
+		if (fd > 0)
+			close(fd);
+	}
+	wait_idle(&L);
+	commit_results(&L);
+	if (L.progress) {
+		draw_progress(&L, 1);
+		fputs("\r\033[K", stderr);
+	}
+	w_close(&L.out);
+	rejects_close(&L.failed);
+	if (L.have_ckpt && ckpt_close(&L.ckpt) < 0)
+		die(EX_IOERR, "%s: cannot write checkpoint: %s", ckpt, strerror(errno));
+	if (L.why_stop.len)
+		warnmsg("%s", buf_cstr(&L.why_stop));
+	if (L.interrupted)
+		warnmsg("interrupted by signal %d; re-run to continue", (int)got_signal);
+	stats_summary(&L.st, quiet);
+	if (stats_file && stats_write(&L.st, stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
+	status = exit_status(&L, status);
+	dapi_client_free(&L.api);
+	stats_free(&L.st);
+	buf_free(&L.results);
+	buf_free(&L.why_stop);
+	free((char *)L.conf.url);
+	free((char *)L.conf.password);
+	free((char *)L.conf.token);
+	return status;
+}
