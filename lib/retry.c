@@ -70,6 +70,26 @@ uint64_t retry_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
 	return ms > cap_ms ? cap_ms : ms;
 }
 
+void retry_policy_defaults(struct retry_policy *p)
+{
+	p->max_retries = 10;
+	p->max_time_ms = 600000;
+	p->base_ms = 1000;
+	p->cap_ms = 60000;
+}
+
+int retry_next(const struct retry_policy *p, unsigned retries, uint64_t elapsed_ms,
+               uint64_t retry_after_ms, uint64_t *wait_ms)
+{
+	if (retries >= p->max_retries)
+		return 0;
+	uint64_t w = retry_after_ms ? retry_after_ms : retry_backoff_ms(retries, p->base_ms, p->cap_ms, 0);
+	if (p->max_time_ms && elapsed_ms + w > p->max_time_ms)
+		return 0;
+	*wait_ms = w;
+	return 1;
+}
+
 void retry_sleep_ms(uint64_t ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };

@@ -26,6 +26,25 @@ int retry_http_transient(long status);
 uint64_t retry_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
                           uint64_t retry_after_ms);
 
+/* A retry budget, curl's --retry-max and --retry-max-time with our backoff
+ * bounds, for programs that schedule retries themselves (s2-load). */
+struct retry_policy {
+	unsigned max_retries;    /* retries after the first try; 0 = never retry */
+	uint64_t max_time_ms;    /* no retry starts later than this after the first try; 0 = no limit */
+	uint64_t base_ms;        /* the first wait's upper bound */
+	uint64_t cap_ms;         /* the largest wait's upper bound */
+};
+
+/* retry_policy_defaults: 10 retries, 10 minutes, 1 s base, 60 s cap. */
+void retry_policy_defaults(struct retry_policy *p);
+
+/* retry_next: may a request already retried `retries` times, first sent
+ * elapsed_ms ago, be retried again? A server's Retry-After (retry_after_ms,
+ * 0 when none) replaces the drawn wait. Returns 1 with *wait_ms set, or 0
+ * when the count or the time budget is spent. */
+int retry_next(const struct retry_policy *p, unsigned retries, uint64_t elapsed_ms,
+               uint64_t retry_after_ms, uint64_t *wait_ms);
+
 /* retry_sleep_ms: sleep that long (restarting after signals). */
 void retry_sleep_ms(uint64_t ms);
 #endif

@@ -150,6 +150,17 @@ static void find_cuts(const char *s, size_t n, int kind, struct cuts *cs)
 		}
 		if (w.depth == 0 && (sqltok_is(s, &t, "SELECT") || sqltok_is(s, &t, "AS")))
 			w.options = 0;
+		if (sqltok_is(s, &t, "USING")) {
+			/* "USING HASH" after a key: cut just the two words, no comma */
+			p2 = sqllex_code(s, n, pos, &nx);
+			if (sqltok_is(s, &nx, "HASH")) {
+				add_cut(cs, t.off, p2);
+				pos = p2;
+				w.elem_start = 0;
+				w.comma = (size_t)-1;
+				continue;
+			}
+		}
 		end = clause_end(s, n, kind, &w, &t, pos);
 		w.elem_start = 0;
 		if (end) {

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backoff.h"
 #include "batchsplit.h"
 #include "checkpoint.h"
 #include "cli.h"
@@ -21,6 +20,7 @@
 #include "json.h"
 #include "lineio.h"
 #include "reject.h"
+#include "retry.h"
 #include "stats.h"
 
 /* Lock conflicts are retried at least this often (see retry_or_give_up). */
@@ -54,7 +54,6 @@ struct loader {
 	struct dapi_config conf;
 	struct dapi_client api;
 	struct retry_policy retry;
-	uint64_t rng;
 	unsigned jobs;           /* -j */
 	double window;           /* requests allowed in flight now, 1..jobs */
 	uint64_t last_cut_ms;
@@ -453,7 +452,7 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 		if (pol.max_retries < LOCK_RETRIES_MIN)
 			pol.max_retries = LOCK_RETRIES_MIN;
 	}
-	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &L->rng, &wait)) {
+	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &wait)) {
 		stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
 		finish_piece(L, p, P_ABANDONED);
 		return;
@@ -901,7 +900,6 @@ int main(int argc, char **argv)
 		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
 	L.conf.max_conns = L.jobs;
 	L.window = L.jobs;
-	L.rng = backoff_rng_seed();
 
 	char err[256];
 	if (dapi_client_init(&L.api, &L.conf, err, sizeof err) < 0)

@@ -98,7 +98,10 @@ static void translation(void)
 	is_str(ddl("CREATE TABLE t (SHARD KEY (a), a TEXT)"), "CREATE TABLE t ( a TEXT)", "first element takes the comma after");
 	is_str(ddl("create table if not exists `t` (a text, shard key sk (`a`), sort key(`b`, c))"),
 	       "create table if not exists `t` (a text)", "lower case, named key, quoted columns");
-	is_str(ddl("CREATE TABLE t (a TEXT, UNIQUE KEY (a) USING HASH)"), "(unchanged)", "USING HASH is kept");
+	is_str(ddl("CREATE TABLE t (a VARCHAR(9), UNIQUE KEY (a) USING HASH, b INT)"), "CREATE TABLE t (a VARCHAR(9), UNIQUE KEY (a) , b INT)", "USING HASH is removed, commas kept");
+	is_str(ddl("CREATE TABLE t (a VARCHAR(9), UNIQUE KEY (a) USING HASH)"), "CREATE TABLE t (a VARCHAR(9), UNIQUE KEY (a) )", "USING HASH as the last element");
+	is_str(ddl("ALTER TABLE t ADD UNIQUE KEY (a) USING HASH"), "ALTER TABLE t ADD UNIQUE KEY (a) ", "USING HASH in ALTER TABLE");
+	is_str(ddl("CREATE TABLE t (note TEXT DEFAULT 'USING HASH')"), "(unchanged)", "USING HASH in a string is text");
 	is_str(ddl("CREATE TABLE t (a TEXT) AUTOSTATS_ENABLED=TRUE"), "CREATE TABLE t (a TEXT) ", "AUTOSTATS_ENABLED");
 	is_str(ddl("CREATE TABLE t (a TEXT, SHARD KEY ()) AUTOSTATS_CARDINALITY_MODE=PERIODIC AUTOSTATS_HISTOGRAM_MODE=CREATE SQL_MODE='STRICT_ALL_TABLES';"),
 	       "CREATE TABLE t (a TEXT)   ;", "Segment's destination DDL");
