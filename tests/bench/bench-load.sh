@@ -8,8 +8,8 @@
 #  (b) what users script today: a shell loop posting 100-row batches with curl,
 #      one process per batch (timed on the first LOOP_BATCHES batches).
 # Targets: s2-load >= 90% of (a), >= 10x (b). Rows come from the sample by
-# jq (segment_data columns, as seg-flatten writes them) and seg-batch; they
-# are made once, outside the timing, and kept in $BENCH_DIR.
+# seg-flatten and seg-batch; they are made once, outside the timing, and kept
+# in $BENCH_DIR.
 . "$(dirname "$0")/common.sh"
 sample
 LOOP_BATCHES=${LOOP_BATCHES:-300}
@@ -18,16 +18,10 @@ ROWS="$BENCH_DIR/rows-${BENCH_MB}mb.ndjson"
 BATCHES="$BENCH_DIR/batches-${BENCH_MB}mb.ndjson"
 SQLFILE="$BENCH_DIR/inserts-${BENCH_MB}mb.sql"
 LOOPBODIES="$BENCH_DIR/curl-bodies-${BENCH_MB}mb.ndjson"
-DDL='{"_table":"segment_data","_ddl":"CREATE TABLE IF NOT EXISTS `segment_data` (`messageId` VARCHAR(100) NOT NULL, `timestamp` DATETIME(6) NOT NULL, `type` VARCHAR(16) NOT NULL, `event` TEXT, `name` TEXT, `properties` JSON, `userId` TEXT, `anonymousId` TEXT, `groupId` TEXT, `traits` JSON, `context` JSON, SHARD KEY (`messageId`), UNIQUE KEY (`messageId`) USING HASH, SORT KEY (`timestamp`))"}'
-
-if [ ! -s "$ROWS" ]; then
-	{
-		printf '%s\n' "$DDL"
-		jq -c '{_table: "segment_data", messageId, timestamp: ((.timestamp // "") | sub("T"; " ") | sub("Z$"; "")),
-		        type, event, name, properties, userId, anonymousId, groupId,
-		        traits: (.context.traits // .traits), context}' "$SAMPLE"
-	} > "$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS"
-fi
+# rows as the pipeline makes them: seg-flatten's segment_data layout, with its
+# recommended DDL (unique messageId) as the first record
+[ -s "$ROWS" ] || seg-flatten -q "$SAMPLE" > "$ROWS" || exit 1
+DDL=$(grep -m 1 '"_ddl"' "$ROWS")
 [ -s "$BATCHES" ] || seg-batch -q "$ROWS" > "$BATCHES"
 # (a): each batch's INSERT with its args inlined as SQL literals. JSON string
 # escapes are MariaDB string escapes for this data (no control characters);
@@ -51,6 +45,9 @@ nrows=$(grep -vc '"_ddl"' "$ROWS")
 loop_rows=$(jq -s 'map(.args | length / 11) | add' "$LOOPBODIES")
 
 export SEGPIPE_WATCH_PID=$$
+# a loading server, not a test server: room for the data and a redo log that
+# does not force a checkpoint every few batches (the same for (a), (b) and s2-load)
+export MARIADB_SERVER_OPTS="--innodb-buffer-pool-size=1G --innodb-log-file-size=512M --innodb-log-buffer-size=64M"
 eval "$("$helpers/mariadb.sh" start)" || exit 1
 eval "$("$helpers/gateway.sh" start)" || { "$helpers/mariadb.sh" stop "$MARIADB_DIR"; exit 1; }
 trap '"$helpers/gateway.sh" stop "$S2_GATEWAY_DIR"; "$helpers/mariadb.sh" stop "$MARIADB_DIR"; rm -rf "$W"' EXIT

@@ -28,7 +28,8 @@
 # system MariaDB service is not used and need not run. If SEGPIPE_WATCH_PID
 # is set, a watchdog stops the server when that process is gone, so an
 # interrupted test run leaves nothing behind. Ready in well under a second.
-# The server's character set and collation are utf8mb4 and
+# MARIADB_SERVER_OPTS adds server options (benchmarks give InnoDB more memory
+# and a larger redo log than the tests need). The server's character set and collation are utf8mb4 and
 # utf8mb4_general_ci, SingleStore's defaults.
 set -u
 
@@ -109,7 +110,7 @@ start() {
 			--innodb-use-native-aio=0 --innodb-flush-log-at-trx-commit=2 \
 			--max-connections=500 --max-allowed-packet=64M \
 			--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-			</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+			${MARIADB_SERVER_OPTS:-} </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 		pid=$!
 		echo "$pid" > "$dir/pid"
 		i=0 up=
