@@ -90,7 +90,10 @@ struct h128 idset_key(const struct idset *s, const void *key, size_t n)
 	return h;
 }
 
-/* extend: enlarge the arrays to total slots, the new ones empty. */
+/* extend: enlarge the arrays to total slots, the new ones empty. Large
+ * blocks are mmap'd by malloc and realloc moves them with mremap(2), so
+ * growing never holds the old and the new table at once. (Do not madvise
+ * part of them: a split mapping makes mremap fail and realloc copy.) */
 static void extend(struct idset *s, uint64_t total)
 {
 	if (total <= s->total)
