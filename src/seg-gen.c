@@ -215,15 +215,16 @@ int main(int argc, char **argv)
 	char **ring = xcalloc(RING, sizeof *ring);
 	size_t *ringlen = xcalloc(RING, sizeof *ringlen);
 	struct buf b = BUF_INIT;
-	uint64_t written = 0, n = 0, step = 86400000ULL / per_day;
+	uint64_t written = 0, n = 0, stored = 0, step = 86400000ULL / per_day;
 	for (; count ? n < count : written < size; n++) {
 		buf_reset(&b);
-		if (dup > 0 && n > 0 && unit() < dup) {
-			size_t k = pick(n < RING ? (unsigned)n : RING);
+		if (dup > 0 && stored > 0 && unit() < dup) {
+			/* repeat one of the last RING events written */
+			size_t k = pick(stored < RING ? (unsigned)stored : RING);
 			buf_add(&b, ring[k], ringlen[k]);
 		} else {
 			event(&b, start + (int64_t)(n * step));
-			size_t k = n % RING;
+			size_t k = stored++ % RING;
 			ring[k] = xrealloc(ring[k], b.len);
 			memcpy(ring[k], b.p, b.len);
 			ringlen[k] = b.len;

@@ -16,7 +16,7 @@ pipeline() {
 	local state=
 	[ -f "$T/seen.idx" ] && state="--state $T/seen.idx"
 	set -o pipefail
-	seg-fetch -q "$@" \
+	seg-fetch -q --rejects "$T/fetch-bad.ndjson" "$@" \
 	| seg-validate -q --rejects "$T/bad.ndjson" \
 	| seg-dedup -q $state --save-state "$T/seen.new" --dups "$T/dups.ndjson" \
 	| seg-flatten -q --layout segment_data \
@@ -64,10 +64,12 @@ pipeline() {
 	seg-gen --seed 11 --count 5000 --dup-rate 0.05 --invalid-rate 0.02 > "$T/in.ndjson"
 	run pipeline "$T/in.ndjson"
 	[ "$status" -eq 1 ]    # seg-validate rejected lines
-	bad=$(wc -l < "$T/bad.ndjson")
+	# seg-fetch rejects each element of an array line: count input lines
+	bad=$(( $(jq -r '"\(.input):\(.line)"' "$T/fetch-bad.ndjson" | sort -u | wc -l) + $(wc -l < "$T/bad.ndjson") ))
 	dups=$(wc -l < "$T/dups.ndjson")
 	rows=$(sql 'SELECT COUNT(*) FROM segment_data')
-	[ "$bad" -gt 0 ]
+	[ "$(wc -l < "$T/fetch-bad.ndjson")" -gt 0 ]
+	[ "$(wc -l < "$T/bad.ndjson")" -gt 0 ]
 	[ "$dups" -gt 0 ]
 	[ $((bad + dups + rows)) -eq 5000 ] || { echo "bad $bad dups $dups rows $rows"; return 1; }
 	[ "$(sql 'SELECT COUNT(DISTINCT messageId) FROM segment_data')" -eq "$rows" ]
