@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "batchsplit.h"
+#include "sqllex.h"
 #include "json.h"
 
 /* The shape of an INSERT's VALUES list: row groups as [start, end) offsets
@@ -16,82 +17,40 @@ struct values {
 };
 struct group { size_t start, end, q; };
 
-/* skip_quoted: sql[i] opens a `...`, '...' or "..." run; the index after its
- * end. Doubled quotes and, outside backquotes, backslash escapes stay inside. */
-static size_t skip_quoted(const char *s, size_t n, size_t i)
-{
-	char q = s[i++];
-	while (i < n) {
-		if (s[i] == '\\' && q != '`' && i + 1 < n) {
-			i += 2;
-			continue;
-		}
-		if (s[i] == q) {
-			if (i + 1 < n && s[i + 1] == q) {
-				i += 2;
-				continue;
-			}
-			return i + 1;
-		}
-		i++;
-	}
-	return n;
-}
-
-static int is_quote(char c) { return c == '`' || c == '\'' || c == '"'; }
-static int is_word(char c) { return isalnum((unsigned char)c) || c == '_' || c == '$'; }
-
-/* count_q: placeholders in sql[a..b) outside quotes. */
+/* count_q: placeholders in sql[a..b): '?' outside strings, quoted names and
+ * comments (lib/sqllex decides what is code). */
 static size_t count_q(const char *s, size_t a, size_t b)
 {
+	struct sqltok t;
 	size_t q = 0;
-	while (a < b) {
-		if (is_quote(s[a]))
-			a = skip_quoted(s, b, a);
-		else
-			q += s[a++] == '?';
-	}
+	while ((a = sqllex_next(s, b, a, &t)), t.type != SQLT_END)
+		q += sqltok_is_punct(s, &t, '?');
 	return q;
 }
 
-/* find_values: the offset just after the top-level keyword VALUES. */
+/* find_values: the offset just after the keyword VALUES in code. */
 static int find_values(const char *s, size_t n, size_t *after)
 {
-	for (size_t i = 0; i < n;) {
-		if (is_quote(s[i])) {
-			i = skip_quoted(s, n, i);
-			continue;
+	struct sqltok t;
+	size_t pos = 0;
+	while ((pos = sqllex_code(s, n, pos, &t)), t.type != SQLT_END)
+		if (sqltok_is(s, &t, "VALUES")) {
+			*after = pos;
+			return 0;
 		}
-		if (is_word(s[i])) {
-			size_t j = i;
-			while (j < n && is_word(s[j]))
-				j++;
-			if (j - i == 6 && strncasecmp(s + i, "VALUES", 6) == 0) {
-				*after = j;
-				return 0;
-			}
-			i = j;
-			continue;
-		}
-		i++;
-	}
 	return -1;
 }
 
 /* group_end: s[i] is '('; the index after its matching ')', or n. */
 static size_t group_end(const char *s, size_t n, size_t i)
 {
+	struct sqltok t;
 	int depth = 0;
-	while (i < n) {
-		if (is_quote(s[i])) {
-			i = skip_quoted(s, n, i);
-			continue;
-		}
-		if (s[i] == '(')
+	while ((i = sqllex_code(s, n, i, &t)), t.type != SQLT_END) {
+		if (sqltok_is_punct(s, &t, '('))
 			depth++;
-		else if (s[i] == ')' && --depth == 0)
-			return i + 1;
-		i++;
+		else if (sqltok_is_punct(s, &t, ')') && --depth == 0)
+			return i;
 	}
 	return n;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "idset.h"
 #include "isotime.h"
 #include "json.h"
@@ -173,8 +174,9 @@ static void one_line(struct dedup *d, const struct line *l, const char *name)
 }
 
 /* dedup_stream: every line of one input. -1 on a read error. */
-static int dedup_stream(struct dedup *d, int fd, const char *name)
+static int dedup_stream(void *ctx, int fd, const char *name)
 {
+	struct dedup *d = ctx;
 	struct lreader r;
 	struct line l;
 	int rc;
@@ -225,26 +227,6 @@ static void save_state(struct dedup *d, const char *path, unsigned window)
 	stats_add(&d->st, "saved", saved);
 	if (window)
 		stats_add(&d->st, "expired", expired);
-}
-
-/* run_inputs: every operand in turn; the exit status so far. */
-static int run_inputs(struct dedup *d, int nfiles, char **files)
-{
-	int status = EX_DONE;
-	for (int i = 0; i < nfiles; i++) {
-		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
-		int fd = open_input(files[i]);
-		if (fd < 0) {
-			diag(name, 0, "cannot open: %s", strerror(errno));
-			status = EX_NOINPUT;
-			continue;
-		}
-		if (dedup_stream(d, fd, name) < 0 && status == EX_DONE)
-			status = EX_IOERR;
-		if (fd > 0)
-			close(fd);
-	}
-	return status;
 }
 
 int main(int argc, char **argv)
@@ -318,9 +300,7 @@ int main(int argc, char **argv)
 	rejects_open(&d.rej, rejects, &d.st);
 	progress_init(&d.prog, progress_wanted(force_progress, quiet));
 
-	char *stdin_only[] = { "-" };
-	int status = optind < argc ? run_inputs(&d, argc - optind, argv + optind)
-	                           : run_inputs(&d, 1, stdin_only);
+	int status = filter_operands(argc - optind, argv + optind, dedup_stream, &d);
 	w_close(&d.out);
 	if (d.keep_dups) {
 		w_sync(&d.dups);
