@@ -44,7 +44,12 @@ echo "== what landed"
 mariadb.sh sql "$MARIADB_DIR" "SELECT type, COUNT(*) AS n FROM $S2_DATABASE.segment_data GROUP BY type ORDER BY n DESC"
 mariadb.sh sql "$MARIADB_DIR" "SELECT messageId, timestamp, event FROM $S2_DATABASE.segment_data WHERE type = 'track' ORDER BY timestamp LIMIT 3"
 
-echo "== the same job again: every batch is skipped, nothing is doubled"
+echo "== the same job again: seg-dedup remembers every id, nothing is sent"
+job
+mariadb.sh sql "$MARIADB_DIR" "SELECT COUNT(*) AS rows_total, COUNT(DISTINCT messageId) AS distinct_ids FROM $S2_DATABASE.segment_data"
+
+echo "== and without the id set: s2-load's checkpoint skips every committed batch"
+rm -f "$work/seen.idx"
 job
 echo "   result statuses: $(jq -r .status "$work/results.ndjson" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
 mariadb.sh sql "$MARIADB_DIR" "SELECT COUNT(*) AS rows_total, COUNT(DISTINCT messageId) AS distinct_ids FROM $S2_DATABASE.segment_data"
