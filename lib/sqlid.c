@@ -31,7 +31,10 @@ const char *sqlid_check(const char *s, size_t n, char *why, size_t whylen)
 			return why;
 		}
 	}
-	if (strspn(s, "0123456789") >= n) {
+	size_t digits = 0;
+	while (digits < n && s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits == n) {
 		/* MySQL reads an all-digit name as a number unless quoted: refuse it */
 		snprintf(why, whylen, "a name of digits only is not allowed");
 		return why;

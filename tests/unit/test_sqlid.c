@@ -1,4 +1,6 @@
 /* test_sqlid: the identifier rule and backtick quoting. */
+#include <stdlib.h>
+
 #include "sqlid.h"
 #include "unit.h"
 
@@ -32,5 +34,16 @@ int main(void)
 	is_str(quoted("t"), "`t`", "quote a plain name");
 	is_str(quoted("a`b"), "`a``b`", "a backtick is doubled");
 	is_str(quoted("``"), "``````", "only backticks");
+	{
+		/* names are length-delimited: nothing past n is read (ASan checks) */
+		char *digits = malloc(2), *name = malloc(3);
+		memcpy(digits, "12", 2);
+		memcpy(name, "a12", 3);
+		ok(!sqlid_valid(digits, 2), "all-digit name without a NUL refused");
+		ok(sqlid_valid(name, 3), "name without a NUL accepted");
+		ok(!sqlid_valid(name + 1, 2) && sqlid_valid(name, 1), "a prefix is judged alone");
+		free(digits);
+		free(name);
+	}
 	return done();
 }
