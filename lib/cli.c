@@ -150,6 +150,19 @@ double opt_double(const char *opt, const char *arg, double min, double max)
 	return v;
 }
 
+void cli_common_option(int c, const char *arg, struct cli_common *o, void (*usage)(void))
+{
+	switch (c) {
+	case CLI_O_STATS: o->stats_file = arg; break;
+	case 'q': o->quiet = 1; break;
+	case CLI_O_PROGRESS: o->force_progress = 1; break;
+	case CLI_O_NO_PROGRESS: o->force_progress = 0; break;
+	case 'h': usage(); exit(EX_DONE);
+	case 'V': print_version(); exit(EX_DONE);
+	default: usage_error("unknown option");
+	}
+}
+
 int progress_wanted(int force, int quiet)
 {
 	if (force >= 0)

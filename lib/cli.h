@@ -53,6 +53,29 @@ uint64_t opt_size(const char *opt, const char *arg);
 uint64_t opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max);
 double opt_double(const char *opt, const char *arg, double min, double max);
 
+/* The options every filter program takes besides its own: --stats FILE,
+ * -q/--quiet, --progress, --no-progress, -h/--help, -V/--version. Put
+ * CLI_COMMON_LONGOPTS in the getopt_long table (and "qhV" in the short
+ * options) and hand every option the program does not know itself to
+ * cli_common_option. */
+enum { CLI_O_STATS = 0x1000, CLI_O_PROGRESS, CLI_O_NO_PROGRESS };
+#define CLI_COMMON_LONGOPTS \
+	{ "stats", required_argument, 0, CLI_O_STATS }, { "quiet", no_argument, 0, 'q' }, \
+	{ "progress", no_argument, 0, CLI_O_PROGRESS }, \
+	{ "no-progress", no_argument, 0, CLI_O_NO_PROGRESS }, \
+	{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }
+
+struct cli_common {
+	int quiet;
+	int force_progress;      /* -1 auto, 0 --no-progress, 1 --progress */
+	const char *stats_file;
+};
+#define CLI_COMMON_INIT { 0, -1, NULL }
+
+/* cli_common_option: take one of the common options; -h prints usage()
+ * and exits 0, -V the version; anything else is a usage error (exit 64). */
+void cli_common_option(int c, const char *arg, struct cli_common *o, void (*usage)(void));
+
 /* progress_wanted: 1 when a progress line should be drawn on stderr: forced
  * by --progress (force 1) or --no-progress (force 0), else when stderr is a
  * terminal and not quiet. */

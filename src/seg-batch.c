@@ -636,7 +636,7 @@ static void batcher_free(struct batcher *b)
 int main(int argc, char **argv)
 {
 	enum { O_MAXBYTES = 256, O_RESERVE, O_MAXROWS, O_MAXARGS, O_MAXOPEN, O_ONDUP, O_KEY, O_MAXLINE,
-	       O_MAXDEPTH, O_STATS, O_PROG, O_NOPROG };
+	       O_MAXDEPTH };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "max-bytes", required_argument, 0, O_MAXBYTES }, { "reserve", required_argument, 0, O_RESERVE },
@@ -644,12 +644,11 @@ int main(int argc, char **argv)
 		{ "max-open-tables", required_argument, 0, O_MAXOPEN },
 		{ "on-duplicate", required_argument, 0, O_ONDUP }, { "key", required_argument, 0, O_KEY },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
-		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	struct batcher b;
-	const char *out = "-", *rejects = NULL, *stats_file = NULL;
-	int quiet = 0, force_progress = -1, c;
+	const char *out = "-", *rejects = NULL;
+	struct cli_common common = CLI_COMMON_INIT;
+	int c;
 	uint64_t max_bytes = 1000000, reserve = 256;
 
 	cli_init(argv[0]);
@@ -680,13 +679,7 @@ int main(int argc, char **argv)
 				usage_error("--max-line must be positive");
 			break;
 		case O_MAXDEPTH: b.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V': print_version(); return EX_DONE;
-		default: usage_error("unknown option");
+		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
 	if (reserve >= max_bytes)
@@ -697,7 +690,7 @@ int main(int argc, char **argv)
 	b.limit = (size_t)(max_bytes - reserve);
 
 	static const char *const counters[] = { "in", "out", "rows", "batches", "ddl", "rejected", NULL };
-	filter_open(&b.io, out, rejects, stats_file, quiet, force_progress, counters);
+	filter_open(&b.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 
 	int status = filter_operands(argc - optind, argv + optind, batch_stream, &b);
 	flush_all(&b);

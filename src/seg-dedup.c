@@ -232,7 +232,7 @@ static void save_state(struct dedup *d, const char *path, unsigned window)
 int main(int argc, char **argv)
 {
 	enum { O_DUPS = 256, O_KEY, O_REQKEY, O_STATE, O_SAVE, O_WINDOW, O_TIMEF, O_EXPECT,
-	       O_MAXLINE, O_MAXDEPTH, O_STATS, O_PROG, O_NOPROG };
+	       O_MAXLINE, O_MAXDEPTH };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "dups", required_argument, 0, O_DUPS },
 		{ "rejects", required_argument, 0, 'r' }, { "key", required_argument, 0, O_KEY },
@@ -240,15 +240,14 @@ int main(int argc, char **argv)
 		{ "save-state", required_argument, 0, O_SAVE }, { "window", required_argument, 0, O_WINDOW },
 		{ "time-field", required_argument, 0, O_TIMEF }, { "expect", required_argument, 0, O_EXPECT },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
-		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	static struct dedup d;
-	const char *out = "-", *dups = NULL, *rejects = NULL, *stats_file = NULL;
+	const char *out = "-", *dups = NULL, *rejects = NULL;
 	const char *state = NULL, *save = NULL;
 	uint64_t expect = 0;
 	unsigned window = 0;
-	int quiet = 0, force_progress = -1, c;
+	struct cli_common common = CLI_COMMON_INIT;
+	int c;
 
 	cli_init(argv[0]);
 	d.key = "messageId";
@@ -269,13 +268,7 @@ int main(int argc, char **argv)
 		case O_EXPECT: expect = opt_uint("--expect", optarg, 0, (uint64_t)1 << 40); break;
 		case O_MAXLINE: d.max_line = opt_size("--max-line", optarg); if (!d.max_line) usage_error("--max-line must be positive"); break;
 		case O_MAXDEPTH: d.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V': print_version(); return EX_DONE;
-		default: usage_error("unknown option");
+		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
 	if (window && !save)
@@ -298,7 +291,7 @@ int main(int argc, char **argv)
 		die(EX_IOERR, "%s: cannot create: %s", dups, strerror(errno));
 	d.keep_dups = dups != NULL;
 	rejects_open(&d.rej, rejects, &d.st);
-	progress_init(&d.prog, progress_wanted(force_progress, quiet));
+	progress_init(&d.prog, progress_wanted(common.force_progress, common.quiet));
 
 	int status = filter_operands(argc - optind, argv + optind, dedup_stream, &d);
 	w_close(&d.out);
@@ -320,9 +313,9 @@ int main(int argc, char **argv)
 		diag(save, 0, "state not saved: the input did not end cleanly");
 	if (window)
 		stats_add(&d.st, "notime", d.notime);
-	stats_summary(&d.st, quiet);
-	if (stats_file && stats_write(&d.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
+	stats_summary(&d.st, common.quiet);
+	if (common.stats_file && stats_write(&d.st, common.stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", common.stats_file, strerror(errno));
 	if (status == EX_DONE && d.rej.count)
 		status = EX_REJECTED;
 	idset_free(&d.set);

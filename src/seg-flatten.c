@@ -188,8 +188,7 @@ static void add_rule(struct jpath *jp, const char *opt, const char *path, enum j
 
 int main(int argc, char **argv)
 {
-	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH,
-	       O_STATS, O_PROG, O_NOPROG };
+	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH };
 	static const struct option opts[] = {
 		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
 		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
@@ -197,14 +196,13 @@ int main(int argc, char **argv)
 		{ "hash", required_argument, 0, O_HASH }, { "salt-file", required_argument, 0, O_SALT },
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
-		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	struct flattener f;
-	const char *out = "-", *rejects = NULL, *stats_file = NULL, *layout = "segment_data";
+	const char *out = "-", *rejects = NULL, *layout = "segment_data";
 	const char *salt_file = NULL;
 	enum seg_ddl ddl = SEG_DDL_RECOMMENDED;
-	int quiet = 0, force_progress = -1, print_ddl = 0, c;
+	struct cli_common common = CLI_COMMON_INIT;
+	int print_ddl = 0, c;
 
 	cli_init(argv[0]);
 	memset(&f, 0, sizeof f);
@@ -235,13 +233,7 @@ int main(int argc, char **argv)
 		case 'r': rejects = optarg; break;
 		case O_MAXLINE: f.max_line = opt_size("--max-line", optarg); if (!f.max_line) usage_error("--max-line must be positive"); break;
 		case O_MAXDEPTH: f.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); flattener_free(&f); return EX_DONE;
-		case 'V': print_version(); flattener_free(&f); return EX_DONE;
-		default: usage_error("unknown option");
+		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
 	if (seglayout_get(layout, ddl, &f.lay) < 0)
@@ -263,7 +255,7 @@ int main(int argc, char **argv)
 	rowfmt_init(&f.rf, f.table, names, ncols);
 
 	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	filter_open(&f.io, out, rejects, stats_file, quiet, force_progress, counters);
+	filter_open(&f.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 
 	int status = filter_operands(argc - optind, argv + optind, flatten_stream, &f);
 	status = filter_close(&f.io, status);

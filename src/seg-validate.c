@@ -94,18 +94,17 @@ static int validate_stream(void *ctx, int fd, const char *name)
 
 int main(int argc, char **argv)
 {
-	enum { O_MAXBYTES = 256, O_MAXLINE, O_MAXDEPTH, O_TYPES, O_NUMIDS, O_NOMSGID, O_STATS, O_PROG, O_NOPROG };
+	enum { O_MAXBYTES = 256, O_MAXLINE, O_MAXDEPTH, O_TYPES, O_NUMIDS, O_NOMSGID };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "max-bytes", required_argument, 0, O_MAXBYTES }, { "max-line", required_argument, 0, O_MAXLINE },
 		{ "max-depth", required_argument, 0, O_MAXDEPTH }, { "types", required_argument, 0, O_TYPES },
 		{ "allow-numeric-ids", no_argument, 0, O_NUMIDS }, { "no-require-message-id", no_argument, 0, O_NOMSGID },
-		{ "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
-		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	struct validator v;
-	const char *out = "-", *rejects = NULL, *stats_file = NULL;
-	int quiet = 0, force_progress = -1, c;
+	const char *out = "-", *rejects = NULL;
+	struct cli_common common = CLI_COMMON_INIT;
+	int c;
 
 	cli_init(argv[0]);
 	memset(&v, 0, sizeof v);
@@ -126,17 +125,11 @@ int main(int argc, char **argv)
 			break;
 		case O_NUMIDS: v.spec.allow_numeric_ids = 1; break;
 		case O_NOMSGID: v.spec.require_message_id = 0; break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V': print_version(); return EX_DONE;
-		default: usage_error("unknown option");
+		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
 	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	filter_open(&v.io, out, rejects, stats_file, quiet, force_progress, counters);
+	filter_open(&v.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 
 	int status = filter_operands(argc - optind, argv + optind, validate_stream, &v);
 	status = filter_close(&v.io, status);
