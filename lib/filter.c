@@ -34,10 +34,13 @@ int filter_operands(int argc, char **argv, filter_stream_fn fn, void *ctx)
 			status = EX_NOINPUT;
 			continue;
 		}
-		if (fn(ctx, fd, name) < 0 && status == EX_DONE)
+		int rc = fn(ctx, fd, name);
+		if (rc < 0 && status == EX_DONE)
 			status = EX_IOERR;
 		if (fd > 0)
 			close(fd);
+		if (rc > 0)
+			break;
 	}
 	return status;
 }

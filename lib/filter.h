@@ -27,8 +27,9 @@ struct filter {
 void filter_open(struct filter *f, const char *out, const char *rejects, const char *stats_file,
                  int quiet, int force_progress, const char *const *counters);
 
-/* filter_stream_fn: read one opened input; return 0, or -1 after a read
- * error it has reported. */
+/* filter_stream_fn: read one opened input; return 0 to go on with the next
+ * operand, 1 to read no further operands (the program is stopping), or -1
+ * after a read error it has reported. */
 typedef int (*filter_stream_fn)(void *ctx, int fd, const char *name);
 
 /* filter_operands: run fn over each operand (argv[0..argc)), or stdin when

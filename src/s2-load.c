@@ -16,6 +16,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "dataapi.h"
+#include "filter.h"
 #include "digest.h"
 #include "json.h"
 #include "lineio.h"
@@ -714,8 +715,9 @@ static void take_record(struct loader *L, const char *input, const struct line *
 }
 
 /* load_stream: every record of one input. */
-static int load_stream(struct loader *L, int fd, const char *name)
+static int load_stream(void *ctx, int fd, const char *name)
 {
+	struct loader *L = ctx;
 	struct lreader rd;
 	struct line l;
 	struct json_members m = { 0 };
@@ -738,7 +740,7 @@ static int load_stream(struct loader *L, int fd, const char *name)
 	}
 	json_members_free(&m);
 	lr_free(&rd);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -1 : L->stopping ? 1 : 0;
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -818,8 +820,7 @@ static int exit_status(struct loader *L, int status)
 int main(int argc, char **argv)
 {
 	enum { O_URL = 256, O_HOST, O_PORT, O_PWFILE, O_NETRC, O_TOKEN, O_CACERT, O_INSECURE, O_CKPT, O_FAILED,
-	       O_MAXFAIL, O_MAXBODY, O_NODDL, O_RMAX, O_RTIME, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT, O_STATS,
-	       O_PROG, O_NOPROG };
+	       O_MAXFAIL, O_MAXBODY, O_NODDL, O_RMAX, O_RTIME, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT };
 	static const struct option opts[] = {
 		{ "url", required_argument, 0, O_URL }, { "host", required_argument, 0, O_HOST },
 		{ "port", required_argument, 0, O_PORT }, { "database", required_argument, 0, 'd' },
@@ -832,15 +833,13 @@ int main(int argc, char **argv)
 		{ "retry-max", required_argument, 0, O_RMAX }, { "retry-max-time", required_argument, 0, O_RTIME },
 		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
-		{ "output", required_argument, 0, 'o' }, { "stats", required_argument, 0, O_STATS },
-		{ "quiet", no_argument, 0, 'q' }, { "progress", no_argument, 0, O_PROG },
-		{ "no-progress", no_argument, 0, O_NOPROG }, { "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	static struct loader L;
-	const char *out = "-", *failed = NULL, *ckpt = NULL, *stats_file = NULL, *url = NULL, *host = NULL;
+	const char *out = "-", *failed = NULL, *ckpt = NULL, *url = NULL, *host = NULL;
 	const char *pwfile = NULL, *tokfile = NULL;
 	unsigned port = 443;
-	int quiet = 0, force_progress = -1, c;
+	struct cli_common common = CLI_COMMON_INIT;
+	int c;
 
 	cli_init(argv[0]);
 	retry_policy_defaults(&L.retry);
@@ -874,13 +873,7 @@ int main(int argc, char **argv)
 		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_uint("--timeout", optarg, 1, 86400) * 1000; break;
 		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_uint("--connect-timeout", optarg, 1, 3600) * 1000; break;
 		case 'o': out = optarg; break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V': print_version(); return EX_DONE;
-		default: usage_error("unknown option");
+		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
 	if (!url == !host)
@@ -921,26 +914,10 @@ int main(int argc, char **argv)
 	if (w_open(&L.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
 	rejects_open(&L.failed, failed, NULL);
-	L.progress = progress_wanted(force_progress, quiet);
+	L.progress = progress_wanted(common.force_progress, common.quiet);
 	install_signals();
 
-	int status = EX_DONE;
-	char *stdin_only[] = { "-" };
-	char **files = optind < argc ? argv + optind : stdin_only;
-	int nfiles = optind < argc ? argc - optind : 1;
-	for (int i = 0; i < nfiles && !L.stopping; i++) {
-		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
-		int fd = open_input(files[i]);
-		if (fd < 0) {
-			diag(name, 0, "cannot open: %s", strerror(errno));
-			status = EX_NOINPUT;
-			continue;
-		}
-		if (load_stream(&L, fd, name) < 0 && status == EX_DONE)
-			status = EX_IOERR;
-		if (fd > 0)
-			close(fd);
-	}
+	int status = filter_operands(argc - optind, argv + optind, load_stream, &L);
 	wait_idle(&L);
 	commit_results(&L);
 	if (L.progress) {
@@ -955,9 +932,9 @@ int main(int argc, char **argv)
 		warnmsg("%s", buf_cstr(&L.why_stop));
 	if (L.interrupted)
 		warnmsg("interrupted by signal %d; re-run to continue", (int)got_signal);
-	stats_summary(&L.st, quiet);
-	if (stats_file && stats_write(&L.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
+	stats_summary(&L.st, common.quiet);
+	if (common.stats_file && stats_write(&L.st, common.stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", common.stats_file, strerror(errno));
 	status = exit_status(&L, status);
 	dapi_client_free(&L.api);
 	stats_free(&L.st);
