@@ -81,12 +81,8 @@ start() {
 		echo "export S2_PASSWORD='$MARIADB_PASSWORD'"
 		echo "export S2_DATABASE='$MARIADB_DATABASE'"
 	} > "$dir/env"
-	if [ -n "${SEGPIPE_WATCH_PID:-}" ]; then
-		( trap '' HUP INT
-		  while kill -0 "$SEGPIPE_WATCH_PID" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
-		  [ -d "$dir" ] && sh "$here/gateway.sh" stop "$dir"
-		) </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	fi
+	[ -n "${SEGPIPE_WATCH_PID:-}" ] && sh "$here/watchdog.sh" "$here/gateway.sh" "$dir" \
+		</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	cat "$dir/env"
 }
 

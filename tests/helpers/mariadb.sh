@@ -190,11 +190,9 @@ EOF
 	chmod 600 "$dir/env"
 
 	if [ -n "${SEGPIPE_WATCH_PID:-}" ]; then
-		self=$(cd "$(dirname "$0")" && pwd)/${0##*/}
-		( trap '' HUP INT
-		  while kill -0 "$SEGPIPE_WATCH_PID" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
-		  [ -d "$dir" ] && sh "$self" stop "$dir"
-		) </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+		here=$(cd "$(dirname "$0")" && pwd)
+		sh "$here/watchdog.sh" "$here/${0##*/}" "$dir" \
+			</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	fi
 	cat "$dir/env"
 }
