@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# What the target stores is what was sent, or a named failure: row errors
+# that are not duplicates fail the statement and are isolated to their row
+# (never dropped as INSERT IGNORE would), messageId compares byte for byte
+# (no trailing-space padding, no case folding), and every stage's limits
+# agree with what the target can store. A private MariaDB behind s2-gateway;
+# every test checks the exact rows in the database.
+
+load 'helpers/target'
+
+setup_file() {
+	target_start || return 1
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	sql "DROP TABLE IF EXISTS t"
+	sql 'CREATE TABLE t (`id` VARCHAR(64) NOT NULL, `s` VARCHAR(8), `doc` JSON, PRIMARY KEY (`id`))'
+	sql "DROP TABLE IF EXISTS segment_data"
+	sql "DROP TABLE IF EXISTS segment_raw_data"
+}
+
+teardown() {
+	sql "SET GLOBAL sql_mode = DEFAULT"
+}
+
+s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "$@"; }
+
+# nest N: a JSON value of N objects inside each other, {"a":{"a":...{}}}.
+nest() {
+	local i s='{}'
+	for ((i = 1; i < $1; i++)); do s="{\"a\":$s}"; done
+	printf '%s' "$s"
+}
+
+# rows: row records for t, ids r1..r8; r4's doc nests 32 deep, which
+# MariaDB's JSON check refuses (it takes 31).
+rows() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		if [ "$i" = 4 ]; then
+			printf '{"_table":"t","id":"r%d","s":"x%d","doc":%s}\n' "$i" "$i" "$(nest 32)"
+		else
+			printf '{"_table":"t","id":"r%d","s":"x%d","doc":{"k":%d}}\n' "$i" "$i" "$i"
+		fi
+	done
+}
+
+@test "a row error in a batch isolates the bad row into --failed with MariaDB's reason; the rest loads" {
+	rows | seg-batch -q > "$T/b"
+	[ "$(jq -s 'length' "$T/b")" = 1 ]
+	run s2load --failed "$T/failed" -o "$T/res" "$T/b"
+	[ "$status" -eq 1 ]
+	[ "$(sql 'SELECT id, s, JSON_VALUE(doc, "$.k") FROM t ORDER BY id' | tr '\t\n' ' |')" = \
+	  "r1 x1 1|r2 x2 2|r3 x3 3|r5 x5 5|r6 x6 6|r7 x7 7|r8 x8 8|" ]
+	[ "$(wc -l < "$T/failed")" = 1 ]
+	jq -e '.rows == 1 and .body.args[0] == "r4" and (.error | test("^HTTP 400: Error 4025.*CONSTRAINT"))' "$T/failed"
+	jq -e '.status == "failed" and .rowsAffected == 7 and .parts > 1' "$T/res"
+	# the failed record is a batch again: with the row fixed it loads
+	jq -c '.body.args[2] = {"k":4} | del(.error)' "$T/failed" > "$T/fixed"
+	run s2load "$T/fixed"
+	[ "$status" -eq 0 ]
+	[ "$(sql 'SELECT COUNT(*) FROM t')" = 8 ]
+}
+
+@test "duplicates are still absorbed: exit 0, rowsAffected 0, a re-run loads nothing twice" {
+	rows | grep -v '"r4"' > "$T/rows"
+	# a duplicate inside the batch, too
+	head -n 1 "$T/rows" | sed 's/"x1"/"y1"/' >> "$T/rows"
+	seg-batch -q "$T/rows" > "$T/b"
+	run s2load -o "$T/res" "$T/b"
+	[ "$status" -eq 0 ]
+	[ "$(jq .rowsAffected "$T/res")" = 7 ]
+	run s2load -o "$T/res2" "$T/b"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '"\(.status) \(.rowsAffected)"' "$T/res2")" = "loaded 0" ]
+	[ "$(sql 'SELECT COUNT(*), COUNT(DISTINCT id) FROM t' | tr '\t' ' ')" = "7 7" ]
+	# the first copy wins, nothing was changed by the duplicate
+	[ "$(sql "SELECT s FROM t WHERE id = 'r1'")" = x1 ]
+}
+
+@test "a value too long for its column fails its row even when the server is not strict" {
+	# SingleStore errors on a VARCHAR overflow; the gateway keeps MariaDB strict
+	sql "SET GLOBAL sql_mode = ''"
+	{ printf '{"_table":"t","id":"v1","s":"short"}\n'
+	  printf '{"_table":"t","id":"v2","s":"far too long"}\n'
+	  printf '{"_table":"t","id":"v3","s":"fine"}\n'; } | seg-batch -q > "$T/b"
+	run s2load --failed "$T/failed" "$T/b"
+	[ "$status" -eq 1 ]
+	[ "$(sql 'SELECT id, s FROM t ORDER BY id' | tr '\t\n' ' |')" = "v1 short|v3 fine|" ]
+	jq -e '.body.args[0] == "v2" and (.error | test("Error 1406"))' "$T/failed"
+}
