@@ -90,3 +90,25 @@ rows() {
 	[ "$(sql 'SELECT id, s FROM t ORDER BY id' | tr '\t\n' ' |')" = "v1 short|v3 fine|" ]
 	jq -e '.body.args[0] == "v2" and (.error | test("Error 1406"))' "$T/failed"
 }
+
+# msg ID [EVENT]: a track message with messageId ID.
+msg() {
+	jq -cn --arg id "$1" --arg ev "${2:-e}" \
+		'{type:"track",event:$ev,messageId:$id,timestamp:"2020-01-01T00:00:00Z",userId:"u",properties:{n:1}}'
+}
+
+@test "messageId compares byte for byte: trailing spaces and case are different ids, a true duplicate is absorbed" {
+	for layout in segment_data raw; do
+		{ msg 'pad-1'; msg 'pad-1 '; msg 'pad-1  '; msg 'Pad-1'; msg 'PAD-1'; msg 'pad-1' again; } > "$T/m"
+		seg-flatten -q --layout "$layout" "$T/m" | seg-batch -q > "$T/b"
+		run s2load -o "$T/res" "$T/b"
+		[ "$status" -eq 0 ]
+		table=segment_data
+		[ "$layout" = raw ] && table=segment_raw_data
+		[ "$(sql "SELECT HEX(messageId) FROM $table ORDER BY 1" | tr '\n' ' ')" = \
+		  "5041442D31 5061642D31 7061642D31 7061642D3120 7061642D312020 " ]
+		[ "$(jq -s 'map(.rowsAffected) | add' "$T/res")" = 5 ]
+		# the first copy of pad-1 was kept
+		[ "$(sql "SELECT COUNT(*) FROM $table WHERE messageId = BINARY 'pad-1' AND event = 'e'")" = 1 ]
+	done
+}
