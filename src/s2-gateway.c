@@ -34,6 +34,7 @@
 #include "digest.h"
 #include "json.h"
 #include "s2ddl.h"
+#include "seglimits.h"
 #include "sqlargs.h"
 #include "sqllex.h"
 #include "sqlresult.h"
@@ -358,7 +359,9 @@ static int parse_body(struct worker *w, struct req *r, struct call *c, struct bu
 {
 	struct json_error err;
 	memset(c, 0, sizeof *c);
-	if (json_parse(r->body.p ? r->body.p : "", r->body.len, 0, &w->mem, &err) != 0) {
+	/* as deep as segpipe's bodies go (SingleStore's own parser has no
+	 * lower limit that we know of): the database decides what it stores */
+	if (json_parse(r->body.p ? r->body.p : "", r->body.len, SEG_BODY_DEPTH, &w->mem, &err) != 0) {
 		buf_printf(tmp, "Error parsing request body: %s at offset %zu", err.msg, err.offset);
 		answer_text(r, 400, buf_cstr(tmp));
 		return -1;

@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "digest.h"
 #include "json.h"
+#include "seglimits.h"
 #include "lineio.h"
 #include "reject.h"
 #include "retry.h"
@@ -660,7 +661,7 @@ static void take_record(struct loader *L, const char *input, const struct line *
 		bad_record(L, input, l, "line longer than the longest accepted batch record");
 		return;
 	}
-	if (json_parse(l->p, l->len, 0, m, &err) < 0) {
+	if (json_parse(l->p, l->len, SEG_BATCH_DEPTH, m, &err) < 0) {
 		snprintf(detail, sizeof detail, "not JSON: at byte %zu: %s", err.offset, err.msg);
 		bad_record(L, input, l, detail);
 		return;
