@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "batchsplit.h"
+#include "seglimits.h"
 #include "sqllex.h"
 #include "json.h"
 
@@ -169,7 +170,7 @@ int batch_split(const char *body, size_t n, struct buf *first, struct buf *secon
 	struct values v = { 0 };
 	int rc = -1;
 
-	if (json_parse(body, n, 0, &mem, &err) < 0 || json_type_at(body + strspn(body, " \t\r\n"), body + n) != JSON_OBJECT) {
+	if (json_parse(body, n, SEG_BODY_DEPTH, &mem, &err) < 0 || json_type_at(body + strspn(body, " \t\r\n"), body + n) != JSON_OBJECT) {
 		*why = "the body is not a JSON object";
 		goto out;
 	}

@@ -223,6 +223,24 @@ int dapi_sql_errno(const char *p, size_t n)
 	return (int)v;
 }
 
+int dapi_row_error(const struct dapi_req *r)
+{
+	/* statement-level errors (MySQL numbering, which SingleStore and
+	 * MariaDB share): access denied, no or unknown database, unknown table
+	 * or column, syntax, column/value count, read-only, not supported */
+	static const int statement[] = { 1044, 1045, 1046, 1049, 1051, 1054, 1058, 1064, 1065,
+		1109, 1110, 1136, 1142, 1143, 1146, 1149, 1227, 1235, 1290, 1792 };
+	if (r->cc != CURLE_OK || r->status != 400)
+		return 0;
+	int e = dapi_sql_errno(r->resp.p, r->resp.len);
+	if (e == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof statement / sizeof statement[0]; i++)
+		if (e == statement[i])
+			return 0;
+	return 1;
+}
+
 int dapi_too_large_text(const char *p, size_t n)
 {
 	static const char t[] = "request body too large";

@@ -84,6 +84,12 @@ struct dapi_req *dapi_done(struct dapi_client *c);
 enum dapi_outcome dapi_classify(const struct dapi_req *r);
 /* dapi_sql_errno: N of a body starting "Error N", else 0. */
 int dapi_sql_errno(const char *p, size_t n);
+/* dapi_row_error: is a DAPI_FAILED answer an SQL error that one row's values
+ * may cause (too long, bad JSON, a failed CHECK, NULL in NOT NULL, a bad
+ * date, ...), so that the statement's other rows would load without it?
+ * Errors every row would meet (no such table, column or database, syntax,
+ * column count, permissions, read-only) are not. */
+int dapi_row_error(const struct dapi_req *r);
 /* dapi_rows_affected: "rowsAffected" of a success body (0 when absent). */
 uint64_t dapi_rows_affected(const char *p, size_t n);
 /* dapi_describe: a one-line reason for a non-200 answer, for humans and the

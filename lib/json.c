@@ -290,12 +290,12 @@ int json_parse(const char *text, size_t n, int max_depth,
 {
 	struct ctx c = { (uptr)text, (uptr)text + n, err };
 	uptr p = c.base, end = c.end, valstart = NULL;
-	char small[JSON_DEPTH_DEFAULT], *stack = small;
+	char small[JSON_DEPTH_STACK], *stack = small;
 	int depth = 0;
 
 	if (max_depth <= 0)
 		max_depth = JSON_DEPTH_DEFAULT;
-	if (max_depth > JSON_DEPTH_DEFAULT)
+	if (max_depth > JSON_DEPTH_STACK)
 		stack = xmalloc((size_t)max_depth);
 	if (mem)
 		mem->n = 0;

@@ -17,6 +17,9 @@
 #include "buf.h"
 
 #define JSON_DEPTH_DEFAULT 512
+/* depth json_parse keeps on the C stack; deeper limits allocate. Covers the
+ * default plus the levels records wrap a message in (lib/seglimits.h). */
+#define JSON_DEPTH_STACK (JSON_DEPTH_DEFAULT + 16)
 
 enum json_type {
 	JSON_NONE = 0, JSON_OBJECT, JSON_ARRAY, JSON_STRING, JSON_NUMBER,

@@ -11,14 +11,21 @@
 #define TEXT_MAX 65535    /* bytes in a TEXT column (SingleStore and MySQL) */
 
 /* Segment's destination and the documented segment_raw_data table, and our
- * recommended variants of both. VARCHAR(255) with a binary collation for
- * messageId: ids differing only in case are different events (seg-dedup
- * compares bytes), and a key must not
- * be TEXT; Segment caps messageId at 100 characters, but archives hold ids of
- * older or non-conforming senders, and 255 is what the documented raw layout
- * already uses, so one length serves both layouts. */
+ * recommended variants of both. messageId is VARBINARY: it compares bytes,
+ * as seg-dedup does: ids differing only in case or in trailing spaces are
+ * different events. A VARCHAR with utf8mb4_bin would not do: that collation
+ * pads trailing spaces ('a' = 'a ') in MariaDB and MySQL, SingleStore
+ * documents no NO PAD collation, and its VARBINARY compares "the exact binary
+ * representation"; MariaDB's VARBINARY does too, so the gateway needs no
+ * translation. A key must not be TEXT or BLOB. 1020 bytes hold any id the
+ * VARCHAR(255) utf8mb4 column held (255 characters of up to 4 bytes), so no
+ * id that loaded before is refused now; Segment caps messageId at 100
+ * characters (seg-validate's limit), but archives hold ids of older senders. */
+#define MESSAGE_ID_TYPE "VARBINARY(1020)"
+#define MESSAGE_ID_BYTES 1020
+
 static const struct seg_column data_rec[] = {
-	{ "messageId", "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 255, 0 },
+	{ "messageId", MESSAGE_ID_TYPE, 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 0, MESSAGE_ID_BYTES },
 	{ "timestamp", "DATETIME(6)", 1, 1, SRC_TIMESTAMP, KIND_DATETIME, 0, 0 },
 	{ "type", "TEXT", 1, 1, SRC_TYPE, KIND_TEXT, 0, TEXT_MAX },
 	{ "event", "TEXT", 0, 0, SRC_EVENT, KIND_TEXT, 0, TEXT_MAX },
@@ -47,7 +54,7 @@ static const struct seg_column raw_rec[] = {
 	{ "message", "JSON", 1, 1, SRC_MESSAGE, KIND_JSON, 0, 0 },
 	{ "timestamp", "DATETIME(6)", 1, 1, SRC_TIMESTAMP, KIND_DATETIME, 0, 0 },
 	{ "event", "TEXT", 0, 0, SRC_EVENT, KIND_TEXT, 0, TEXT_MAX },
-	{ "messageId", "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 255, 0 },
+	{ "messageId", MESSAGE_ID_TYPE, 1, 1, SRC_MESSAGE_ID, KIND_TEXT, 0, MESSAGE_ID_BYTES },
 	{ "type", "TEXT", 0, 0, SRC_TYPE, KIND_TEXT, 0, TEXT_MAX },
 };
 static const struct seg_column raw_compat[] = {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "isotime.h"
+#include "seglimits.h"
 #include "segspec.h"
 
 static const char *const type_names[] = { "track", "identify", "page", "screen", "group", "alias" };
@@ -134,8 +135,9 @@ static const char *check_message_id(const struct segmsg *f, const struct segspec
 	}
 	if (chars == 0)
 		FAIL("missing_message_id", "messageId is an empty string");
-	if (chars > 100)
-		FAIL("message_id_too_long", "messageId has %zu characters, at most 100 allowed", chars);
+	if (chars > SEG_MESSAGE_ID_CHARS)
+		FAIL("message_id_too_long", "messageId has %zu characters, at most %d allowed", chars,
+		     SEG_MESSAGE_ID_CHARS);
 	return NULL;
 }
 

@@ -4,6 +4,17 @@
 #include "sqlid.h"
 #include "sqlinsert.h"
 
+/* absorb_col: the column a duplicate-absorbing statement assigns to
+ * itself: the last one that is not a key (SingleStore refuses to update
+ * unique-key and shard-key columns), or the last one when all are keys. */
+static size_t absorb_col(size_t ncols, const unsigned char *is_key)
+{
+	for (size_t i = ncols; i-- > 0;)
+		if (!(is_key && is_key[i]))
+			return i;
+	return ncols - 1;
+}
+
 void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
                      const char *table, size_t tlen,
                      const char *const *cols, const size_t *lens, size_t ncols,
@@ -17,7 +28,7 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
 	buf_reset(&s->prefix);
 	buf_reset(&s->suffix);
 	s->ncols = ncols;
-	buf_adds(&s->prefix, mode == SQLINS_IGNORE ? "INSERT IGNORE INTO " : "INSERT INTO ");
+	buf_adds(&s->prefix, "INSERT INTO ");
 	sqlid_quote(&s->prefix, table, tlen);
 	buf_adds(&s->prefix, " (");
 	for (size_t i = 0; i < ncols; i++) {
@@ -26,9 +37,16 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
 		sqlid_quote(&s->prefix, cols[i], lens[i]);
 	}
 	buf_adds(&s->prefix, ") VALUES ");
-	if (mode != SQLINS_UPDATE)
+	if (mode == SQLINS_ERROR || ncols == 0)
 		return;
 	buf_adds(&s->suffix, " ON DUPLICATE KEY UPDATE ");
+	if (mode == SQLINS_IGNORE) {
+		size_t c = absorb_col(ncols, is_key);
+		sqlid_quote(&s->suffix, cols[c], lens[c]);
+		buf_adds(&s->suffix, " = ");
+		sqlid_quote(&s->suffix, cols[c], lens[c]);
+		return;
+	}
 	int first = 1;
 	for (size_t i = 0; i < ncols; i++) {
 		if (is_key && is_key[i])

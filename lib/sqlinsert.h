@@ -1,5 +1,5 @@
 /* sqlinsert.h: the one statement shape the toolkit loads with, a multi-row
- *   INSERT [IGNORE] INTO `t` (`c1`, `c2`) VALUES (?, ?), (?, ?)[ ON DUPLICATE KEY
+ *   INSERT INTO `t` (`c1`, `c2`) VALUES (?, ?), (?, ?)[ ON DUPLICATE KEY
  *   UPDATE `c2` = VALUES(`c2`)]
  * and the Data API body that carries it, {"sql":"...","args":[...]}.
  * Exact byte lengths come from formulas, so a packer can decide whether one
@@ -14,14 +14,17 @@
 #include "buf.h"
 
 enum sqlinsert_mode {
-	SQLINS_IGNORE,   /* INSERT IGNORE: duplicate keys are skipped */
+	SQLINS_IGNORE,   /* duplicate keys absorbed, every other row error fails the
+	                    statement: ON DUPLICATE KEY UPDATE `c` = `c` (a no-op)
+	                    on the last non-key column. Not INSERT IGNORE, which
+	                    turns every row error into a warning and drops the row */
 	SQLINS_UPDATE,   /* ON DUPLICATE KEY UPDATE of the non-key columns */
 	SQLINS_ERROR     /* plain INSERT: a duplicate key fails the statement */
 };
 
 /* The statement minus its tuples: the text before and after them. */
 struct sqlinsert {
-	struct buf prefix;   /* "INSERT IGNORE INTO `t` (`a`, `b`) VALUES " */
+	struct buf prefix;   /* "INSERT INTO `t` (`a`, `b`) VALUES " */
 	struct buf suffix;   /* "" or " ON DUPLICATE KEY UPDATE ..." */
 	size_t ncols;
 };
@@ -34,7 +37,9 @@ struct sqlinsert {
 
 /* sqlinsert_build: the statement for table and cols[0..ncols) (lengths in
  * lens). is_key (may be NULL) marks key columns, which an UPDATE leaves
- * alone; when every column is a key, SQLINS_UPDATE falls back to IGNORE. */
+ * alone; when every column is a key, SQLINS_UPDATE falls back to IGNORE
+ * (whose no-op then names the last column: SingleStore may refuse it, which
+ * fails loudly rather than dropping rows). */
 void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
                      const char *table, size_t tlen,
                      const char *const *cols, const size_t *lens, size_t ncols,

@@ -34,6 +34,7 @@
 #include "digest.h"
 #include "json.h"
 #include "s2ddl.h"
+#include "seglimits.h"
 #include "sqlargs.h"
 #include "sqllex.h"
 #include "sqlresult.h"
@@ -162,6 +163,18 @@ static void slot_close(struct slot *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* SingleStore's strictness on MariaDB: a value that does not fit its column
+ * (too long, out of range, a bad date) is an error that fails the statement,
+ * never a silent truncation, whatever the server's global sql_mode says.
+ * Set on every new session: after connecting, after a reset and after a
+ * change of user, which all start from the global values. */
+#define STRICT_SQL_MODE "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"
+
+static int strict_session(MYSQL *m)
+{
+	return mysql_real_query(m, STRICT_SQL_MODE, sizeof STRICT_SQL_MODE - 1);
+}
+
 /* db_connect: a new connection as user; NULL with the error in err. */
 static MYSQL *db_connect(const char *user, const char *pass, struct buf *err, unsigned *code)
 {
@@ -172,7 +185,8 @@ static MYSQL *db_connect(const char *user, const char *pass, struct buf *err, un
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	if (mysql_real_connect(m, opt.db_socket ? NULL : opt.db_host, user, pass, NULL,
-	                       opt.db_socket ? 0 : opt.db_port, opt.db_socket, 0))
+	                       opt.db_socket ? 0 : opt.db_port, opt.db_socket, 0) &&
+	    strict_session(m) == 0)
 		return m;
 	sqlresult_error(err, m);
 	*code = mysql_errno(m);
@@ -219,6 +233,8 @@ static int use_db(struct slot *s, const char *db, const char *pass)
 	if (!db && !s->db)
 		return 0;
 	int rc = db ? mysql_select_db(s->m, db) : mysql_change_user(s->m, s->user, pass, NULL);
+	if (rc == 0 && !db)
+		rc = strict_session(s->m);
 	if (rc == 0) {
 		free(s->db);
 		s->db = db ? xstrdup(db) : NULL;
@@ -343,7 +359,9 @@ static int parse_body(struct worker *w, struct req *r, struct call *c, struct bu
 {
 	struct json_error err;
 	memset(c, 0, sizeof *c);
-	if (json_parse(r->body.p ? r->body.p : "", r->body.len, 0, &w->mem, &err) != 0) {
+	/* as deep as segpipe's bodies go (SingleStore's own parser has no
+	 * lower limit that we know of): the database decides what it stores */
+	if (json_parse(r->body.p ? r->body.p : "", r->body.len, SEG_BODY_DEPTH, &w->mem, &err) != 0) {
 		buf_printf(tmp, "Error parsing request body: %s at offset %zu", err.msg, err.offset);
 		answer_text(r, 400, buf_cstr(tmp));
 		return -1;
@@ -444,7 +462,7 @@ static int run_sql(struct req *r, struct slot *s, const char *sql,
 		return 0;
 	}
 	write_results(r, s, affected);
-	if (!keeps_session(sql, n) && mysql_reset_connection(s->m) != 0)
+	if (!keeps_session(sql, n) && (mysql_reset_connection(s->m) != 0 || strict_session(s->m) != 0))
 		slot_close(s);
 	return 1;
 }

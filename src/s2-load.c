@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "digest.h"
 #include "json.h"
+#include "seglimits.h"
 #include "lineio.h"
 #include "reject.h"
 #include "retry.h"
@@ -174,6 +175,19 @@ static void free_job(struct job *j)
 	free(j);
 }
 
+/* count_failure: a batch failed (counted once, when all its pieces are
+ * done, so the good rows of a batch with a bad one are loaded first). */
+static void count_failure(struct loader *L)
+{
+	L->failures++;
+	if (L->failures > L->max_failures && !L->stopping) {
+		L->stopping = 1;
+		buf_printf(&L->why_stop, "stopped after %llu failed batch%s (--max-failures %llu)",
+		           (unsigned long long)L->failures, L->failures == 1 ? "" : "es",
+		           (unsigned long long)L->max_failures);
+	}
+}
+
 /* finish_root: every piece is done; write its result and free it. */
 static void finish_root(struct loader *L, struct job *r)
 {
@@ -185,6 +199,7 @@ static void finish_root(struct loader *L, struct job *r)
 	if (r->nfailed) {
 		status = "failed";
 		stats_add(&L->st, "failed", 1);
+		count_failure(L);
 	} else if (r->nloaded == 0) {
 		status = "skipped";
 		stats_add(&L->st, "skipped", 1);
@@ -256,13 +271,6 @@ static void fail_piece(struct loader *L, struct job *p, const char *err)
 	if (!r->error.len)
 		buf_adds(&r->error, err);
 	write_failed(L, p, err);
-	L->failures++;
-	if (L->failures > L->max_failures && !L->stopping) {
-		L->stopping = 1;
-		buf_printf(&L->why_stop, "stopped after %llu failed batch%s (--max-failures %llu)",
-		           (unsigned long long)L->failures, L->failures == 1 ? "" : "es",
-		           (unsigned long long)L->max_failures);
-	}
 	finish_piece(L, p, P_FAILED);
 }
 
@@ -501,6 +509,17 @@ static void on_done(struct loader *L, struct job *p)
 		split(L, p, buf_cstr(&e));
 		break;
 	case DAPI_FAILED:
+		/* a row error fails the whole statement: split until the bad row
+		 * is alone, so it fails with the database's reason and the rest loads */
+		if (!p->is_ddl && p->rows > 1 && dapi_row_error(&p->req)) {
+			if (L->stopping) {
+				finish_piece(L, p, P_ABANDONED);
+				break;
+			}
+			dapi_describe(&p->req, &e);
+			split(L, p, buf_cstr(&e));
+			break;
+		}
 		dapi_describe(&p->req, &e);
 		fail_piece(L, p, buf_cstr(&e));
 		break;
@@ -642,7 +661,7 @@ static void take_record(struct loader *L, const char *input, const struct line *
 		bad_record(L, input, l, "line longer than the longest accepted batch record");
 		return;
 	}
-	if (json_parse(l->p, l->len, 0, m, &err) < 0) {
+	if (json_parse(l->p, l->len, SEG_BATCH_DEPTH, m, &err) < 0) {
 		snprintf(detail, sizeof detail, "not JSON: at byte %zu: %s", err.offset, err.msg);
 		bad_record(L, input, l, detail);
 		return;

@@ -18,6 +18,7 @@
 #include "ddlkeys.h"
 #include "digest.h"
 #include "json.h"
+#include "seglimits.h"
 #include "lineio.h"
 #include "progress.h"
 #include "reject.h"
@@ -80,11 +81,12 @@ static void usage(void)
 	       "      --max-rows N           rows per batch (default 1000)\n"
 	       "      --max-args N           placeholders per batch (default 65535)\n"
 	       "      --max-open-tables N    tables with an open batch before the oldest is sent (default 64)\n"
-	       "      --on-duplicate MODE    ignore (INSERT IGNORE), update (ON DUPLICATE KEY UPDATE)\n"
-	       "                             or error (plain INSERT); default ignore\n"
+	       "      --on-duplicate MODE    ignore (duplicate keys absorbed, other row errors fail),\n"
+	       "                             update (ON DUPLICATE KEY UPDATE) or error (plain INSERT);\n"
+	       "                             default ignore\n"
 	       "      --key COL[,COL...]     key columns an update leaves alone, besides those in DDL\n"
 	       "      --max-line N           longest input line (default 16M)\n"
-	       "      --max-depth N          deepest JSON nesting (default 512)\n"
+	       "      --max-depth N          deepest JSON nesting (default 513)\n"
 	       "      --stats FILE           write the end summary as JSON to FILE\n"
 	       "  -q, --quiet                no summary line\n"
 	       "      --progress, --no-progress  force the progress line on or off\n"
@@ -658,7 +660,7 @@ int main(int argc, char **argv)
 	b.max_open = 64;
 	b.mode = SQLINS_IGNORE;
 	b.max_line = LINE_MAX_DEFAULT;
-	b.max_depth = JSON_DEPTH_DEFAULT;
+	b.max_depth = SEG_ROW_DEPTH;
 	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;

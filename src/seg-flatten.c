@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "jpath.h"
 #include "json.h"
+#include "seglimits.h"
 #include "lineio.h"
 #include "progress.h"
 #include "reject.h"
@@ -54,7 +55,7 @@ static void usage(void)
 	       "  -o, --output FILE          write records to FILE (default stdout)\n"
 	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
 	       "      --max-line N           longest line read (default 16M)\n"
-	       "      --max-depth N          deepest JSON nesting (default 512)\n"
+	       "      --max-depth N          deepest JSON nesting (default 31, at most 512)\n"
 	       "      --stats FILE           write the end summary as JSON to FILE\n"
 	       "  -q, --quiet                no summary line\n"
 	       "      --progress, --no-progress  force the progress line on or off\n"
@@ -209,7 +210,7 @@ int main(int argc, char **argv)
 	jpath_init(&f.pii);
 	f.emit_ddl = 1;
 	f.max_line = LINE_MAX_DEFAULT;
-	f.max_depth = JSON_DEPTH_DEFAULT;
+	f.max_depth = SEG_JSON_DEPTH;
 	while ((c = getopt_long(argc, argv, "l:t:o:r:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': layout = optarg; break;
@@ -232,7 +233,7 @@ int main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;
 		case O_MAXLINE: f.max_line = opt_size("--max-line", optarg); if (!f.max_line) usage_error("--max-line must be positive"); break;
-		case O_MAXDEPTH: f.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
+		case O_MAXDEPTH: f.max_depth = (int)opt_uint("--max-depth", optarg, 1, SEG_DEPTH_MAX); break;
 		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}

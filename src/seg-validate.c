@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "filter.h"
 #include "json.h"
+#include "seglimits.h"
 #include "lineio.h"
 #include "progress.h"
 #include "reject.h"
@@ -34,7 +35,7 @@ static void usage(void)
 	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
 	       "      --max-bytes N          largest message in bytes (default 32768, 0 = no limit)\n"
 	       "      --max-line N           longest line read (default 16M)\n"
-	       "      --max-depth N          deepest JSON nesting (default 512)\n"
+	       "      --max-depth N          deepest JSON nesting (default 31, at most 512)\n"
 	       "      --types LIST           accepted types, comma-separated (default all six)\n"
 	       "      --allow-numeric-ids    accept numbers for messageId, userId, anonymousId, ...\n"
 	       "      --no-require-message-id  accept messages without messageId\n"
@@ -111,14 +112,14 @@ int main(int argc, char **argv)
 	segspec_defaults(&v.spec);
 	v.max_bytes = 32768;
 	v.max_line = LINE_MAX_DEFAULT;
-	v.max_depth = JSON_DEPTH_DEFAULT;
+	v.max_depth = SEG_JSON_DEPTH;
 	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;
 		case O_MAXBYTES: v.max_bytes = opt_size("--max-bytes", optarg); break;
 		case O_MAXLINE: v.max_line = opt_size("--max-line", optarg); if (!v.max_line) usage_error("--max-line must be positive"); break;
-		case O_MAXDEPTH: v.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
+		case O_MAXDEPTH: v.max_depth = (int)opt_uint("--max-depth", optarg, 1, SEG_DEPTH_MAX); break;
 		case O_TYPES:
 			if (segspec_type_bits(optarg, &v.spec.types) < 0)
 				usage_error("--types: '%s' is not a list of track,identify,page,screen,group,alias", optarg);

@@ -49,10 +49,10 @@ EOF
 	run seg-batch -q "$T/in"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = '{"_table":"t","_ddl":"CREATE TABLE IF NOT EXISTS `t` (`id` INT, `s` TEXT)"}' ]
-	body1='{"sql":"INSERT IGNORE INTO `t` (`id`, `s`) VALUES (?, ?), (?, ?)","args":[1,"a",2,null]}'
+	body1='{"sql":"INSERT INTO `t` (`id`, `s`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `s` = `s`","args":[1,"a",2,null]}'
 	id1=$(printf '%s' "$body1" | sha256sum | cut -c1-32)
 	[ "${lines[1]}" = "{\"_batch\":\"$id1\",\"table\":\"t\",\"rows\":2,\"bytes\":${#body1},\"body\":$body1}" ]
-	body2='{"sql":"INSERT IGNORE INTO `u` (`x`) VALUES (?)","args":[true]}'
+	body2='{"sql":"INSERT INTO `u` (`x`) VALUES (?) ON DUPLICATE KEY UPDATE `x` = `x`","args":[true]}'
 	id2=$(printf '%s' "$body2" | sha256sum | cut -c1-32)
 	[ "${lines[2]}" = "{\"_batch\":\"$id2\",\"table\":\"u\",\"rows\":1,\"bytes\":${#body2},\"body\":$body2}" ]
 	[ "${#lines[@]}" -eq 3 ]
@@ -61,7 +61,7 @@ EOF
 @test "a body exactly at the limit is produced; one byte less and the row is rejected" {
 	v=$(head -c 700 /dev/zero | tr '\0' x)
 	printf '{"_table":"t","c":"%s"}\n' "$v" > "$T/in"
-	one=$(printf '{"sql":"INSERT IGNORE INTO `t` (`c`) VALUES (?)","args":["%s"]}' "$v" | wc -c)
+	one=$(printf '{"sql":"INSERT INTO `t` (`c`) VALUES (?) ON DUPLICATE KEY UPDATE `c` = `c`","args":["%s"]}' "$v" | wc -c)
 	run seg-batch -q --max-bytes $((one + 256)) "$T/in"
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | jq .bytes)" -eq "$one" ]
@@ -81,7 +81,7 @@ EOF
 @test "two rows exactly at the limit share a batch; one byte less splits them" {
 	v=$(head -c 300 /dev/zero | tr '\0' y)
 	printf '{"_table":"t","c":"%s1"}\n{"_table":"t","c":"%s2"}\n' "$v" "$v" > "$T/in"
-	two=$(printf '{"sql":"INSERT IGNORE INTO `t` (`c`) VALUES (?), (?)","args":["%s1","%s2"]}' "$v" "$v" | wc -c)
+	two=$(printf '{"sql":"INSERT INTO `t` (`c`) VALUES (?), (?) ON DUPLICATE KEY UPDATE `c` = `c`","args":["%s1","%s2"]}' "$v" "$v" | wc -c)
 	seg-batch -q --max-bytes $((two + 256)) "$T/in" > "$T/out"
 	[ "$(jq -r '[.rows, .bytes] | @tsv' "$T/out")" = "$(printf '2\t%s' "$two")" ]
 	check_sizes "$T/out" "$two"
@@ -153,7 +153,7 @@ EOF
 	seg-batch -q "$T/in" > "$T/out"
 	[ "$(wc -l < "$T/out")" -eq 1 ]
 	n=$(wc -l < "$T/values")
-	[ "$(jq -r .body.sql "$T/out")" = "INSERT IGNORE INTO \`t\` (\`id\`, \`s\`) VALUES $(yes '(?, ?)' | head -n "$n" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }')" ]
+	[ "$(jq -r .body.sql "$T/out")" = "INSERT INTO \`t\` (\`id\`, \`s\`) VALUES $(yes '(?, ?)' | head -n "$n" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }') ON DUPLICATE KEY UPDATE \`s\` = \`s\`" ]
 	# raw: the args text is the input values' text, in order
 	args=$(awk '{ printf "%s%d,%s", (NR > 1 ? "," : ""), NR, $0 }' "$T/values")
 	[ "$(bodies "$T/out")" = "{\"sql\":$(jq .body.sql "$T/out"),\"args\":[$args]}" ]
@@ -208,7 +208,7 @@ EOF
 			want=$(jq -c "select(._table == \"tab$t\") | .i" "$T/in" | paste -sd,)
 			got=$(jq -c "select(.table == \"tab$t\") | .body.args | to_entries[] | select(.key % 2 == 0) | .value" "$T/out" | paste -sd,)
 			[ "$want" = "$got" ] || { echo "open $open, tab$t: rows differ"; return 1; }
-			ok=$(jq -r "select(.table == \"tab$t\") | .body.sql | startswith(\"INSERT IGNORE INTO \`tab$t\` (\`i\`, \`pad\`) VALUES \")" "$T/out" | sort -u)
+			ok=$(jq -r "select(.table == \"tab$t\") | .body.sql | startswith(\"INSERT INTO \`tab$t\` (\`i\`, \`pad\`) VALUES \")" "$T/out" | sort -u)
 			[ "$ok" = true ] || { echo "tab$t: statement"; return 1; }
 		done
 		[ "$(jq -s 'map(.rows) | add' "$T/out")" -eq 2000 ]
@@ -280,10 +280,10 @@ EOF
 {"_table":"t","messageId":"m","v":"x"}
 EOF
 	sql() { seg-batch -q "$@" "$T/in" | jq -r 'select(._batch) | .body.sql'; }
-	[ "$(sql)" = 'INSERT IGNORE INTO `t` (`messageId`, `v`) VALUES (?, ?)' ]
+	[ "$(sql)" = 'INSERT INTO `t` (`messageId`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `v` = `v`' ]
 	[ "$(sql --on-duplicate error)" = 'INSERT INTO `t` (`messageId`, `v`) VALUES (?, ?)' ]
 	[ "$(sql --on-duplicate update)" = 'INSERT INTO `t` (`messageId`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `v` = VALUES(`v`)' ]
-	[ "$(sql --on-duplicate update --key v)" = 'INSERT IGNORE INTO `t` (`messageId`, `v`) VALUES (?, ?)' ]
+	[ "$(sql --on-duplicate update --key v)" = 'INSERT INTO `t` (`messageId`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `v` = `v`' ]
 	sed -i '1s/}$/,"_upsert":true}/' "$T/in"
 	[ "$(sql)" = 'INSERT INTO `t` (`messageId`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `v` = VALUES(`v`)' ]
 	# no DDL: every column is updated unless --key names the keys
@@ -409,7 +409,7 @@ EOF
 	[ "$(jq -c 'select(._batch) | .body.args[]' "$T/out")" = "$(jq -c 'select(._ddl | not) | del(._table) | .[]' "$T/rows")" ]
 	# compat DDL (Segment's own table) and the raw layout
 	seg-flatten -q --ddl compat "$docs/complete.ndjson" | seg-batch -q > "$T/out"
-	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out")" = "INSERT IGNORE INTO \`segment_data\` ($cols) VALUES $(yes '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' | head -n 5 | paste -sd '|' | sed 's/|/, /g')" ]
+	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out")" = "INSERT INTO \`segment_data\` ($cols) VALUES $(yes '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' | head -n 5 | paste -sd '|' | sed 's/|/, /g') ON DUPLICATE KEY UPDATE \`context\` = \`context\`" ]
 	seg-flatten -q --layout raw "$docs/complete.ndjson" | seg-batch -q --on-duplicate update > "$T/out"
 	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out" | sed 's/ VALUES .* ON / ON /')" = 'INSERT INTO `segment_raw_data` (`message`, `timestamp`, `event`, `messageId`, `type`) ON DUPLICATE KEY UPDATE `message` = VALUES(`message`), `timestamp` = VALUES(`timestamp`), `event` = VALUES(`event`), `type` = VALUES(`type`)' ]
 	[ "$(jq -r 'select(._batch) | .body.args[0] | type' "$T/out" | sort -u)" = object ]

@@ -163,9 +163,13 @@ EOT
 }
 
 @test "reject reasons: one line per code, raw kept, exit 1" {
-	local long255 long256 fails=0 want line got
+	local long255 long256 long1020 long1021 fails=0 want line got
 	long255=$(printf 'x%.0s' $(seq 255))
 	long256=$(printf 'x%.0s' $(seq 256))
+	# messageId is VARBINARY(1020): bytes count, 255 four-byte characters fit
+	long1020=$(printf 'x%.0s' $(seq 1020))
+	long1021=$(printf 'x%.0s' $(seq 1021))
+	wide255=$(printf '\xf0\x9f\x98\x80%.0s' $(seq 255))
 	deep=$(printf '[%.0s' $(seq 600))
 	while IFS='|' read -r want args line; do
 		[ -n "$want" ] || continue
@@ -197,11 +201,14 @@ not_object||null
 missing_message_id||{"type":"track",$TS}
 missing_message_id||{"type":"track","messageId":null,$TS}
 missing_message_id||{"type":"track","messageId":"",$TS}
-ok||{"type":"track","messageId":"$long255",$TS}
-message_id_too_long||{"type":"track","messageId":"$long256",$TS}
-ok|--ddl compat|{"type":"track","messageId":"$long256",$TS}
-ok|--layout raw|{"type":"track","messageId":"$long255",$TS}
-message_id_too_long|--layout raw|{"type":"track","messageId":"$long256",$TS}
+ok||{"type":"track","messageId":"$long1020",$TS}
+ok||{"type":"track","messageId":"$wide255",$TS}
+message_id_too_long||{"type":"track","messageId":"$long1021",$TS}
+ok|--ddl compat|{"type":"track","messageId":"$long1021",$TS}
+ok|--layout raw|{"type":"track","messageId":"$long1020",$TS}
+message_id_too_long|--layout raw|{"type":"track","messageId":"$long1021",$TS}
+ok|--layout raw --ddl compat|{"type":"track","messageId":"$long255",$TS}
+message_id_too_long|--layout raw --ddl compat|{"type":"track","messageId":"$long256",$TS}
 bad_field_type||{"type":"track","messageId":true,$TS}
 bad_field_type||{"type":"track","messageId":["m"],$TS}
 missing_type||{"messageId":"m",$TS}

@@ -114,12 +114,17 @@ EOT
 	[ "$(jq -r .reason "$T/rej" | sort | uniq -c | awk '{print $1 $2}')" = "2json_syntax" ]
 }
 
-@test "100000-deep nesting is too_deep; --max-depth raises the limit" {
+@test "100000-deep nesting is too_deep; --max-depth raises the limit up to 512" {
 	{ printf '{"a":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}\n'; } > "$T/deep"
 	run seg-validate -q -r "$T/rej" "$T/deep"
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .reason "$T/rej")" = too_deep ]
 	run seg-validate -q -r "$T/rej" --max-depth 200000 --max-bytes 0 "$T/deep"
+	[ "$status" -eq 64 ]
+	{ printf '{"a":'; head -c 511 /dev/zero | tr '\0' '['; head -c 511 /dev/zero | tr '\0' ']'; printf '}\n'; } > "$T/deep"
+	run seg-validate -q -r "$T/rej" "$T/deep"
+	[ "$(jq -r .reason "$T/rej")" = too_deep ]
+	run seg-validate -q -r "$T/rej" --max-depth 512 "$T/deep"
 	[ "$(jq -r .reason "$T/rej")" = missing_type ]
 }
 

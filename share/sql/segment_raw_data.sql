@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS `segment_raw_data` (
   `message` JSON NOT NULL,
   `timestamp` DATETIME(6) NOT NULL,
   `event` TEXT,
-  `messageId` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `messageId` VARBINARY(1020) NOT NULL,
   `type` TEXT,
   SHARD KEY (`messageId`),
   UNIQUE KEY (`messageId`) USING HASH,

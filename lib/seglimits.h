@@ -1,0 +1,35 @@
+/* seglimits.h: the limits every stage of the pipe must agree on, in one place,
+ * so that what an earlier stage passes later stages carry and the target
+ * stores, or the earliest stage rejects it with its own reason.
+ *
+ * Depth is the nesting of objects and arrays as json_parse counts it
+ * ({} and [] are 1, {"a":{}} is 2). */
+#ifndef SEG_SEGLIMITS_H
+#define SEG_SEGLIMITS_H
+
+#include "json.h"
+
+/* SEG_JSON_DEPTH: the deepest message the toolkit loads by default
+ * (seg-validate's and seg-flatten's --max-depth, reason too_deep). A
+ * message's JSON columns nest at most this deep in every layout (raw stores
+ * the message itself), and the targets store that: MariaDB's JSON check
+ * (json_valid, MariaDB before 12.2, behind s2-gateway) refuses 32;
+ * SingleStore documents no depth limit for JSON (a value is bounded by
+ * max_allowed_packet only), so a user whose target is SingleStore alone may
+ * raise --max-depth up to SEG_DEPTH_MAX. */
+#define SEG_JSON_DEPTH 31
+
+/* SEG_DEPTH_MAX: the largest --max-depth a message stage accepts; the later
+ * stages carry that plus the levels their records wrap a message in. */
+#define SEG_DEPTH_MAX JSON_DEPTH_DEFAULT
+/* a row record, {"_table":..,"message":MSG}, adds 1 */
+#define SEG_ROW_DEPTH (SEG_DEPTH_MAX + 1)
+/* a batch body, {"sql":..,"args":[..,MSG]}, adds 2; its batch record 3 */
+#define SEG_BODY_DEPTH (SEG_DEPTH_MAX + 2)
+#define SEG_BATCH_DEPTH (SEG_DEPTH_MAX + 3)
+
+/* SEG_MESSAGE_ID_CHARS: Segment's limit on messageId (seg-validate, reason
+ * message_id_too_long); the recommended DDL's column holds more (seglayout:
+ * 1020 bytes, checked by seg-flatten with the same reason). */
+#define SEG_MESSAGE_ID_CHARS 100
+#endif
