@@ -47,7 +47,7 @@ enum drop_when { DROP_BEFORE = 1, DROP_AFTER = 2, DROP_BOTH = 3 };
 static struct options {
 	const char *listen, *port_file, *log;
 	unsigned port;
-	const char *db_host, *db_socket;
+	const char *db_host;
 	unsigned db_port;
 	unsigned workers;
 	uint64_t max_body;
@@ -171,8 +171,12 @@ static MYSQL *db_connect(const char *user, const char *pass, struct buf *err, un
 		die(EX_IOERR, "out of memory");
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	if (mysql_real_connect(m, opt.db_socket ? NULL : opt.db_host, user, pass, NULL,
-	                       opt.db_socket ? 0 : opt.db_port, opt.db_socket, 0))
+	/* TCP, never the Unix socket: over a socket, MariaDB's unix_socket
+	 * authentication would log in the gateway's own OS user, whatever
+	 * password the HTTP client sent */
+	unsigned proto = MYSQL_PROTOCOL_TCP;
+	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
+	if (mysql_real_connect(m, opt.db_host, user, pass, NULL, opt.db_port, NULL, 0))
 		return m;
 	sqlresult_error(err, m);
 	*code = mysql_errno(m);
@@ -590,7 +594,9 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
 	return reply(conn, status, "text/plain; charset=utf-8", text, strlen(text), www_auth);
 }
 
-/* basic_auth: user and password of an "Authorization: Basic" header, or -1. */
+/* basic_auth: user and password of an "Authorization: Basic" header, or -1
+ * for anything else, an empty user name included (libmariadb would put the
+ * gateway's OS user in its place). */
 static int basic_auth(const char *h, char **user, char **pass)
 {
 	if (!h || strncasecmp(h, "Basic ", 6) != 0)
@@ -612,7 +618,7 @@ static int basic_auth(const char *h, char **user, char **pass)
 	len -= (h[n - 1] == '=') + (h[n - 2] == '=');
 	dec[len] = 0;
 	char *colon = memchr(dec, ':', (size_t)len);
-	if (!colon || memchr(dec, 0, (size_t)len)) {
+	if (!colon || colon == (char *)dec || memchr(dec, 0, (size_t)len)) {
 		free(dec);
 		return -1;
 	}
@@ -832,7 +838,7 @@ static void usage(void)
 "      --port-file FILE     write the port to FILE once listening\n"
 "      --db-host HOST       MariaDB host (default 127.0.0.1)\n"
 "      --db-port N          MariaDB port (default 3306)\n"
-"      --db-socket PATH     MariaDB Unix socket (instead of host and port)\n"
+
 "  -w, --workers N          worker threads, one MariaDB connection each (default 8)\n"
 "      --max-body SIZE      request body limit (default 1048576)\n"
 "      --body-limit-status CODE  status for a body over the limit (default 413)\n"
@@ -879,7 +885,11 @@ static void parse_options(int argc, char **argv)
 		case O_PORT_FILE: opt.port_file = optarg; break;
 		case O_DB_HOST: opt.db_host = optarg; break;
 		case O_DB_PORT: opt.db_port = (unsigned)opt_uint("--db-port", optarg, 1, 65535); break;
-		case O_DB_SOCKET: opt.db_socket = optarg; break;
+		case O_DB_SOCKET:
+			usage_error("--db-socket is refused: over a Unix socket, MariaDB's unix_socket "
+			            "authentication would accept the gateway's OS user whatever password "
+			            "a client sends; use --db-host and --db-port");
+			break;
 		case 'w': opt.workers = (unsigned)opt_uint("--workers", optarg, 1, 1024); break;
 		case O_MAX_BODY: opt.max_body = opt_size("--max-body", optarg); break;
 		case O_BODY_STATUS: opt.body_status = (unsigned)opt_uint("--body-limit-status", optarg, 400, 599); break;

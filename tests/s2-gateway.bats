@@ -109,7 +109,7 @@ EOT
 		[ "$code" = 401 ] || { echo "$u: $code"; return 1; }
 		grep -qi '^WWW-Authenticate: Basic realm=' "$T/h" || { echo "$u: no WWW-Authenticate"; return 1; }
 	done
-	[ "$(cat "$T/b")" = "Error 1045 (28000): Access denied for user 'nobody'@'localhost' (using password: YES)" ]
+	[ "$(cat "$T/b")" = "Error 1045 (28000): Access denied for user 'nobody'@'127.0.0.1' (using password: YES)" ]
 	code=$(curl -sS -o "$T/b" -D "$T/h" -w '%{http_code}' -H 'Authorization: Bearer abc.def.ghi' \
 		-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
 	[ "$code" = 401 ]
@@ -119,6 +119,52 @@ EOT
 	[ "$code" = 200 ]
 }
 
+# rootpw: the admin password of the private MariaDB (from its option file)
+rootpw() {
+	sed -n 's/^password=//p' "$MARIADB_ADMIN_CNF"
+}
+
+@test "empty or malformed Basic credentials: 401 before MariaDB is contacted" {
+	# a gateway whose MariaDB is unreachable: any answer but 401 means it tried
+	gateway_start --db-host 127.0.0.1 --db-port 1
+	for cred in ':' ':x' ':anything' "$(printf '\001')"; do
+		b64=$(printf '%s' "$cred" | base64)
+		code=$(curl -sS -o "$T/b" -D "$T/h" -w '%{http_code}' -H "Authorization: Basic $b64" \
+			-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+		[ "$code" = 401 ] || { echo "'$cred': $code $(cat "$T/b")"; return 1; }
+		grep -qi '^WWW-Authenticate: Basic realm=' "$T/h"
+	done
+	for h in 'Basic' 'Basic ' 'Basic !!!!' 'Basic Og' 'Basic =' 'Basicx Og==' 'Digest abc'; do
+		code=$(curl -sS -o "$T/b" -w '%{http_code}' -H "Authorization: $h" \
+			-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+		[ "$code" = 401 ] || { echo "'$h': $code $(cat "$T/b")"; return 1; }
+	done
+	[ ! -s "$S2_GATEWAY_LOG" ]
+}
+
+@test "the gateway's OS user never stands in for HTTP credentials (unix_socket)" {
+	# Debian's root account: a password OR the socket's peer credentials
+	me=$(id -un)
+	if [ "$me" = root ]; then
+		sql "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('$(rootpw)') OR unix_socket"
+	else
+		sql "CREATE USER '$me'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('sekrit') OR unix_socket;
+		     GRANT ALL ON *.* TO '$me'@'localhost'"
+	fi
+	sql "CREATE USER 'sockonly'@'localhost' IDENTIFIED VIA unix_socket"
+	for cred in "$me:anything" "$me:" "sockonly:" "sockonly:x"; do
+		code=$(curl -sS -o "$T/b" -w '%{http_code}' -u "$cred" -H 'Content-Type: application/json' \
+			--data-binary '{"sql":"SELECT user, host FROM mysql.user"}' "$S2_URL/api/v2/query/rows")
+		[ "$code" = 401 ] || { echo "$cred: $code $(cat "$T/b")"; return 1; }
+	done
+	# the helpers' gateway is in front of the same server: still works
+	api /api/v2/exec '{"sql":"SELECT 1"}'
+	[ "$code" = 200 ]
+	run s2-gateway --db-socket "$MARIADB_SOCKET"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *unix_socket* ]]
+}
+
 @test "403 when the database refuses permission" {
 	sql "CREATE USER 'reader'@'localhost' IDENTIFIED BY 'rpw'; CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'rpw';
 	     GRANT SELECT ON \`$S2_DATABASE\`.* TO 'reader'@'localhost'; GRANT SELECT ON \`$S2_DATABASE\`.* TO 'reader'@'127.0.0.1';
@@ -126,22 +172,22 @@ EOT
 	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
 		--data-binary '{"sql":"INSERT INTO p1 VALUES (6)","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/exec")
 	[ "$code" = 403 ]
-	[ "$(cat "$T/b")" = "Error 1142 (42000): INSERT command denied to user 'reader'@'localhost' for table \`$S2_DATABASE\`.\`p1\`" ]
+	[ "$(cat "$T/b")" = "Error 1142 (42000): INSERT command denied to user 'reader'@'127.0.0.1' for table \`$S2_DATABASE\`.\`p1\`" ]
 	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
 		--data-binary '{"sql":"SELECT a FROM p1","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/query/rows")
 	[ "$code" = 200 ] && [ "$(cat "$T/b")" = '{"results":[{"rows":[{"a":5}]}]}' ]
 	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
 		--data-binary '{"sql":"SELECT 1","database":"mysql"}' "$S2_URL/api/v2/exec")
 	[ "$code" = 403 ]
-	[[ "$(cat "$T/b")" == "Error 1044 (42000): Access denied for user 'reader'@'localhost' to database 'mysql'" ]]
+	[[ "$(cat "$T/b")" == "Error 1044 (42000): Access denied for user 'reader'@'127.0.0.1' to database 'mysql'" ]]
 	[ "$(sql 'SELECT COUNT(*) FROM p1')" = 1 ]
 }
 
 @test "500 when MariaDB cannot be reached" {
-	gateway_start --db-socket "$T/no-such-socket"
+	gateway_start --db-host 127.0.0.1 --db-port 1
 	api /api/v2/exec '{"sql":"SELECT 1"}'
 	[ "$code" = 500 ]
-	[[ "$body" == "Error 2002 (HY000): Can't connect to local server through socket '$T/no-such-socket'"* ]]
+	[[ "$body" == "Error 2002 (HY000): Can't connect to server on '127.0.0.1'"* ]]
 	run curl -sS "$S2_URL/ping"
 	[ "$output" = pong ]
 }
@@ -475,7 +521,7 @@ faults_of() {
 }
 
 @test "SIGTERM stops the gateway cleanly with a summary" {
-	s2-gateway --port 0 --port-file "$T/port" --db-socket "$MARIADB_SOCKET" 2> "$T/err" &
+	s2-gateway --port 0 --port-file "$T/port" --db-port "$MARIADB_PORT" 2> "$T/err" &
 	pid=$!
 	for i in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 	curl -sS "http://127.0.0.1:$(cat "$T/port")/ping" >/dev/null
