@@ -35,7 +35,6 @@
 #include "json.h"
 #include "s2ddl.h"
 #include "sqlargs.h"
-#include "sqllex.h"
 #include "sqlresult.h"
 
 #define BODY_TOO_LARGE "Error reading request body: http: request body too large"
@@ -230,29 +229,6 @@ static int use_db(struct slot *s, const char *db, const char *pass)
 	return rc;
 }
 
-/* keeps_session: does the statement leave nothing behind in the session?
- * Anything else (SET, user variables, temporary tables, BEGIN, LOCK, ...)
- * is followed by a reset, since requests share pooled connections and the
- * Data API has no session state between requests. */
-static int keeps_session(const char *sql, size_t n)
-{
-	static const char *const clean[] = {"INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT",
-		"CREATE", "ALTER", "DROP", "TRUNCATE", "SHOW", "DESCRIBE", "DESC", "EXPLAIN",
-		"WITH", "RENAME", NULL};
-	struct sqltok t;
-	size_t pos = sqllex_code(sql, n, 0, &t);
-	int ok = 0;
-	for (int i = 0; clean[i]; i++)
-		if (sqltok_is(sql, &t, clean[i]))
-			ok = 1;
-	while (ok && t.type != SQLT_END) {
-		pos = sqllex_code(sql, n, pos, &t);
-		if (sqltok_is_punct(sql, &t, '@') || sqltok_is(sql, &t, "TEMPORARY"))
-			ok = 0;
-	}
-	return ok;
-}
-
 /* ---- answering --------------------------------------------------------- */
 
 static void answer_text(struct req *r, unsigned status, const char *text)
@@ -422,8 +398,13 @@ static void write_results(struct req *r, struct slot *s, uint64_t *affected)
 	my_ulonglong aff = mysql_affected_rows(s->m);
 	*affected = aff == (my_ulonglong)-1 ? 0 : aff;
 	if (r->ep == EP_EXEC) {
+		/* a statement returning rows affected none and inserted nothing
+		 * (the Go driver's answer); its insert id would be an earlier one */
+		unsigned long long id = res ? 0 : (unsigned long long)mysql_insert_id(s->m);
+		if (res)
+			*affected = 0;
 		buf_printf(&r->out, "{\"lastInsertId\":%llu,\"rowsAffected\":%llu}",
-		           (unsigned long long)mysql_insert_id(s->m), (unsigned long long)*affected);
+		           id, (unsigned long long)*affected);
 	} else {
 		buf_adds(&r->out, "{\"results\":[");
 		if (res)
@@ -434,10 +415,34 @@ static void write_results(struct req *r, struct slot *s, uint64_t *affected)
 		mysql_free_result(res);
 }
 
-/* run_sql: execute the bound statement on s and fill the answer. */
+/* end_session: nothing a statement did to the session (locks, variables,
+ * temporary tables, transactions, prepared statements, USE) outlives its
+ * request: the connection is reset, and the current database is taken
+ * from what the server reports. 0, or -1 with the slot closed. */
+static int end_session(struct slot *s)
+{
+	if (mysql_reset_connection(s->m) != 0) {
+		slot_close(s);
+		return -1;
+	}
+	const char *db = s->m->db;
+	if (!db != !s->db || (db && strcmp(db, s->db) != 0)) {
+		free(s->db);
+		s->db = db ? xstrdup(db) : NULL;
+	}
+	return 0;
+}
+
+/* run_sql: execute the bound statement on s and fill the answer. An empty
+ * statement is sent as one space, so that the server answers "Query was
+ * empty" (libmariadb takes a zero length to mean strlen). */
 static int run_sql(struct req *r, struct slot *s, const char *sql,
                    size_t n, uint64_t *affected, struct buf *tmp)
 {
+	if (n == 0) {
+		sql = " ";
+		n = 1;
+	}
 	if (mysql_real_query(s->m, sql, n) != 0) {
 		unsigned code = mysql_errno(s->m);
 		buf_reset(tmp);
@@ -445,11 +450,12 @@ static int run_sql(struct req *r, struct slot *s, const char *sql,
 		answer_db_error(r, code, tmp);
 		if (code >= 2000 && code < 3000)
 			slot_close(s);
+		else
+			end_session(s);
 		return 0;
 	}
 	write_results(r, s, affected);
-	if (!keeps_session(sql, n) && mysql_reset_connection(s->m) != 0)
-		slot_close(s);
+	end_session(s);
 	return 1;
 }
 
@@ -506,7 +512,7 @@ static void handle(struct worker *w, struct req *r)
 		r->drop = 1;
 		goto out;
 	}
-	executed = run_sql(r, s, w->sql.p, w->sql.len, &affected, &tmp);
+	executed = run_sql(r, s, buf_cstr(&w->sql), w->sql.len, &affected, &tmp);
 	if (f == F_DROP_AFTER)
 		r->drop = 1;
 out:

@@ -245,6 +245,116 @@ EOT
 	[ "$(sql 'SELECT COUNT(*) FROM tx')" = 1 ]
 }
 
+@test "session state never outlives its request: locks, variables, tables, transactions, database" {
+	gateway_start --workers 1
+	db=$S2_DATABASE
+	exec_ok '{"sql":"CREATE TABLE ss (a INT)","database":"'"$db"'"}'
+	# GET_LOCK in a SELECT: released when the request ends
+	api /api/v2/query/rows '{"sql":"SELECT GET_LOCK(?, 0) AS g","args":["lk"]}'
+	[ "$body" = '{"results":[{"rows":[{"g":1}]}]}' ]
+	[ "$(sql "SELECT IS_FREE_LOCK('lk')")" = 1 ]
+	# user variables, set by SET or inside a SELECT
+	exec_ok '{"sql":"SELECT @v := 5"}'
+	exec_ok '{"sql":"SET @w = 6"}'
+	api /api/v2/query/rows '{"sql":"SELECT @v AS v, @w AS w"}'
+	[ "$body" = '{"results":[{"rows":[{"v":null,"w":null}]}]}' ]
+	# session variables
+	exec_ok '{"sql":"SET SESSION sql_mode = ?","args":["ANSI_QUOTES"]}'
+	exec_ok '{"sql":"SET @@session.time_zone = ?","args":["+05:00"]}'
+	exec_ok '{"sql":"SET NAMES latin1"}'
+	api /api/v2/query/rows '{"sql":"SELECT @@sql_mode = @@global.sql_mode AS m, @@time_zone = @@global.time_zone AS z, @@character_set_client AS c"}'
+	[ "$body" = '{"results":[{"rows":[{"m":1,"z":1,"c":"utf8mb4"}]}]}' ]
+	# temporary tables, by any statement that makes one
+	exec_ok '{"sql":"CREATE TEMPORARY TABLE tmp2 SELECT 1 AS a","database":"'"$db"'"}'
+	api /api/v2/exec '{"sql":"SELECT * FROM tmp2","database":"'"$db"'"}'
+	[ "$code" = 400 ]
+	# a transaction left open is rolled back, the next statement autocommits
+	exec_ok '{"sql":"START TRANSACTION"}'
+	exec_ok '{"sql":"INSERT INTO ss VALUES (1)","database":"'"$db"'"}'
+	exec_ok '{"sql":"SET autocommit = 0"}'
+	exec_ok '{"sql":"INSERT INTO ss VALUES (2)","database":"'"$db"'"}'
+	[ "$(sql 'SELECT GROUP_CONCAT(a ORDER BY a) FROM ss')" = "1,2" ]
+	# row locks of a SELECT ... FOR UPDATE in an open transaction
+	exec_ok '{"sql":"BEGIN"}'
+	exec_ok '{"sql":"SELECT * FROM ss WHERE a = 1 FOR UPDATE","database":"'"$db"'"}'
+	[ "$(sql 'SET SESSION innodb_lock_wait_timeout = 1; UPDATE ss SET a = 3 WHERE a = 1; SELECT ROW_COUNT()')" = 1 ]
+	# LOCK TABLES, prepared statements
+	exec_ok '{"sql":"LOCK TABLES ss WRITE","database":"'"$db"'"}'
+	[ "$(sql 'SET SESSION lock_wait_timeout = 1; INSERT INTO ss VALUES (4); SELECT ROW_COUNT()')" = 1 ]
+	exec_ok '{"sql":"PREPARE p1 FROM ?","args":["SELECT 1"]}'
+	api /api/v2/exec '{"sql":"EXECUTE p1"}'
+	[ "$code" = 400 ] && [[ "$body" == "Error 1243 "* ]]
+	# USE as a statement is not remembered either
+	exec_ok '{"sql":"USE '"$db"'"}'
+	api /api/v2/query/rows '{"sql":"SELECT DATABASE() AS d"}'
+	[ "$body" = '{"results":[{"rows":[{"d":null}]}]}' ]
+}
+
+@test "an empty sql is 400 Query was empty, never an earlier statement" {
+	gateway_start --workers 1
+	exec_ok '{"sql":"SELECT '"'"'another client statement'"'"'"}'
+	for q in '' ' ' '\n\t'; do
+		api /api/v2/exec "{\"sql\":\"$q\"}"
+		[ "$code $body" = "400 Error 1065 (42000): Query was empty" ] || { echo "'$q': $code $body"; return 1; }
+	done
+	api /api/v2/query/rows '{"sql":""}'
+	[ "$code $body" = "400 Error 1065 (42000): Query was empty" ]
+}
+
+@test "exec of a statement that returns rows: rowsAffected 0 and lastInsertId 0" {
+	gateway_start --workers 1
+	exec_ok '{"sql":"CREATE TABLE ex1 (id INT AUTO_INCREMENT PRIMARY KEY, v INT)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO ex1 (v) VALUES (1), (2), (3)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO ex1 (v) VALUES (4)","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":4,"rowsAffected":1}' ]
+	exec_ok '{"sql":"SELECT * FROM ex1","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":0}' ]
+	exec_ok '{"sql":"SHOW TABLES","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":0}' ]
+}
+
+# raw PORT: send standard input as bytes on one connection, print the answer
+raw() {
+	node "$BATS_TEST_DIRNAME/helpers/rawhttp.js" "$1" 1500
+}
+
+@test "two different Content-Length headers: 400 and the connection is closed" {
+	b64=$(printf '%s' "$S2_USER:$S2_PASSWORD" | base64)
+	printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: 18\r\nContent-Length: 5\r\n\r\n{"sql":"SELECT 1"}' "$b64" \
+		| raw "$S2_PORT" > "$T/out"
+	head -n 1 "$T/out" | grep -q '^HTTP/1.1 400 '
+	grep -q 'multiple Content-Length' "$T/out"
+	[ "$(tail -n 1 "$T/out")" = "[closed]" ]
+	# the same length twice is one length (as Go reads it)
+	printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: 18\r\nContent-Length: 18\r\n\r\n{"sql":"SELECT 1"}' "$b64" \
+		| raw "$S2_PORT" > "$T/out"
+	head -n 1 "$T/out" | grep -q '^HTTP/1.1 200 '
+}
+
+@test "error bodies end with a newline; the connection stays open after a 4xx" {
+	b64=$(printf '%s' "$S2_USER:$S2_PASSWORD" | base64)
+	ok='{"sql":"SELECT 1"}'
+	for req in "POST /api/v2/exec|Authorization: Basic Og==|application/json|$ok|401" \
+	           "POST /api/v2/exec|Authorization: Basic $b64|text/plain|$ok|415" \
+	           "POST /api/v2/exec|Authorization: Basic $b64|application/json|{\"sql\":\"SELEC\"}|400" \
+	           "POST /api/v2/exec|Authorization: Basic $b64|application/json|{\"sql\":1}|400" \
+	           "POST /api/v2/nope|Authorization: Basic $b64|application/json|$ok|404" \
+	           "PUT /api/v2/exec|Authorization: Basic $b64|application/json|$ok|405"; do
+		IFS='|' read -r line auth ct data want <<< "$req"
+		{
+			printf '%s HTTP/1.1\r\nHost: x\r\n%s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s' \
+				"$line" "$auth" "$ct" "${#data}" "$data"
+			printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+				"$b64" "${#ok}" "$ok"
+		} | raw "$S2_PORT" > "$T/out"
+		[ "$(grep -c '^HTTP/1.1 ' "$T/out")" = 2 ] || { echo "$req:"; cat "$T/out"; return 1; }
+		[ "$(grep '^HTTP/1.1 ' "$T/out" | cut -d' ' -f2 | tr '\n' ' ')" = "$want 200 " ] || { cat "$T/out"; return 1; }
+		[ "$(tail -n 1 "$T/out")" = "[open]" ]
+		curl -sS -o "$T/b" -X "${line%% *}" -H "$auth" -H "Content-Type: $ct" --data-binary "$data" "$S2_URL${line#* }" || return 1
+		[ "$(tail -c 1 "$T/b" | od -An -c | tr -d ' ')" = '\n' ] || { echo "$req: no newline"; return 1; }
+	done
+}
+
 # ---- args -----------------------------------------------------------------
 
 @test "args: strings, numbers, booleans, null, objects, arrays bound safely" {
