@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "digest.h"
 #include "json.h"
+#include "s2-gateway-openapi.h"
 #include "s2ddl.h"
 #include "sqlargs.h"
 #include "sqlresult.h"
@@ -40,6 +41,7 @@
 #define BODY_TOO_LARGE "Error reading request body: http: request body too large"
 #define REALM "Basic realm=\"s2-gateway\""
 #define SLOTS 4                 /* MariaDB connections kept per worker */
+#define DISCARD_MAX (64u << 20) /* unwanted body bytes read before answering */
 
 enum drop_when { DROP_BEFORE = 1, DROP_AFTER = 2, DROP_BOTH = 3 };
 
@@ -64,8 +66,8 @@ static struct options {
 	.drop_when = DROP_BOTH, .seed = 1,
 };
 
-enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES };
-static const char *const ep_name[] = {"exec", "query/rows", "query/tuples"};
+enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES, EP_GET };
+static const char *const ep_name[] = {"exec", "query/rows", "query/tuples", "get"};
 
 enum fault { F_NONE, F_FAIL, F_DROP_BEFORE, F_DROP_AFTER };
 static const char *const fault_name[] = {"none", "fail", "drop_before", "drop_after"};
@@ -75,7 +77,11 @@ struct req {
 	struct MHD_Connection *conn;
 	enum endpoint ep;
 	struct buf body;
-	int too_large;
+	uint64_t seen;          /* body bytes received, kept or not */
+	int too_large;          /* over --max-body: read and dropped */
+	int early;              /* answered from the headers: body dropped */
+	int close;              /* close the connection after the answer */
+	int answered;           /* a response is queued */
 	int queued;
 	atomic_int done;
 	char *user, *pass;
@@ -84,6 +90,7 @@ struct req {
 	unsigned status;
 	struct buf out;
 	int text;               /* text/plain rather than JSON */
+	const char *ctype;      /* else this type (NULL: JSON) */
 	int www_auth;
 	int drop;
 	struct req *next;
@@ -231,12 +238,16 @@ static int use_db(struct slot *s, const char *db, const char *pass)
 
 /* ---- answering --------------------------------------------------------- */
 
+/* answer_text: a text answer; error texts end with a newline, as Go's
+ * http.Error writes them (the Data API's do). */
 static void answer_text(struct req *r, unsigned status, const char *text)
 {
 	r->status = status;
 	r->text = 1;
 	buf_reset(&r->out);
 	buf_adds(&r->out, text);
+	if (status >= 400)
+		buf_addc(&r->out, '\n');
 }
 
 /* answer_db_error: map a MariaDB error to the Data API's status and text:
@@ -299,7 +310,10 @@ static void log_request(const struct req *r, const char *db, struct json_slice s
 		buf_adds(&b, "null");
 	if (r->status >= 400 && !r->drop) {
 		buf_adds(&b, ",\"error\":");
-		json_write_str(&b, r->out.p ? r->out.p : "", r->out.len);
+		size_t n = r->out.len;
+		if (n && r->out.p[n - 1] == '\n')
+			n--;
+		json_write_str(&b, r->out.p ? r->out.p : "", n);
 	}
 	buf_adds(&b, "}\n");
 	pthread_mutex_lock(&log_mu);
@@ -576,28 +590,38 @@ static int enqueue(struct req *r)
 
 /* ---- HTTP -------------------------------------------------------------- */
 
-/* reply: queue an answer; body is copied. */
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
-                             const char *body, size_t n, int www_auth)
+/* reply: queue r's answer (text, JSON or r->ctype); the body is copied. */
+static enum MHD_Result reply(struct MHD_Connection *conn, struct req *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, (void *)body,
+	const char *ctype = r->ctype ? r->ctype : r->text ? "text/plain; charset=utf-8" : "application/json";
+	if (r->answered)
+		return MHD_YES;
+	r->answered = 1;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->out.len,
+	                                                            r->out.p ? r->out.p : "",
 	                                                            MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (www_auth)
+	if (r->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
-	if (status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
-	enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+	if (r->status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->ep == EP_GET ? "GET, HEAD" : "POST");
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
-                                  const char *text, int www_auth)
+/* early_answer: r is answered from its headers; a body is read and dropped
+ * (up to DISCARD_MAX) before the answer goes, so the connection stays open
+ * for the next request, as with Go's net/http. */
+static void early_answer(struct req *r, unsigned status, const char *text, int www_auth)
 {
-	return reply(conn, status, "text/plain; charset=utf-8", text, strlen(text), www_auth);
+	r->early = 1;
+	r->www_auth = www_auth;
+	answer_text(r, status, text);
 }
 
 /* basic_auth: user and password of an "Authorization: Basic" header, or -1
@@ -661,69 +685,168 @@ static int endpoint_of(const char *url)
 	return -1;
 }
 
-/* start_request: the first call for a request: route, method, auth header,
- * Content-Type and declared length are checked before any body is read. */
+/* header_count: how many times header h came, and whether all said the same */
+struct header_count {
+	const char *name, *first;
+	int n, differ;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+	struct header_count *c = cls;
+	(void)kind;
+	if (strcasecmp(key, c->name) != 0)
+		return MHD_YES;
+	if (c->n++ == 0)
+		c->first = value;
+	else if (strcmp(value, c->first) != 0)
+		c->differ = 1;
+	return MHD_YES;
+}
+
+/* expects_continue: did the client hold the body back for 100 Continue? */
+static int expects_continue(struct MHD_Connection *conn)
+{
+	const char *e = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+	return e && strcasecmp(e, "100-continue") == 0;
+}
+
+/* check_get: GET /ping and GET /api/v2/spec, answered from the headers. */
+static void check_get(struct req *r, const char *url, const char *method)
+{
+	r->ep = EP_GET;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		early_answer(r, 405, "Method Not Allowed", 0);
+		return;
+	}
+	r->early = 1;
+	r->status = 200;
+	if (strcmp(url, "/ping") == 0) {
+		r->text = 1;
+		buf_adds(&r->out, "pong");
+	} else {
+		r->ctype = "text/plain; charset=utf-8";     /* YAML, as the client expects */
+		buf_adds(&r->out, openapi_spec);
+	}
+}
+
+/* check_request: route, method, credentials, Content-Type and declared
+ * length, before any body is read: an early answer, a body to drop, or an
+ * API request for the workers (r->user, r->pass and r->ep set). */
+static void check_request(struct MHD_Connection *conn, const char *url, const char *method,
+                          struct req *r)
+{
+	if (strcmp(url, "/ping") == 0 || strcmp(url, "/api/v2/spec") == 0) {
+		check_get(r, url, method);
+		return;
+	}
+	int ep = endpoint_of(url);
+	if (ep < 0) {
+		early_answer(r, 404, "404 page not found", 0);
+		return;
+	}
+	r->ep = (enum endpoint)ep;
+	if (strcmp(method, "POST") != 0) {
+		early_answer(r, 405, "Method Not Allowed", 0);
+		return;
+	}
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+		early_answer(r, 401, "s2-gateway: JWT (Bearer) authentication is not supported; use Basic", 1);
+		return;
+	}
+	if (basic_auth(auth, &r->user, &r->pass) != 0) {
+		early_answer(r, 401, "Unauthorized: Basic authentication required", 1);
+		return;
+	}
+	if (!json_content_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
+		early_answer(r, 415, "Content-Type must be application/json", 0);
+		return;
+	}
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > opt.max_body)
+		r->too_large = 1;
+}
+
+/* start_request: the first call for a request. Conflicting Content-Length
+ * headers leave the body's end unknown: 400 and close, as Go does. An
+ * answer known now goes at once when the client waits for 100 Continue
+ * (it will not send the body) or the body is too big to drop. */
 static enum MHD_Result start_request(struct MHD_Connection *conn, const char *url,
                                      const char *method, void **con_cls)
 {
-	if (strcmp(url, "/ping") == 0) {
-		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-			return reply_text(conn, 405, "Method Not Allowed", 0);
-		return reply_text(conn, 200, "pong", 0);
+	struct req *r = xcalloc(1, sizeof *r);
+	r->conn = conn;
+	*con_cls = r;
+	struct header_count cl = {"Content-Length", NULL, 0, 0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &cl);
+	if (cl.differ) {
+		early_answer(r, 400, "400 Bad Request: http: message cannot contain multiple Content-Length headers", 0);
+		r->close = 1;
+		return reply(conn, r);
 	}
-	int ep = endpoint_of(url);
-	if (ep < 0)
-		return reply_text(conn, 404, "404 page not found", 0);
-	if (strcmp(method, "POST") != 0)
-		return reply_text(conn, 405, "Method Not Allowed", 0);
-	char *user = NULL, *pass = NULL;
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-		return reply_text(conn, 401, "s2-gateway: JWT (Bearer) authentication is not supported; use Basic", 1);
-	if (basic_auth(auth, &user, &pass) != 0)
-		return reply_text(conn, 401, "Unauthorized: Basic authentication required", 1);
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-	enum MHD_Result ret = MHD_YES;
-	if (!json_content_type(ct))
-		ret = reply_text(conn, 415, "Content-Type must be application/json", 0);
-	else if (cl && strtoull(cl, NULL, 10) > opt.max_body)
-		ret = reply_text(conn, opt.body_status, BODY_TOO_LARGE, 0);
-	else {
-		struct req *r = xcalloc(1, sizeof *r);
-		r->conn = conn;
-		r->ep = (enum endpoint)ep;
-		r->user = user;
-		r->pass = pass;
-		*con_cls = r;
-		return MHD_YES;
+	check_request(conn, url, method, r);
+	uint64_t declared = cl.first ? strtoull(cl.first, NULL, 10) : 0;
+	if (r->too_large && !r->early)
+		answer_text(r, opt.body_status, BODY_TOO_LARGE);
+	if ((r->early || r->too_large) && (expects_continue(conn) || declared > DISCARD_MAX)) {
+		if (r->too_large || declared > 0)
+			r->close = 1;
+		return reply(conn, r);
 	}
-	free(user);
-	free(pass);
-	return ret;
+	return MHD_YES;
 }
 
-/* finish_request: the body is in; queue it, or answer a finished one. */
+/* finish_request: the body is in; queue it, or answer a finished one. A
+ * body over the limit closes the connection after the answer (as Go's
+ * MaxBytesReader does), once it has been read, so the client sees the
+ * answer rather than a reset. */
 static enum MHD_Result finish_request(struct MHD_Connection *conn, struct req *r)
 {
-	if (r->too_large)
-		return reply_text(conn, opt.body_status, BODY_TOO_LARGE, 0);
+	if (r->early)
+		return reply(conn, r);
+	if (r->too_large) {
+		answer_text(r, opt.body_status, BODY_TOO_LARGE);
+		r->close = 1;
+		return reply(conn, r);
+	}
 	if (!r->queued) {
 		r->queued = 1;
 		r->seq = atomic_fetch_add(&seq_counter, 1) + 1;
 		atomic_fetch_add(&n_requests, 1);
-		if (!enqueue(r))
-			return reply_text(conn, 503, "s2-gateway: shutting down", 0);
+		if (!enqueue(r)) {
+			answer_text(r, 503, "s2-gateway: shutting down");
+			return reply(conn, r);
+		}
 		return MHD_YES;
 	}
 	if (!atomic_load(&r->done))
 		return MHD_YES;
 	if (r->drop)
 		return MHD_NO;     /* closes the connection without an answer */
-	if (r->text)
-		return reply(conn, r->status, "text/plain; charset=utf-8", r->out.p ? r->out.p : "",
-		             r->out.len, r->www_auth);
-	return reply(conn, r->status, "application/json", r->out.p, r->out.len, 0);
+	return reply(conn, r);
+}
+
+/* take_body: a piece of the body: kept, or dropped when the request is
+ * answered already or over the limit; past DISCARD_MAX the answer goes
+ * and the connection closes. */
+static enum MHD_Result take_body(struct MHD_Connection *conn, struct req *r, const char *p,
+                                 size_t *n)
+{
+	r->seen += *n;
+	if (!r->early && !r->too_large && r->seen > opt.max_body) {
+		r->too_large = 1;
+		buf_free(&r->body);
+	}
+	if (!r->early && !r->too_large)
+		buf_add(&r->body, p, *n);
+	*n = 0;
+	if (r->seen > DISCARD_MAX) {
+		r->close = 1;
+		return finish_request(conn, r);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -735,16 +858,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req *r = *con_cls;
 	if (!r)
 		return start_request(conn, url, method, con_cls);
-	if (*upload_size) {
-		if (!r->too_large && r->body.len + *upload_size > opt.max_body) {
-			r->too_large = 1;
-			buf_free(&r->body);
-		}
-		if (!r->too_large)
-			buf_add(&r->body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	if (*upload_size)
+		return take_body(conn, r, upload, upload_size);
 	return finish_request(conn, r);
 }
 

@@ -349,7 +349,7 @@ raw() {
 		} | raw "$S2_PORT" > "$T/out"
 		[ "$(grep -c '^HTTP/1.1 ' "$T/out")" = 2 ] || { echo "$req:"; cat "$T/out"; return 1; }
 		[ "$(grep '^HTTP/1.1 ' "$T/out" | cut -d' ' -f2 | tr '\n' ' ')" = "$want 200 " ] || { cat "$T/out"; return 1; }
-		[ "$(tail -n 1 "$T/out")" = "[open]" ]
+		[ "$(tail -n 1 "$T/out")" = "[open]" ] || { echo "$req:"; cat "$T/out"; return 1; }
 		curl -sS -o "$T/b" -X "${line%% *}" -H "$auth" -H "Content-Type: $ct" --data-binary "$data" "$S2_URL${line#* }" || return 1
 		[ "$(tail -c 1 "$T/b" | od -An -c | tr -d ' ')" = '\n' ] || { echo "$req: no newline"; return 1; }
 	done
@@ -390,7 +390,7 @@ INSERT INTO `q?` VALUES (?, ?)|["x"]|400 sql: expected 2 arguments, got 1
 INSERT INTO `q?` VALUES (?, 'a')|["x","y"]|400 sql: expected 1 arguments, got 2
 SELECT 1|[1]|400 sql: expected 0 arguments, got 1
 SELECT ?|null|400 sql: expected 1 arguments, got 0
-SELECT 1|null|200 {"lastInsertId":0,"rowsAffected":1}
+SELECT 1|null|200 {"lastInsertId":0,"rowsAffected":0}
 EOT
 	[ "$(sql 'SELECT COUNT(*) FROM `q?`')" = 4 ]
 	[ "$(sql "SELECT COUNT(*) FROM \`q?\` WHERE b = 'it''s ? '' ?'")" = 1 ]
@@ -514,6 +514,33 @@ body_of_size() {
 	body_of_size 1000000 "$T/ok"
 	api /api/v2/exec "@$T/ok"
 	[ "$code" = 200 ]
+}
+
+@test "body limit: an 8 MiB body is read and dropped, then answered 413 and closed, never reset" {
+	b64=$(printf '%s' "$S2_USER:$S2_PASSWORD" | base64)
+	n=$((8 << 20))
+	printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n' "$b64" "$n" > "$T/req"
+	head -c "$n" /dev/zero | tr '\0' ' ' >> "$T/req"
+	for i in 1 2 3 4 5; do
+		raw "$S2_PORT" < "$T/req" > "$T/out"
+		head -n 1 "$T/out" | grep -q '^HTTP/1.1 413 ' || { cat "$T/out"; return 1; }
+		grep -qi '^Connection: close' "$T/out"
+		grep -q '^Error reading request body: http: request body too large$' "$T/out"
+		[ "$(tail -n 1 "$T/out")" = "[closed]" ] || { cat "$T/out"; return 1; }
+	done
+}
+
+@test "GET /api/v2/spec: the OpenAPI document of what the gateway serves" {
+	run curl -sS -D "$T/h" "$S2_URL/api/v2/spec"
+	[ "$status" -eq 0 ]
+	grep -q '^HTTP/1.1 200' "$T/h"
+	[[ "${lines[0]}" == "openapi: 3."* ]]
+	for p in /ping /api/v2/spec /api/v2/exec /api/v2/query/rows /api/v2/query/tuples; do
+		grep -qx "  $p:" <<< "$output" || { echo "no $p"; return 1; }
+	done
+	grep -q 'BasicAuth: {type: http, scheme: basic}' <<< "$output"
+	run curl -sS -o /dev/null -w '%{http_code}' -X POST "$S2_URL/api/v2/spec"
+	[ "$output" = 405 ]
 }
 
 # ---- concurrency -------------------------------------------------------------

@@ -6,7 +6,7 @@
 //
 // Connects to 127.0.0.1:PORT, writes standard input, keeps the connection
 // open, and prints every byte received. Stops when the server closes the
-// connection (then prints a last line "[closed]") or when nothing has arrived
+// connection (then prints "[closed]" on a line of its own) or when nothing has arrived
 // for WAIT-MS milliseconds (default 1000; then "[open]"), so it never hangs.
 'use strict';
 const net = require('net');
@@ -19,11 +19,10 @@ process.stdin.on('end', () => {
 	let timer = null;
 	const idle = () => {
 		clearTimeout(timer);
-		timer = setTimeout(() => { process.stdout.write('[open]\n'); sock.destroy(); }, wait);
+		timer = setTimeout(() => { process.stdout.write('\n[open]\n'); sock.destroy(); }, wait);
 	};
 	sock.on('connect', () => { sock.write(Buffer.concat(chunks)); idle(); });
 	sock.on('data', (d) => { process.stdout.write(d); idle(); });
-	sock.on('error', (e) => { process.stdout.write(`[error ${e.code}]\n`); });
-	sock.on('close', () => { clearTimeout(timer); if (!sock.destroyed || !timer) {} });
-	sock.on('end', () => { clearTimeout(timer); process.stdout.write('[closed]\n'); sock.destroy(); });
+	sock.on('error', (e) => { process.stdout.write(`\n[error ${e.code}]\n`); });
+	sock.on('end', () => { clearTimeout(timer); process.stdout.write('\n[closed]\n'); sock.destroy(); });
 });
