@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +59,13 @@ static struct options {
 	unsigned fail_status;
 	int drop_when;
 	unsigned delay_ms;
+	unsigned per_ip, head_timeout;
 	uint64_t seed;
 	int quiet;
 } opt = {
 	.listen = "127.0.0.1", .port = 9000, .db_host = "127.0.0.1", .db_port = 3306,
 	.workers = 8, .max_body = 1048576, .body_status = 413, .fail_status = 503,
-	.drop_when = DROP_BOTH, .seed = 1,
+	.drop_when = DROP_BOTH, .seed = 1, .per_ip = 64, .head_timeout = 10,
 };
 
 enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES, EP_GET };
@@ -588,6 +590,119 @@ static int enqueue(struct req *r)
 	return 1;
 }
 
+/* ---- slow clients --------------------------------------------------------- */
+
+/* Every open connection, with the time its current request head began. A
+ * head not complete within --head-timeout gets its socket shut down (the
+ * HTTP thread then closes it): trickling bytes does not keep it open.
+ * libmicrohttpd notifies a close before it closes the socket, and both
+ * that and the shutdown happen under watch_mu, so a reused descriptor is
+ * never touched. */
+struct watch {
+	int fd;
+	int head_done;
+	uint64_t start;
+	struct watch *prev, *next;
+};
+
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct watch *watch_list;
+static atomic_ullong n_head_timeouts;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	struct watch *w = *ctx;
+	pthread_mutex_lock(&watch_mu);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = xcalloc(1, sizeof *w);
+		w->fd = ci ? ci->connect_fd : -1;
+		w->start = now_ms();
+		w->next = watch_list;
+		if (watch_list)
+			watch_list->prev = w;
+		watch_list = w;
+		*ctx = w;
+	} else if (w) {
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			watch_list = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		free(w);
+		*ctx = NULL;
+	}
+	pthread_mutex_unlock(&watch_mu);
+}
+
+/* head_mark: the connection's request head is complete (done) or a new
+ * one is awaited (!done, from now). */
+static void head_mark(struct MHD_Connection *conn, int done)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct watch *w = ci ? ci->socket_context : NULL;
+	if (!w)
+		return;
+	pthread_mutex_lock(&watch_mu);
+	w->head_done = done;
+	w->start = now_ms();
+	pthread_mutex_unlock(&watch_mu);
+}
+
+static void *watch_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		usleep(250 * 1000);
+		uint64_t now = now_ms(), limit = (uint64_t)opt.head_timeout * 1000;
+		unsigned n = 0;
+		pthread_mutex_lock(&watch_mu);
+		for (struct watch *w = watch_list; w; w = w->next)
+			if (!w->head_done && w->fd >= 0 && now - w->start > limit) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->fd = -1;
+				n++;
+			}
+		pthread_mutex_unlock(&watch_mu);
+		if (n)
+			atomic_fetch_add(&n_head_timeouts, n);
+	}
+	return NULL;
+}
+
+/* log_limited: libmicrohttpd's messages (and the gateway's own about
+ * clients), at most a few a second: a flood of bad clients must not
+ * flood the log. Suppressed lines are counted in the next one written. */
+static void log_limited(void *cls, const char *fmt, va_list ap)
+{
+	static uint64_t window;
+	static unsigned in_window, suppressed;
+	(void)cls;
+	pthread_mutex_lock(&log_mu);
+	uint64_t now = now_ms();
+	if (now - window >= 1000) {
+		window = now;
+		in_window = 0;
+	}
+	if (in_window >= 3) {
+		suppressed++;
+		pthread_mutex_unlock(&log_mu);
+		return;
+	}
+	in_window++;
+	fprintf(stderr, "%s: ", progname);
+	if (suppressed)
+		fprintf(stderr, "(%u similar messages suppressed) ", suppressed);
+	suppressed = 0;
+	vfprintf(stderr, fmt, ap);
+	pthread_mutex_unlock(&log_mu);
+}
+
 /* ---- HTTP -------------------------------------------------------------- */
 
 /* reply: queue r's answer (text, JSON or r->ctype); the body is copied. */
@@ -779,6 +894,7 @@ static enum MHD_Result start_request(struct MHD_Connection *conn, const char *ur
 	struct req *r = xcalloc(1, sizeof *r);
 	r->conn = conn;
 	*con_cls = r;
+	head_mark(conn, 1);
 	struct header_count cl = {"Content-Length", NULL, 0, 0};
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &cl);
 	if (cl.differ) {
@@ -867,9 +983,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	struct req *r = *con_cls;
+	head_mark(conn, 0);     /* the next head on this connection, from now */
 	if (!r)
 		return;
 	buf_free(&r->body);
@@ -934,8 +1050,11 @@ static struct MHD_Daemon *start_daemon(void)
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)opt.port, NULL, NULL,
 		on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, log_limited, NULL,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt.per_ip,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
@@ -971,6 +1090,8 @@ static void usage(void)
 "      --delay-ms N         wait N ms before each request\n"
 "      --seed N             seed of the fault decisions (default 1)\n"
 "      --log FILE           append one JSON line per request (what was executed)\n"
+"      --max-conns-per-ip N connections from one address at a time (default 64; 0: no limit)\n"
+"      --head-timeout S     close a connection whose request head takes longer (default 10)\n"
 "  -q, --quiet              no summary on exit\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n", progname);
@@ -980,7 +1101,7 @@ static void parse_options(int argc, char **argv)
 {
 	enum { O_PORT_FILE = 256, O_DB_HOST, O_DB_PORT, O_DB_SOCKET, O_MAX_BODY, O_BODY_STATUS,
 	       O_CERT, O_KEY, O_FAIL_RATE, O_FAIL_STATUS, O_DROP_RATE, O_DROP_WHEN, O_DELAY,
-	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS };
+	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS, O_PER_IP, O_HEAD_TIMEOUT };
 	static const struct option lo[] = {
 		{"listen", required_argument, 0, 'l'}, {"port", required_argument, 0, 'p'},
 		{"port-file", required_argument, 0, O_PORT_FILE},
@@ -995,6 +1116,8 @@ static void parse_options(int argc, char **argv)
 		{"drop-when", required_argument, 0, O_DROP_WHEN},
 		{"delay-ms", required_argument, 0, O_DELAY}, {"seed", required_argument, 0, O_SEED},
 		{"log", required_argument, 0, O_LOG}, {"quiet", no_argument, 0, 'q'},
+		{"max-conns-per-ip", required_argument, 0, O_PER_IP},
+		{"head-timeout", required_argument, 0, O_HEAD_TIMEOUT},
 		{"progress", no_argument, 0, O_PROGRESS}, {"no-progress", no_argument, 0, O_NO_PROGRESS},
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
 	};
@@ -1028,6 +1151,8 @@ static void parse_options(int argc, char **argv)
 		case O_DELAY: opt.delay_ms = (unsigned)opt_uint("--delay-ms", optarg, 0, 3600000); break;
 		case O_SEED: opt.seed = opt_uint("--seed", optarg, 0, UINT64_MAX); break;
 		case O_LOG: opt.log = optarg; break;
+		case O_PER_IP: opt.per_ip = (unsigned)opt_uint("--max-conns-per-ip", optarg, 0, 4000); break;
+		case O_HEAD_TIMEOUT: opt.head_timeout = (unsigned)opt_uint("--head-timeout", optarg, 1, 3600); break;
 		case 'q': opt.quiet = 1; break;
 		case O_PROGRESS: case O_NO_PROGRESS: break;
 		case 'h': usage(); exit(EX_DONE);
@@ -1062,6 +1187,10 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < opt.workers; i++)
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
 			die(EX_IOERR, "cannot start worker threads");
+	pthread_t watcher;
+	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
+		die(EX_IOERR, "cannot start the watch thread");
+	pthread_detach(watcher);
 	struct MHD_Daemon *d = start_daemon();
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned port = info ? info->port : opt.port;
@@ -1087,7 +1216,8 @@ int main(int argc, char **argv)
 	if (logf)
 		fclose(logf);
 	if (!opt.quiet)
-		fprintf(stderr, "%s: %llu requests, %llu faults injected\n", progname,
-		        (unsigned long long)n_requests, (unsigned long long)n_faults);
+		fprintf(stderr, "%s: %llu requests, %llu faults injected, %llu slow request heads closed\n",
+		        progname, (unsigned long long)n_requests, (unsigned long long)n_faults,
+		        (unsigned long long)n_head_timeouts);
 	return EX_DONE;
 }

@@ -556,6 +556,25 @@ body_of_size() {
 	[ "$(sql 'SELECT COUNT(*), SUM(id) FROM c100')" = "100	5050" ]
 }
 
+@test "slow clients: per-address limit, request-head deadline, a few log lines; others still served" {
+	gateway_start --max-conns-per-ip 50 --head-timeout 2
+	node "$BATS_TEST_DIRNAME/helpers/slowloris.js" "$S2_PORT" 300 7 > "$T/slow" &
+	pid=$!
+	sleep 1
+	# a normal client is answered while 300 slow ones hold on
+	code=$(curl -sS -o "$T/b" -w '%{http_code}' --max-time 20 -u "$S2_USER:$S2_PASSWORD" \
+		-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+	[ "$code" = 200 ]
+	wait "$pid"
+	cat "$T/slow"
+	# all 300 connected; every one was closed by the gateway (at the limit
+	# or at the head deadline), none is still open
+	[ "$(cat "$T/slow")" = "opened 300 closed 300 open 0" ]
+	# one log line per event would be 250 lines or more
+	[ "$(wc -l < "$S2_GATEWAY_ERR")" -lt 20 ] || { cat "$S2_GATEWAY_ERR"; return 1; }
+	grep -q 'suppressed\|per-address' "$S2_GATEWAY_ERR"
+}
+
 # ---- HTTPS ---------------------------------------------------------------
 
 @test "HTTPS with --cert and --key, verified against the test CA" {
