@@ -65,7 +65,7 @@ static struct options {
 } opt = {
 	.listen = "127.0.0.1", .port = 9000, .db_host = "127.0.0.1", .db_port = 3306,
 	.workers = 8, .max_body = 1048576, .body_status = 413, .fail_status = 503,
-	.drop_when = DROP_BOTH, .seed = 1, .per_ip = 64, .head_timeout = 10,
+	.drop_when = DROP_BOTH, .seed = 1, .per_ip = 256, .head_timeout = 10,
 };
 
 enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES, EP_GET };
@@ -1090,7 +1090,7 @@ static void usage(void)
 "      --delay-ms N         wait N ms before each request\n"
 "      --seed N             seed of the fault decisions (default 1)\n"
 "      --log FILE           append one JSON line per request (what was executed)\n"
-"      --max-conns-per-ip N connections from one address at a time (default 64; 0: no limit)\n"
+"      --max-conns-per-ip N connections from one address at a time (default 256; 0: no limit)\n"
 "      --head-timeout S     close a connection whose request head takes longer (default 10)\n"
 "  -q, --quiet              no summary on exit\n"
 "  -h, --help               this help\n"
