@@ -543,6 +543,57 @@ body_of_size() {
 	[ "$output" = 405 ]
 }
 
+# ---- SingleStore's own client ------------------------------------------------
+
+@test "SingleStore's client (@singlestore/http-client): exec, rows, tuples, args of every type, errors, auth, body limit" {
+	[ -d "$BATS_TEST_DIRNAME/../node_modules/@singlestore/http-client" ] || { echo "no @singlestore/http-client: run npm ci"; return 1; }
+	cat > "$T/steps" <<'EOT'
+{"call":"ping"}
+{"call":"spec"}
+{"call":"exec","sql":"CREATE TABLE hc (n INT AUTO_INCREMENT PRIMARY KEY, s MEDIUMTEXT, i BIGINT, f DOUBLE, b TINYINT, z TEXT, j JSON, a JSON, d DATETIME(6))"}
+{"call":"exec","sql":"INSERT INTO hc (s, i, f, b, z, j, a, d) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)","args":["it's \"q\" \\ é 😀", -9007199254740991, 2.5, true, null, {"k":[1,{"x":null}]}, [1,"two"], "2015-12-10 04:08:31.905", "", 0, -0.125, false, "", {}, [], "2015-12-10 04:08:32"]}
+{"call":"rows","sql":"SELECT n, s, i, f, b, z, j, a, d FROM hc WHERE n = ?","args":[1]}
+{"call":"tuples","sql":"SELECT n, i, b, j FROM hc WHERE b = ?","args":[false]}
+{"call":"exec","sql":"SELECT * FROM hc"}
+{"call":"exec","sql":"INSERT INTO hc (n) VALUES (?)","args":[1]}
+{"call":"rows","sql":"SELECT nope FROM hc"}
+{"call":"exec","sql":"","args":[]}
+{"call":"exec","sql":"SELECT ?","args":[]}
+{"call":"exec","sql":"SELECT 1","password":"wrong"}
+{"call":"exec","sql":"SELECT 1","user":"","password":""}
+{"call":"exec","sql":"SELECT 1","user":"root","password":"x"}
+{"call":"exec","sql":"INSERT INTO hc (s) VALUES (?)","args":[],"pad":2000000}
+{"call":"exec","sql":"INSERT INTO hc (s) VALUES (?)","args":[],"pad":1000000}
+{"call":"rows","sql":"SELECT COUNT(*) AS c FROM hc"}
+EOT
+	node "$BATS_TEST_DIRNAME/helpers/s2client.js" "$S2_URL" "$S2_USER" "$S2_PASSWORD" "$S2_DATABASE" < "$T/steps" > "$T/out"
+	cat "$T/out"
+	diff -u - "$T/out" <<EOT
+{"status":200,"body":"pong"}
+{"status":200,"body":"openapi: 3.0.3"}
+{"status":200,"body":"{\"lastInsertId\":0,\"rowsAffected\":0}"}
+{"status":200,"body":"{\"lastInsertId\":1,\"rowsAffected\":2}"}
+{"status":200,"body":"{\"results\":[{\"rows\":[{\"n\":1,\"s\":\"it's \\\\\"q\\\\\" \\\\\\\\ é 😀\",\"i\":-9007199254740991,\"f\":2.5,\"b\":1,\"z\":null,\"j\":{\"k\":[1,{\"x\":null}]},\"a\":[1,\"two\"],\"d\":\"2015-12-10 04:08:31.905000\"}]}]}"}
+{"status":200,"body":"{\"results\":[{\"columns\":[{\"name\":\"n\",\"dataType\":\"INT\",\"nullable\":false},{\"name\":\"i\",\"dataType\":\"BIGINT\",\"nullable\":true},{\"name\":\"b\",\"dataType\":\"TINYINT\",\"nullable\":true},{\"name\":\"j\",\"dataType\":\"JSON\",\"nullable\":true}],\"rows\":[[2,0,0,{}]]}]}"}
+{"status":200,"body":"{\"lastInsertId\":0,\"rowsAffected\":0}"}
+{"status":400,"body":"Error 1062 (23000): Duplicate entry '1' for key 'PRIMARY'\n"}
+{"status":400,"body":"Error 1054 (42S22): Unknown column 'nope' in 'SELECT'\n"}
+{"status":400,"body":"Error 1065 (42000): Query was empty\n"}
+{"status":400,"body":"sql: expected 1 arguments, got 0\n"}
+{"status":401,"body":"Error 1045 (28000): Access denied for user '$S2_USER'@'127.0.0.1' (using password: YES)\n"}
+{"status":401,"body":"Unauthorized: Basic authentication required\n"}
+{"status":401,"body":"Error 1045 (28000): Access denied for user 'root'@'127.0.0.1' (using password: YES)\n"}
+{"status":413,"body":"Error reading request body: http: request body too large\n"}
+{"status":200,"body":"{\"lastInsertId\":3,\"rowsAffected\":1}"}
+{"status":200,"body":"{\"results\":[{\"rows\":[{\"c\":3}]}]}"}
+EOT
+	# what the client sent is what MariaDB holds, byte for byte
+	[ "$(sql "SELECT HEX(s), i, f, b, z IS NULL, j, a, d FROM hc WHERE n = 1")" = \
+	   "$(printf '%s' "it's \"q\" \\ é 😀" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)	-9007199254740991	2.5	1	1	{\"k\":[1,{\"x\":null}]}	[1,\"two\"]	2015-12-10 04:08:31.905000" ]
+	[ "$(sql "SELECT s, i, f, b, z, j, a, d FROM hc WHERE n = 2")" = "	0	-0.125	0		{}	[]	2015-12-10 04:08:32.000000" ]
+	[ "$(sql "SELECT LENGTH(s) FROM hc WHERE n = 3")" = 1000000 ]
+}
+
 # ---- concurrency -------------------------------------------------------------
 
 @test "100 parallel requests all answered and all rows in" {
