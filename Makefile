@@ -55,6 +55,8 @@ bin/%: src/%.c lib/libseg.a $(LIB_HDR)
 	$(Q)mkdir -p bin
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libseg.a $(if $(LIBS_$*),$(LIBS_$*),$(COMMON_LIBS)) -lm
 
+bin/s2-gateway: src/s2-gateway-openapi.h
+
 tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libseg.a
 	$(say) CCLD $@
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< lib/libseg.a $(ALL_LIBS)

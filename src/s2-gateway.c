@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,22 +34,23 @@
 #include "cli.h"
 #include "digest.h"
 #include "json.h"
+#include "s2-gateway-openapi.h"
 #include "s2ddl.h"
 #include "seglimits.h"
 #include "sqlargs.h"
-#include "sqllex.h"
 #include "sqlresult.h"
 
 #define BODY_TOO_LARGE "Error reading request body: http: request body too large"
 #define REALM "Basic realm=\"s2-gateway\""
 #define SLOTS 4                 /* MariaDB connections kept per worker */
+#define DISCARD_MAX (64u << 20) /* unwanted body bytes read before answering */
 
 enum drop_when { DROP_BEFORE = 1, DROP_AFTER = 2, DROP_BOTH = 3 };
 
 static struct options {
 	const char *listen, *port_file, *log;
 	unsigned port;
-	const char *db_host, *db_socket;
+	const char *db_host;
 	unsigned db_port;
 	unsigned workers;
 	uint64_t max_body;
@@ -58,16 +60,17 @@ static struct options {
 	unsigned fail_status;
 	int drop_when;
 	unsigned delay_ms;
+	unsigned per_ip, head_timeout;
 	uint64_t seed;
 	int quiet;
 } opt = {
 	.listen = "127.0.0.1", .port = 9000, .db_host = "127.0.0.1", .db_port = 3306,
 	.workers = 8, .max_body = 1048576, .body_status = 413, .fail_status = 503,
-	.drop_when = DROP_BOTH, .seed = 1,
+	.drop_when = DROP_BOTH, .seed = 1, .per_ip = 256, .head_timeout = 10,
 };
 
-enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES };
-static const char *const ep_name[] = {"exec", "query/rows", "query/tuples"};
+enum endpoint { EP_EXEC, EP_ROWS, EP_TUPLES, EP_GET };
+static const char *const ep_name[] = {"exec", "query/rows", "query/tuples", "get"};
 
 enum fault { F_NONE, F_FAIL, F_DROP_BEFORE, F_DROP_AFTER };
 static const char *const fault_name[] = {"none", "fail", "drop_before", "drop_after"};
@@ -77,7 +80,11 @@ struct req {
 	struct MHD_Connection *conn;
 	enum endpoint ep;
 	struct buf body;
-	int too_large;
+	uint64_t seen;          /* body bytes received, kept or not */
+	int too_large;          /* over --max-body: read and dropped */
+	int early;              /* answered from the headers: body dropped */
+	int close;              /* close the connection after the answer */
+	int answered;           /* a response is queued */
 	int queued;
 	atomic_int done;
 	char *user, *pass;
@@ -86,6 +93,7 @@ struct req {
 	unsigned status;
 	struct buf out;
 	int text;               /* text/plain rather than JSON */
+	const char *ctype;      /* else this type (NULL: JSON) */
 	int www_auth;
 	int drop;
 	struct req *next;
@@ -167,8 +175,9 @@ static void slot_close(struct slot *s)
  * (too long, out of range, a bad date) is an error that fails the statement,
  * never a silent truncation, whatever the server's global sql_mode says.
  * Set on every new session: after connecting, after a reset and after a
- * change of user, which all start from the global values. */
-#define STRICT_SQL_MODE "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"
+ * change of user, which all start from the global values (the character
+ * set too, which a reset would leave at the server's default). */
+#define STRICT_SQL_MODE "SET NAMES utf8mb4, SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"
 
 static int strict_session(MYSQL *m)
 {
@@ -184,8 +193,12 @@ static MYSQL *db_connect(const char *user, const char *pass, struct buf *err, un
 		die(EX_IOERR, "out of memory");
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	if (mysql_real_connect(m, opt.db_socket ? NULL : opt.db_host, user, pass, NULL,
-	                       opt.db_socket ? 0 : opt.db_port, opt.db_socket, 0) &&
+	/* TCP, never the Unix socket: over a socket, MariaDB's unix_socket
+	 * authentication would log in the gateway's own OS user, whatever
+	 * password the HTTP client sent */
+	unsigned proto = MYSQL_PROTOCOL_TCP;
+	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
+	if (mysql_real_connect(m, opt.db_host, user, pass, NULL, opt.db_port, NULL, 0) &&
 	    strict_session(m) == 0)
 		return m;
 	sqlresult_error(err, m);
@@ -242,37 +255,18 @@ static int use_db(struct slot *s, const char *db, const char *pass)
 	return rc;
 }
 
-/* keeps_session: does the statement leave nothing behind in the session?
- * Anything else (SET, user variables, temporary tables, BEGIN, LOCK, ...)
- * is followed by a reset, since requests share pooled connections and the
- * Data API has no session state between requests. */
-static int keeps_session(const char *sql, size_t n)
-{
-	static const char *const clean[] = {"INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT",
-		"CREATE", "ALTER", "DROP", "TRUNCATE", "SHOW", "DESCRIBE", "DESC", "EXPLAIN",
-		"WITH", "RENAME", NULL};
-	struct sqltok t;
-	size_t pos = sqllex_code(sql, n, 0, &t);
-	int ok = 0;
-	for (int i = 0; clean[i]; i++)
-		if (sqltok_is(sql, &t, clean[i]))
-			ok = 1;
-	while (ok && t.type != SQLT_END) {
-		pos = sqllex_code(sql, n, pos, &t);
-		if (sqltok_is_punct(sql, &t, '@') || sqltok_is(sql, &t, "TEMPORARY"))
-			ok = 0;
-	}
-	return ok;
-}
-
 /* ---- answering --------------------------------------------------------- */
 
+/* answer_text: a text answer; error texts end with a newline, as Go's
+ * http.Error writes them (the Data API's do). */
 static void answer_text(struct req *r, unsigned status, const char *text)
 {
 	r->status = status;
 	r->text = 1;
 	buf_reset(&r->out);
 	buf_adds(&r->out, text);
+	if (status >= 400)
+		buf_addc(&r->out, '\n');
 }
 
 /* answer_db_error: map a MariaDB error to the Data API's status and text:
@@ -335,7 +329,10 @@ static void log_request(const struct req *r, const char *db, struct json_slice s
 		buf_adds(&b, "null");
 	if (r->status >= 400 && !r->drop) {
 		buf_adds(&b, ",\"error\":");
-		json_write_str(&b, r->out.p ? r->out.p : "", r->out.len);
+		size_t n = r->out.len;
+		if (n && r->out.p[n - 1] == '\n')
+			n--;
+		json_write_str(&b, r->out.p ? r->out.p : "", n);
 	}
 	buf_adds(&b, "}\n");
 	pthread_mutex_lock(&log_mu);
@@ -436,8 +433,13 @@ static void write_results(struct req *r, struct slot *s, uint64_t *affected)
 	my_ulonglong aff = mysql_affected_rows(s->m);
 	*affected = aff == (my_ulonglong)-1 ? 0 : aff;
 	if (r->ep == EP_EXEC) {
+		/* a statement returning rows affected none and inserted nothing
+		 * (the Go driver's answer); its insert id would be an earlier one */
+		unsigned long long id = res ? 0 : (unsigned long long)mysql_insert_id(s->m);
+		if (res)
+			*affected = 0;
 		buf_printf(&r->out, "{\"lastInsertId\":%llu,\"rowsAffected\":%llu}",
-		           (unsigned long long)mysql_insert_id(s->m), (unsigned long long)*affected);
+		           id, (unsigned long long)*affected);
 	} else {
 		buf_adds(&r->out, "{\"results\":[");
 		if (res)
@@ -448,10 +450,34 @@ static void write_results(struct req *r, struct slot *s, uint64_t *affected)
 		mysql_free_result(res);
 }
 
-/* run_sql: execute the bound statement on s and fill the answer. */
+/* end_session: nothing a statement did to the session (locks, variables,
+ * temporary tables, transactions, prepared statements, USE) outlives its
+ * request: the connection is reset, and the current database is taken
+ * from what the server reports. 0, or -1 with the slot closed. */
+static int end_session(struct slot *s)
+{
+	if (mysql_reset_connection(s->m) != 0 || strict_session(s->m) != 0) {
+		slot_close(s);
+		return -1;
+	}
+	const char *db = s->m->db;
+	if (!db != !s->db || (db && strcmp(db, s->db) != 0)) {
+		free(s->db);
+		s->db = db ? xstrdup(db) : NULL;
+	}
+	return 0;
+}
+
+/* run_sql: execute the bound statement on s and fill the answer. An empty
+ * statement is sent as one space, so that the server answers "Query was
+ * empty" (libmariadb takes a zero length to mean strlen). */
 static int run_sql(struct req *r, struct slot *s, const char *sql,
                    size_t n, uint64_t *affected, struct buf *tmp)
 {
+	if (n == 0) {
+		sql = " ";
+		n = 1;
+	}
 	if (mysql_real_query(s->m, sql, n) != 0) {
 		unsigned code = mysql_errno(s->m);
 		buf_reset(tmp);
@@ -459,11 +485,12 @@ static int run_sql(struct req *r, struct slot *s, const char *sql,
 		answer_db_error(r, code, tmp);
 		if (code >= 2000 && code < 3000)
 			slot_close(s);
+		else
+			end_session(s);
 		return 0;
 	}
 	write_results(r, s, affected);
-	if (!keeps_session(sql, n) && (mysql_reset_connection(s->m) != 0 || strict_session(s->m) != 0))
-		slot_close(s);
+	end_session(s);
 	return 1;
 }
 
@@ -520,7 +547,7 @@ static void handle(struct worker *w, struct req *r)
 		r->drop = 1;
 		goto out;
 	}
-	executed = run_sql(r, s, w->sql.p, w->sql.len, &affected, &tmp);
+	executed = run_sql(r, s, buf_cstr(&w->sql), w->sql.len, &affected, &tmp);
 	if (f == F_DROP_AFTER)
 		r->drop = 1;
 out:
@@ -582,33 +609,158 @@ static int enqueue(struct req *r)
 	return 1;
 }
 
+/* ---- slow clients --------------------------------------------------------- */
+
+/* Every open connection, with the time its current request head began. A
+ * head not complete within --head-timeout gets its socket shut down (the
+ * HTTP thread then closes it): trickling bytes does not keep it open.
+ * libmicrohttpd notifies a close before it closes the socket, and both
+ * that and the shutdown happen under watch_mu, so a reused descriptor is
+ * never touched. */
+struct watch {
+	int fd;
+	int head_done;
+	uint64_t start;
+	struct watch *prev, *next;
+};
+
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct watch *watch_list;
+static atomic_ullong n_head_timeouts;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	struct watch *w = *ctx;
+	pthread_mutex_lock(&watch_mu);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = xcalloc(1, sizeof *w);
+		w->fd = ci ? ci->connect_fd : -1;
+		w->start = now_ms();
+		w->next = watch_list;
+		if (watch_list)
+			watch_list->prev = w;
+		watch_list = w;
+		*ctx = w;
+	} else if (w) {
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			watch_list = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		free(w);
+		*ctx = NULL;
+	}
+	pthread_mutex_unlock(&watch_mu);
+}
+
+/* head_mark: the connection's request head is complete (done) or a new
+ * one is awaited (!done, from now). */
+static void head_mark(struct MHD_Connection *conn, int done)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct watch *w = ci ? ci->socket_context : NULL;
+	if (!w)
+		return;
+	pthread_mutex_lock(&watch_mu);
+	w->head_done = done;
+	w->start = now_ms();
+	pthread_mutex_unlock(&watch_mu);
+}
+
+static void *watch_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		usleep(250 * 1000);
+		uint64_t now = now_ms(), limit = (uint64_t)opt.head_timeout * 1000;
+		unsigned n = 0;
+		pthread_mutex_lock(&watch_mu);
+		for (struct watch *w = watch_list; w; w = w->next)
+			if (!w->head_done && w->fd >= 0 && now - w->start > limit) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->fd = -1;
+				n++;
+			}
+		pthread_mutex_unlock(&watch_mu);
+		if (n)
+			atomic_fetch_add(&n_head_timeouts, n);
+	}
+	return NULL;
+}
+
+/* log_limited: libmicrohttpd's messages (and the gateway's own about
+ * clients), at most a few a second: a flood of bad clients must not
+ * flood the log. Suppressed lines are counted in the next one written. */
+static void log_limited(void *cls, const char *fmt, va_list ap)
+{
+	static uint64_t window;
+	static unsigned in_window, suppressed;
+	(void)cls;
+	pthread_mutex_lock(&log_mu);
+	uint64_t now = now_ms();
+	if (now - window >= 1000) {
+		window = now;
+		in_window = 0;
+	}
+	if (in_window >= 3) {
+		suppressed++;
+		pthread_mutex_unlock(&log_mu);
+		return;
+	}
+	in_window++;
+	fprintf(stderr, "%s: ", progname);
+	if (suppressed)
+		fprintf(stderr, "(%u similar messages suppressed) ", suppressed);
+	suppressed = 0;
+	vfprintf(stderr, fmt, ap);
+	pthread_mutex_unlock(&log_mu);
+}
+
 /* ---- HTTP -------------------------------------------------------------- */
 
-/* reply: queue an answer; body is copied. */
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
-                             const char *body, size_t n, int www_auth)
+/* reply: queue r's answer (text, JSON or r->ctype); the body is copied. */
+static enum MHD_Result reply(struct MHD_Connection *conn, struct req *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, (void *)body,
+	const char *ctype = r->ctype ? r->ctype : r->text ? "text/plain; charset=utf-8" : "application/json";
+	if (r->answered)
+		return MHD_YES;
+	r->answered = 1;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->out.len,
+	                                                            r->out.p ? r->out.p : "",
 	                                                            MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (www_auth)
+	if (r->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
-	if (status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
-	enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+	if (r->status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->ep == EP_GET ? "GET, HEAD" : "POST");
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
-                                  const char *text, int www_auth)
+/* early_answer: r is answered from its headers; a body is read and dropped
+ * (up to DISCARD_MAX) before the answer goes, so the connection stays open
+ * for the next request, as with Go's net/http. */
+static void early_answer(struct req *r, unsigned status, const char *text, int www_auth)
 {
-	return reply(conn, status, "text/plain; charset=utf-8", text, strlen(text), www_auth);
+	r->early = 1;
+	r->www_auth = www_auth;
+	answer_text(r, status, text);
 }
 
-/* basic_auth: user and password of an "Authorization: Basic" header, or -1. */
+/* basic_auth: user and password of an "Authorization: Basic" header, or -1
+ * for anything else, an empty user name included (libmariadb would put the
+ * gateway's OS user in its place). */
 static int basic_auth(const char *h, char **user, char **pass)
 {
 	if (!h || strncasecmp(h, "Basic ", 6) != 0)
@@ -630,7 +782,7 @@ static int basic_auth(const char *h, char **user, char **pass)
 	len -= (h[n - 1] == '=') + (h[n - 2] == '=');
 	dec[len] = 0;
 	char *colon = memchr(dec, ':', (size_t)len);
-	if (!colon || memchr(dec, 0, (size_t)len)) {
+	if (!colon || colon == (char *)dec || memchr(dec, 0, (size_t)len)) {
 		free(dec);
 		return -1;
 	}
@@ -667,69 +819,169 @@ static int endpoint_of(const char *url)
 	return -1;
 }
 
-/* start_request: the first call for a request: route, method, auth header,
- * Content-Type and declared length are checked before any body is read. */
+/* header_count: how many times header h came, and whether all said the same */
+struct header_count {
+	const char *name, *first;
+	int n, differ;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+	struct header_count *c = cls;
+	(void)kind;
+	if (strcasecmp(key, c->name) != 0)
+		return MHD_YES;
+	if (c->n++ == 0)
+		c->first = value;
+	else if (strcmp(value, c->first) != 0)
+		c->differ = 1;
+	return MHD_YES;
+}
+
+/* expects_continue: did the client hold the body back for 100 Continue? */
+static int expects_continue(struct MHD_Connection *conn)
+{
+	const char *e = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+	return e && strcasecmp(e, "100-continue") == 0;
+}
+
+/* check_get: GET /ping and GET /api/v2/spec, answered from the headers. */
+static void check_get(struct req *r, const char *url, const char *method)
+{
+	r->ep = EP_GET;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		early_answer(r, 405, "Method Not Allowed", 0);
+		return;
+	}
+	r->early = 1;
+	r->status = 200;
+	if (strcmp(url, "/ping") == 0) {
+		r->text = 1;
+		buf_adds(&r->out, "pong");
+	} else {
+		r->ctype = "text/plain; charset=utf-8";     /* YAML, as the client expects */
+		buf_adds(&r->out, openapi_spec);
+	}
+}
+
+/* check_request: route, method, credentials, Content-Type and declared
+ * length, before any body is read: an early answer, a body to drop, or an
+ * API request for the workers (r->user, r->pass and r->ep set). */
+static void check_request(struct MHD_Connection *conn, const char *url, const char *method,
+                          struct req *r)
+{
+	if (strcmp(url, "/ping") == 0 || strcmp(url, "/api/v2/spec") == 0) {
+		check_get(r, url, method);
+		return;
+	}
+	int ep = endpoint_of(url);
+	if (ep < 0) {
+		early_answer(r, 404, "404 page not found", 0);
+		return;
+	}
+	r->ep = (enum endpoint)ep;
+	if (strcmp(method, "POST") != 0) {
+		early_answer(r, 405, "Method Not Allowed", 0);
+		return;
+	}
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+		early_answer(r, 401, "s2-gateway: JWT (Bearer) authentication is not supported; use Basic", 1);
+		return;
+	}
+	if (basic_auth(auth, &r->user, &r->pass) != 0) {
+		early_answer(r, 401, "Unauthorized: Basic authentication required", 1);
+		return;
+	}
+	if (!json_content_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
+		early_answer(r, 415, "Content-Type must be application/json", 0);
+		return;
+	}
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > opt.max_body)
+		r->too_large = 1;
+}
+
+/* start_request: the first call for a request. Conflicting Content-Length
+ * headers leave the body's end unknown: 400 and close, as Go does. An
+ * answer known now goes at once when the client waits for 100 Continue
+ * (it will not send the body) or the body is too big to drop. */
 static enum MHD_Result start_request(struct MHD_Connection *conn, const char *url,
                                      const char *method, void **con_cls)
 {
-	if (strcmp(url, "/ping") == 0) {
-		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-			return reply_text(conn, 405, "Method Not Allowed", 0);
-		return reply_text(conn, 200, "pong", 0);
+	struct req *r = xcalloc(1, sizeof *r);
+	r->conn = conn;
+	*con_cls = r;
+	head_mark(conn, 1);
+	struct header_count cl = {"Content-Length", NULL, 0, 0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &cl);
+	if (cl.differ) {
+		early_answer(r, 400, "400 Bad Request: http: message cannot contain multiple Content-Length headers", 0);
+		r->close = 1;
+		return reply(conn, r);
 	}
-	int ep = endpoint_of(url);
-	if (ep < 0)
-		return reply_text(conn, 404, "404 page not found", 0);
-	if (strcmp(method, "POST") != 0)
-		return reply_text(conn, 405, "Method Not Allowed", 0);
-	char *user = NULL, *pass = NULL;
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-		return reply_text(conn, 401, "s2-gateway: JWT (Bearer) authentication is not supported; use Basic", 1);
-	if (basic_auth(auth, &user, &pass) != 0)
-		return reply_text(conn, 401, "Unauthorized: Basic authentication required", 1);
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-	enum MHD_Result ret = MHD_YES;
-	if (!json_content_type(ct))
-		ret = reply_text(conn, 415, "Content-Type must be application/json", 0);
-	else if (cl && strtoull(cl, NULL, 10) > opt.max_body)
-		ret = reply_text(conn, opt.body_status, BODY_TOO_LARGE, 0);
-	else {
-		struct req *r = xcalloc(1, sizeof *r);
-		r->conn = conn;
-		r->ep = (enum endpoint)ep;
-		r->user = user;
-		r->pass = pass;
-		*con_cls = r;
-		return MHD_YES;
+	check_request(conn, url, method, r);
+	uint64_t declared = cl.first ? strtoull(cl.first, NULL, 10) : 0;
+	if (r->too_large && !r->early)
+		answer_text(r, opt.body_status, BODY_TOO_LARGE);
+	if ((r->early || r->too_large) && (expects_continue(conn) || declared > DISCARD_MAX)) {
+		if (r->too_large || declared > 0)
+			r->close = 1;
+		return reply(conn, r);
 	}
-	free(user);
-	free(pass);
-	return ret;
+	return MHD_YES;
 }
 
-/* finish_request: the body is in; queue it, or answer a finished one. */
+/* finish_request: the body is in; queue it, or answer a finished one. A
+ * body over the limit closes the connection after the answer (as Go's
+ * MaxBytesReader does), once it has been read, so the client sees the
+ * answer rather than a reset. */
 static enum MHD_Result finish_request(struct MHD_Connection *conn, struct req *r)
 {
-	if (r->too_large)
-		return reply_text(conn, opt.body_status, BODY_TOO_LARGE, 0);
+	if (r->early)
+		return reply(conn, r);
+	if (r->too_large) {
+		answer_text(r, opt.body_status, BODY_TOO_LARGE);
+		r->close = 1;
+		return reply(conn, r);
+	}
 	if (!r->queued) {
 		r->queued = 1;
 		r->seq = atomic_fetch_add(&seq_counter, 1) + 1;
 		atomic_fetch_add(&n_requests, 1);
-		if (!enqueue(r))
-			return reply_text(conn, 503, "s2-gateway: shutting down", 0);
+		if (!enqueue(r)) {
+			answer_text(r, 503, "s2-gateway: shutting down");
+			return reply(conn, r);
+		}
 		return MHD_YES;
 	}
 	if (!atomic_load(&r->done))
 		return MHD_YES;
 	if (r->drop)
 		return MHD_NO;     /* closes the connection without an answer */
-	if (r->text)
-		return reply(conn, r->status, "text/plain; charset=utf-8", r->out.p ? r->out.p : "",
-		             r->out.len, r->www_auth);
-	return reply(conn, r->status, "application/json", r->out.p, r->out.len, 0);
+	return reply(conn, r);
+}
+
+/* take_body: a piece of the body: kept, or dropped when the request is
+ * answered already or over the limit; past DISCARD_MAX the answer goes
+ * and the connection closes. */
+static enum MHD_Result take_body(struct MHD_Connection *conn, struct req *r, const char *p,
+                                 size_t *n)
+{
+	r->seen += *n;
+	if (!r->early && !r->too_large && r->seen > opt.max_body) {
+		r->too_large = 1;
+		buf_free(&r->body);
+	}
+	if (!r->early && !r->too_large)
+		buf_add(&r->body, p, *n);
+	*n = 0;
+	if (r->seen > DISCARD_MAX) {
+		r->close = 1;
+		return finish_request(conn, r);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -741,16 +993,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req *r = *con_cls;
 	if (!r)
 		return start_request(conn, url, method, con_cls);
-	if (*upload_size) {
-		if (!r->too_large && r->body.len + *upload_size > opt.max_body) {
-			r->too_large = 1;
-			buf_free(&r->body);
-		}
-		if (!r->too_large)
-			buf_add(&r->body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	if (*upload_size)
+		return take_body(conn, r, upload, upload_size);
 	return finish_request(conn, r);
 }
 
@@ -758,9 +1002,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	struct req *r = *con_cls;
+	head_mark(conn, 0);     /* the next head on this connection, from now */
 	if (!r)
 		return;
 	buf_free(&r->body);
@@ -825,8 +1069,11 @@ static struct MHD_Daemon *start_daemon(void)
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)opt.port, NULL, NULL,
 		on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, log_limited, NULL,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt.per_ip,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
@@ -850,7 +1097,7 @@ static void usage(void)
 "      --port-file FILE     write the port to FILE once listening\n"
 "      --db-host HOST       MariaDB host (default 127.0.0.1)\n"
 "      --db-port N          MariaDB port (default 3306)\n"
-"      --db-socket PATH     MariaDB Unix socket (instead of host and port)\n"
+
 "  -w, --workers N          worker threads, one MariaDB connection each (default 8)\n"
 "      --max-body SIZE      request body limit (default 1048576)\n"
 "      --body-limit-status CODE  status for a body over the limit (default 413)\n"
@@ -862,6 +1109,8 @@ static void usage(void)
 "      --delay-ms N         wait N ms before each request\n"
 "      --seed N             seed of the fault decisions (default 1)\n"
 "      --log FILE           append one JSON line per request (what was executed)\n"
+"      --max-conns-per-ip N connections from one address at a time (default 256; 0: no limit)\n"
+"      --head-timeout S     close a connection whose request head takes longer (default 10)\n"
 "  -q, --quiet              no summary on exit\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n", progname);
@@ -871,7 +1120,7 @@ static void parse_options(int argc, char **argv)
 {
 	enum { O_PORT_FILE = 256, O_DB_HOST, O_DB_PORT, O_DB_SOCKET, O_MAX_BODY, O_BODY_STATUS,
 	       O_CERT, O_KEY, O_FAIL_RATE, O_FAIL_STATUS, O_DROP_RATE, O_DROP_WHEN, O_DELAY,
-	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS };
+	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS, O_PER_IP, O_HEAD_TIMEOUT };
 	static const struct option lo[] = {
 		{"listen", required_argument, 0, 'l'}, {"port", required_argument, 0, 'p'},
 		{"port-file", required_argument, 0, O_PORT_FILE},
@@ -886,6 +1135,8 @@ static void parse_options(int argc, char **argv)
 		{"drop-when", required_argument, 0, O_DROP_WHEN},
 		{"delay-ms", required_argument, 0, O_DELAY}, {"seed", required_argument, 0, O_SEED},
 		{"log", required_argument, 0, O_LOG}, {"quiet", no_argument, 0, 'q'},
+		{"max-conns-per-ip", required_argument, 0, O_PER_IP},
+		{"head-timeout", required_argument, 0, O_HEAD_TIMEOUT},
 		{"progress", no_argument, 0, O_PROGRESS}, {"no-progress", no_argument, 0, O_NO_PROGRESS},
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
 	};
@@ -897,7 +1148,11 @@ static void parse_options(int argc, char **argv)
 		case O_PORT_FILE: opt.port_file = optarg; break;
 		case O_DB_HOST: opt.db_host = optarg; break;
 		case O_DB_PORT: opt.db_port = (unsigned)opt_uint("--db-port", optarg, 1, 65535); break;
-		case O_DB_SOCKET: opt.db_socket = optarg; break;
+		case O_DB_SOCKET:
+			usage_error("--db-socket is refused: over a Unix socket, MariaDB's unix_socket "
+			            "authentication would accept the gateway's OS user whatever password "
+			            "a client sends; use --db-host and --db-port");
+			break;
 		case 'w': opt.workers = (unsigned)opt_uint("--workers", optarg, 1, 1024); break;
 		case O_MAX_BODY: opt.max_body = opt_size("--max-body", optarg); break;
 		case O_BODY_STATUS: opt.body_status = (unsigned)opt_uint("--body-limit-status", optarg, 400, 599); break;
@@ -915,6 +1170,8 @@ static void parse_options(int argc, char **argv)
 		case O_DELAY: opt.delay_ms = (unsigned)opt_uint("--delay-ms", optarg, 0, 3600000); break;
 		case O_SEED: opt.seed = opt_uint("--seed", optarg, 0, UINT64_MAX); break;
 		case O_LOG: opt.log = optarg; break;
+		case O_PER_IP: opt.per_ip = (unsigned)opt_uint("--max-conns-per-ip", optarg, 0, 4000); break;
+		case O_HEAD_TIMEOUT: opt.head_timeout = (unsigned)opt_uint("--head-timeout", optarg, 1, 3600); break;
 		case 'q': opt.quiet = 1; break;
 		case O_PROGRESS: case O_NO_PROGRESS: break;
 		case 'h': usage(); exit(EX_DONE);
@@ -949,6 +1206,10 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < opt.workers; i++)
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
 			die(EX_IOERR, "cannot start worker threads");
+	pthread_t watcher;
+	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
+		die(EX_IOERR, "cannot start the watch thread");
+	pthread_detach(watcher);
 	struct MHD_Daemon *d = start_daemon();
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned port = info ? info->port : opt.port;
@@ -974,7 +1235,8 @@ int main(int argc, char **argv)
 	if (logf)
 		fclose(logf);
 	if (!opt.quiet)
-		fprintf(stderr, "%s: %llu requests, %llu faults injected\n", progname,
-		        (unsigned long long)n_requests, (unsigned long long)n_faults);
+		fprintf(stderr, "%s: %llu requests, %llu faults injected, %llu slow request heads closed\n",
+		        progname, (unsigned long long)n_requests, (unsigned long long)n_faults,
+		        (unsigned long long)n_head_timeouts);
 	return EX_DONE;
 }

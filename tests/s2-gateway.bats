@@ -109,7 +109,7 @@ EOT
 		[ "$code" = 401 ] || { echo "$u: $code"; return 1; }
 		grep -qi '^WWW-Authenticate: Basic realm=' "$T/h" || { echo "$u: no WWW-Authenticate"; return 1; }
 	done
-	[ "$(cat "$T/b")" = "Error 1045 (28000): Access denied for user 'nobody'@'localhost' (using password: YES)" ]
+	[ "$(cat "$T/b")" = "Error 1045 (28000): Access denied for user 'nobody'@'127.0.0.1' (using password: YES)" ]
 	code=$(curl -sS -o "$T/b" -D "$T/h" -w '%{http_code}' -H 'Authorization: Bearer abc.def.ghi' \
 		-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
 	[ "$code" = 401 ]
@@ -119,6 +119,52 @@ EOT
 	[ "$code" = 200 ]
 }
 
+# rootpw: the admin password of the private MariaDB (from its option file)
+rootpw() {
+	sed -n 's/^password=//p' "$MARIADB_ADMIN_CNF"
+}
+
+@test "empty or malformed Basic credentials: 401 before MariaDB is contacted" {
+	# a gateway whose MariaDB is unreachable: any answer but 401 means it tried
+	gateway_start --db-host 127.0.0.1 --db-port 1
+	for cred in ':' ':x' ':anything' "$(printf '\001')"; do
+		b64=$(printf '%s' "$cred" | base64)
+		code=$(curl -sS -o "$T/b" -D "$T/h" -w '%{http_code}' -H "Authorization: Basic $b64" \
+			-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+		[ "$code" = 401 ] || { echo "'$cred': $code $(cat "$T/b")"; return 1; }
+		grep -qi '^WWW-Authenticate: Basic realm=' "$T/h"
+	done
+	for h in 'Basic' 'Basic ' 'Basic !!!!' 'Basic Og' 'Basic =' 'Basicx Og==' 'Digest abc'; do
+		code=$(curl -sS -o "$T/b" -w '%{http_code}' -H "Authorization: $h" \
+			-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+		[ "$code" = 401 ] || { echo "'$h': $code $(cat "$T/b")"; return 1; }
+	done
+	[ ! -s "$S2_GATEWAY_LOG" ]
+}
+
+@test "the gateway's OS user never stands in for HTTP credentials (unix_socket)" {
+	# Debian's root account: a password OR the socket's peer credentials
+	me=$(id -un)
+	if [ "$me" = root ]; then
+		sql "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('$(rootpw)') OR unix_socket"
+	else
+		sql "CREATE USER '$me'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('sekrit') OR unix_socket;
+		     GRANT ALL ON *.* TO '$me'@'localhost'"
+	fi
+	sql "CREATE USER 'sockonly'@'localhost' IDENTIFIED VIA unix_socket"
+	for cred in "$me:anything" "$me:" "sockonly:" "sockonly:x"; do
+		code=$(curl -sS -o "$T/b" -w '%{http_code}' -u "$cred" -H 'Content-Type: application/json' \
+			--data-binary '{"sql":"SELECT user, host FROM mysql.user"}' "$S2_URL/api/v2/query/rows")
+		[ "$code" = 401 ] || { echo "$cred: $code $(cat "$T/b")"; return 1; }
+	done
+	# the helpers' gateway is in front of the same server: still works
+	api /api/v2/exec '{"sql":"SELECT 1"}'
+	[ "$code" = 200 ]
+	run s2-gateway --db-socket "$MARIADB_SOCKET"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *unix_socket* ]]
+}
+
 @test "403 when the database refuses permission" {
 	sql "CREATE USER 'reader'@'localhost' IDENTIFIED BY 'rpw'; CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'rpw';
 	     GRANT SELECT ON \`$S2_DATABASE\`.* TO 'reader'@'localhost'; GRANT SELECT ON \`$S2_DATABASE\`.* TO 'reader'@'127.0.0.1';
@@ -126,22 +172,22 @@ EOT
 	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
 		--data-binary '{"sql":"INSERT INTO p1 VALUES (6)","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/exec")
 	[ "$code" = 403 ]
-	[ "$(cat "$T/b")" = "Error 1142 (42000): INSERT command denied to user 'reader'@'localhost' for table \`$S2_DATABASE\`.\`p1\`" ]
+	[ "$(cat "$T/b")" = "Error 1142 (42000): INSERT command denied to user 'reader'@'127.0.0.1' for table \`$S2_DATABASE\`.\`p1\`" ]
 	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
 		--data-binary '{"sql":"SELECT a FROM p1","database":"'"$S2_DATABASE"'"}' "$S2_URL/api/v2/query/rows")
 	[ "$code" = 200 ] && [ "$(cat "$T/b")" = '{"results":[{"rows":[{"a":5}]}]}' ]
 	code=$(curl -sS -o "$T/b" -w '%{http_code}' -u reader:rpw -H 'Content-Type: application/json' \
 		--data-binary '{"sql":"SELECT 1","database":"mysql"}' "$S2_URL/api/v2/exec")
 	[ "$code" = 403 ]
-	[[ "$(cat "$T/b")" == "Error 1044 (42000): Access denied for user 'reader'@'localhost' to database 'mysql'" ]]
+	[[ "$(cat "$T/b")" == "Error 1044 (42000): Access denied for user 'reader'@'127.0.0.1' to database 'mysql'" ]]
 	[ "$(sql 'SELECT COUNT(*) FROM p1')" = 1 ]
 }
 
 @test "500 when MariaDB cannot be reached" {
-	gateway_start --db-socket "$T/no-such-socket"
+	gateway_start --db-host 127.0.0.1 --db-port 1
 	api /api/v2/exec '{"sql":"SELECT 1"}'
 	[ "$code" = 500 ]
-	[[ "$body" == "Error 2002 (HY000): Can't connect to local server through socket '$T/no-such-socket'"* ]]
+	[[ "$body" == "Error 2002 (HY000): Can't connect to server on '127.0.0.1'"* ]]
 	run curl -sS "$S2_URL/ping"
 	[ "$output" = pong ]
 }
@@ -199,6 +245,117 @@ EOT
 	[ "$(sql 'SELECT COUNT(*) FROM tx')" = 1 ]
 }
 
+@test "session state never outlives its request: locks, variables, tables, transactions, database" {
+	gateway_start --workers 1
+	db=$S2_DATABASE
+	exec_ok '{"sql":"CREATE TABLE ss (a INT)","database":"'"$db"'"}'
+	# GET_LOCK in a SELECT: released when the request ends
+	api /api/v2/query/rows '{"sql":"SELECT GET_LOCK(?, 0) AS g","args":["lk"]}'
+	[ "$body" = '{"results":[{"rows":[{"g":1}]}]}' ]
+	[ "$(sql "SELECT IS_FREE_LOCK('lk')")" = 1 ]
+	# user variables, set by SET or inside a SELECT
+	exec_ok '{"sql":"SELECT @v := 5"}'
+	exec_ok '{"sql":"SET @w = 6"}'
+	api /api/v2/query/rows '{"sql":"SELECT @v AS v, @w AS w"}'
+	[ "$body" = '{"results":[{"rows":[{"v":null,"w":null}]}]}' ]
+	# session variables: back to the gateway's strict mode, the global time
+	# zone and utf8mb4
+	exec_ok '{"sql":"SET SESSION sql_mode = ?","args":["ANSI_QUOTES"]}'
+	exec_ok '{"sql":"SET @@session.time_zone = ?","args":["+05:00"]}'
+	exec_ok '{"sql":"SET NAMES latin1"}'
+	api /api/v2/query/rows '{"sql":"SELECT @@sql_mode = '"'"'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"'"' AS m, @@time_zone = @@global.time_zone AS z, @@character_set_client AS c"}'
+	[ "$body" = '{"results":[{"rows":[{"m":1,"z":1,"c":"utf8mb4"}]}]}' ]
+	# temporary tables, by any statement that makes one
+	exec_ok '{"sql":"CREATE TEMPORARY TABLE tmp2 SELECT 1 AS a","database":"'"$db"'"}'
+	api /api/v2/exec '{"sql":"SELECT * FROM tmp2","database":"'"$db"'"}'
+	[ "$code" = 400 ]
+	# a transaction left open is rolled back, the next statement autocommits
+	exec_ok '{"sql":"START TRANSACTION"}'
+	exec_ok '{"sql":"INSERT INTO ss VALUES (1)","database":"'"$db"'"}'
+	exec_ok '{"sql":"SET autocommit = 0"}'
+	exec_ok '{"sql":"INSERT INTO ss VALUES (2)","database":"'"$db"'"}'
+	[ "$(sql 'SELECT GROUP_CONCAT(a ORDER BY a) FROM ss')" = "1,2" ]
+	# row locks of a SELECT ... FOR UPDATE in an open transaction
+	exec_ok '{"sql":"BEGIN"}'
+	exec_ok '{"sql":"SELECT * FROM ss WHERE a = 1 FOR UPDATE","database":"'"$db"'"}'
+	[ "$(sql 'SET SESSION innodb_lock_wait_timeout = 1; UPDATE ss SET a = 3 WHERE a = 1; SELECT ROW_COUNT()')" = 1 ]
+	# LOCK TABLES, prepared statements
+	exec_ok '{"sql":"LOCK TABLES ss WRITE","database":"'"$db"'"}'
+	[ "$(sql 'SET SESSION lock_wait_timeout = 1; INSERT INTO ss VALUES (4); SELECT ROW_COUNT()')" = 1 ]
+	exec_ok '{"sql":"PREPARE p1 FROM ?","args":["SELECT 1"]}'
+	api /api/v2/exec '{"sql":"EXECUTE p1"}'
+	[ "$code" = 400 ] && [[ "$body" == "Error 1243 "* ]]
+	# USE as a statement is not remembered either
+	exec_ok '{"sql":"USE '"$db"'"}'
+	api /api/v2/query/rows '{"sql":"SELECT DATABASE() AS d"}'
+	[ "$body" = '{"results":[{"rows":[{"d":null}]}]}' ]
+}
+
+@test "an empty sql is 400 Query was empty, never an earlier statement" {
+	gateway_start --workers 1
+	exec_ok '{"sql":"SELECT '"'"'another client statement'"'"'"}'
+	for q in '' ' ' '\n\t'; do
+		api /api/v2/exec "{\"sql\":\"$q\"}"
+		[ "$code $body" = "400 Error 1065 (42000): Query was empty" ] || { echo "'$q': $code $body"; return 1; }
+	done
+	api /api/v2/query/rows '{"sql":""}'
+	[ "$code $body" = "400 Error 1065 (42000): Query was empty" ]
+}
+
+@test "exec of a statement that returns rows: rowsAffected 0 and lastInsertId 0" {
+	gateway_start --workers 1
+	exec_ok '{"sql":"CREATE TABLE ex1 (id INT AUTO_INCREMENT PRIMARY KEY, v INT)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO ex1 (v) VALUES (1), (2), (3)","database":"'"$S2_DATABASE"'"}'
+	exec_ok '{"sql":"INSERT INTO ex1 (v) VALUES (4)","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":4,"rowsAffected":1}' ]
+	exec_ok '{"sql":"SELECT * FROM ex1","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":0}' ]
+	exec_ok '{"sql":"SHOW TABLES","database":"'"$S2_DATABASE"'"}'
+	[ "$body" = '{"lastInsertId":0,"rowsAffected":0}' ]
+}
+
+# raw PORT: send standard input as bytes on one connection, print the answer
+raw() {
+	node "$BATS_TEST_DIRNAME/helpers/rawhttp.js" "$1" 1500
+}
+
+@test "two different Content-Length headers: 400 and the connection is closed" {
+	b64=$(printf '%s' "$S2_USER:$S2_PASSWORD" | base64)
+	printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: 18\r\nContent-Length: 5\r\n\r\n{"sql":"SELECT 1"}' "$b64" \
+		| raw "$S2_PORT" > "$T/out"
+	head -n 1 "$T/out" | grep -q '^HTTP/1.1 400 '
+	grep -q 'multiple Content-Length' "$T/out"
+	[ "$(tail -n 1 "$T/out")" = "[closed]" ]
+	# the same length twice is one length (as Go reads it)
+	printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: 18\r\nContent-Length: 18\r\n\r\n{"sql":"SELECT 1"}' "$b64" \
+		| raw "$S2_PORT" > "$T/out"
+	head -n 1 "$T/out" | grep -q '^HTTP/1.1 200 '
+}
+
+@test "error bodies end with a newline; the connection stays open after a 4xx" {
+	b64=$(printf '%s' "$S2_USER:$S2_PASSWORD" | base64)
+	ok='{"sql":"SELECT 1"}'
+	for req in "POST /api/v2/exec|Authorization: Basic Og==|application/json|$ok|401" \
+	           "POST /api/v2/exec|Authorization: Basic $b64|text/plain|$ok|415" \
+	           "POST /api/v2/exec|Authorization: Basic $b64|application/json|{\"sql\":\"SELEC\"}|400" \
+	           "POST /api/v2/exec|Authorization: Basic $b64|application/json|{\"sql\":1}|400" \
+	           "POST /api/v2/nope|Authorization: Basic $b64|application/json|$ok|404" \
+	           "PUT /api/v2/exec|Authorization: Basic $b64|application/json|$ok|405"; do
+		IFS='|' read -r line auth ct data want <<< "$req"
+		{
+			printf '%s HTTP/1.1\r\nHost: x\r\n%s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s' \
+				"$line" "$auth" "$ct" "${#data}" "$data"
+			printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+				"$b64" "${#ok}" "$ok"
+		} | raw "$S2_PORT" > "$T/out"
+		[ "$(grep -c '^HTTP/1.1 ' "$T/out")" = 2 ] || { echo "$req:"; cat "$T/out"; return 1; }
+		[ "$(grep '^HTTP/1.1 ' "$T/out" | cut -d' ' -f2 | tr '\n' ' ')" = "$want 200 " ] || { cat "$T/out"; return 1; }
+		[ "$(tail -n 1 "$T/out")" = "[open]" ] || { echo "$req:"; cat "$T/out"; return 1; }
+		curl -sS -o "$T/b" -X "${line%% *}" -H "$auth" -H "Content-Type: $ct" --data-binary "$data" "$S2_URL${line#* }" || return 1
+		[ "$(tail -c 1 "$T/b" | od -An -c | tr -d ' ')" = '\n' ] || { echo "$req: no newline"; return 1; }
+	done
+}
+
 # ---- args -----------------------------------------------------------------
 
 @test "args: strings, numbers, booleans, null, objects, arrays bound safely" {
@@ -234,7 +391,7 @@ INSERT INTO `q?` VALUES (?, ?)|["x"]|400 sql: expected 2 arguments, got 1
 INSERT INTO `q?` VALUES (?, 'a')|["x","y"]|400 sql: expected 1 arguments, got 2
 SELECT 1|[1]|400 sql: expected 0 arguments, got 1
 SELECT ?|null|400 sql: expected 1 arguments, got 0
-SELECT 1|null|200 {"lastInsertId":0,"rowsAffected":1}
+SELECT 1|null|200 {"lastInsertId":0,"rowsAffected":0}
 EOT
 	[ "$(sql 'SELECT COUNT(*) FROM `q?`')" = 4 ]
 	[ "$(sql "SELECT COUNT(*) FROM \`q?\` WHERE b = 'it''s ? '' ?'")" = 1 ]
@@ -360,6 +517,84 @@ body_of_size() {
 	[ "$code" = 200 ]
 }
 
+@test "body limit: an 8 MiB body is read and dropped, then answered 413 and closed, never reset" {
+	b64=$(printf '%s' "$S2_USER:$S2_PASSWORD" | base64)
+	n=$((8 << 20))
+	printf 'POST /api/v2/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n' "$b64" "$n" > "$T/req"
+	head -c "$n" /dev/zero | tr '\0' ' ' >> "$T/req"
+	for i in 1 2 3 4 5; do
+		raw "$S2_PORT" < "$T/req" > "$T/out"
+		head -n 1 "$T/out" | grep -q '^HTTP/1.1 413 ' || { cat "$T/out"; return 1; }
+		grep -qi '^Connection: close' "$T/out"
+		grep -q '^Error reading request body: http: request body too large$' "$T/out"
+		[ "$(tail -n 1 "$T/out")" = "[closed]" ] || { cat "$T/out"; return 1; }
+	done
+}
+
+@test "GET /api/v2/spec: the OpenAPI document of what the gateway serves" {
+	run curl -sS -D "$T/h" "$S2_URL/api/v2/spec"
+	[ "$status" -eq 0 ]
+	grep -q '^HTTP/1.1 200' "$T/h"
+	[[ "${lines[0]}" == "openapi: 3."* ]]
+	for p in /ping /api/v2/spec /api/v2/exec /api/v2/query/rows /api/v2/query/tuples; do
+		grep -qx "  $p:" <<< "$output" || { echo "no $p"; return 1; }
+	done
+	grep -q 'BasicAuth: {type: http, scheme: basic}' <<< "$output"
+	run curl -sS -o /dev/null -w '%{http_code}' -X POST "$S2_URL/api/v2/spec"
+	[ "$output" = 405 ]
+}
+
+# ---- SingleStore's own client ------------------------------------------------
+
+@test "SingleStore's client (@singlestore/http-client): exec, rows, tuples, args of every type, errors, auth, body limit" {
+	[ -d "$BATS_TEST_DIRNAME/../node_modules/@singlestore/http-client" ] || { echo "no @singlestore/http-client: run npm ci"; return 1; }
+	cat > "$T/steps" <<'EOT'
+{"call":"ping"}
+{"call":"spec"}
+{"call":"exec","sql":"CREATE TABLE hc (n INT AUTO_INCREMENT PRIMARY KEY, s MEDIUMTEXT, i BIGINT, f DOUBLE, b TINYINT, z TEXT, j JSON, a JSON, d DATETIME(6))"}
+{"call":"exec","sql":"INSERT INTO hc (s, i, f, b, z, j, a, d) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)","args":["it's \"q\" \\ é 😀", -9007199254740991, 2.5, true, null, {"k":[1,{"x":null}]}, [1,"two"], "2015-12-10 04:08:31.905", "", 0, -0.125, false, "", {}, [], "2015-12-10 04:08:32"]}
+{"call":"rows","sql":"SELECT n, s, i, f, b, z, j, a, d FROM hc WHERE n = ?","args":[1]}
+{"call":"tuples","sql":"SELECT n, i, b, j FROM hc WHERE b = ?","args":[false]}
+{"call":"exec","sql":"SELECT * FROM hc"}
+{"call":"exec","sql":"INSERT INTO hc (n) VALUES (?)","args":[1]}
+{"call":"rows","sql":"SELECT nope FROM hc"}
+{"call":"exec","sql":"","args":[]}
+{"call":"exec","sql":"SELECT ?","args":[]}
+{"call":"exec","sql":"SELECT 1","password":"wrong"}
+{"call":"exec","sql":"SELECT 1","user":"","password":""}
+{"call":"exec","sql":"SELECT 1","user":"root","password":"x"}
+{"call":"exec","sql":"INSERT INTO hc (s) VALUES (?)","args":[],"pad":2000000}
+{"call":"exec","sql":"INSERT INTO hc (s) VALUES (?)","args":[],"pad":1000000}
+{"call":"rows","sql":"SELECT COUNT(*) AS c FROM hc"}
+EOT
+	node "$BATS_TEST_DIRNAME/helpers/s2client.js" "$S2_URL" "$S2_USER" "$S2_PASSWORD" "$S2_DATABASE" < "$T/steps" > "$T/out"
+	cat "$T/out"
+	diff -u - "$T/out" <<EOT
+{"status":200,"body":"pong"}
+{"status":200,"body":"openapi: 3.0.3"}
+{"status":200,"body":"{\"lastInsertId\":0,\"rowsAffected\":0}"}
+{"status":200,"body":"{\"lastInsertId\":1,\"rowsAffected\":2}"}
+{"status":200,"body":"{\"results\":[{\"rows\":[{\"n\":1,\"s\":\"it's \\\\\"q\\\\\" \\\\\\\\ é 😀\",\"i\":-9007199254740991,\"f\":2.5,\"b\":1,\"z\":null,\"j\":{\"k\":[1,{\"x\":null}]},\"a\":[1,\"two\"],\"d\":\"2015-12-10 04:08:31.905000\"}]}]}"}
+{"status":200,"body":"{\"results\":[{\"columns\":[{\"name\":\"n\",\"dataType\":\"INT\",\"nullable\":false},{\"name\":\"i\",\"dataType\":\"BIGINT\",\"nullable\":true},{\"name\":\"b\",\"dataType\":\"TINYINT\",\"nullable\":true},{\"name\":\"j\",\"dataType\":\"JSON\",\"nullable\":true}],\"rows\":[[2,0,0,{}]]}]}"}
+{"status":200,"body":"{\"lastInsertId\":0,\"rowsAffected\":0}"}
+{"status":400,"body":"Error 1062 (23000): Duplicate entry '1' for key 'PRIMARY'\n"}
+{"status":400,"body":"Error 1054 (42S22): Unknown column 'nope' in 'SELECT'\n"}
+{"status":400,"body":"Error 1065 (42000): Query was empty\n"}
+{"status":400,"body":"sql: expected 1 arguments, got 0\n"}
+{"status":401,"body":"Error 1045 (28000): Access denied for user '$S2_USER'@'127.0.0.1' (using password: YES)\n"}
+{"status":401,"body":"Unauthorized: Basic authentication required\n"}
+{"status":401,"body":"Error 1045 (28000): Access denied for user 'root'@'127.0.0.1' (using password: YES)\n"}
+{"status":413,"body":"Error reading request body: http: request body too large\n"}
+{"status":200,"body":"{\"lastInsertId\":3,\"rowsAffected\":1}"}
+{"status":200,"body":"{\"results\":[{\"rows\":[{\"c\":3}]}]}"}
+EOT
+	# what the client sent is what MariaDB holds, byte for byte
+	[ "$(sql "SELECT HEX(s), i, f, b, z IS NULL, j, a, d FROM hc WHERE n = 1")" = \
+	   "$(printf '%s' "it's \"q\" \\ é 😀" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)	-9007199254740991	2.5	1	1	{\"k\":[1,{\"x\":null}]}	[1,\"two\"]	2015-12-10 04:08:31.905000" ]
+	[ "$(sql "SELECT s, i, f, b, z, j, a, d FROM hc WHERE n = 2")" = "	0	-0.125	0		{}	[]	2015-12-10 04:08:32.000000" ]
+	[ "$(sql "SELECT LENGTH(s) FROM hc WHERE n = 3")" = 1000000 ]
+}
+
 # ---- concurrency -------------------------------------------------------------
 
 @test "100 parallel requests all answered and all rows in" {
@@ -371,6 +606,25 @@ body_of_size() {
 		-H 'Content-Type: application/json' --data-binary "@$T/r{}" "$S2_URL/api/v2/exec" > "$T/codes"
 	[ "$(sort "$T/codes" | uniq -c | tr -s ' ')" = " 100 200" ]
 	[ "$(sql 'SELECT COUNT(*), SUM(id) FROM c100')" = "100	5050" ]
+}
+
+@test "slow clients: per-address limit, request-head deadline, a few log lines; others still served" {
+	gateway_start --max-conns-per-ip 50 --head-timeout 2
+	node "$BATS_TEST_DIRNAME/helpers/slowloris.js" "$S2_PORT" 300 7 > "$T/slow" &
+	pid=$!
+	sleep 1
+	# a normal client is answered while 300 slow ones hold on
+	code=$(curl -sS -o "$T/b" -w '%{http_code}' --max-time 20 -u "$S2_USER:$S2_PASSWORD" \
+		-H 'Content-Type: application/json' --data-binary '{"sql":"SELECT 1"}' "$S2_URL/api/v2/exec")
+	[ "$code" = 200 ]
+	wait "$pid"
+	cat "$T/slow"
+	# all 300 connected; every one was closed by the gateway (at the limit
+	# or at the head deadline), none is still open
+	[ "$(cat "$T/slow")" = "opened 300 closed 300 open 0" ]
+	# one log line per event would be 250 lines or more
+	[ "$(wc -l < "$S2_GATEWAY_ERR")" -lt 20 ] || { cat "$S2_GATEWAY_ERR"; return 1; }
+	grep -q 'suppressed\|per-address' "$S2_GATEWAY_ERR"
 }
 
 # ---- HTTPS ---------------------------------------------------------------
@@ -475,7 +729,7 @@ faults_of() {
 }
 
 @test "SIGTERM stops the gateway cleanly with a summary" {
-	s2-gateway --port 0 --port-file "$T/port" --db-socket "$MARIADB_SOCKET" 2> "$T/err" &
+	s2-gateway --port 0 --port-file "$T/port" --db-port "$MARIADB_PORT" 2> "$T/err" &
 	pid=$!
 	for i in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 	curl -sS "http://127.0.0.1:$(cat "$T/port")/ping" >/dev/null

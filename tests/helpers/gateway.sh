@@ -43,8 +43,8 @@ start() {
 	for a; do
 		case $a in --cert|--cert=*) scheme=https ;; esac
 	done
+	# always TCP: s2-gateway refuses the socket (unix_socket authentication)
 	dbconn="--db-host=$MARIADB_HOST --db-port=$MARIADB_PORT"
-	[ -n "${MARIADB_SOCKET:-}" ] && [ -S "$MARIADB_SOCKET" ] && dbconn="--db-socket=$MARIADB_SOCKET"
 
 	# shellcheck disable=SC2086
 	"$gw" --listen=127.0.0.1 --port=0 --port-file="$dir/port" --log="$dir/exec.log" \
