@@ -52,7 +52,20 @@ mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
+# This host's network settings go in with it, as a real machine has its own:
+# the resolver, locally added CA certificates (a TLS-inspecting egress proxy
+# signs with one; ca-certificates picks them up when install-deps installs
+# it) and the proxy and CA variables of the environment.
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
+netenv=
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS; do
+	eval "val=\${$v:-}"
+	[ -n "$val" ] && netenv="$netenv $v=$val"
+done
 
 rm -rf "$root/root/segpipe" && mkdir -p "$root/root/segpipe"
 (cd "$top" && git archive HEAD) | tar -x -C "$root/root/segpipe" ||
@@ -61,7 +74,8 @@ rm -rf "$root/root/segpipe" && mkdir -p "$root/root/segpipe"
 # The README, to the letter: make is the one thing to install by hand.
 step() {
 	say "in the $suite root: $*"
-	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	# shellcheck disable=SC2086
+	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb PATH=/usr/sbin:/usr/bin:/sbin:/bin $netenv \
 		/bin/sh -c "cd /root/segpipe && $*"
 }
 step 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null' || exit $?
