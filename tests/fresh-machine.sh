@@ -57,6 +57,8 @@ mount --bind /dev/pts "$root/dev/pts"
 # signs with one; ca-certificates picks them up when install-deps installs
 # it) and the proxy and CA variables of the environment.
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+# debootstrap writes no /etc/hosts; Debian's installer writes this one
+[ -s "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
 	mkdir -p "$root/usr/local/share/ca-certificates"
 	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
