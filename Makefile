@@ -4,7 +4,6 @@
 
 -include config.mk
 
-SHARED ?= ../shared
 FUZZ_TIME ?= 20
 
 ifeq ($(V),1)
@@ -23,10 +22,10 @@ LIB_OBJ = $(LIB_SRC:.c=.o)
 LIB_HDR = $(wildcard lib/*.h)
 PROG_SRC = $(sort $(wildcard src/*.c))
 PROGS = $(patsubst src/%.c,bin/%,$(PROG_SRC))
-SCRIPTS = bin/seg-backfill
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:.c=)
 MANS = $(wildcard share/man/man1/*.1)
+MANS7 = $(wildcard share/man/man7/*.7)
 
 # Libraries each program links besides libseg; the default is the common set.
 COMMON_LIBS = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(ISAL_LIBS)
@@ -35,12 +34,22 @@ LIBS_s2-load = $(CURL_LIBS) $(COMMON_LIBS)
 LIBS_s2-gateway = $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread
 ALL_LIBS = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
 
-.PHONY: all check bench fuzz demo install uninstall clean distclean
+.PHONY: all deps check bench fuzz demo install uninstall clean distclean
 
 all: config.mk $(PROGS)
 
+# Without config.mk, configure runs first; for "make check" and "make demo"
+# install-deps installs what the machine lacks before that. "make clean"
+# needs neither.
+ifeq ($(filter clean distclean uninstall,$(MAKECMDGOALS)),)
 config.mk:
-	@echo "run ./configure first" >&2; exit 1
+	$(if $(filter check demo,$(MAKECMDGOALS)),$(Q)sh ./install-deps -q)
+	$(Q)./configure
+endif
+
+# Debian packages and npm test servers, when missing (see install-deps).
+deps:
+	$(Q)sh ./install-deps -q
 
 lib/%.o: lib/%.c $(LIB_HDR) config.mk
 	$(say) CC $<
@@ -62,11 +71,11 @@ tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libseg.a
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< lib/libseg.a $(ALL_LIBS)
 
 # make check: C unit tests and bats tests, one "N passed, N failed" line.
-check: all $(UNIT_BIN)
-	$(Q)SHARED=$(SHARED) sh tests/run.sh
+check: deps all $(UNIT_BIN)
+	$(Q)sh tests/run.sh
 
 bench: all
-	$(Q)SHARED=$(SHARED) sh tests/bench/run.sh
+	$(Q)sh tests/bench/run.sh
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:.c=)
@@ -85,20 +94,33 @@ fuzz: $(FUZZ_BIN)
 		else tail -n 40 $$f.log; echo "fuzz: $$f FAILED (log $$f.log)"; exit 1; fi; \
 	done
 
-demo: all
-	$(Q)SHARED=$(SHARED) sh share/examples/demo.sh
+demo: deps all
+	$(Q)sh share/examples/demo.sh
 
+# GNU directory variables; PREFIX (from configure) is the default prefix.
+prefix ?= $(if $(PREFIX),$(PREFIX),/usr/local)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+mandir ?= $(datarootdir)/man
+INSTALL ?= install
+
+# Everything under bin/ is installed, the test tools (seg-gen, s2-gateway)
+# too: their man pages say they are for tests and demos.
 install: all
-	$(say) INSTALL $(DESTDIR)$(PREFIX)
-	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/segpipe/sql
-	$(Q)for p in $(PROGS) $(wildcard $(SCRIPTS)); do cp -f $$p $(DESTDIR)$(PREFIX)/bin/ || exit 1; done
-	$(Q)for m in $(MANS); do cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || exit 1; done
-	$(Q)for s in $(wildcard share/sql/*.sql); do cp -f $$s $(DESTDIR)$(PREFIX)/share/segpipe/sql/ || exit 1; done
+	$(say) INSTALL $(DESTDIR)$(prefix)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(datadir)/segpipe/sql
+	$(Q)$(INSTALL) -m 755 $(PROGS) $(DESTDIR)$(bindir)/
+	$(Q)$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(mandir)/man1/
+	$(Q)$(INSTALL) -m 644 $(MANS7) $(DESTDIR)$(mandir)/man7/
+	$(Q)$(INSTALL) -m 644 $(wildcard share/sql/*.sql) $(DESTDIR)$(datadir)/segpipe/sql/
 
 uninstall:
-	$(Q)for p in $(PROGS) $(wildcard $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p#bin/}; done
-	$(Q)for m in $(MANS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$${m##*/}; done
-	$(Q)rm -rf $(DESTDIR)$(PREFIX)/share/segpipe
+	$(Q)for p in $(PROGS); do rm -f $(DESTDIR)$(bindir)/$${p#bin/}; done
+	$(Q)for m in $(MANS); do rm -f $(DESTDIR)$(mandir)/man1/$${m##*/}; done
+	$(Q)for m in $(MANS7); do rm -f $(DESTDIR)$(mandir)/man7/$${m##*/}; done
+	$(Q)rm -rf $(DESTDIR)$(datadir)/segpipe
 
 clean:
 	$(Q)rm -f $(LIB_OBJ) lib/libseg.a $(PROGS) $(UNIT_BIN) $(FUZZ_BIN)

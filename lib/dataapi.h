@@ -2,7 +2,7 @@
  * libcurl's multi interface: many requests in flight on kept-alive
  * connections (HTTP/2 multiplexed when the server offers it), Basic auth,
  * a JWT, or .netrc, TLS verified unless asked otherwise. It also knows the
- * API's answers (../shared/reference/dataapi.md): which are success, which a
+ * API's answers (SingleStore's Data API reference): which are success, which a
  * retry may cure, which are final for one request and which stop a run. */
 #ifndef SEG_DATAAPI_H
 #define SEG_DATAAPI_H

@@ -38,6 +38,69 @@ setup() {
 	[ -z "$(find "$T/root" -type f)" ]
 }
 
+@test "make install: GNU directory variables, modes, the segpipe(7) page and the DDL" {
+	cd "$top"
+	run make install DESTDIR="$T/root" prefix=/usr bindir=/usr/libexec/sp mandir=/usr/share/doc/man
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a "$T/root/usr/libexec/sp/seg-validate")" = 755 ]
+	[ "$(stat -c %a "$T/root/usr/share/doc/man/man1/seg-validate.1")" = 644 ]
+	[ "$(stat -c %a "$T/root/usr/share/doc/man/man7/segpipe.7")" = 644 ]
+	[ -f "$T/root/usr/share/segpipe/sql/segment_data.sql" ]
+	# every installed man page names only programs that are installed
+	for m in "$T"/root/usr/share/doc/man/man1/*.1; do
+		for ref in $(grep -oE '\\fB[a-z0-9-]+\\fR\(1\)|^\.BR [a-z0-9-]+ \(1\)' "$m" | grep -oE '[a-z0-9]+-[a-z0-9-]+'); do
+			[ -x "$T/root/usr/libexec/sp/$ref" ] || { echo "$m names $ref(1), not installed"; return 1; }
+		done
+	done
+	run make uninstall DESTDIR="$T/root" prefix=/usr bindir=/usr/libexec/sp mandir=/usr/share/doc/man
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$T/root" -type f)" ]
+}
+
+@test "make check and make demo install what is missing and configure first; make alone only configures" {
+	mkdir "$T/tree" && cd "$T/tree"
+	cp "$top/Makefile" .
+	printf '#!/bin/sh\necho configure-ran\necho X=1 > config.mk\n' > configure
+	printf '#!/bin/sh\necho install-deps-ran "$@"\n' > install-deps
+	chmod +x configure install-deps
+	unset MAKEFLAGS MFLAGS MAKELEVEL
+	run make -n check
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "install-deps-ran -q" ]
+	[ "${lines[1]}" = "configure-ran" ]
+	rm config.mk
+	run make -n demo
+	[ "${lines[0]}" = "install-deps-ran -q" ]
+	rm config.mk
+	run make -n all
+	[ "${lines[0]}" = "configure-ran" ]
+	[[ "$output" != *install-deps-ran* ]]
+	rm config.mk
+	run make clean
+	[ "$status" -eq 0 ]
+	[ ! -e config.mk ]
+}
+
+@test "install-deps -n names what is missing and installs nothing" {
+	mkdir -p "$T/bin"
+	# a dpkg-query that knows no package, and no node
+	printf '#!/bin/sh\nexit 1\n' > "$T/bin/dpkg-query"
+	chmod +x "$T/bin/dpkg-query"
+	cp "$top/install-deps" "$T/"
+	run env PATH="$T/bin:/usr/bin:/bin" sh -c 'cd "$1" && ./install-deps -n' sh "$T"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "missing: gcc make pkg-config"* ]]
+	[[ "$output" == *mariadb-server* ]]
+}
+
+@test "the repository is self-contained: no test or document reaches outside it" {
+	cd "$top"
+	run grep -rln '\.\./shared' README.md Makefile tests share src lib .ci
+	[ "$status" -eq 1 ]
+	[ -f tests/data/JSONTestSuite/LICENSE ]
+	grep -q 'CC BY 4.0' tests/data/segment-docs/README.md
+}
+
 @test "every program has a man page with EXIT STATUS and EXAMPLES" {
 	cd "$top"
 	for p in src/*.c; do

@@ -5,9 +5,8 @@
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$top/tests/helpers:$PATH"
-SHARED=${SHARED:-$top/../shared}
-case $SHARED in /*) ;; *) SHARED="$top/$SHARED" ;; esac
-export PATH SHARED
+TESTDATA=$top/tests/data
+export PATH TESTDATA
 log=$(mktemp "${TMPDIR:-/tmp}/segcheck.XXXXXX") || exit 1
 trap 'rm -f "$log"' EXIT
 

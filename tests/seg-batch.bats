@@ -391,7 +391,7 @@ EOF
 
 @test "seg-flatten | seg-batch: the real records of both layouts and DDL kinds" {
 	command -v seg-flatten > /dev/null || skip "seg-flatten not built"
-	docs=$SHARED/testdata/segment-docs
+	docs=$TESTDATA/segment-docs
 	cols='`messageId`, `timestamp`, `type`, `event`, `name`, `properties`, `userId`, `anonymousId`, `groupId`, `traits`, `context`'
 	seg-gen --seed 5 --size 2M > "$T/gen"
 	seg-flatten -q "$docs/complete.ndjson" "$T/gen" > "$T/rows"

@@ -4,7 +4,7 @@
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	DOCS=$SHARED/testdata/segment-docs
+	DOCS=$TESTDATA/segment-docs
 	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	TS='"timestamp":"2015-12-10T04:08:31.905Z"'
 	printf 'pepper\n' > "$T/salt"

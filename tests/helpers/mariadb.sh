@@ -92,7 +92,7 @@ start() {
 		--innodb-buffer-pool-size=64M --skip-name-resolve"
 
 	# shellcheck disable=SC2086
-	if ! "$installdb" $common --auth-root-authentication-method=normal \
+	if ! "$installdb" $common --auth-root-authentication-method=normal --force \
 		--skip-test-db > "$dir/install.log" 2>&1; then
 		say "mariadb-install-db failed; see $dir/install.log"
 		sed 's/^/  /' "$dir/install.log" | tail -n 20 >&2

@@ -27,9 +27,9 @@ static char *slurp(const char *path, size_t *n)
 
 static void suite(void)
 {
-	const char *shared = getenv("SHARED");
+	const char *data = getenv("TESTDATA");
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/testdata/JSONTestSuite/test_parsing", shared ? shared : "../shared");
+	snprintf(dir, sizeof dir, "%s/JSONTestSuite/test_parsing", data ? data : "tests/data");
 	DIR *d = opendir(dir);
 	ok(d != NULL, "JSONTestSuite found at %s", dir);
 	if (!d)
