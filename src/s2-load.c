@@ -134,7 +134,7 @@ static void usage(void)
 	       "      --retry-max N          retries per request (default 10)\n"
 	       "      --retry-max-time SECS  no retry later than SECS after the first try (default 600, 0 = no limit)\n"
 	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
-	       "      --retry-cap MS         largest backoff bound (default 60000)\n"
+	       "      --retry-cap MS         largest backoff bound and Retry-After (default 60000)\n"
 	       "      --timeout SECS         per request (default 300)\n"
 	       "      --connect-timeout SECS (default 10)\n"
 	       "Output:\n"
@@ -145,8 +145,9 @@ static void usage(void)
 	       "  -h, --help                 this help\n"
 	       "  -V, --version              version\n\n"
 	       "Exit status: 0 all loaded, 1 some batches failed, 64 usage, 66 input not found,\n"
-	       "69 target unavailable, 74 I/O error, 75 stopped (re-run to continue), 77 auth refused,\n"
-	       "78 configuration error.\n");
+	       "69 target unavailable, 74 I/O error, 75 stopped with records not attempted (re-run to continue),\n"
+	       "77 auth refused, 78 configuration error (wrong URL, a redirect, answers that are not the\n"
+	       "Data API's, another target's checkpoint).\n");
 }
 
 /* ---- results ---------------------------------------------------------- */
