@@ -10,6 +10,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "json.h"
 
 /* fnv1a: a cheap hash; ids are content hashes already, well spread. */
 static uint64_t fnv1a(const char *p, size_t n)
@@ -95,8 +96,12 @@ static int load(struct checkpoint *c, off_t *good)
 		size_t n = i - start;
 		if (n && b.p[i - 1] == '\r')
 			n--;
-		if (n && !memchr(b.p + start, '\0', n))
+		if (n > 7 && memcmp(b.p + start, "target ", 7) == 0) {
+			buf_reset(&c->target);
+			buf_add(&c->target, b.p + start, n);
+		} else if (n && !memchr(b.p + start, '\0', n)) {
 			idset_insert(c, b.p + start, n);
+		}
 		start = i + 1;
 	}
 	*good = (off_t)start;
@@ -154,6 +159,31 @@ int ckpt_sync(struct checkpoint *c)
 	return fdatasync(c->fd);
 }
 
+int ckpt_bind(struct checkpoint *c, const char *url, const char *database)
+{
+	struct buf line = BUF_INIT;
+	int rc;
+	buf_adds(&line, "target {\"url\":");
+	json_write_str(&line, url, strlen(url));
+	buf_adds(&line, ",\"database\":");
+	if (database)
+		json_write_str(&line, database, strlen(database));
+	else
+		buf_adds(&line, "null");
+	buf_addc(&line, '}');
+	if (c->target.len)
+		rc = c->target.len == line.len && memcmp(c->target.p, line.p, line.len) == 0 ? 0 : -1;
+	else {
+		buf_add(&c->pending, line.p, line.len);
+		buf_addc(&c->pending, '\n');
+		rc = ckpt_sync(c) < 0 ? -2 : 1;
+		if (rc == 1)
+			buf_add(&c->target, line.p, line.len);
+	}
+	buf_free(&line);
+	return rc;
+}
+
 int ckpt_close(struct checkpoint *c)
 {
 	int rc = 0;
@@ -168,6 +198,7 @@ int ckpt_close(struct checkpoint *c)
 	}
 	buf_free(&c->ids);
 	buf_free(&c->pending);
+	buf_free(&c->target);
 	free(c->slots);
 	c->slots = NULL;
 	c->nslots = c->count = 0;

@@ -1,5 +1,6 @@
 /* cli.c: diagnostics, exit codes and option parsing shared by all programs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,11 +13,29 @@
 
 const char *progname = "segpipe";
 
+void cli_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open returns the lowest free descriptor: this one */
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n < 0)
+			_exit(EX_IOERR);
+		if (n != fd) {
+			close(n);
+			_exit(EX_IOERR);
+		}
+	}
+}
+
 void cli_init(const char *name)
 {
 	const char *slash = strrchr(name, '/');
+	cli_std_fds();
 	progname = slash ? slash + 1 : name;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap)

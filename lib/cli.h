@@ -25,9 +25,17 @@ enum {
 
 extern const char *progname;
 
-/* cli_init: set the program name for diagnostics and ignore SIGPIPE so that
- * a closed output is seen as EPIPE and handled as a quiet stop. */
+/* cli_init: make sure descriptors 0, 1 and 2 are open (cli_std_fds), set
+ * the program name for diagnostics, ignore SIGPIPE so that a closed output
+ * is seen as EPIPE and handled as a quiet stop, and ignore SIGXFSZ so that
+ * a file over the size limit is a write error (EFBIG, exit 74), not a
+ * silent death. Call it first in main. */
 void cli_init(const char *name);
+/* cli_std_fds: open /dev/null on whichever of 0, 1, 2 is closed (a program
+ * started with <&- or >&-), so that no file or socket the program opens
+ * later takes a standard descriptor's number and gets read or written as
+ * one. Exits 74 if /dev/null cannot be opened. */
+void cli_std_fds(void);
 
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -3,6 +3,7 @@
  * connection cache lives in the multi handle, so connections stay open
  * between requests. */
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,8 @@ void dapi_client_free(struct dapi_client *c)
 	for (size_t i = 0; i < c->nidle; i++)
 		curl_easy_cleanup(c->idle[i]);
 	free(c->idle);
+	free(c->busy);
+	free(c->aborted);
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
 	curl_slist_free_all(c->headers);
@@ -61,6 +64,30 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* on_read: hand libcurl the body; a read from its start is a send (the
+ * first, or libcurl's own re-send after rewinding with on_seek). */
+static size_t on_read(char *dst, size_t size, size_t nmemb, void *ud)
+{
+	struct dapi_req *r = ud;
+	size_t n = size * nmemb, left = r->body.len - r->rd_off;
+	if (r->rd_off == 0 && left)
+		r->sends++;
+	if (n > left)
+		n = left;
+	memcpy(dst, r->body.p + r->rd_off, n);
+	r->rd_off += n;
+	return n;
+}
+
+static int on_seek(void *ud, curl_off_t off, int origin)
+{
+	struct dapi_req *r = ud;
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > r->body.len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	r->rd_off = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
 /* new_easy: a handle with everything that is the same for every request. */
 static CURL *new_easy(struct dapi_client *c)
 {
@@ -72,6 +99,8 @@ static CURL *new_easy(struct dapi_client *c)
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
@@ -115,9 +144,13 @@ void dapi_send(struct dapi_client *c, struct dapi_req *r)
 	r->cc = CURLE_OK;
 	r->retry_after_ms = 0;
 	r->errbuf[0] = '\0';
+	r->location[0] = '\0';
+	r->sends = 0;
+	r->rd_off = 0;
 	r->easy = e;
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.p ? r->body.p : "");
+	curl_easy_setopt(e, CURLOPT_READDATA, r);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
@@ -125,6 +158,41 @@ void dapi_send(struct dapi_client *c, struct dapi_req *r)
 	if (mc != CURLM_OK)
 		die(EX_IOERR, "libcurl: %s", curl_multi_strerror(mc));
 	c->in_flight++;
+	if (c->nbusy == c->capbusy) {
+		c->capbusy = c->capbusy ? c->capbusy * 2 : 16;
+		c->busy = xrealloc(c->busy, c->capbusy * sizeof *c->busy);
+		c->aborted = xrealloc(c->aborted, c->capbusy * sizeof *c->aborted);
+	}
+	c->busy[c->nbusy++] = r;
+}
+
+/* release: r is no longer in flight; its handle goes back for reuse. */
+static void release(struct dapi_client *c, struct dapi_req *r)
+{
+	curl_multi_remove_handle(c->multi, r->easy);
+	if (c->nidle == c->capidle) {
+		c->capidle = c->capidle ? c->capidle * 2 : 16;
+		c->idle = xrealloc(c->idle, c->capidle * sizeof *c->idle);
+	}
+	c->idle[c->nidle++] = r->easy;
+	r->easy = NULL;
+	c->in_flight--;
+	for (size_t i = 0; i < c->nbusy; i++)
+		if (c->busy[i] == r) {
+			c->busy[i] = c->busy[--c->nbusy];
+			break;
+		}
+}
+
+void dapi_abort_all(struct dapi_client *c)
+{
+	while (c->nbusy) {
+		struct dapi_req *r = c->busy[c->nbusy - 1];
+		r->cc = CURLE_ABORTED_BY_CALLBACK;
+		r->status = 0;
+		release(c, r);
+		c->aborted[c->naborted++] = r;
+	}
 }
 
 int dapi_poll(struct dapi_client *c, int fd, int timeout_ms, int *fd_ready)
@@ -145,6 +213,8 @@ struct dapi_req *dapi_done(struct dapi_client *c)
 {
 	CURLMsg *m;
 	int left;
+	if (c->naborted)
+		return c->aborted[--c->naborted];
 	while ((m = curl_multi_info_read(c->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
@@ -156,14 +226,10 @@ struct dapi_req *dapi_done(struct dapi_client *c)
 		curl_off_t ra = 0;
 		if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 			r->retry_after_ms = (uint64_t)ra * 1000;
-		curl_multi_remove_handle(c->multi, e);
-		if (c->nidle == c->capidle) {
-			c->capidle = c->capidle ? c->capidle * 2 : 16;
-			c->idle = xrealloc(c->idle, c->capidle * sizeof *c->idle);
-		}
-		c->idle[c->nidle++] = e;
-		r->easy = NULL;
-		c->in_flight--;
+		char *loc = NULL;
+		if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+			snprintf(r->location, sizeof r->location, "%s", loc);
+		release(c, r);
 		return r;
 	}
 	return NULL;
@@ -277,8 +343,11 @@ enum dapi_outcome dapi_classify(const struct dapi_req *r)
 {
 	if (r->cc != CURLE_OK)
 		return curl_transient(r->cc) ? DAPI_TRANSIENT : DAPI_CONFIG;
-	if (r->status == 200)
-		return DAPI_OK;
+	uint64_t ra;
+	if (r->status >= 200 && r->status <= 299)
+		return r->status == 200 && dapi_answer(r->resp.p, r->resp.len, &ra) == 0 ? DAPI_OK : DAPI_BAD_ANSWER;
+	if (r->status >= 300 && r->status <= 399)
+		return DAPI_CONFIG;
 	if (r->status == 401 || r->status == 403)
 		return DAPI_AUTH;
 	if (r->status == 413 || ((r->status == 400 || r->status >= 500) && dapi_too_large_text(r->resp.p, r->resp.len)))
@@ -306,18 +375,83 @@ uint64_t dapi_rows_affected(const char *p, size_t n)
 	return ra;
 }
 
+/* json_int: a JSON number slice that is an integer (a '-' only if neg_ok),
+ * its value in *v when it is not negative. 0, or -1. */
+static int json_int(struct json_slice s, int neg_ok, uint64_t *v)
+{
+	size_t i = 0;
+	*v = 0;
+	if (s.type != JSON_NUMBER || s.n == 0)
+		return -1;
+	if (s.p[0] == '-') {
+		if (!neg_ok)
+			return -1;
+		i = 1;
+	}
+	if (i == s.n || s.n - i > 20)
+		return -1;
+	for (; i < s.n; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return -1;
+		uint64_t d = (uint64_t)(s.p[i] - '0');
+		if (*v > (UINT64_MAX - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	return 0;
+}
+
+int dapi_answer(const char *p, size_t n, uint64_t *rows_affected)
+{
+	struct json_members m = { 0 };
+	struct json_error err;
+	size_t ws = 0;
+	int rc = -1, nra = 0, nli = 0;
+	uint64_t v;
+	*rows_affected = 0;
+	while (ws < n && (p[ws] == ' ' || p[ws] == '\t' || p[ws] == '\r' || p[ws] == '\n'))
+		ws++;
+	if (json_parse(p, n, 4, &m, &err) == 0 && json_type_at(p + ws, p + n) == JSON_OBJECT) {
+		rc = 0;
+		for (size_t i = 0; i < m.n && rc == 0; i++) {
+			int ra = json_key_eq(m.m[i].key, "rowsAffected");
+			int li = !ra && json_key_eq(m.m[i].key, "lastInsertId");
+			if ((!ra && !li) || (ra && nra++) || (li && nli++) || json_int(m.m[i].val, li, &v) < 0)
+				rc = -1;
+			else if (ra)
+				*rows_affected = v;
+		}
+		if (!nra)
+			rc = -1;
+	}
+	json_members_free(&m);
+	if (rc < 0)
+		*rows_affected = 0;
+	return rc;
+}
+
 void dapi_describe(const struct dapi_req *r, struct buf *out)
 {
+	uint64_t ra;
 	if (r->cc != CURLE_OK) {
 		buf_printf(out, "curl: %s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->cc));
 		return;
 	}
 	buf_printf(out, "HTTP %ld", r->status);
-	size_t n = r->resp.len;
+	if (r->status >= 300 && r->status <= 399) {
+		buf_printf(out, " redirect to %s (redirects are not followed: give the final URL)",
+		           r->location[0] ? r->location : "(no Location)");
+		return;
+	}
+	size_t n = r->resp.len, max = 1000;
+	if (r->status >= 200 && r->status <= 299 && (r->status != 200 || dapi_answer(r->resp.p, n, &ra) < 0)) {
+		buf_adds(out, n ? " but not a Data API answer" : " but not a Data API answer: an empty body");
+		max = 200;
+	}
 	while (n && (r->resp.p[n - 1] == '\n' || r->resp.p[n - 1] == '\r' || r->resp.p[n - 1] == ' '))
 		n--;
-	if (n > 1000)
-		n = 1000;
+	if (n > max)
+		n = max;
 	if (n) {
 		buf_adds(out, ": ");
 		/* one line: control characters become spaces */

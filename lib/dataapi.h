@@ -30,12 +30,16 @@ struct dapi_config {
 
 /* What an answer means for the request and for the run. */
 enum dapi_outcome {
-	DAPI_OK,          /* 200: committed */
+	DAPI_OK,          /* 200 with a Data API answer (dapi_answer): committed */
+	DAPI_BAD_ANSWER,  /* 2xx that is not a Data API answer (a proxy's page):
+	                   * not committed; retry, and when it persists it is the
+	                   * wrong URL */
 	DAPI_TRANSIENT,   /* connection error, timeout, 408/429/5xx, deadlock: retry */
 	DAPI_FAILED,      /* SQL error or other final answer: this request only */
 	DAPI_TOO_LARGE,   /* 413, or the "request body too large" text: split */
 	DAPI_AUTH,        /* 401, 403: stop the run */
-	DAPI_CONFIG,      /* wrong URL, method, content type, TLS setup: stop */
+	DAPI_CONFIG,      /* wrong URL, method, content type, TLS setup, a
+	                   * redirect (3xx, never followed): stop */
 };
 
 struct dapi_req {
@@ -44,6 +48,11 @@ struct dapi_req {
 	long status;               /* HTTP status; 0 when none was received */
 	CURLcode cc;               /* the transfer's result */
 	uint64_t retry_after_ms;   /* the server's Retry-After, 0 when none */
+	unsigned sends;            /* times the body was sent: libcurl re-sends
+	                            * once by itself on a kept-alive connection
+	                            * that turns out dead */
+	size_t rd_off;             /* libcurl's read position in body */
+	char location[512];        /* a 3xx answer's Location (truncated), or "" */
 	char errbuf[CURL_ERROR_SIZE];
 	void *user;                /* the caller's */
 	CURL *easy;                /* while in flight */
@@ -58,6 +67,9 @@ struct dapi_client {
 	CURL **idle;               /* easy handles kept for reuse */
 	size_t nidle, capidle;
 	size_t in_flight;
+	struct dapi_req **busy;    /* the requests in flight */
+	struct dapi_req **aborted; /* aborted, not yet handed out by dapi_done */
+	size_t nbusy, naborted, capbusy;
 };
 
 /* dapi_client_init: set up the multi handle. 0, or -1 with err filled. */
@@ -80,6 +92,12 @@ int dapi_poll(struct dapi_client *c, int fd, int timeout_ms, int *fd_ready);
  * filled, or NULL. */
 struct dapi_req *dapi_done(struct dapi_client *c);
 
+/* dapi_abort_all: stop every request in flight at once (a signal: a
+ * request whose commit goes unheard is sent again by a re-run and absorbed
+ * by the unique key); dapi_done hands them out with cc
+ * CURLE_ABORTED_BY_CALLBACK. */
+void dapi_abort_all(struct dapi_client *c);
+
 /* dapi_classify: the meaning of a finished request's answer. */
 enum dapi_outcome dapi_classify(const struct dapi_req *r);
 /* dapi_sql_errno: N of a body starting "Error N", else 0. */
@@ -92,8 +110,15 @@ int dapi_sql_errno(const char *p, size_t n);
 int dapi_row_error(const struct dapi_req *r);
 /* dapi_rows_affected: "rowsAffected" of a success body (0 when absent). */
 uint64_t dapi_rows_affected(const char *p, size_t n);
-/* dapi_describe: a one-line reason for a non-200 answer, for humans and the
- * failed file: "HTTP 400: Error 1146 (42S02): Table ..." or "curl: ...". */
+/* dapi_answer: is p[0..n) the exec endpoint's success answer: one JSON
+ * object whose members are "rowsAffected" (required, an integer >= 0) and
+ * "lastInsertId" (optional, an integer), each at most once, and nothing
+ * else? 0 with *rows_affected set, else -1. */
+int dapi_answer(const char *p, size_t n, uint64_t *rows_affected);
+/* dapi_describe: a one-line reason for an answer that is not success, for
+ * humans and the failed file: "HTTP 400: Error 1146 (42S02): Table ...",
+ * "HTTP 302 redirect to URL", "HTTP 200 but not a Data API answer: ..." or
+ * "curl: ...". Not redacted (see redact.h). */
 void dapi_describe(const struct dapi_req *r, struct buf *out);
 /* dapi_too_large_text: does a body carry the Go "request body too large"? */
 int dapi_too_large_text(const char *p, size_t n);

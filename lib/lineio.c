@@ -194,10 +194,14 @@ int w_open(struct writer *w, const char *path)
 void w_flush(struct writer *w)
 {
 	size_t off = 0;
-	while (off < w->b.len) {
+	while (off < w->b.len && !w->closed) {
 		ssize_t n = write(w->fd, w->b.p + off, w->b.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EPIPE && w->epipe_discard) {
+			w->closed = 1;
+			break;
+		}
 		if (n < 0 && errno == EPIPE)
 			exit(EX_DONE);
 		if (n < 0)

@@ -54,6 +54,9 @@ struct writer {
 	const char *name;
 	struct buf b;
 	int closed;              /* the reader went away (EPIPE) */
+	int epipe_discard;       /* set by the caller: on EPIPE set closed and
+	                          * discard this and all later output instead
+	                          * of exiting (a loader goes on loading) */
 };
 
 /* w_init: write to fd, naming it name in errors. w_open: "-" is stdout, else
@@ -64,7 +67,8 @@ void w_write(struct writer *w, const void *p, size_t n);
 /* w_line: p[0..n) and a LF. */
 void w_line(struct writer *w, const void *p, size_t n);
 /* w_flush: write out the buffer. A write error other than EPIPE exits 74
- * naming the output; EPIPE exits 0 quietly (the consumer stopped reading). */
+ * naming the output; EPIPE exits 0 quietly (the consumer stopped reading),
+ * or with epipe_discard set marks the writer closed and drops the output. */
 void w_flush(struct writer *w);
 /* w_sync: flush and fsync(2); exits 74 on failure. */
 void w_sync(struct writer *w);

@@ -84,6 +84,8 @@ int retry_next(const struct retry_policy *p, unsigned retries, uint64_t elapsed_
 	if (retries >= p->max_retries)
 		return 0;
 	uint64_t w = retry_after_ms ? retry_after_ms : retry_backoff_ms(retries, p->base_ms, p->cap_ms, 0);
+	if (w > p->cap_ms)
+		w = p->cap_ms;   /* Retry-After: 1000000 must not mean an 11-day wait */
 	if (p->max_time_ms && elapsed_ms + w > p->max_time_ms)
 		return 0;
 	*wait_ms = w;

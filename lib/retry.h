@@ -40,7 +40,7 @@ void retry_policy_defaults(struct retry_policy *p);
 
 /* retry_next: may a request already retried `retries` times, first sent
  * elapsed_ms ago, be retried again? A server's Retry-After (retry_after_ms,
- * 0 when none) replaces the drawn wait. Returns 1 with *wait_ms set, or 0
+ * 0 when none) replaces the drawn wait, but never beyond cap_ms. Returns 1 with *wait_ms set, or 0
  * when the count or the time budget is spent. */
 int retry_next(const struct retry_policy *p, unsigned retries, uint64_t elapsed_ms,
                uint64_t retry_after_ms, uint64_t *wait_ms);

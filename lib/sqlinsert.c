@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sqlid.h"
+#include "sqllex.h"
 #include "sqlinsert.h"
 
 /* absorb_col: the column a duplicate-absorbing statement assigns to
@@ -178,5 +179,40 @@ int sqlinsert_mode_parse(const char *name, enum sqlinsert_mode *mode)
 		*mode = SQLINS_ERROR;
 	else
 		return -1;
+	return 0;
+}
+
+/* self_assignments: do the tokens from pos on read "x = x[, y = y ...]"? */
+static int self_assignments(const char *sql, size_t n, size_t pos)
+{
+	struct sqltok a, eq, b, sep;
+	for (;;) {
+		pos = sqllex_code(sql, n, pos, &a);
+		pos = sqllex_code(sql, n, pos, &eq);
+		pos = sqllex_code(sql, n, pos, &b);
+		if ((a.type != SQLT_IDENT && a.type != SQLT_WORD) || !sqltok_is_punct(sql, &eq, '=') ||
+		    b.type != a.type || b.len != a.len || memcmp(sql + a.off, sql + b.off, a.len) != 0)
+			return 0;
+		pos = sqllex_code(sql, n, pos, &sep);
+		if (sep.type == SQLT_END)
+			return 1;
+		if (!sqltok_is_punct(sql, &sep, ','))
+			return 0;
+	}
+}
+
+int sqlinsert_latest_wins(const char *sql, size_t n)
+{
+	static const char *const clause[] = { "ON", "DUPLICATE", "KEY", "UPDATE" };
+	struct sqltok t;
+	size_t pos = 0, matched = 0;
+	while ((pos = sqllex_code(sql, n, pos, &t)), t.type != SQLT_END) {
+		if (sqltok_is(sql, &t, clause[matched]))
+			matched++;
+		else
+			matched = sqltok_is(sql, &t, "ON") ? 1 : 0;
+		if (matched == 4)
+			return !self_assignments(sql, n, pos);
+	}
 	return 0;
 }

@@ -65,6 +65,12 @@ void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, si
 int sqlinsert_parse(struct sqlinsert *s, const char *sql, size_t n, size_t rows, size_t nargs);
 void sqlinsert_free(struct sqlinsert *s);
 
+/* sqlinsert_latest_wins: 1 when the statement sql[0..n) changes rows that
+ * are already there (an ON DUPLICATE KEY UPDATE that is not only the no-op
+ * self-assignments of SQLINS_IGNORE), so that statements touching the same
+ * keys must commit in input order; 0 for plain and absorbing inserts. */
+int sqlinsert_latest_wins(const char *sql, size_t n);
+
 /* sqlinsert_mode_parse: "ignore", "update", "error"; -1 if none of them. */
 int sqlinsert_mode_parse(const char *name, enum sqlinsert_mode *mode);
 #endif

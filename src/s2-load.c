@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "batchsplit.h"
@@ -21,8 +22,10 @@
 #include "json.h"
 #include "seglimits.h"
 #include "lineio.h"
+#include "redact.h"
 #include "reject.h"
 #include "retry.h"
+#include "sqlinsert.h"
 #include "stats.h"
 
 /* Lock conflicts are retried at least this often (see retry_or_give_up). */
@@ -41,6 +44,8 @@ struct job {
 	int is_ddl;
 	struct dapi_req req;     /* req.body: the body with "database" added */
 	unsigned tries;          /* requests sent for this piece */
+	int bad_answer;          /* the last answer was a 2xx that is not the Data API's */
+	struct lane *lane;       /* an upsert piece: its table's lane, else NULL */
 	unsigned lock_retries;   /* of them, retries after a lock conflict */
 	uint64_t first_ms, due_ms;
 	/* root only */
@@ -50,6 +55,20 @@ struct job {
 	uint64_t start_ms, affected;
 	unsigned pending, parts, attempts, nloaded, nskipped, nfailed, nabandoned;
 	struct buf error;
+};
+
+/* A lane orders the upsert ("latest wins") pieces of one table: one piece
+ * at a time is released to be sent, in input order, and the next only once
+ * it is committed, so that batches touching the same keys can never commit
+ * out of order, whatever -j, retries or splits do. After a final failure
+ * the rest of the lane is not sent (a re-run sends it after the failed
+ * batch, in order). */
+struct lane {
+	struct lane *next;
+	char *table;
+	struct job *head, *tail;  /* waiting pieces, not yet released */
+	int busy;                 /* a released piece is not finished yet */
+	int blocked;              /* a piece failed: send nothing more */
 };
 
 struct loader {
@@ -70,6 +89,10 @@ struct loader {
 	unsigned active;         /* pieces not finished */
 	uint64_t failures;
 	int stopping, interrupted, unavailable, auth, config;
+	int draining;            /* stopped: the rest of the input is counted, not sent */
+	uint64_t not_attempted;  /* records left for a re-run */
+	struct lane *lanes;
+	const char *secrets[4];  /* redacted from anything written */
 	struct buf why_stop;
 	struct stats st;
 	int progress;
@@ -113,7 +136,7 @@ static void usage(void)
 	       "      --retry-max N          retries per request (default 10)\n"
 	       "      --retry-max-time SECS  no retry later than SECS after the first try (default 600, 0 = no limit)\n"
 	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
-	       "      --retry-cap MS         largest backoff bound (default 60000)\n"
+	       "      --retry-cap MS         largest backoff bound and Retry-After (default 60000)\n"
 	       "      --timeout SECS         per request (default 300)\n"
 	       "      --connect-timeout SECS (default 10)\n"
 	       "Output:\n"
@@ -124,8 +147,9 @@ static void usage(void)
 	       "  -h, --help                 this help\n"
 	       "  -V, --version              version\n\n"
 	       "Exit status: 0 all loaded, 1 some batches failed, 64 usage, 66 input not found,\n"
-	       "69 target unavailable, 74 I/O error, 75 stopped (re-run to continue), 77 auth refused,\n"
-	       "78 configuration error.\n");
+	       "69 target unavailable, 74 I/O error, 75 stopped with records not attempted (re-run to continue),\n"
+	       "77 auth refused, 78 configuration error (wrong URL, a redirect, answers that are not the\n"
+	       "Data API's, another target's checkpoint).\n");
 }
 
 /* ---- results ---------------------------------------------------------- */
@@ -193,6 +217,7 @@ static void finish_root(struct loader *L, struct job *r)
 {
 	const char *status;
 	if (r->nabandoned) {
+		L->not_attempted++;
 		free_job(r);   /* stopped before it was done: a re-run sends it again */
 		return;
 	}
@@ -216,10 +241,99 @@ static void finish_root(struct loader *L, struct job *r)
 	free_job(r);
 }
 
+static void finish_piece(struct loader *L, struct job *p, enum piece_status s);
+static void push_ready(struct loader *L, struct job *j);
+
+/* ---- lanes (upsert tables) -------------------------------------------- */
+
+static struct lane *lane_of(struct loader *L, const char *table)
+{
+	struct lane *ln;
+	for (ln = L->lanes; ln; ln = ln->next)
+		if (strcmp(ln->table, table) == 0)
+			return ln;
+	ln = xcalloc(1, sizeof *ln);
+	ln->table = xstrdup(table);
+	ln->next = L->lanes;
+	L->lanes = ln;
+	return ln;
+}
+
+/* lane_add: queue p in ln, at its end or (a split's pieces) its front. */
+static void lane_add(struct lane *ln, struct job *p, int front)
+{
+	p->lane = ln;
+	if (front) {
+		p->next = ln->head;
+		ln->head = p;
+		if (!ln->tail)
+			ln->tail = p;
+		return;
+	}
+	p->next = NULL;
+	if (ln->tail)
+		ln->tail->next = p;
+	else
+		ln->head = p;
+	ln->tail = p;
+}
+
+/* lane_release: send the lane's next piece when none is unfinished. */
+static void lane_release(struct loader *L, struct lane *ln)
+{
+	if (ln->busy || !ln->head || L->stopping || ln->blocked)
+		return;
+	struct job *p = ln->head;
+	ln->head = p->next;
+	if (!ln->head)
+		ln->tail = NULL;
+	ln->busy = 1;
+	push_ready(L, p);
+}
+
+/* lane_drop: the lane's waiting pieces are not sent in this run. */
+static void lane_drop(struct loader *L, struct lane *ln)
+{
+	while (ln->head) {
+		struct job *p = ln->head;
+		ln->head = p->next;
+		if (!ln->head)
+			ln->tail = NULL;
+		p->lane = NULL;
+		finish_piece(L, p, P_ABANDONED);
+	}
+}
+
+/* lane_done: p, the released piece of its lane, is finished. */
+static void lane_done(struct loader *L, struct job *p, enum piece_status s)
+{
+	struct lane *ln = p->lane;
+	p->lane = NULL;
+	ln->busy = 0;
+	if (s == P_FAILED)
+		ln->blocked = 1;
+	if (s == P_FAILED || s == P_ABANDONED)
+		lane_drop(L, ln);
+	else
+		lane_release(L, ln);
+}
+
+static void lanes_free(struct loader *L)
+{
+	while (L->lanes) {
+		struct lane *ln = L->lanes;
+		L->lanes = ln->next;
+		free(ln->table);
+		free(ln);
+	}
+}
+
 /* finish_piece: one request's final outcome, added up in its root. */
 static void finish_piece(struct loader *L, struct job *p, enum piece_status s)
 {
 	struct job *r = p->root;
+	if (p->lane)
+		lane_done(L, p, s);
 	switch (s) {
 	case P_LOADED: r->nloaded++; break;
 	case P_SKIPPED: r->nskipped++; break;
@@ -274,6 +388,15 @@ static void fail_piece(struct loader *L, struct job *p, const char *err)
 	finish_piece(L, p, P_FAILED);
 }
 
+/* describe: why a request did not succeed, redacted of credentials. */
+static void describe(const struct loader *L, const struct dapi_req *r, struct buf *out)
+{
+	struct buf t = BUF_INIT;
+	dapi_describe(r, &t);
+	redact_text(out, t.p, t.len, L->secrets);
+	buf_free(&t);
+}
+
 /* stop_run: stop sending for a reason that ends the whole run. */
 static void stop_run(struct loader *L, int *flag, const char *what, const struct dapi_req *r)
 {
@@ -282,7 +405,7 @@ static void stop_run(struct loader *L, int *flag, const char *what, const struct
 		buf_adds(&L->why_stop, what);
 		if (r) {
 			buf_adds(&L->why_stop, ": ");
-			dapi_describe(r, &L->why_stop);
+			describe(L, r, &L->why_stop);
 		}
 	}
 	L->stopping = 1;
@@ -330,6 +453,7 @@ static void split(struct loader *L, struct job *p, const char *cause)
 	}
 	stats_add(&L->st, "splits", 1);
 	struct buf *halves[2] = { &a, &b };
+	struct job *kept[2] = { NULL, NULL };
 	for (int i = 0; i < 2; i++) {
 		buf_reset(&id);
 		buf_printf(&id, "%s/%d", p->id, i + 1);
@@ -339,9 +463,16 @@ static void split(struct loader *L, struct job *p, const char *cause)
 		L->active++;
 		if (L->have_ckpt && ckpt_has(&L->ckpt, c->id, strlen(c->id)))
 			finish_piece(L, c, P_SKIPPED);
+		else if (p->lane)
+			kept[i] = c;
 		else
 			push_ready(L, c);
 	}
+	/* an upsert piece's halves go first in its lane, in order; finishing
+	 * p below releases the first */
+	for (int i = 1; i >= 0; i--)
+		if (kept[i])
+			lane_add(p->lane, kept[i], 1);
 	r->parts++;   /* p is replaced by two parts */
 	buf_free(&id);
 	r->attempts += p->tries;
@@ -433,6 +564,8 @@ static void abandon_queued(struct loader *L)
 			lists[i] = p->next;
 			finish_piece(L, p, P_ABANDONED);
 		}
+	for (struct lane *ln = L->lanes; ln; ln = ln->next)
+		lane_drop(L, ln);
 }
 
 /* retry_or_give_up: schedule another try of a transient failure, or stop the
@@ -462,7 +595,10 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 			pol.max_retries = LOCK_RETRIES_MIN;
 	}
 	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &wait)) {
-		stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
+		if (p->bad_answer)
+			stop_run(L, &L->config, "the target's answers are not the Data API's (is --url the Data API?)", &p->req);
+		else
+			stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
 		finish_piece(L, p, P_ABANDONED);
 		return;
 	}
@@ -483,8 +619,15 @@ static int ddl_done_anyway(const struct job *p)
 /* on_done: act on one finished request. */
 static void on_done(struct loader *L, struct job *p)
 {
+	if (p->req.cc == CURLE_ABORTED_BY_CALLBACK) {
+		finish_piece(L, p, P_ABANDONED);   /* a signal: a re-run sends it again */
+		return;
+	}
+	if (p->req.sends > 1)
+		p->root->attempts += p->req.sends - 1;   /* libcurl's own re-sends */
 	enum dapi_outcome o = ddl_done_anyway(p) ? DAPI_OK : dapi_classify(&p->req);
 	struct buf e = BUF_INIT;
+	p->bad_answer = o == DAPI_BAD_ANSWER;
 	switch (o) {
 	case DAPI_OK:
 		if (p->req.status == 200)
@@ -498,6 +641,7 @@ static void on_done(struct loader *L, struct job *p)
 		finish_piece(L, p, P_LOADED);
 		break;
 	case DAPI_TRANSIENT:
+	case DAPI_BAD_ANSWER:
 		retry_or_give_up(L, p);
 		break;
 	case DAPI_TOO_LARGE:
@@ -505,7 +649,7 @@ static void on_done(struct loader *L, struct job *p)
 			finish_piece(L, p, P_ABANDONED);
 			break;
 		}
-		dapi_describe(&p->req, &e);
+		describe(L, &p->req, &e);
 		split(L, p, buf_cstr(&e));
 		break;
 	case DAPI_FAILED:
@@ -516,11 +660,11 @@ static void on_done(struct loader *L, struct job *p)
 				finish_piece(L, p, P_ABANDONED);
 				break;
 			}
-			dapi_describe(&p->req, &e);
+			describe(L, &p->req, &e);
 			split(L, p, buf_cstr(&e));
 			break;
 		}
-		dapi_describe(&p->req, &e);
+		describe(L, &p->req, &e);
 		fail_piece(L, p, buf_cstr(&e));
 		break;
 	case DAPI_AUTH:
@@ -528,7 +672,8 @@ static void on_done(struct loader *L, struct job *p)
 		finish_piece(L, p, P_ABANDONED);
 		break;
 	case DAPI_CONFIG:
-		stop_run(L, &L->config, "the target refused the request", &p->req);
+		stop_run(L, &L->config, p->req.status >= 300 && p->req.status <= 399 ? "the target redirected the request"
+		         : "the target refused the request", &p->req);
 		finish_piece(L, p, P_ABANDONED);
 		break;
 	}
@@ -562,6 +707,7 @@ static int pump(struct loader *L, int fd, int max_wait)
 	if (got_signal && !L->interrupted) {
 		L->interrupted = 1;
 		L->stopping = 1;
+		dapi_abort_all(&L->api);   /* do not wait for a hung server */
 	}
 	if (L->stopping)
 		abandon_queued(L);
@@ -591,7 +737,7 @@ static ssize_t read_input(void *ctx, char *buf, size_t n)
 {
 	struct loader *L = ctx;
 	for (;;) {
-		if (L->stopping)
+		if (L->interrupted)
 			return 0;
 		if (pump(L, L->in_fd, 100)) {
 			ssize_t k = read(L->in_fd, buf, n);
@@ -632,7 +778,7 @@ static void wait_idle(struct loader *L)
 
 /* start_root: a new root job from a record; skipped at once when its id is
  * in the checkpoint. */
-static void start_root(struct loader *L, struct job *r, const char *input, const struct line *l)
+static void start_root(struct loader *L, struct job *r, const char *input, const struct line *l, int upsert)
 {
 	r->root = r;
 	r->req.user = r;
@@ -647,7 +793,31 @@ static void start_root(struct loader *L, struct job *r, const char *input, const
 		return;
 	}
 	buf_add(&r->line, l->p, l->len);
-	push_ready(L, r);
+	if (!upsert) {
+		push_ready(L, r);
+		return;
+	}
+	struct lane *ln = lane_of(L, r->table);
+	if (ln->blocked) {
+		finish_piece(L, r, P_ABANDONED);   /* after an earlier failure in this table */
+		return;
+	}
+	lane_add(ln, r, 0);
+	lane_release(L, ln);
+}
+
+/* is_upsert: does a batch body's SQL change rows already there ("latest
+ * wins", seg-batch --on-duplicate update)? Those go through their table's lane. */
+static int is_upsert(struct json_slice body)
+{
+	struct json_slice sql;
+	if (!json_get(body, "sql", &sql) || sql.type != JSON_STRING)
+		return 0;
+	struct buf text = BUF_INIT;
+	json_str_decode(sql, &text);
+	int latest = sqlinsert_latest_wins(text.p ? text.p : "", text.len);
+	buf_free(&text);
+	return latest;
 }
 
 /* take_record: parse one input line and start its job. */
@@ -699,10 +869,11 @@ static void take_record(struct loader *L, const char *input, const struct line *
 		buf_free(&tmp);
 		wait_idle(L);                    /* every earlier batch first */
 		if (L->stopping) {
+			L->not_attempted++;
 			free_job(r);
 			return;
 		}
-		start_root(L, r, input, l);
+		start_root(L, r, input, l, 0);
 		wait_idle(L);                    /* and the DDL before any later one */
 		return;
 	}
@@ -730,7 +901,7 @@ static void take_record(struct loader *L, const char *input, const struct line *
 	if (json_members_get(m, "rows", &v) && v.type == JSON_NUMBER)
 		r->rows = strtoull(v.p, NULL, 10);
 	dapi_body(&r->req.body, body.p, body.n, L->conf.database);
-	start_root(L, r, input, l);
+	start_root(L, r, input, l, is_upsert(body));
 }
 
 /* load_stream: every record of one input. */
@@ -743,10 +914,12 @@ static int load_stream(void *ctx, int fd, const char *name)
 	int rc = 0;
 	L->in_fd = fd;
 	lr_init_fn(&rd, read_input, L, name, LINE_MAX_DEFAULT * 4);
-	while (!L->stopping) {
+	/* after a stop (but not a signal) the rest of the input is read and
+	 * counted as not attempted, so that every record is accounted for */
+	while (!L->interrupted) {
 		while (L->active >= L->jobs && !L->stopping)
 			pump(L, -1, 100);
-		if (L->stopping || (rc = lr_next(&rd, &l)) == 0 || L->stopping)
+		if (L->interrupted || (rc = lr_next(&rd, &l)) == 0 || L->interrupted)
 			break;
 		if (rc < 0) {
 			diag(name, 0, "read error after line %llu: %s", (unsigned long long)rd.lineno, strerror(errno));
@@ -755,11 +928,14 @@ static int load_stream(void *ctx, int fd, const char *name)
 		stats_add(&L->st, "in", 1);
 		if (l.len == 0 && !l.too_long)
 			continue;
-		take_record(L, name, &l, &m);
+		if (L->stopping)
+			L->not_attempted++;
+		else
+			take_record(L, name, &l, &m);
 	}
 	json_members_free(&m);
 	lr_free(&rd);
-	return rc < 0 ? -1 : L->stopping ? 1 : 0;
+	return rc < 0 ? -1 : L->interrupted ? 1 : 0;
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -820,6 +996,53 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* bind_checkpoint: a checkpoint belongs to one target (URL and database);
+ * one written before targets were recorded is taken over with a warning. */
+static void bind_checkpoint(struct loader *L, const char *path)
+{
+	int b = ckpt_bind(&L->ckpt, L->conf.url, L->conf.database);
+	if (b == -2)
+		die(EX_IOERR, "%s: cannot write checkpoint: %s", path, strerror(errno));
+	if (b == -1)
+		die(EX_CONFIG, "%s: the checkpoint of another target (%s), not of %s database %s: use one checkpoint per target",
+		    path, buf_cstr(&L->ckpt.target), L->conf.url, L->conf.database ? L->conf.database : "(none)");
+	if (b == 1 && L->ckpt.count)
+		warnmsg("%s: names no target (an older s2-load wrote it): its %zu ids are taken as committed to %s, recorded in it now",
+		        path, L->ckpt.count, L->conf.url);
+}
+
+/* set_secrets: what redact_text blanks in error text: the password, the
+ * token and the Basic credential. Returns the allocated base64 to free. */
+static char *set_secrets(struct loader *L)
+{
+	struct buf up = BUF_INIT, b64 = BUF_INIT;
+	int n = 0;
+	if (L->conf.password)
+		L->secrets[n++] = L->conf.password;
+	if (L->conf.token)
+		L->secrets[n++] = L->conf.token;
+	if (L->conf.user && L->conf.password) {
+		buf_printf(&up, "%s:%s", L->conf.user, L->conf.password);
+		base64_encode(&b64, up.p, up.len);
+		L->secrets[n++] = buf_cstr(&b64);
+	}
+	buf_free(&up);
+	L->secrets[n] = NULL;
+	return b64.p;
+}
+
+/* warn_plain_http: a password or token sent in clear text to another host. */
+static void warn_plain_http(const struct dapi_config *k)
+{
+	if (strncmp(k->url, "http://", 7) || !(k->password || k->token))
+		return;
+	const char *h = k->url + 7;
+	size_t n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0 || (n == 5 && strncmp(h, "[::1]", 5) == 0))
+		return;
+	warnmsg("credentials go in clear text over http:// to %.*s; use https:// for a target on another host", (int)n, h);
+}
+
 /* exit_status: design.md's table, most serious cause first. */
 static int exit_status(struct loader *L, int status)
 {
@@ -829,7 +1052,7 @@ static int exit_status(struct loader *L, int status)
 		return EX_CONFIG;
 	if (L->unavailable)
 		return L->have_ckpt ? EX_TEMPFAIL : EX_UNAVAILABLE;
-	if (L->interrupted)
+	if (L->interrupted || L->not_attempted)
 		return EX_TEMPFAIL;
 	if (status != EX_DONE)
 		return status;
@@ -856,6 +1079,7 @@ int main(int argc, char **argv)
 	static struct loader L;
 	const char *out = "-", *failed = NULL, *ckpt = NULL, *url = NULL, *host = NULL;
 	const char *pwfile = NULL, *tokfile = NULL;
+	char *secret64;
 	unsigned port = 443;
 	struct cli_common common = CLI_COMMON_INIT;
 	int c;
@@ -912,6 +1136,8 @@ int main(int argc, char **argv)
 		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
 	L.conf.max_conns = L.jobs;
 	L.window = L.jobs;
+	secret64 = set_secrets(&L);
+	warn_plain_http(&L.conf);
 
 	char err[256];
 	if (dapi_client_init(&L.api, &L.conf, err, sizeof err) < 0)
@@ -923,15 +1149,17 @@ int main(int argc, char **argv)
 		L.have_ckpt = 1;
 		if (L.ckpt.torn)
 			warnmsg("%s: ignored a torn last line of %llu bytes", ckpt, (unsigned long long)L.ckpt.torn);
+		bind_checkpoint(&L, ckpt);
 	}
 	stats_init(&L.st);
 	L.st.start_ms = now_ms();
 	const char *keys[] = { "in", "batches", "ddl", "loaded", "skipped", "failed", "rows", "rowsAffected",
-	                       "retries", "splits" };
+	                       "retries", "splits", "not_attempted" };
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		stats_add(&L.st, keys[i], 0);
 	if (w_open(&L.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
+	L.out.epipe_discard = 1;   /* a closed output never stops a load */
 	rejects_open(&L.failed, failed, NULL);
 	L.progress = progress_wanted(common.force_progress, common.quiet);
 	install_signals();
@@ -949,6 +1177,12 @@ int main(int argc, char **argv)
 		die(EX_IOERR, "%s: cannot write checkpoint: %s", ckpt, strerror(errno));
 	if (L.why_stop.len)
 		warnmsg("%s", buf_cstr(&L.why_stop));
+	stats_add(&L.st, "not_attempted", L.not_attempted);
+	if (L.not_attempted)
+		warnmsg("%llu record%s not attempted%s; re-run to load them", (unsigned long long)L.not_attempted,
+		        L.not_attempted == 1 ? "" : "s", L.interrupted ? " (and the rest of the input not read)" : "");
+	if (L.out.closed)
+		warnmsg("%s was closed: later result lines were discarded, the load went on", L.out.name);
 	if (L.interrupted)
 		warnmsg("interrupted by signal %d; re-run to continue", (int)got_signal);
 	stats_summary(&L.st, common.quiet);
@@ -956,6 +1190,8 @@ int main(int argc, char **argv)
 		die(EX_IOERR, "%s: cannot write stats: %s", common.stats_file, strerror(errno));
 	status = exit_status(&L, status);
 	dapi_client_free(&L.api);
+	lanes_free(&L);
+	free(secret64);
 	stats_free(&L.st);
 	buf_free(&L.results);
 	buf_free(&L.why_stop);

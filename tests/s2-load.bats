@@ -135,7 +135,7 @@ status_counts() {
 	[ "$(jq -s 'map(.attempts) | add' "$T/res")" -gt 30 ]
 	# retried batches found their rows already there: rowsAffected < rows
 	[ "$(jq -s 'map(.rowsAffected) | add' "$T/res")" -lt 300 ]
-	[ "$(wc -l < "$T/ckpt")" -eq 30 ]
+	[ "$(grep -vc '^target ' "$T/ckpt")" -eq 30 ]
 }
 
 @test "--drop-rate before executing: retried, exact rows" {
@@ -171,7 +171,7 @@ status_counts() {
 	run s2load -j 4 --checkpoint "$T/ckpt" -o "$T/res.final" "$T/b.ndjson"
 	[ "$status" -eq 0 ]
 	check_rows 4000
-	[ "$(sort -u "$T/ckpt" | wc -l)" -eq 400 ]
+	[ "$(grep -v '^target ' "$T/ckpt" | sort -u | wc -l)" -eq 400 ]
 	[ "$(jq -s 'map(select(.status != "failed")) | length' "$T/res.final")" -eq 400 ]
 	# the last run still had work to do: the kills did not come after the end
 	[ "$(jq -s 'map(select(.status == "loaded")) | length' "$T/res.final")" -gt 0 ]
@@ -180,7 +180,7 @@ status_counts() {
 	[ "$(cat "$T"/res.[0-9]* | grep -c '"status":"loaded"')" -gt 0 ]
 }
 
-@test "SIGTERM: in-flight requests finish, checkpoint synced, exit 75, re-run completes" {
+@test "SIGTERM: in-flight requests aborted, checkpoint synced, exit 75, re-run completes" {
 	batches 400 10 > "$T/b.ndjson"
 	gw --delay-ms 100
 	bg_s2load -j 2 --checkpoint "$T/ckpt" -o "$T/res1" "$T/b.ndjson" 2> "$T/err" &
@@ -190,10 +190,12 @@ status_counts() {
 	st=0; wait "$pid" || st=$?
 	[ "$st" -eq 75 ]
 	grep -q 're-run to continue' "$T/err"
-	n=$(wc -l < "$T/ckpt")
+	n=$(grep -vc '^target ' "$T/ckpt")
 	[ "$n" -gt 0 ] && [ "$n" -lt 40 ]
-	# everything in the checkpoint is in the table, and has a result line
-	[ "$(sql 'SELECT COUNT(*) FROM t')" -eq $((n * 10)) ]
+	# everything in the checkpoint is in the table, and has a result line;
+	# an aborted request may have committed unheard (the re-run absorbs it)
+	rows=$(sql 'SELECT COUNT(*) FROM t')
+	[ "$rows" -ge $((n * 10)) ] && [ "$rows" -le $((n * 10 + 20)) ] && [ $((rows % 10)) -eq 0 ]
 	[ "$(wc -l < "$T/res1")" -eq "$n" ]
 	run s2load -j 4 --checkpoint "$T/ckpt" -o "$T/res2" "$T/b.ndjson"
 	[ "$status" -eq 0 ]
@@ -237,9 +239,10 @@ status_counts() {
 	{ printf '%s\n' '{"_batch":"bad","table":"nope","rows":1,"body":{"sql":"INSERT INTO `nope` (`a`) VALUES (?)","args":[1]}}'
 	  batches 100 10; } > "$T/in.ndjson"
 	run s2load -j 1 -o "$T/res" "$T/in.ndjson"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 75 ]
 	[[ "$output" == *"batch bad failed: HTTP 400: Error 1146"* ]]
 	[[ "$output" == *"stopped after 1 failed batch (--max-failures 0)"* ]]
+	[[ "$output" == *"10 records not attempted"* ]]
 	[ "$(count)" = "0 0" ]
 }
 
@@ -375,7 +378,7 @@ status_counts() {
 	[[ "$output" == *"target unavailable after all retries: curl:"* ]]
 	run s2-load --url "$url" --retry-max 1 --retry-delay 1 --checkpoint "$T/ckpt" "$T/b.ndjson"
 	[ "$status" -eq 75 ]
-	[ ! -s "$T/ckpt" ]
+	[ -z "$(grep -v '^target ' "$T/ckpt")" ]
 }
 
 @test "a second loader on the same checkpoint is refused with 75" {
@@ -417,7 +420,7 @@ status_counts() {
 	[[ "$output" == *"ignored a torn last line of 10 bytes"* ]]
 	[ "$(status_counts "$T/res")" = "loaded 2 skipped 1 failed 0" ]
 	[ "$(count)" = "20 20" ]
-	[ "$(head -n 2 "$T/ckpt" | tail -n 1 | wc -c)" -eq 33 ]
+	[ "$(grep -v '^target ' "$T/ckpt" | sed -n 2p | wc -c)" -eq 33 ]
 }
 
 @test "slow input from a pipe: requests finish and results are written while input waits" {

@@ -9,6 +9,15 @@
 //   /cut/F        the first request sends half of F and drops the connection
 //   /redirect/F   302 to /plain/F
 //   /status/C     an empty answer with HTTP status C
+// and /dataapi/KIND/... answers POSTs as a hostile Data API would (for
+// s2-load's tests; its --url is http://127.0.0.1:PORT/dataapi/KIND):
+//   ok            200 {"lastInsertId":0,"rowsAffected":1}
+//   html, empty, hello   200 with a proxy's HTML page, no body, {"hello":"world"}
+//   redirect      302 to https://login.example.com/sso
+//   hang          never answers
+//   retryafter    the first request: 503 with Retry-After: 1000000; then ok
+//   dropsecond    ok, but the 2nd request on each connection is dropped unanswered
+//   echoauth      400 with an error text that echoes the Authorization header
 // Only node's standard library is used; it stops on SIGTERM.
 'use strict';
 const http = require('http');
@@ -49,11 +58,42 @@ function send(req, res, body, headers) {
   res.end(body);
 }
 
+function dataapi(kind, req, res, n) {
+  const ok = () => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"lastInsertId":0,"rowsAffected":1}'); };
+  req.socket.requests = (req.socket.requests || 0) + 1;
+  switch (kind) {
+  case 'ok': return ok();
+  case 'html':
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end('<html><head><title>Sign in</title></head>\n<body>Proxy login required</body></html>\n');
+  case 'empty': res.writeHead(200); return res.end();
+  case 'hello': res.writeHead(200, { 'Content-Type': 'application/json' }); return res.end('{"hello":"world"}');
+  case 'redirect': res.writeHead(302, { Location: 'https://login.example.com/sso' }); return res.end();
+  case 'hang': return;
+  case 'retryafter':
+    if (n === 1) { res.writeHead(503, { 'Retry-After': '1000000' }); return res.end('busy'); }
+    return ok();
+  case 'dropsecond':
+    if (req.socket.requests === 2) return req.socket.destroy();
+    return ok();
+  case 'echoauth':
+    res.writeHead(400);
+    return res.end('Error 1045 (28000): Access denied; request had Authorization: ' + req.headers.authorization +
+                   ' and password=' + Buffer.from((req.headers.authorization || '').split(' ')[1] || '', 'base64').toString().split(':')[1]);
+  }
+  res.writeHead(400);
+  res.end('unknown dataapi kind');
+}
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const mode = parts.shift();
   const count = (key) => { const n = (seen.get(key) || 0) + 1; seen.set(key, n); return n; };
+  if (mode === 'dataapi') {
+    req.resume();
+    return req.on('end', () => dataapi(parts[0], req, res, count('dataapi/' + parts[0])));
+  }
   if (mode === 'status') {
     res.writeHead(Number(parts[0]) || 500);
     return res.end();

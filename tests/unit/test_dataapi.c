@@ -43,7 +43,21 @@ int main(void)
 	is_int(dapi_rows_affected("{}", 2), 0, "absent");
 	is_int(dapi_rows_affected("not json", 8), 0, "not json");
 
-	is_int(cls(CURLE_OK, 200, "{}"), DAPI_OK, "200");
+	is_int(cls(CURLE_OK, 200, "{\"lastInsertId\":0,\"rowsAffected\":3}"), DAPI_OK, "200");
+	is_int(cls(CURLE_OK, 200, " {\"rowsAffected\":0}\n"), DAPI_OK, "200 without lastInsertId");
+	const char *bad[] = { "{}", "", "<html>ok</html>", "{\"hello\":\"world\"}", "{\"rowsAffected\":\"3\"}",
+	                      "{\"rowsAffected\":-1}", "{\"rowsAffected\":1.5}", "{\"rowsAffected\":1e3}",
+	                      "{\"rowsAffected\":1,\"rowsAffected\":2}", "{\"rowsAffected\":1,\"x\":1}",
+	                      "{\"lastInsertId\":5}", "[{\"rowsAffected\":1}]", "{\"rowsAffected\":18446744073709551616}",
+	                      "{\"rowsAffected\":1} x", NULL };
+	for (int i = 0; bad[i]; i++)
+		is_int(cls(CURLE_OK, 200, bad[i]), DAPI_BAD_ANSWER, "200 not an answer: %s", bad[i]);
+	uint64_t ra;
+	const char *big = "{\"lastInsertId\":-7,\"rowsAffected\":18446744073709551615}";
+	ok(dapi_answer(big, strlen(big), &ra) == 0
+	   && ra == UINT64_MAX, "largest rowsAffected, negative lastInsertId");
+	is_int(cls(CURLE_OK, 204, ""), DAPI_BAD_ANSWER, "204");
+	is_int(cls(CURLE_OK, 302, ""), DAPI_CONFIG, "302 config");
 	long tr[] = { 408, 429, 500, 502, 503, 504 };
 	for (int i = 0; i < 6; i++)
 		is_int(cls(CURLE_OK, tr[i], "busy"), DAPI_TRANSIENT, "%ld transient", tr[i]);

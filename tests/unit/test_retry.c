@@ -37,6 +37,8 @@ int main(void)
 	ok(retry_next(&p, 0, 0, 0, &w) && w <= 100, "first retry");
 	ok(retry_next(&p, 2, 0, 0, &w), "third retry");
 	ok(!retry_next(&p, 3, 0, 0, &w), "no fourth retry");
+	ok(retry_next(&p, 0, 0, 2000, &w) && w == p.cap_ms, "Retry-After over the cap is capped");
+	p.cap_ms = 60000;
 	ok(retry_next(&p, 0, 0, 2000, &w) && w == 2000, "Retry-After replaces the backoff");
 	ok(!retry_next(&p, 0, 4000, 2000, &w), "Retry-After past the time budget gives up");
 	ok(!retry_next(&p, 0, 5001, 0, &w), "time budget spent");

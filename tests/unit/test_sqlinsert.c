@@ -1,6 +1,7 @@
 /* test_sqlinsert: statement text per mode, the length formulas against the
  * text built, and parsing a statement back for splitting. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "sqlinsert.h"
 #include "unit.h"
@@ -78,5 +79,22 @@ int main(void)
 	sqlinsert_free(&ins);
 	sqlinsert_free(&p);
 	buf_free(&b);
+	/* which statements must commit in input order */
+	static const struct { const char *sql; int latest; } lw[] = {
+		{ "INSERT INTO `t` (`id`) VALUES (?)", 0 },
+		{ "INSERT INTO `t` (`id`, `b`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `b` = `b`", 0 },
+		{ "insert into t (id, b) values (?, ?) on duplicate key update b = b, `c`=`c`", 0 },
+		{ "INSERT INTO `t` (`id`, `b`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `b` = VALUES(`b`)", 1 },
+		{ "INSERT INTO t (id, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE b = b + 1", 1 },
+		{ "INSERT INTO t (id, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE b = c", 1 },
+		{ "INSERT INTO t (id, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE `b` = b", 1 },
+		{ "INSERT INTO t (id, b) VALUES ('on duplicate key update', ?)", 0 },
+		{ "INSERT INTO t (id) VALUES (?) /* ON DUPLICATE KEY UPDATE b = 1 */", 0 },
+		{ "INSERT INTO t (id) VALUES (?) ON ON DUPLICATE KEY UPDATE b = 1", 1 },
+		{ "INSERT INTO t (id) VALUES (?) ON DUPLICATE KEY UPDATE", 1 },
+	};
+	for (size_t i = 0; i < sizeof lw / sizeof lw[0]; i++)
+		ok(sqlinsert_latest_wins(lw[i].sql, strlen(lw[i].sql)) == lw[i].latest, "latest wins %d: %s",
+		   lw[i].latest, lw[i].sql);
 	return done();
 }
