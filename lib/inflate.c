@@ -135,6 +135,7 @@ static int engine_step(struct gunzip *g, char *out, size_t n, size_t *got)
 void gunzip_init(struct gunzip *g, lr_readfn read, void *ctx)
 {
 	memset(g, 0, sizeof *g);
+	spool_init(&g->sp);
 	g->read = read;
 	g->ctx = ctx;
 	g->in = xmalloc(IN_CHUNK);
@@ -147,6 +148,7 @@ void gunzip_free(struct gunzip *g)
 	if (g->state)
 		engine_free(g);
 	free(g->in);
+	spool_free(&g->sp);
 	g->in = NULL;
 	g->state = NULL;
 }
@@ -174,6 +176,26 @@ static int refill(struct gunzip *g)
 	return r > 0;
 }
 
+/* zero_padding: zero bytes after a member: a clean end when only zeros
+ * follow to the end of the input, else damage. */
+static int zero_padding(struct gunzip *g)
+{
+	for (;;) {
+		while (g->in_pos < g->in_len && g->in[g->in_pos] == 0)
+			g->in_pos++;
+		if (g->in_pos < g->in_len) {
+			damage(g, g->in_base + g->in_pos, "data that is not gzip after member %llu and zero padding",
+			       (unsigned long long)g->members);
+			return -1;
+		}
+		int r = refill(g);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+	}
+}
+
 /* next_member: after a member's trailer: 1 when another member follows, 0 at
  * a clean end, -1 on trailing garbage or a failed source. */
 static int next_member(struct gunzip *g)
@@ -184,6 +206,8 @@ static int next_member(struct gunzip *g)
 	size_t avail = g->in_len - g->in_pos;
 	if (avail == 0)
 		return 0;
+	if (g->in[g->in_pos] == 0)
+		return zero_padding(g);
 	if (!gzip_magic(g->in + g->in_pos, avail)) {
 		damage(g, g->in_base + g->in_pos, "data that is not gzip after member %llu",
 		       (unsigned long long)g->members);
@@ -194,7 +218,9 @@ static int next_member(struct gunzip *g)
 	return 1;
 }
 
-ssize_t gunzip_read(void *ctx, char *buf, size_t n)
+/* raw_read: decoded bytes as they come; with verify_max, a call never goes
+ * past the end of a member (it may then return 0 with member_end set). */
+static ssize_t raw_read(void *ctx, char *buf, size_t n)
 {
 	struct gunzip *g = ctx;
 	size_t produced = 0;
@@ -224,6 +250,8 @@ ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 			break;
 		if (st == 1) {
 			g->member_end = 1;
+			if (g->verify_max)
+				break;
 			continue;
 		}
 		if (got == 0 && g->in_pos == before) {
@@ -242,4 +270,58 @@ ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 	if (produced == 0 && g->src_err)
 		return -1;
 	return (ssize_t)produced;
+}
+
+/* fill_member: decode the next member into the spool, up to verify_max
+ * bytes, using buf as scratch. 0 when it is held (verified, or over the bound
+ * and so handed on unverified), 1 at the end or at damage (nothing held), -1
+ * when the source failed. */
+static int fill_member(struct gunzip *g, char *buf, size_t n)
+{
+	spool_reset(&g->sp);
+	for (;;) {
+		ssize_t r = raw_read(g, buf, n);
+		if (r < 0) {
+			spool_reset(&g->sp);
+			return -1;
+		}
+		if (r > 0)
+			spool_add(&g->sp, buf, (size_t)r);
+		if (g->member_end)
+			return 0;
+		if (r == 0) {
+			g->held_back += g->sp.len;
+			spool_reset(&g->sp);
+			return 1;
+		}
+		if (g->sp.len > g->verify_max) {
+			g->passthru = 1;
+			g->unverified++;
+			return 0;
+		}
+	}
+}
+
+ssize_t gunzip_read(void *ctx, char *buf, size_t n)
+{
+	struct gunzip *g = ctx;
+	if (!g->verify_max)
+		return raw_read(g, buf, n);
+	for (;;) {
+		if (spool_pending(&g->sp))
+			return (ssize_t)spool_read(&g->sp, buf, n);
+		if (g->passthru) {
+			ssize_t r = raw_read(g, buf, n);
+			if (g->member_end)
+				g->passthru = 0;
+			if (r != 0 || !g->member_end)
+				return r;
+			continue;
+		}
+		int f = fill_member(g, buf, n);
+		if (f < 0)
+			return -1;
+		if (f > 0)
+			return 0;
+	}
 }

@@ -5,7 +5,13 @@
  * Built on ISA-L's igzip when configure found it (HAVE_ISAL=1), else on zlib;
  * the output is the same. Damage (corrupt data, a bad CRC, truncation,
  * trailing garbage) ends the stream as if at its end, after every byte that
- * could be decoded before it, and is described in err/errmsg/err_offset. */
+ * could be decoded before it, and is described in err/errmsg/err_offset.
+ * With verify_max set, a member's bytes are handed out only after its CRC-32
+ * and length were checked, when the member decodes to at most verify_max
+ * bytes (held in a struct spool meanwhile); a damaged member then hands out
+ * nothing. A larger member is handed out as it is decoded and its CRC checked
+ * at its end (counted in unverified). Zero bytes after the last member (as
+ * some writers pad) are accepted, as gzip -t does. */
 #ifndef SEG_INFLATE_H
 #define SEG_INFLATE_H
 #include <stddef.h>
@@ -13,6 +19,7 @@
 #include <sys/types.h>
 
 #include "lineio.h"
+#include "spool.h"
 
 struct gunzip {
 	lr_readfn read;             /* the compressed source */
@@ -23,11 +30,16 @@ struct gunzip {
 	int src_eof, member_end, done;
 	int err;                    /* 1: damage found, see errmsg */
 	int src_err;                /* 1: the source's read failed */
-	char errmsg[160];
+	char errmsg[256];
 	uint64_t err_offset;        /* compressed byte offset of the damage */
 	uint64_t members;           /* members started */
 	uint64_t out_total;         /* decompressed bytes handed out */
 	void *state;                /* z_stream or ISA-L inflate_state */
+	uint64_t verify_max;        /* 0: hand bytes out as decoded */
+	uint64_t unverified;        /* members handed out before their check */
+	uint64_t held_back;         /* bytes of a damaged member not handed out */
+	int passthru;               /* handing out a member over verify_max */
+	struct spool sp;
 };
 
 /* gzip_magic: do the first n bytes of p start a gzip member? */
