@@ -33,6 +33,8 @@ s3put() {
 		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@" -T "$f" "http://127.0.0.1:$S3_PORT/bkt/$k" >/dev/null
 }
 
+load 'helpers/accounting'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER HOME=$T
@@ -381,4 +383,44 @@ flip() {
 	run seg-fetch -q "$T/m.gz"
 	[ "$status" -eq 65 ]
 	[ "$output" = "seg-fetch: $T/m.gz: gzip header with unknown compression method 7, at byte 2" ]
+}
+
+@test "HTTP: a redirect to file:// is refused and named, exit 66, the other inputs still read" {
+	printf '{"m":1}\n' > "$T/ok.ndjson"
+	run seg-fetch -q "$H/location/file%3A%2F%2F%2Fetc%2Fpasswd" "$T/ok.ndjson"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"seg-fetch: $H/location/file%3A%2F%2F%2Fetc%2Fpasswd: redirect to file:///etc/passwd refused (only http and https are followed)"* ]]
+	[[ "$output" == *'{"m":1}'* ]] && [[ "$output" != *root:* ]]
+}
+
+@test "accounting: in counts every record (envelope items, array elements, too-long lines); in = out + rejected" {
+	{ printf '{"m":1}\n'
+	  printf '%s\n' '{"batch":[{"m":2},7,{"m":3}],"sentAt":"s"}' '[{"m":4},"x"]'
+	  bad_lines; } > "$T/in"
+	run seg-fetch -q --max-line 200 -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ]
+	# the bad UTF-8 and bad JSON lines are shaped like messages: handed on for seg-validate
+	[ "$(jq -c '[.in,.out,.rejected,.blank]' "$T/st")" = "[10,6,4,3]" ]
+	[ "$(jq -r '[.reason,.line,(.raw // .raw_base64)] | @tsv' "$T/rej" | head -2)" = "$(printf 'not_object\t2\t7\nnot_object\t3\t"x"')" ]
+	assert_accounted "$T/st"
+}
+
+@test "an envelope naming \"batch\" twice is rejected whole as duplicate_key, not half read" {
+	printf '%s\n' '{"batch":[{"m":1}],"batch":[{"m":2}]}' '{"m":3}' > "$T/in"
+	run seg-fetch -q -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ] && [ "$output" = '{"m":3}' ]
+	[ "$(jq -r '[.reason,.detail,.raw] | @tsv' "$T/rej")" = "$(printf 'duplicate_key\ta batch envelope with "batch" more than once\t{"batch":[{"m":1}],"batch":[{"m":2}]}')" ]
+	assert_accounted "$T/st"
+}
+
+@test "a dangling symbolic link in a folder is an input that cannot be opened: 66, or 1 with -k; the rest is read" {
+	mkdir "$T/d"
+	printf '{"m":1}\n' > "$T/d/1.ndjson"
+	ln -s "$T/nowhere" "$T/d/2.ndjson"
+	run seg-fetch -q --stats "$T/st" "$T/d"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"seg-fetch: $T/d/2.ndjson: cannot open: a dangling symbolic link"* ]] && [[ "$output" == *'{"m":1}'* ]]
+	[ "$(jq .unopened "$T/st")" = 1 ]
+	run seg-fetch -q -k "$T/d"
+	[ "$status" -eq 1 ]
 }

@@ -9,6 +9,7 @@
 //   /cut/F        the first request sends half of F and drops the connection
 //   /redirect/F   302 to /plain/F
 //   /status/C     an empty answer with HTTP status C
+//   /location/U   302 to U (URL-encoded in the path), wherever it points
 // Only node's standard library is used; it stops on SIGTERM.
 'use strict';
 const http = require('http');
@@ -54,6 +55,10 @@ const server = http.createServer((req, res) => {
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const mode = parts.shift();
   const count = (key) => { const n = (seen.get(key) || 0) + 1; seen.set(key, n); return n; };
+  if (mode === 'location') {
+    res.writeHead(302, { Location: parts.join('/') });
+    return res.end();
+  }
   if (mode === 'status') {
     res.writeHead(Number(parts[0]) || 500);
     return res.end();
