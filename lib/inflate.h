@@ -7,11 +7,15 @@
  * trailing garbage) ends the stream as if at its end, after every byte that
  * could be decoded before it, and is described in err/errmsg/err_offset.
  * With verify_max set, a member's bytes are handed out only after its CRC-32
- * and length were checked, when the member decodes to at most verify_max
- * bytes (held in a struct spool meanwhile); a damaged member then hands out
- * nothing. A larger member is handed out as it is decoded and its CRC checked
- * at its end (counted in unverified). Zero bytes after the last member (as
- * some writers pad) are accepted, as gzip -t does. */
+ * and length were checked: a second decoder reads each member ahead to its
+ * end, discarding what it decodes, while the member's compressed bytes are
+ * held in a struct spool (bounded memory, then a temporary file); the
+ * member is then decoded again from the spool and handed out. A damaged
+ * member hands out nothing. When a member decodes to more than verify_max
+ * bytes, checking ahead stops for the rest of the stream (counted in
+ * unverified): bytes are handed out as decoded and the CRC checked at each
+ * member's end. Zero bytes after the last member (as some writers pad) are
+ * accepted, as gzip -t does. */
 #ifndef SEG_INFLATE_H
 #define SEG_INFLATE_H
 #include <stddef.h>
@@ -37,9 +41,17 @@ struct gunzip {
 	void *state;                /* z_stream or ISA-L inflate_state */
 	uint64_t verify_max;        /* 0: hand bytes out as decoded */
 	uint64_t unverified;        /* members handed out before their check */
-	uint64_t held_back;         /* bytes of a damaged member not handed out */
-	int passthru;               /* handing out a member over verify_max */
-	struct spool sp;
+	uint64_t held_back;         /* decoded bytes of a damaged member not handed out */
+	int stop_at_member;         /* a read never goes past a member's end */
+	/* checking ahead (verify_max): */
+	struct gunzip *ahead;       /* the decoder that checks members first */
+	lr_readfn src_read;         /* the real source; read then goes via the spool */
+	void *src_ctx;
+	struct spool csp;           /* compressed bytes the checker has read */
+	uint64_t c_base;            /* stream offset of csp's first byte */
+	uint64_t checked_upto;      /* stream offset up to which members are good */
+	int ahead_off, ahead_failed;
+	char *scratch;
 };
 
 /* gzip_magic: do the first n bytes of p start a gzip member? */
