@@ -46,9 +46,14 @@ void spool_add(struct spool *s, const void *p, size_t n)
 {
 	const char *c = p;
 	if (s->len < SPOOL_MEM) {
-		if (!s->mem)
-			s->mem = xmalloc(SPOOL_MEM);
 		size_t k = SPOOL_MEM - (size_t)s->len < n ? SPOOL_MEM - (size_t)s->len : n;
+		if (s->len + k > s->mem_cap) {
+			size_t cap = s->mem_cap ? s->mem_cap : (size_t)64 << 10;
+			while (cap < s->len + k)
+				cap *= 2;
+			s->mem_cap = cap < SPOOL_MEM ? cap : SPOOL_MEM;
+			s->mem = xrealloc(s->mem, s->mem_cap);
+		}
 		memcpy(s->mem + s->len, c, k);
 		s->len += k;
 		c += k;

@@ -12,7 +12,8 @@
 #define SPOOL_MEM ((size_t)16 << 20)
 
 struct spool {
-	char *mem;               /* the first SPOOL_MEM bytes, allocated on demand */
+	char *mem;               /* the first SPOOL_MEM bytes, grown on demand */
+	size_t mem_cap;
 	int fd;                  /* the rest, -1 until needed */
 	uint64_t len;            /* bytes held */
 	uint64_t pos;            /* bytes handed out by spool_read */
