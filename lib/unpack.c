@@ -138,9 +138,10 @@ static ssize_t member_read(void *ctx, char *buf, size_t n)
 
 /* drain: read what an inner decoder left of a member (an archive's padding
  * after its end), so damage after it is still found. */
-static void drain(struct member *m, char *scratch, size_t n)
+static void drain(struct member *m)
 {
-	while (member_read(m, scratch, n) > 0)
+	char scratch[16384];
+	while (member_read(m, scratch, sizeof scratch) > 0)
 		;
 }
 
@@ -210,7 +211,7 @@ static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const 
 		struct member m = { .a = a, .sp = &sp };
 		res = decode(u, member_read, &m, buf_cstr(&mname), depth + 1);
 		if (res == UNPACK_OK)
-			drain(&m, src.block, AR_BLOCK);
+			drain(&m);
 		if (res == UNPACK_OK && m.damaged)
 			res = src.src_failed ? UNPACK_SRC_FAILED
 			    : fail(u, UNPACK_DAMAGED, "%s: damaged at byte %lld of the archive: %s%s", buf_cstr(&mname),
