@@ -87,3 +87,15 @@ archive() {
 	[ "$(jq .out "$T/batch.st")" -eq "$(jq .in "$T/load.st")" ]
 	[ "$(jq .rows "$T/batch.st")" -eq "$rows" ] && [ "$(jq .rows "$T/load.st")" -eq "$rows" ]
 }
+
+@test "s2-load: whitespace-only lines are blank, not records, and in = loaded + skipped + failed" {
+	sql "DROP TABLE IF EXISTS segment_data"
+	{ msg w1 E1; printf '\n'; } | seg-flatten -q --layout segment_data | seg-batch -q > "$T/batches"
+	{ printf ' \t\r\n'; cat "$T/batches"; printf '\n  \n'; } > "$T/in"
+	run s2-load -q --url "$S2_URL" --database "$S2_DATABASE" --failed "$T/failed" --stats "$T/st" "$T/in"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ ! -s "$T/failed" ]
+	[ "$(jq -c '[.in,.blank,.loaded]' "$T/st")" = "[2,3,2]" ]
+	assert_accounted "$T/st" loaded skipped failed
+	[ "$(sql 'SELECT messageId, event FROM segment_data')" = "$(printf 'w1\tE1')" ]
+}
