@@ -37,6 +37,7 @@ struct http_get {
 	uint64_t body_start;            /* offset of this response's first byte */
 	uint64_t skip;                  /* bytes still to drop (200 to a Range) */
 	char etag[256], lastmod[64];
+	char location[300];         /* a redirect's target, for its refusal */
 	char first_etag[256];
 	int64_t length;
 	unsigned attempt;
@@ -66,7 +67,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		const char *sp = memchr(p, ' ', len);
 		g->status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		g->hdr_done = 0;
-		g->etag[0] = g->lastmod[0] = 0;
+		g->etag[0] = g->lastmod[0] = g->location[0] = 0;
 		g->length = -1;
 		return len;
 	}
@@ -93,6 +94,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	} else if (klen == 13 && strncasecmp(p, "last-modified", 13) == 0 && vlen < sizeof g->lastmod) {
 		memcpy(g->lastmod, v, vlen);
 		g->lastmod[vlen] = 0;
+	} else if (klen == 8 && strncasecmp(p, "location", 8) == 0) {
+		snprintf(g->location, sizeof g->location, "%.*s", (int)vlen, v);
 	} else if (klen == 14 && strncasecmp(p, "content-length", 14) == 0) {
 		g->length = strtoll(v, NULL, 10);
 	}
@@ -306,7 +309,9 @@ static int try_again(struct http_get *g)
 		return 1;
 	}
 	const char *tries = g->attempt ? " (after all retries)" : "";
-	if (g->result != CURLE_OK && !(g->status >= 400 && g->hdr_done))
+	if (g->result == CURLE_UNSUPPORTED_PROTOCOL && g->status >= 300 && g->status < 400 && g->location[0])
+		fail(g, EX_NOINPUT, "redirect to %s refused (only http and https are followed)", g->location);
+	else if (g->result != CURLE_OK && !(g->status >= 400 && g->hdr_done))
 		fail(g, transient ? EX_UNAVAILABLE : curl_exit_code(g->result), "%s%s", why, tries);
 	else
 		fail(g, status_exit_code(g->status), "%s%s", why, tries);

@@ -135,6 +135,7 @@ static int engine_step(struct gunzip *g, char *out, size_t n, size_t *got)
 void gunzip_init(struct gunzip *g, lr_readfn read, void *ctx)
 {
 	memset(g, 0, sizeof *g);
+	spool_init(&g->csp);
 	g->read = read;
 	g->ctx = ctx;
 	g->in = xmalloc(IN_CHUNK);
@@ -147,6 +148,14 @@ void gunzip_free(struct gunzip *g)
 	if (g->state)
 		engine_free(g);
 	free(g->in);
+	if (g->ahead) {
+		gunzip_free(g->ahead);
+		free(g->ahead);
+		g->ahead = NULL;
+	}
+	spool_free(&g->csp);
+	free(g->scratch);
+	g->scratch = NULL;
 	g->in = NULL;
 	g->state = NULL;
 }
@@ -174,6 +183,26 @@ static int refill(struct gunzip *g)
 	return r > 0;
 }
 
+/* zero_padding: zero bytes after a member: a clean end when only zeros
+ * follow to the end of the input, else damage. */
+static int zero_padding(struct gunzip *g)
+{
+	for (;;) {
+		while (g->in_pos < g->in_len && g->in[g->in_pos] == 0)
+			g->in_pos++;
+		if (g->in_pos < g->in_len) {
+			damage(g, g->in_base + g->in_pos, "data that is not gzip after member %llu and zero padding",
+			       (unsigned long long)g->members);
+			return -1;
+		}
+		int r = refill(g);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+	}
+}
+
 /* next_member: after a member's trailer: 1 when another member follows, 0 at
  * a clean end, -1 on trailing garbage or a failed source. */
 static int next_member(struct gunzip *g)
@@ -184,6 +213,8 @@ static int next_member(struct gunzip *g)
 	size_t avail = g->in_len - g->in_pos;
 	if (avail == 0)
 		return 0;
+	if (g->in[g->in_pos] == 0)
+		return zero_padding(g);
 	if (!gzip_magic(g->in + g->in_pos, avail)) {
 		damage(g, g->in_base + g->in_pos, "data that is not gzip after member %llu",
 		       (unsigned long long)g->members);
@@ -194,7 +225,9 @@ static int next_member(struct gunzip *g)
 	return 1;
 }
 
-ssize_t gunzip_read(void *ctx, char *buf, size_t n)
+/* raw_read: decoded bytes as they come; with stop_at_member, a call never
+ * goes past the end of a member (it may then return 0 with member_end set). */
+static ssize_t raw_read(void *ctx, char *buf, size_t n)
 {
 	struct gunzip *g = ctx;
 	size_t produced = 0;
@@ -207,16 +240,10 @@ ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 			if (r <= 0)
 				break;
 		}
-		if (g->in_pos == g->in_len) {
-			int r = refill(g);
-			if (r < 0)
-				break;
-			if (r == 0 && g->in_pos == g->in_len) {
-				damage(g, g->in_base + g->in_len, "gzip data truncated in member %llu (unexpected end of input)",
-				       (unsigned long long)g->members);
-				break;
-			}
-		}
+		/* at the end of the input the engine still runs once: it may hold
+		 * decoded bytes that did not fit the last call's buffer */
+		if (g->in_pos == g->in_len && refill(g) < 0)
+			break;
 		size_t before = g->in_pos, got = 0;
 		int st = engine_step(g, buf, n, &got);
 		produced = got;
@@ -224,6 +251,8 @@ ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 			break;
 		if (st == 1) {
 			g->member_end = 1;
+			if (g->stop_at_member)
+				break;
 			continue;
 		}
 		if (got == 0 && g->in_pos == before) {
@@ -242,4 +271,107 @@ ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 	if (produced == 0 && g->src_err)
 		return -1;
 	return (ssize_t)produced;
+}
+
+/* tee_read: the checker's source: the real one, every byte kept in csp. */
+static ssize_t tee_read(void *ctx, char *buf, size_t n)
+{
+	struct gunzip *g = ctx;
+	ssize_t r = g->src_read(g->src_ctx, buf, n);
+	if (r > 0)
+		spool_add(&g->csp, buf, (size_t)r);
+	return r;
+}
+
+/* check_member: let the checker decode the next member to its end. 1 when
+ * it is good (or checking stopped), 0 on damage (copied into g), -1 when
+ * the source failed. */
+static int check_member(struct gunzip *g)
+{
+	struct gunzip *a = g->ahead;
+	uint64_t out0 = a->out_total;
+	for (;;) {
+		ssize_t r = raw_read(a, g->scratch, IN_CHUNK);
+		if (r < 0)
+			return -1;
+		if (a->member_end) {
+			g->checked_upto = a->in_base + a->in_pos;
+			return 1;
+		}
+		if (r == 0 && !a->err) {          /* a clean end of the stream */
+			g->checked_upto = UINT64_MAX;
+			return 1;
+		}
+		if (r == 0) {
+			damage(g, a->err_offset, "%s", a->errmsg);
+			g->held_back = a->out_total - out0;
+			return 0;
+		}
+		if (a->out_total - out0 > g->verify_max) {
+			g->unverified++;
+			g->ahead_off = 1;
+			g->checked_upto = UINT64_MAX;
+			return 1;
+		}
+	}
+}
+
+/* compact: drop the compressed bytes already decoded twice; what the
+ * checker read ahead (at most IN_CHUNK) moves to the front. */
+static void compact(struct gunzip *g)
+{
+	uint64_t keep = spool_pending(&g->csp);
+	if (g->csp.pos == 0 || keep > IN_CHUNK)
+		return;
+	spool_read(&g->csp, g->scratch, (size_t)keep);
+	g->c_base += g->csp.pos;
+	spool_reset(&g->csp);
+	spool_add(&g->csp, g->scratch, (size_t)keep);
+}
+
+/* checked_read: the decoder's source when checking ahead: compressed bytes
+ * of members the checker found good, and nothing of a damaged one. */
+static ssize_t checked_read(void *ctx, char *buf, size_t n)
+{
+	struct gunzip *g = ctx;
+	for (;;) {
+		uint64_t at = g->c_base + g->csp.pos;
+		if (at < g->checked_upto && spool_pending(&g->csp)) {
+			uint64_t k = g->checked_upto - at;
+			return (ssize_t)spool_read(&g->csp, buf, k < n ? (size_t)k : n);
+		}
+		if (g->ahead_off || g->checked_upto == UINT64_MAX)
+			return g->src_read(g->src_ctx, buf, n);
+		if (g->ahead_failed)
+			return 0;
+		compact(g);
+		int c = check_member(g);
+		if (c < 0)
+			return -1;
+		if (c == 0) {
+			g->ahead_failed = 1;
+			return 0;
+		}
+	}
+}
+
+/* ahead_start: set up the checker at the first read. */
+static void ahead_start(struct gunzip *g)
+{
+	g->ahead = xmalloc(sizeof *g->ahead);
+	gunzip_init(g->ahead, tee_read, g);
+	g->ahead->stop_at_member = 1;
+	g->src_read = g->read;
+	g->src_ctx = g->ctx;
+	g->read = checked_read;
+	g->ctx = g;
+	g->scratch = xmalloc(IN_CHUNK);
+}
+
+ssize_t gunzip_read(void *ctx, char *buf, size_t n)
+{
+	struct gunzip *g = ctx;
+	if (g->verify_max && !g->ahead)
+		ahead_start(g);
+	return raw_read(g, buf, n);
 }

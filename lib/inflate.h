@@ -5,7 +5,17 @@
  * Built on ISA-L's igzip when configure found it (HAVE_ISAL=1), else on zlib;
  * the output is the same. Damage (corrupt data, a bad CRC, truncation,
  * trailing garbage) ends the stream as if at its end, after every byte that
- * could be decoded before it, and is described in err/errmsg/err_offset. */
+ * could be decoded before it, and is described in err/errmsg/err_offset.
+ * With verify_max set, a member's bytes are handed out only after its CRC-32
+ * and length were checked: a second decoder reads each member ahead to its
+ * end, discarding what it decodes, while the member's compressed bytes are
+ * held in a struct spool (bounded memory, then a temporary file); the
+ * member is then decoded again from the spool and handed out. A damaged
+ * member hands out nothing. When a member decodes to more than verify_max
+ * bytes, checking ahead stops for the rest of the stream (counted in
+ * unverified): bytes are handed out as decoded and the CRC checked at each
+ * member's end. Zero bytes after the last member (as some writers pad) are
+ * accepted, as gzip -t does. */
 #ifndef SEG_INFLATE_H
 #define SEG_INFLATE_H
 #include <stddef.h>
@@ -13,6 +23,7 @@
 #include <sys/types.h>
 
 #include "lineio.h"
+#include "spool.h"
 
 struct gunzip {
 	lr_readfn read;             /* the compressed source */
@@ -23,11 +34,24 @@ struct gunzip {
 	int src_eof, member_end, done;
 	int err;                    /* 1: damage found, see errmsg */
 	int src_err;                /* 1: the source's read failed */
-	char errmsg[160];
+	char errmsg[256];
 	uint64_t err_offset;        /* compressed byte offset of the damage */
 	uint64_t members;           /* members started */
 	uint64_t out_total;         /* decompressed bytes handed out */
 	void *state;                /* z_stream or ISA-L inflate_state */
+	uint64_t verify_max;        /* 0: hand bytes out as decoded */
+	uint64_t unverified;        /* members handed out before their check */
+	uint64_t held_back;         /* decoded bytes of a damaged member not handed out */
+	int stop_at_member;         /* a read never goes past a member's end */
+	/* checking ahead (verify_max): */
+	struct gunzip *ahead;       /* the decoder that checks members first */
+	lr_readfn src_read;         /* the real source; read then goes via the spool */
+	void *src_ctx;
+	struct spool csp;           /* compressed bytes the checker has read */
+	uint64_t c_base;            /* stream offset of csp's first byte */
+	uint64_t checked_upto;      /* stream offset up to which members are good */
+	int ahead_off, ahead_failed;
+	char *scratch;
 };
 
 /* gzip_magic: do the first n bytes of p start a gzip member? */

@@ -20,6 +20,16 @@ static ssize_t read_fd(void *ctx, char *buf, size_t n)
 	}
 }
 
+int line_blank(const struct line *l)
+{
+	if (l->too_long)
+		return 0;
+	for (size_t i = 0; i < l->len; i++)
+		if (l->p[i] != ' ' && l->p[i] != '\t' && l->p[i] != '\r')
+			return 0;
+	return 1;
+}
+
 void lr_init_fn(struct lreader *r, lr_readfn fn, void *ctx, const char *name, size_t max_line)
 {
 	memset(r, 0, sizeof *r);

@@ -40,6 +40,10 @@ struct lreader {
 	struct buf keep;         /* the first bytes of a too-long line */
 };
 
+/* line_blank: a line of only spaces, tabs and CRs (not too long): every
+ * program skips it as blank, counted apart from its records. */
+int line_blank(const struct line *l);
+
 void lr_init_fd(struct lreader *r, int fd, const char *name, size_t max_line);
 void lr_init_fn(struct lreader *r, lr_readfn fn, void *ctx, const char *name, size_t max_line);
 /* lr_next: 1 and a line, 0 at end of input, -1 on a read error (errno set). */

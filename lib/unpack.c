@@ -11,30 +11,37 @@
 #include "buf.h"
 #include "inflate.h"
 #include "peek.h"
+#include "spool.h"
 #include "unpack.h"
 
 #define SNIFF_BYTES 512
 #define AR_BLOCK ((size_t)256 << 10)
 
-enum kind { K_TEXT, K_GZIP, K_ARCHIVE };
+enum kind { K_TEXT, K_GZIP, K_BADGZIP, K_FILTER, K_ARCHIVE };
 
-/* sniff: what the first bytes of a stream say it is. */
+/* sniff: what the first bytes of a stream say it is. A compression filter
+ * (K_FILTER) is decoded on its own, to its end, and what it holds sniffed
+ * again, so its checksum is read even when an archive inside ends first. */
 static enum kind sniff(const unsigned char *p, size_t n)
 {
-	static const struct { const char *magic; size_t len; } ar[] = {
-		{ "PK\3\4", 4 }, { "PK\5\6", 4 },                 /* zip */
-		{ "BZh", 3 },                                     /* bzip2 */
-		{ "\xFD" "7zXZ\0", 6 },                           /* xz */
-		{ "\x28\xB5\x2F\xFD", 4 },                        /* zstd */
-		{ "\x04\x22\x4D\x18", 4 },                        /* lz4 */
-		{ "7z\xBC\xAF\x27\x1C", 6 },                      /* 7-zip */
-		{ "070701", 6 }, { "070702", 6 }, { "070707", 6 },/* cpio */
+	static const struct { const char *magic; size_t len; enum kind k; } ar[] = {
+		{ "PK\3\4", 4, K_ARCHIVE }, { "PK\5\6", 4, K_ARCHIVE },   /* zip */
+		{ "BZh", 3, K_FILTER },                                     /* bzip2 */
+		{ "\xFD" "7zXZ\0", 6, K_FILTER },                           /* xz */
+		{ "\x28\xB5\x2F\xFD", 4, K_FILTER },                        /* zstd */
+		{ "\x04\x22\x4D\x18", 4, K_FILTER },                        /* lz4 */
+		{ "\x02\x21\x4C\x18", 4, K_FILTER },                        /* legacy lz4 */
+		{ "7z\xBC\xAF\x27\x1C", 6, K_ARCHIVE },                      /* 7-zip */
+		{ "070701", 6, K_ARCHIVE }, { "070702", 6, K_ARCHIVE },
+		{ "070707", 6, K_ARCHIVE },                                 /* cpio */
 	};
 	if (gzip_magic(p, n))
 		return K_GZIP;
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b)
+		return K_BADGZIP;
 	for (size_t i = 0; i < sizeof ar / sizeof ar[0]; i++)
 		if (n >= ar[i].len && memcmp(p, ar[i].magic, ar[i].len) == 0)
-			return K_ARCHIVE;
+			return ar[i].k;
 	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0)  /* POSIX and GNU tar */
 		return K_ARCHIVE;
 	return K_TEXT;
@@ -64,18 +71,21 @@ static la_ssize_t ar_read(struct archive *a, void *ctx, const void **out)
 }
 
 /* A member's data as an lr_readfn, block by block (archive_read_data would
- * lose the bytes before damage); damage ends it like an end of data. */
+ * lose the bytes before damage); damage ends it like an end of data. Any
+ * status short of ARCHIVE_OK on data is damage: libarchive reports a zip
+ * member's bad CRC-32 as ARCHIVE_WARN. */
 struct member {
 	struct archive *a;
 	const char *blk;
 	size_t left;
-	int damaged, end;
+	int damaged, end, filled, passthru;
+	uint64_t held_back;       /* bytes of a damaged member not handed on */
+	struct spool *sp;
 	char why[256];
 };
 
-static ssize_t member_read(void *ctx, char *buf, size_t n)
+static ssize_t member_raw_read(struct member *m, char *buf, size_t n)
 {
-	struct member *m = ctx;
 	while (!m->left) {
 		if (m->damaged || m->end)
 			return 0;
@@ -85,7 +95,7 @@ static ssize_t member_read(void *ctx, char *buf, size_t n)
 		int r = archive_read_data_block(m->a, &p, &len, &off);
 		if (r == ARCHIVE_EOF) {
 			m->end = 1;
-		} else if (r < ARCHIVE_WARN) {
+		} else if (r != ARCHIVE_OK) {
 			m->damaged = 1;
 			snprintf(m->why, sizeof m->why, "%s", archive_error_string(m->a) ? archive_error_string(m->a) : "read error");
 		} else {
@@ -98,6 +108,41 @@ static ssize_t member_read(void *ctx, char *buf, size_t n)
 	m->blk += k;
 	m->left -= k;
 	return (ssize_t)k;
+}
+
+/* member_read: the member held in the spool until its end was read without
+ * damage, when it is up to UNPACK_VERIFY_MAX bytes; then handed on. */
+static ssize_t member_read(void *ctx, char *buf, size_t n)
+{
+	struct member *m = ctx;
+	if (!m->filled) {
+		m->filled = 1;
+		spool_reset(m->sp);
+		ssize_t r;
+		while ((r = member_raw_read(m, buf, n)) > 0) {
+			spool_add(m->sp, buf, (size_t)r);
+			if (m->sp->len > UNPACK_VERIFY_MAX) {
+				m->passthru = 1;
+				break;
+			}
+		}
+		if (m->damaged) {
+			m->held_back = m->sp->len;
+			spool_reset(m->sp);
+		}
+	}
+	if (spool_pending(m->sp))
+		return (ssize_t)spool_read(m->sp, buf, n);
+	return m->passthru ? member_raw_read(m, buf, n) : 0;
+}
+
+/* drain: read what an inner decoder left of a member (an archive's padding
+ * after its end), so damage after it is still found. */
+static void drain(struct member *m)
+{
+	char scratch[16384];
+	while (member_read(m, scratch, sizeof scratch) > 0)
+		;
 }
 
 /* fail: fill u->errmsg, return code. */
@@ -113,19 +158,25 @@ static enum unpack_result fail(struct unpack *u, enum unpack_result code, const 
 }
 
 /* archive_walk: every regular member, in archive order, decoded in turn. */
-static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const char *name, int depth)
+static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const char *name, int depth,
+                                       enum kind k)
 {
 	struct archive *a = archive_read_new();
 	struct arsrc src = { pk, xmalloc(AR_BLOCK), 0 };
 	enum unpack_result res = UNPACK_OK;
 	struct buf mname = BUF_INIT;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_raw(a);
+	struct spool sp;
+	spool_init(&sp);
+	if (k == K_FILTER) {
+		archive_read_support_filter_all(a);
+		archive_read_support_format_raw(a);
+	} else {
+		archive_read_support_format_tar(a);
+		archive_read_support_format_gnutar(a);
+		archive_read_support_format_zip(a);
+		archive_read_support_format_cpio(a);
+		archive_read_support_format_7zip(a);
+	}
 	if (archive_read_open(a, &src, NULL, ar_read, NULL) != ARCHIVE_OK) {
 		res = src.src_failed ? UNPACK_SRC_FAILED
 		    : fail(u, UNPACK_DAMAGED, "%s: unreadable archive: %s", name, archive_error_string(a));
@@ -157,17 +208,21 @@ static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const 
 			continue;
 		}
 		u->members++;
-		struct member m = { a, NULL, 0, 0, 0, "" };
+		struct member m = { .a = a, .sp = &sp };
 		res = decode(u, member_read, &m, buf_cstr(&mname), depth + 1);
+		if (res == UNPACK_OK)
+			drain(&m);
 		if (res == UNPACK_OK && m.damaged)
 			res = src.src_failed ? UNPACK_SRC_FAILED
-			    : fail(u, UNPACK_DAMAGED, "%s: damaged at byte %lld of the archive: %s", buf_cstr(&mname),
-			           (long long)archive_filter_bytes(a, -1), m.why);
+			    : fail(u, UNPACK_DAMAGED, "%s: damaged at byte %lld of the archive: %s%s", buf_cstr(&mname),
+			           (long long)archive_filter_bytes(a, -1), m.why,
+			           m.held_back ? " (the member was not handed on)" : "");
 		if (res != UNPACK_OK)
 			break;
 	}
 out:
 	archive_read_free(a);
+	spool_free(&sp);
 	free(src.block);
 	buf_free(&mname);
 	return res;
@@ -192,15 +247,20 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 	if (k == K_GZIP) {
 		struct gunzip gz;
 		gunzip_init(&gz, peek_read, &pk);
+		gz.verify_max = UNPACK_VERIFY_MAX;
 		res = decode(u, gunzip_read, &gz, name, depth + 1);
 		if (res != UNPACK_SRC_FAILED && gz.src_err)
 			res = UNPACK_SRC_FAILED;
 		else if (res != UNPACK_SRC_FAILED && gz.err)  /* the root cause of any damage inside */
-			res = fail(u, UNPACK_DAMAGED, "%s: %s, at byte %llu", name, gz.errmsg,
-			           (unsigned long long)gz.err_offset);
+			res = fail(u, UNPACK_DAMAGED, "%s: %s, at byte %llu%s", name, gz.errmsg,
+			           (unsigned long long)gz.err_offset,
+			           gz.held_back ? " (the member's lines were not handed on)" : "");
 		gunzip_free(&gz);
-	} else if (k == K_ARCHIVE) {
-		res = archive_walk(u, &pk, name, depth);
+	} else if (k == K_BADGZIP) {
+		res = fail(u, UNPACK_DAMAGED, "%s: gzip header with unknown compression method %u, at byte 2", name,
+		           (unsigned)(unsigned char)pk.buf[pk.pos + 2]);
+	} else if (k == K_ARCHIVE || k == K_FILTER) {
+		res = archive_walk(u, &pk, name, depth, k);
 	} else if (u->text(u->ctx, peek_read, &pk, name) < 0) {
 		res = UNPACK_SRC_FAILED;
 	}

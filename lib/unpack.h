@@ -4,8 +4,12 @@
  * bzip2, xz, zstd, lz4 filters, any of these nested in each other (a tarball
  * of .gz files, a .tar.gz, a .zip of .json.gz); anything else is text.
  * Members are visited in archive order; a member's name is
- * "OBJECT!/PATH/IN/ARCHIVE". Damage stops the object after every byte before
- * it has been handed to the text callback. */
+ * "OBJECT!/PATH/IN/ARCHIVE". Damage stops the object; the bytes of the
+ * damaged member are not handed to the text callback when the member is up
+ * to UNPACK_VERIFY_MAX (see below), the bytes of members before it are.
+ * Data that libarchive reads with a warning (a zip member's bad CRC-32) is
+ * damage; a file that starts like gzip (1f 8b) with another method byte is
+ * damage, not text. */
 #ifndef SEG_UNPACK_H
 #define SEG_UNPACK_H
 #include <stddef.h>
@@ -13,7 +17,12 @@
 
 #include "lineio.h"
 
-#define UNPACK_MAX_DEPTH 4
+#define UNPACK_MAX_DEPTH 5
+/* A gzip member or an archive member that decodes to at most this many bytes
+ * is checked (CRC, checksum, length) before any of its bytes are handed on
+ * (held meanwhile in lib/spool: memory, then a temporary file); a larger one
+ * is handed on as it is decoded and checked at its end. */
+#define UNPACK_VERIFY_MAX ((uint64_t)256 << 20)
 
 enum unpack_result { UNPACK_OK = 0, UNPACK_DAMAGED = -1, UNPACK_SRC_FAILED = -2 };
 

@@ -81,16 +81,48 @@ static void emit_item(struct unwrap *w, struct json_slice item, const struct jso
 	w->emit(w->ctx, w->tmp.p, w->tmp.len);
 }
 
+/* key_count: how many times obj has a member called name. */
+static int key_count(struct json_slice obj, const char *name)
+{
+	struct json_iter it;
+	struct json_slice k, v;
+	int n = 0;
+	json_iter_init(&it, obj);
+	while (json_iter_next(&it, &k, &v))
+		n += json_key_eq(k, name);
+	return n;
+}
+
+/* ambiguous: an envelope naming batch, context, integrations or sentAt more
+ * than once: which one was meant is unknown, so none is guessed. */
+static const char *ambiguous(struct json_slice obj)
+{
+	static const char *const keys[] = { "batch", "context", "integrations", "sentAt" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (key_count(obj, keys[i]) > 1)
+			return keys[i];
+	return NULL;
+}
+
 /* object: one JSON object: a message, or an envelope to unwrap. mem is its
- * member index when json_parse made one, else NULL (elements of arrays). */
+ * member index when json_parse made one, else NULL (elements of arrays).
+ * Counts one record per message or reject (an envelope: one per item). */
 static void object(struct unwrap *w, struct json_slice obj, const struct json_members *mem,
                    const char *name, uint64_t line)
 {
 	struct json_slice batch, type;
 	int is_env = mem ? json_members_get(mem, "batch", &batch) && !json_members_get(mem, "type", &type)
 	                 : json_get(obj, "batch", &batch) && !json_get(obj, "type", &type);
+	const char *dup;
 	if (!is_env || batch.type != JSON_ARRAY) {
+		w->records++;
 		w->emit(w->ctx, obj.p, obj.n);
+		return;
+	}
+	if ((dup = ambiguous(obj))) {
+		w->records++;
+		rejectf(w, "duplicate_key", name, line, obj.p, obj.n,
+		        "a batch envelope with \"%s\" more than once", dup);
 		return;
 	}
 	struct json_slice fill[NFILL];
@@ -106,6 +138,7 @@ static void object(struct unwrap *w, struct json_slice obj, const struct json_me
 	json_iter_init(&it, batch);
 	while (json_iter_next(&it, &k, &item)) {
 		idx++;
+		w->records++;
 		if (item.type != JSON_OBJECT)
 			rejectf(w, "not_object", name, line, item.p, item.n,
 			        "item %llu of a batch envelope is not an object", (unsigned long long)idx);
@@ -123,11 +156,13 @@ void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, ui
 	/* the common case: an object that cannot be an envelope passes as it is
 	 * unless strict checking was asked for (seg-validate checks it anyway) */
 	if (!w->strict && n >= 2 && p[0] == '{' && p[n - 1] == '}' && !memmem(p, n, "\"batch\"", 7)) {
+		w->records++;
 		w->emit(w->ctx, p, n);
 		return;
 	}
 	struct json_error err;
 	if (json_parse(p, n, w->max_depth, &w->mem, &err) < 0) {
+		w->records++;
 		const char *reason = err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
 		rejectf(w, reason, name, line, p, n, "at byte %zu: %s", err.offset, err.msg);
 		return;
@@ -142,13 +177,16 @@ void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, ui
 		json_iter_init(&it, v);
 		while (json_iter_next(&it, &k, &el)) {
 			idx++;
-			if (el.type == JSON_OBJECT)
+			if (el.type == JSON_OBJECT) {
 				object(w, el, NULL, name, line);
-			else
+			} else {
+				w->records++;
 				rejectf(w, "not_object", name, line, el.p, el.n,
 				        "element %llu of an array is not an object", (unsigned long long)idx);
+			}
 		}
 	} else {
+		w->records++;
 		rejectf(w, "not_object", name, line, p, n, "a message is a JSON object");
 	}
 }
@@ -166,20 +204,17 @@ static int ndjson(struct unwrap *w, lr_readfn read, void *rctx, const char *name
 	while ((rc = lr_next(&r, &l)) == 1) {
 		w->bytes += l.full_len + 1;
 		if (l.too_long) {
+			w->records++;
 			rejectf(w, "line_too_long", name, l.lineno, l.p, l.len,
 			        "line of %llu bytes is longer than the limit %zu; raw holds its first %zu bytes",
 			        (unsigned long long)l.full_len, r.max_line, l.len);
 			continue;
 		}
-		size_t i = 0;
-		while (i < l.len && is_ws(l.p[i]))
-			i++;
-		if (i == l.len) {
+		if (line_blank(&l)) {
 			w->blank++;
 			continue;
 		}
-		w->lines++;
-		unwrap_text(w, l.p + i, l.len - i, name, l.lineno);
+		unwrap_text(w, l.p, l.len, name, l.lineno);
 	}
 	lr_free(&r);
 	return rc < 0 ? -1 : 0;
@@ -242,16 +277,18 @@ static void element_end(struct unwrap *w, struct splitter *s, const char *name, 
 	while (e->len && is_ws(e->p[e->len - 1]))
 		e->len--;
 	if (e->len == 0 && !s->too_long) {
-		if (!at_close || s->after_comma)
+		if (!at_close || s->after_comma) {
+			w->records++;
 			rejectf(w, "empty_element", name, s->line, "", 0, "an empty element in a JSON array");
+		}
 	} else if (s->too_long) {
+		w->records++;
 		rejectf(w, "line_too_long", name, s->elem_line, e->p, e->len,
 		        "array element of %llu bytes is longer than the limit %zu; raw holds its first %zu bytes",
 		        (unsigned long long)s->full_len, w->max_line, e->len);
 	} else {
 		if (memchr(e->p, '\n', e->len) || memchr(e->p, '\r', e->len))
 			compact(e);
-		w->lines++;
 		unwrap_text(w, e->p, e->len, name, s->elem_line);
 	}
 	s->elements++;

@@ -14,6 +14,9 @@
  *   json_syntax, bad_utf8, too_deep  the text is not JSON (json_parse's detail)
  *   not_object                       valid JSON, but not an object
  *   line_too_long                    longer than max_line (raw: its start)
+ *   duplicate_key                    an envelope with "batch", "context",
+ *                                    "integrations" or "sentAt" twice (raw:
+ *                                    the whole envelope)
  *   empty_element                    an empty element in a JSON array: [1,,2] */
 #ifndef SEG_UNWRAP_H
 #define SEG_UNWRAP_H
@@ -34,7 +37,9 @@ struct unwrap {
 	size_t max_line;          /* 0: LINE_MAX_DEFAULT */
 	int max_depth;            /* 0: JSON_DEPTH_DEFAULT */
 	int strict;               /* parse every text, not only the unusual ones */
-	uint64_t lines;           /* lines read (NDJSON) or elements (array) */
+	uint64_t records;         /* records found: each message or reject (an
+	                           * envelope or array line counts its items),
+	                           * so records = emitted + rejected */
 	uint64_t blank;           /* blank lines skipped */
 	uint64_t envelopes;       /* batch envelopes unwrapped */
 	uint64_t bytes;           /* text bytes read */

@@ -925,9 +925,11 @@ static int load_stream(void *ctx, int fd, const char *name)
 			diag(name, 0, "read error after line %llu: %s", (unsigned long long)rd.lineno, strerror(errno));
 			break;
 		}
-		stats_add(&L->st, "in", 1);
-		if (l.len == 0 && !l.too_long)
+		if (line_blank(&l)) {
+			stats_add(&L->st, "blank", 1);
 			continue;
+		}
+		stats_add(&L->st, "in", 1);
 		if (L->stopping)
 			L->not_attempted++;
 		else

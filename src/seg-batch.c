@@ -583,7 +583,7 @@ static int batch_stream(void *ctx, int fd, const char *name)
 	b->input = name;
 	while ((rc = lr_next(&r, &l)) == 1) {
 		b->bytes_in += l.len + 1;
-		if (l.len == 0 && !l.too_long) {
+		if (line_blank(&l)) {
 			stats_add(&b->io.st, "blank", 1);
 			continue;
 		}

@@ -183,7 +183,7 @@ static int dedup_stream(void *ctx, int fd, const char *name)
 	lr_init_fd(&r, fd, name, d->max_line);
 	while ((rc = lr_next(&r, &l)) == 1) {
 		d->bytes += l.len + 1;
-		if (l.len == 0 && !l.too_long) {
+		if (line_blank(&l)) {
 			stats_add(&d->st, "blank", 1);
 			continue;
 		}

@@ -295,6 +295,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* unopened: an input that could not be opened: 66, or 1 with -k (a file
+ * in a folder); the others are still read. */
+static void unopened(struct fetch *F, const char *name, const char *why)
+{
+	diag(name, 0, "cannot open: %s", why);
+	stats_add(&F->st, "unopened", 1);
+	set_status(F, F->keep_going ? EX_REJECTED : EX_NOINPUT);
+}
+
 /* walk: the regular files under dir (symlinks to files followed, to folders
  * not, so the walk ends). */
 static void walk(struct fetch *F, const char *dir, struct paths *out)
@@ -313,8 +322,11 @@ static void walk(struct fetch *F, const char *dir, struct paths *out)
 		buf_reset(&p);
 		buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
 		struct stat sb, lb;
-		if (stat(buf_cstr(&p), &sb) < 0 || lstat(buf_cstr(&p), &lb) < 0)
+		if (lstat(buf_cstr(&p), &lb) < 0 || stat(buf_cstr(&p), &sb) < 0) {
+			if (seg_want_path(&F->filter, buf_cstr(&p)))
+				unopened(F, buf_cstr(&p), S_ISLNK(lb.st_mode) ? "a dangling symbolic link" : strerror(errno));
 			continue;
+		}
 		if (S_ISDIR(sb.st_mode) && !S_ISLNK(lb.st_mode))
 			walk(F, buf_cstr(&p), out);
 		else if (S_ISREG(sb.st_mode) && seg_want_path(&F->filter, buf_cstr(&p)))
@@ -668,7 +680,7 @@ int main(int argc, char **argv)
 	w_close(&F.out);
 	rejects_close(&F.rej);
 	progress_done(&F.prog);
-	stats_add(&F.st, "in", F.uw.lines);
+	stats_add(&F.st, "in", F.uw.records);
 	stats_add(&F.st, "out", F.messages);
 	if (F.uw.blank)
 		stats_add(&F.st, "blank", F.uw.blank);

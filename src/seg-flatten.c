@@ -117,7 +117,7 @@ static int flatten_stream(void *ctx, int fd, const char *name)
 	lr_init_fd(&r, fd, name, f->max_line);
 	while ((rc = lr_next(&r, &l)) == 1) {
 		f->bytes += l.len + 1;
-		if (l.len == 0 && !l.too_long) {
+		if (line_blank(&l)) {
 			stats_add(&f->io.st, "blank", 1);
 			continue;
 		}

@@ -73,7 +73,7 @@ static int validate_stream(void *ctx, int fd, const char *name)
 	lr_init_fd(&r, fd, name, v->max_line);
 	while ((rc = lr_next(&r, &l)) == 1) {
 		v->bytes += l.len + 1;
-		if (l.len == 0 && !l.too_long) {
+		if (line_blank(&l)) {
 			stats_add(&v->io.st, "blank", 1);
 			continue;
 		}

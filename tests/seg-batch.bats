@@ -4,6 +4,8 @@
 # order, determinism, reject reasons and exit codes. The last tests execute
 # the batches in a private MariaDB and read the values back.
 
+load 'helpers/accounting'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 }
@@ -413,4 +415,13 @@ EOF
 	seg-flatten -q --layout raw "$docs/complete.ndjson" | seg-batch -q --on-duplicate update > "$T/out"
 	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out" | sed 's/ VALUES .* ON / ON /')" = 'INSERT INTO `segment_raw_data` (`message`, `timestamp`, `event`, `messageId`, `type`) ON DUPLICATE KEY UPDATE `message` = VALUES(`message`), `timestamp` = VALUES(`timestamp`), `event` = VALUES(`event`), `type` = VALUES(`type`)' ]
 	[ "$(jq -r 'select(._batch) | .body.args[0] | type' "$T/out" | sort -u)" = object ]
+}
+
+@test "accounting: in = rows + ddl + rejected (out counts batches), whitespace-only lines blank" {
+	{ printf '%s\n' '{"_table":"t","_ddl":"CREATE TABLE IF NOT EXISTS `t` (`id` INT)"}' '{"_table":"t","id":1}'
+	  bad_lines; printf '%s\n' '{"_table":"t","id":2}'; } > "$T/in"
+	run seg-batch -q --max-line 200 -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.in,.rows,.ddl,.rejected,.blank,.out]' "$T/st")" = "[7,2,1,4,3,2]" ]
+	assert_accounted "$T/st" rows ddl rejected
 }

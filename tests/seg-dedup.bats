@@ -4,6 +4,8 @@
 # file across runs (round trip, refusals, clean-end rule), the window, and
 # 10 million distinct ids within 24 bytes each.
 
+load 'helpers/accounting'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
@@ -285,4 +287,12 @@ ev() {
 	run bash -c "ulimit -v $limit; seg-dedup -o '$T/out' --state '$T/s' --stats '$T/st' '$T/more'"
 	[ "$status" -eq 0 ]
 	[ "$(jq -c '[.loaded,.out,.dups]' "$T/st")" = "[10002000,0,3000]" ]
+}
+
+@test "accounting: in = out + dups + rejected, every bad line counted once, whitespace-only lines blank" {
+	{ ev a 1; bad_lines; ev a 1; ev b 2; printf '{"type":"track","userId":"nokey"}\n'; } > "$T/in"
+	run seg-dedup -q --max-line 200 -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.in,.out,.dups,.rejected,.blank,.nokey]' "$T/st")" = "[8,3,1,4,3,1]" ]
+	assert_accounted "$T/st"
 }

@@ -33,6 +33,8 @@ s3put() {
 		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@" -T "$f" "http://127.0.0.1:$S3_PORT/bkt/$k" >/dev/null
 }
 
+load 'helpers/accounting'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER HOME=$T
@@ -98,18 +100,17 @@ setup() {
 	[ "$status" -eq 0 ] && [ "$(echo "$output" | wc -l)" -eq 4 ]
 }
 
-@test "truncated gzip: lines before the damage out, name and byte offset reported, exit 65; --keep-going exit 1" {
+@test "truncated gzip: no line of the unverified member out, name and byte offset reported, exit 65; --keep-going exit 1" {
+	printf '{"first":1}\n' | gzip > "$T/1-cut.gz"
 	seq 1 5000 | sed 's/.*/{"n":&}/' | gzip > "$T/full.gz"
-	head -c 4000 "$T/full.gz" > "$T/1-cut.gz"
+	head -c 4000 "$T/full.gz" >> "$T/1-cut.gz"
 	printf '{"next":1}\n' > "$T/2-next.ndjson"
 	run seg-fetch -q -r "$T/rej" "$T/1-cut.gz" "$T/2-next.ndjson"
 	[ "$status" -eq 65 ]
-	[[ "$output" == *"seg-fetch: $T/1-cut.gz: gzip data truncated in member 1 (unexpected end of input), at byte 4000"* ]]
-	n=$(echo "$output" | grep -c '^{"n":')
-	[ "$n" -gt 100 ] && [ "$n" -lt 5000 ]
-	echo "$output" | grep '^{"n":' | head -n "$n" | cmp - <(seq 1 "$n" | sed 's/.*/{"n":&}/')
-	[[ "$output" != *next* ]]
-	[ "$(jq -r .reason "$T/rej")" = json_syntax ]   # the torn last line is kept, not lost
+	[[ "$output" == *"seg-fetch: $T/1-cut.gz: gzip data truncated in member 2 (unexpected end of input), at byte $(stat -c %s "$T/1-cut.gz") (the member's lines were not handed on)"* ]]
+	[[ "$output" == *'{"first":1}'* ]]        # the verified member before it
+	[[ "$output" != *'{"n":'* ]] && [[ "$output" != *next* ]]
+	[ ! -s "$T/rej" ]
 	run seg-fetch -q -k -r "$T/rej" "$T/1-cut.gz" "$T/2-next.ndjson"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'{"next":1}'* ]]
@@ -151,16 +152,14 @@ setup() {
 	[ "$status" -eq 0 ] && [ "$output" = '{"m":"z1"}' ]
 }
 
-@test "truncated tar.gz: damage reported with the member name, exit 65" {
+@test "truncated tar.gz: damage reported with the member name, exit 65, nothing of it out" {
 	seq 1 20000 | sed 's/.*/{"n":&}/' > "$T/big.ndjson"
 	tar -C "$T" -czf "$T/big.tgz" big.ndjson
 	head -c 20000 "$T/big.tgz" > "$T/cut.tgz"
 	run seg-fetch -q -r "$T/rej" "$T/cut.tgz"
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"$T/cut.tgz: gzip data truncated"*"at byte 20000"* ]]
-	n=$(echo "$output" | grep -c '^{"n":')
-	[ "$n" -gt 1000 ] && [ "$n" -lt 20000 ]
-	echo "$output" | grep '^{"n":' | cmp - <(seq 1 "$n" | sed 's/.*/{"n":&}/')
+	[[ "$output" != *'{"n":'* ]]
 }
 
 @test "folders: recursive, sorted key order, dummy-object.txt skipped; --list reads nothing" {
@@ -200,7 +199,7 @@ setup() {
 	printf '{"o":4}\n' > "$T/m/4.ndjson"
 	run seg-fetch -q -r "$T/rej" --manifest "$T/man" "$T/m"
 	[ "$status" -eq 65 ]
-	[ "$output" = "$(printf '{"o":1}\n{"o":2}\nseg-fetch: %s/m/3.gz: gzip data truncated in member 1 (unexpected end of input), at byte 15' "$T")" ]
+	[ "$output" = "$(printf '{"o":1}\n{"o":2}\nseg-fetch: %s/m/3.gz: gzip data truncated in member 1 (unexpected end of input), at byte 15 (the member'"'"'s lines were not handed on)' "$T")" ]
 	[ "$(jq -r .object "$T/man")" = "$(printf '%s\n' "$T/m/1.ndjson" "$T/m/2.gz")" ]
 	printf '{"o":3}\n' | gzip > "$T/m/3.gz"          # repaired
 	printf '{"object":"torn' >> "$T/man"              # a crash while writing
@@ -328,4 +327,100 @@ setup() {
 	[ "$status" -eq 64 ]
 	run seg-fetch -q s3://
 	[ "$status" -eq 64 ]
+}
+
+# flip FILE OLD NEW: replace the bytes OLD by NEW (same length) in a binary file.
+flip() {
+	perl -0777 -pi -e "s/\\Q$2\\E/$3/" "$1"
+}
+
+@test "zip member with a bad CRC-32 and lz4 frames with bad checksums are damage (65), named, nothing of them out" {
+	printf '{"m":1}\n{"m":2}\n' > "$T/a.json"
+	(cd "$T" && zip -q -0 z.zip a.json)
+	flip "$T/z.zip" '"m":2' '"m":3'
+	! unzip -tq "$T/z.zip" >/dev/null 2>&1
+	run seg-fetch -q "$T/z.zip"
+	[ "$status" -eq 65 ]
+	[[ "$output" == "seg-fetch: $T/z.zip!/a.json: damaged at byte "*" of the archive: ZIP bad CRC"* ]]
+	[[ "$output" != *'"m"'* ]]
+	run seg-fetch -q -k "$T/z.zip" "$T/a.json"
+	[ "$status" -eq 1 ] && [ "${lines[1]}" = '{"m":1}' ] && [ "${#lines[@]}" -eq 3 ]
+	# a tar in an lz4 frame: the tar ends before the frame's content checksum
+	tar -C "$T" -cf "$T/t.tar" a.json
+	lz4 -q "$T/t.tar" "$T/t.tar.lz4"
+	python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[-2]^=1; open(sys.argv[1],"wb").write(d)' "$T/t.tar.lz4"
+	! lz4 -tq "$T/t.tar.lz4" 2>/dev/null
+	run seg-fetch -q "$T/t.tar.lz4"
+	[ "$status" -eq 65 ]
+	[[ "$output" == "seg-fetch: $T/t.tar.lz4: damaged at byte "*" of the archive: lz4 stream checksum error"* ]]
+	[[ "$output" != *'"m"'* ]]
+	lz4 -q "$T/t.tar" "$T/ok.tar.lz4"
+	run seg-fetch -q "$T/ok.tar.lz4"
+	[ "$status" -eq 0 ] && [ "$output" = "$(cat "$T/a.json")" ]
+}
+
+@test "gzip: a flipped bit that still inflates sends none of the member's lines; members before it are out" {
+	printf '{"m":1}\n' | gzip > "$T/a.gz"
+	python3 -c 'import sys, zlib; c=zlib.compressobj(0, zlib.DEFLATED, 31); sys.stdout.buffer.write(c.compress(b"{\"m\":2}\n{\"m\":3}\n")+c.flush())' > "$T/b.gz"
+	flip "$T/b.gz" '"m":3' '"m":4'
+	! gzip -t "$T/b.gz" 2>/dev/null
+	cat "$T/a.gz" "$T/b.gz" > "$T/ab.gz"
+	run sh -c "seg-fetch -q '$T/ab.gz' 2>'$T/err'"
+	[ "$status" -eq 65 ] && [ "$output" = '{"m":1}' ]
+	[[ "$(cat "$T/err")" == "seg-fetch: $T/ab.gz: corrupt gzip data in member 2: "*", at byte "*" (the member's lines were not handed on)" ]]
+}
+
+@test "gzip: zero padding after the last member is accepted as gzip -t does; a bad method byte is damage" {
+	printf '{"m":1}\n' | gzip > "$T/p.gz"
+	head -c 5000 /dev/zero >> "$T/p.gz"
+	gzip -t "$T/p.gz" 2>/dev/null
+	run seg-fetch -q "$T/p.gz"
+	[ "$status" -eq 0 ] && [ "$output" = '{"m":1}' ]
+	printf 'x' >> "$T/p.gz"
+	run seg-fetch -q "$T/p.gz"
+	[ "$status" -eq 65 ] && [[ "$output" == *"data that is not gzip after member 1 and zero padding, at byte 5028"* ]]
+	printf '\x1f\x8b\x07\x00{"m":1}\n' > "$T/m.gz"
+	run seg-fetch -q "$T/m.gz"
+	[ "$status" -eq 65 ]
+	[ "$output" = "seg-fetch: $T/m.gz: gzip header with unknown compression method 7, at byte 2" ]
+}
+
+@test "HTTP: a redirect to file:// is refused and named, exit 66, the other inputs still read" {
+	printf '{"m":1}\n' > "$T/ok.ndjson"
+	run seg-fetch -q "$H/location/file%3A%2F%2F%2Fetc%2Fpasswd" "$T/ok.ndjson"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"seg-fetch: $H/location/file%3A%2F%2F%2Fetc%2Fpasswd: redirect to file:///etc/passwd refused (only http and https are followed)"* ]]
+	[[ "$output" == *'{"m":1}'* ]] && [[ "$output" != *root:* ]]
+}
+
+@test "accounting: in counts every record (envelope items, array elements, too-long lines); in = out + rejected" {
+	{ printf '{"m":1}\n'
+	  printf '%s\n' '{"batch":[{"m":2},7,{"m":3}],"sentAt":"s"}' '[{"m":4},"x"]'
+	  bad_lines; } > "$T/in"
+	run seg-fetch -q --max-line 200 -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ]
+	# the bad UTF-8 and bad JSON lines are shaped like messages: handed on for seg-validate
+	[ "$(jq -c '[.in,.out,.rejected,.blank]' "$T/st")" = "[10,6,4,3]" ]
+	[ "$(jq -r '[.reason,.line,(.raw // .raw_base64)] | @tsv' "$T/rej" | head -2)" = "$(printf 'not_object\t2\t7\nnot_object\t3\t"x"')" ]
+	assert_accounted "$T/st"
+}
+
+@test "an envelope naming \"batch\" twice is rejected whole as duplicate_key, not half read" {
+	printf '%s\n' '{"batch":[{"m":1}],"batch":[{"m":2}]}' '{"m":3}' > "$T/in"
+	run seg-fetch -q -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ] && [ "$output" = '{"m":3}' ]
+	[ "$(jq -r '[.reason,.detail,.raw] | @tsv' "$T/rej")" = "$(printf 'duplicate_key\ta batch envelope with "batch" more than once\t{"batch":[{"m":1}],"batch":[{"m":2}]}')" ]
+	assert_accounted "$T/st"
+}
+
+@test "a dangling symbolic link in a folder is an input that cannot be opened: 66, or 1 with -k; the rest is read" {
+	mkdir "$T/d"
+	printf '{"m":1}\n' > "$T/d/1.ndjson"
+	ln -s "$T/nowhere" "$T/d/2.ndjson"
+	run seg-fetch -q --stats "$T/st" "$T/d"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"seg-fetch: $T/d/2.ndjson: cannot open: a dangling symbolic link"* ]] && [[ "$output" == *'{"m":1}'* ]]
+	[ "$(jq .unopened "$T/st")" = 1 ]
+	run seg-fetch -q -k "$T/d"
+	[ "$status" -eq 1 ]
 }

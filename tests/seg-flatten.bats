@@ -2,6 +2,8 @@
 # seg-flatten: every column of every message type, the timestamp table, PII
 # rules, byte fidelity, DDL records, reject reasons, bad input, exit codes.
 
+load 'helpers/accounting'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	DOCS=$TESTDATA/segment-docs
@@ -415,4 +417,12 @@ EOT
 	jq -cS . "$T/out" > "$T/got"
 	jq -c -f "$top/tests/bench/segment_data.jq" "$T/gen" | jq -cS . > "$T/want"
 	cmp "$T/want" "$T/got"
+}
+
+@test "accounting: in = out + rejected, every bad line counted once, whitespace-only lines blank" {
+	{ printf '{"type":"track","event":"E","messageId":"m1",%s}\n' "$TS"; bad_lines; } > "$T/in"
+	run seg-flatten -q --max-line 200 -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.in,.out,.rejected,.blank]' "$T/st")" = "[5,1,4,3]" ]
+	assert_accounted "$T/st"
 }

@@ -2,6 +2,8 @@
 # seg-validate: every reason code, the bad inputs of design.md, operands,
 # byte-identical passthrough and exit codes.
 
+load 'helpers/accounting'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	DOCS=$TESTDATA/segment-docs
@@ -229,4 +231,13 @@ EOT
 @test "an unwritable rejects file is an I/O error, 74" {
 	run seg-validate -r /nonexistent/dir/rej < /dev/null
 	[ "$status" -eq 74 ]
+}
+
+@test "accounting: in = out + rejected, every bad line counted once, whitespace-only lines blank" {
+	{ printf '{"type":"track","event":"E",%s}\n' "$OK"; bad_lines; printf '{"type":"screen",%s}\n' "$OK"; } > "$T/in"
+	run seg-validate -q --max-line 200 -r "$T/rej" --stats "$T/st" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.in,.out,.rejected,.blank]' "$T/st")" = "[6,2,4,3]" ]
+	[ "$(jq -r .reason "$T/rej" | sort | tr '\n' ' ')" = "bad_utf8 json_syntax line_too_long not_object " ]
+	assert_accounted "$T/st"
 }

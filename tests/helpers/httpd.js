@@ -9,6 +9,7 @@
 //   /cut/F        the first request sends half of F and drops the connection
 //   /redirect/F   302 to /plain/F
 //   /status/C     an empty answer with HTTP status C
+//   /location/U   302 to U (URL-encoded in the path), wherever it points
 // and /dataapi/KIND/... answers POSTs as a hostile Data API would (for
 // s2-load's tests; its --url is http://127.0.0.1:PORT/dataapi/KIND):
 //   ok            200 {"lastInsertId":0,"rowsAffected":1}
@@ -90,6 +91,10 @@ const server = http.createServer((req, res) => {
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const mode = parts.shift();
   const count = (key) => { const n = (seen.get(key) || 0) + 1; seen.set(key, n); return n; };
+  if (mode === 'location') {
+    res.writeHead(302, { Location: parts.join('/') });
+    return res.end();
+  }
   if (mode === 'dataapi') {
     req.resume();
     return req.on('end', () => dataapi(parts[0], req, res, count('dataapi/' + parts[0])));
