@@ -16,14 +16,14 @@ say = @printf '  %-6s %s\n'
 endif
 
 ALL_CFLAGS = $(CFLAGS) -Ilib $(ZLIB_CFLAGS) $(ARCHIVE_CFLAGS) $(CURL_CFLAGS) \
-	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) $(ISAL_CFLAGS)
+	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) $(ISAL_CFLAGS) \
+	$(INIH_CFLAGS)
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:.c=.o)
 LIB_HDR = $(wildcard lib/*.h)
 PROG_SRC = $(sort $(wildcard src/*.c))
 PROGS = $(patsubst src/%.c,bin/%,$(PROG_SRC))
-SCRIPTS = bin/seg-backfill
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:.c=)
 MANS = $(wildcard share/man/man1/*.1)
@@ -32,8 +32,9 @@ MANS = $(wildcard share/man/man1/*.1)
 COMMON_LIBS = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(ISAL_LIBS)
 LIBS_seg-fetch = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(COMMON_LIBS)
 LIBS_s2-load = $(CURL_LIBS) $(COMMON_LIBS)
+LIBS_seg-backfill = $(INIH_LIBS) $(CURL_LIBS) $(COMMON_LIBS)
 LIBS_s2-gateway = $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread
-ALL_LIBS = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
+ALL_LIBS = $(INIH_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
 
 .PHONY: all check bench fuzz demo install uninstall clean distclean
 
@@ -89,12 +90,12 @@ demo: all
 install: all
 	$(say) INSTALL $(DESTDIR)$(PREFIX)
 	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/segpipe/sql
-	$(Q)for p in $(PROGS) $(wildcard $(SCRIPTS)); do cp -f $$p $(DESTDIR)$(PREFIX)/bin/ || exit 1; done
+	$(Q)for p in $(PROGS); do cp -f $$p $(DESTDIR)$(PREFIX)/bin/ || exit 1; done
 	$(Q)for m in $(MANS); do cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || exit 1; done
 	$(Q)for s in $(wildcard share/sql/*.sql); do cp -f $$s $(DESTDIR)$(PREFIX)/share/segpipe/sql/ || exit 1; done
 
 uninstall:
-	$(Q)for p in $(PROGS) $(wildcard $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p#bin/}; done
+	$(Q)for p in $(PROGS); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p#bin/}; done
 	$(Q)for m in $(MANS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$${m##*/}; done
 	$(Q)rm -rf $(DESTDIR)$(PREFIX)/share/segpipe
 
