@@ -283,7 +283,7 @@ static void config_value(const char *path, const char *key, const char *val, str
 			if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
 				take_option(o->val, NULL, cc);
 		} else {
-			take_option(o->val, val, cc);
+			take_option(o->val, xstrdup(val), cc);   /* kept: options point to it */
 		}
 		return;
 	}
@@ -419,16 +419,16 @@ static int my_shard(const char *name)
 }
 
 /* unit_key: a folder name for a unit: readable, unique by a hash. */
-static char *unit_key(const char *name, int64_t day)
+static char *unit_key(const char *name, const char *object, int64_t day)
 {
 	struct buf b = BUF_INIT;
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	if (day != INT64_MIN) {
-		const char *src;
-		size_t srclen;
+		const char *src = "";
+		size_t srclen = 0;
 		int64_t d;
 		char ds[16];
-		seg_path_split(name, &src, &srclen, &d);
+		seg_path_split(object, &src, &srclen, &d);
 		day_format(day, ds, sizeof ds);
 		buf_printf(&b, "%.*s-%s-", (int)srclen, src, ds);
 	} else {
@@ -470,7 +470,7 @@ static void add_object(struct job *J, struct jobject *o)
 		memcpy(u->name, o->object, nlen);
 		u->name[nlen] = 0;
 		u->day = day;
-		u->key = unit_key(u->name, day);
+		u->key = unit_key(u->name, o->object, day);
 	}
 	u->obj = xrealloc(u->obj, (u->nobj + 1) * sizeof *u->obj);
 	u->obj[u->nobj++] = *o;
@@ -1216,10 +1216,11 @@ static void open_state(struct job *J)
 		int rc = statelock_take(J->dir, O.wait, &holder);
 		if (rc < 0)
 			die(EX_IOERR, "%s/lock: %s", J->dir, strerror(errno));
-		if (rc > 0 && holder)
-			die(EX_TEMPFAIL, "%s is in use by process %ld (--wait waits for it)", J->dir, (long)holder);
-		if (rc > 0)
+		if (rc > 0 && O.wait)
 			die(EX_TEMPFAIL, "%s: stopped while waiting for the lock", J->dir);
+		if (rc > 0)
+			die(EX_TEMPFAIL, "%s is in use by another run (process %ld); --wait waits for it",
+			    J->dir, (long)holder);
 	}
 	if (journal_open(&J->jn, jp, O.dry_run) < 0)
 		die(EX_IOERR, "%s: %s", jp, strerror(errno));
@@ -1285,6 +1286,7 @@ int main(int argc, char **argv)
 	for (int i = 0; keys[i]; i++)
 		stats_add(&J.st, keys[i], 0);
 	J.start_ms = now_ms();
+	J.last_draw = J.start_ms;
 	J.dir = state_dir();
 	install_signals();
 	open_state(&J);

@@ -94,3 +94,201 @@ bf() {
 	[ "$(jq .rows "$T/st.json")" -eq "$rows" ]
 	[ "$(wc -l < "$ST/journal")" -eq 1 ]
 }
+
+# day1: 3 objects, the middle one cut in half
+truncated_day() {
+	local d=$T/a/segment-logs/srcA/$DAY0
+	mkdir -p "$d"
+	seg-gen --seed 21 --count 300 --start-ms $DAY0 | gzip > "$d/1432684800-0.gz"
+	seg-gen --seed 22 --count 300 --start-ms $DAY0 | gzip > "$T/whole.gz"
+	head -c $(( $(stat -c %s "$T/whole.gz") / 2 )) "$T/whole.gz" > "$d/1432688400-1.gz"
+	seg-gen --seed 23 --count 300 --start-ms $DAY0 | gzip > "$d/1432692000-2.gz"
+}
+
+@test "a truncated object mid-day: the unit fails naming it, ids not promoted, later objects loaded" {
+	truncated_day
+	run bf "$T/a"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"1432688400-1.gz"* ]]
+	q=$(echo "$ST"/units/*/quarantine.ndjson)
+	[ "$(jq -r .object "$q")" = "$T/a/segment-logs/srcA/$DAY0/1432688400-1.gz" ]
+	[ "$(jq -r .offset "$q")" -gt 0 ]
+	[ ! -e "$ST/ids" ]
+	[ ! -s "$ST/journal" ]
+	# the objects before and after it are in the table, all of them
+	zcat "$T/a/segment-logs/srcA/$DAY0/1432692000-2.gz" | jq -r .messageId | sort -u > "$T/after"
+	got_ids > "$T/got"
+	[ -z "$(comm -23 "$T/after" "$T/got")" ]
+	zcat "$T/a/segment-logs/srcA/$DAY0/1432684800-0.gz" | jq -r .messageId | sort -u > "$T/before"
+	[ -z "$(comm -23 "$T/before" "$T/got")" ]
+	# a re-run fails the same way and doubles nothing
+	run bf "$T/a"
+	[ "$status" -eq 65 ]
+	[ "$(sql 'SELECT COUNT(*) - COUNT(DISTINCT messageId) FROM segment_data')" -eq 0 ]
+}
+
+@test "--skip-damaged loads the rest and counts the loss" {
+	truncated_day
+	run bf --skip-damaged --stats "$T/st.json" "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$(jq .damaged "$T/st.json")" -eq 1 ]
+	[ "$(jq .done "$T/st.json")" -eq 1 ]
+	[ "$(jq -r .damaged "$ST/journal")" -eq 1 ]
+	[ -s "$ST/ids" ]
+	# everything seg-fetch -k reads of the archive is in the table
+	seg-fetch -q -k "$T/a" 2>/dev/null | jq -r .messageId | sort -u > "$T/want"
+	got_ids > "$T/got"
+	cmp "$T/want" "$T/got"
+	# accepted: a re-run does not retry it
+	run bf --skip-damaged "$T/a"
+	[ "$status" -eq 0 ]
+}
+
+@test "an empty day in the layout is an error unless --allow-empty" {
+	mkarchive "$T/a" 3
+	rm -r "$T/a/segment-logs/srcB/$((DAY0 + DAYMS))"
+	run bf --since $DAY0 --until $((DAY0 + 3 * DAYMS)) "$T/a"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"srcB/$((DAY0 + DAYMS)): no objects for 2015-05-28"* ]]
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 400 ]     # the other units loaded
+	run bf --allow-empty --since $DAY0 --until $((DAY0 + 3 * DAYMS)) "$T/a"
+	[ "$status" -eq 0 ]
+	exact "$T/a"
+	run bf --day 2015-06-10 "$T/a"
+	[ "$status" -eq 65 ]
+}
+
+@test "SIGKILL of the driver at random moments, 15 times, then a run finishes: exact rows" {
+	mkarchive "$T/a" 5
+	for i in $(seq 1 16); do
+		seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" \
+			--since $DAY0 -j 2 "$T/a" 2>/dev/null &
+		pid=$!
+		sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+		kill -9 $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		# the stages died with it
+		for try in 1 2 3 4 5 6 7 8 9 10; do
+			pgrep -f -- "$ST/units" >/dev/null || break
+			sleep 0.1
+		done
+		! pgrep -f -- "$ST/units"
+	done
+	run bf --since $DAY0 "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+	[ "$(jq -r .unit "$ST/journal" | sort -u | wc -l)" -eq 10 ]
+}
+
+@test "SIGTERM stops every stage; the unit is not journaled; exit 75; a re-run finishes" {
+	mkarchive "$T/a" 1
+	url=$S2_URL
+	gateway_start --delay-ms 300           # a slow target: the run is still loading
+	seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" "$T/a" 2>"$T/err" &
+	pid=$!
+	for try in $(seq 1 100); do [ -s "$ST/units/"*srcA*/results.ndjson ] 2>/dev/null && break; sleep 0.1; done
+	kill -TERM $pid
+	wait $pid && st=0 || st=$?
+	[ "$st" -eq 75 ]
+	! grep -q srcA "$ST/journal"
+	! pgrep -f -- "$ST/units"
+	gateway_stop
+	S2_URL=$url
+	run bf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+}
+
+@test "two concurrent runs: the second exits 75 naming the holder, or waits with --wait" {
+	mkarchive "$T/a" 2
+	mkdir -p "$ST"
+	echo 4242 > "$ST/lock"
+	flock "$ST/lock" sleep 2 &
+	sleep 0.3
+	run bf "$T/a"
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"process 4242"* ]]
+	wait
+	bf --wait "$T/a" & p1=$!
+	bf --wait "$T/a" & p2=$!
+	wait $p1
+	wait $p2
+	exact "$T/a"
+}
+
+@test "--shard 0/2 plus --shard 1/2 is the whole job" {
+	mkarchive "$T/a" 5
+	run bf --state-dir "$T/s0" --shard 0/2 "$T/a"
+	[ "$status" -eq 0 ]
+	n0=$(wc -l < "$T/s0/journal")
+	run bf --state-dir "$T/s1" --shard 1/2 "$T/a"
+	[ "$status" -eq 0 ]
+	n1=$(wc -l < "$T/s1/journal")
+	[ "$n0" -gt 0 ] && [ "$n1" -gt 0 ] && [ $((n0 + n1)) -eq 10 ]
+	[ -z "$(cat "$T/s0/journal" "$T/s1/journal" | jq -r .unit | sort | uniq -d)" ]
+	exact "$T/a"
+}
+
+@test "a late object added to an old day is loaded by --lookback" {
+	mkarchive "$T/a" 5
+	run bf "$T/a"
+	[ "$status" -eq 0 ]
+	seg-gen --seed 77 --count 40 --start-ms $((DAY0 + DAYMS)) | gzip > "$T/a/segment-logs/srcA/$((DAY0 + DAYMS))/1432800000-9.gz"
+	run bf "$T/a"           # catch-up starts at the last day: not seen yet
+	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run seg-backfill --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" --no-progress --lookback 4 "$T/a"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1432800000-9.gz"*"added since"* ]]
+	exact "$T/a"            # the late object's ids are in the archive's
+}
+
+@test "--dry-run lists units, objects and bytes and changes nothing" {
+	mkarchive "$T/a" 2
+	run bf --dry-run "$T/a"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -s 'length')" -eq 4 ]
+	[ "$(echo "$output" | jq -s '[.[].objects] | add')" -eq 8 ]
+	[ "$(echo "$output" | jq -s '[.[].bytes] | add')" -eq "$(cat "$T"/a/segment-logs/*/*/*.gz | wc -c)" ]
+	[ ! -e "$ST" ]
+	[ -z "$(sql "SHOW TABLES LIKE 'segment_data'")" ]
+	bf "$T/a"
+	cp "$ST/journal" "$T/j0"
+	run bf --dry-run --since $DAY0 "$T/a"
+	[ "$(echo "$output" | jq -r .state | sort -u)" = done ]
+	cmp "$ST/journal" "$T/j0"
+}
+
+@test "config profiles: common keys, the profile's keys, command line wins; no secrets in it" {
+	mkarchive "$T/a" 1
+	cat > "$T/config" <<CFG
+[default]
+url = $S2_URL
+database = $S2_DATABASE
+source = $T/a
+quiet = true
+
+[profile dev]
+table = dev_events
+state-dir = $T/dev
+
+[profile prod]
+table = prod_events
+state-dir = $T/prod
+CFG
+	sql "DROP TABLE IF EXISTS dev_events"; sql "DROP TABLE IF EXISTS prod_events"
+	run seg-backfill --config "$T/config" --profile dev
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM dev_events')" -eq 160 ]
+	[ -s "$T/dev/journal" ]
+	SEGPIPE_PROFILE=prod run seg-backfill --config "$T/config"
+	[ "$status" -eq 0 ]
+	[ "$(sql 'SELECT COUNT(*) FROM prod_events')" -eq 160 ]
+	run seg-backfill --config "$T/config" --profile staging
+	[ "$status" -eq 78 ]
+	printf '[default]\npassword = hunter2\n' > "$T/bad"
+	run seg-backfill --config "$T/bad" "$T/a"
+	[ "$status" -eq 78 ]
+	[[ "$output" != *hunter2* ]]
+	[[ "$output" == *"password-file"* ]]
+}
