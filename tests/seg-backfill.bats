@@ -292,3 +292,26 @@ CFG
 	[[ "$output" != *hunter2* ]]
 	[[ "$output" == *"password-file"* ]]
 }
+
+@test "seg-fetch --manifest: s2-load stopped by SIGTERM, the same command re-run, nothing lost" {
+	mkarchive "$T/a" 1
+	job() {
+		seg-fetch -q --manifest "$T/man" "$T/a" | seg-validate -q | seg-dedup -q \
+		| seg-flatten -q --layout segment_data | seg-batch -q --max-rows 20 \
+		| s2-load -q --url "$S2_URL" --database "$S2_DATABASE" --checkpoint "$T/ck" > /dev/null \
+		&& seg-fetch -q --manifest "$T/man" --mark-done
+	}
+	url=$S2_URL
+	gateway_start --delay-ms 200
+	job & jp=$!
+	for try in $(seq 1 100); do [ -s "$T/ck" ] && break; sleep 0.1; done
+	kill -TERM "$(pgrep -f -- "--checkpoint $T/ck")"
+	wait $jp || true
+	gateway_stop
+	S2_URL=$url
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -lt 160 ]   # stopped midway
+	[ "$(jq -r .state "$T/man" | sort -u)" = pending ]
+	job
+	exact "$T/a"
+	[ "$(jq -r .state "$T/man" | tail -n 4 | sort -u)" = done ]
+}
