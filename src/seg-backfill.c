@@ -1199,6 +1199,7 @@ static void dry_run(struct job *J)
 		bytes += by;
 		units += u->state != U_DONE;
 	}
+	fflush(stdout);
 	if (!O.quiet)
 		diag(NULL, 0, "dry run: %llu of %zu units to load, %llu objects, %llu bytes; nothing changed",
 		     (unsigned long long)units, J->n, (unsigned long long)objs, (unsigned long long)bytes);
