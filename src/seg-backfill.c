@@ -112,7 +112,6 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	printf("usage: seg-backfill [options] SOURCE...\n"
-	       "       seg-backfill verify [options] SOURCE...\n"
 	       "Load a Segment archive into SingleStore, unit by unit, journaled and resumable.\n\n"
 	       "Job and state:\n"
 	       "      --config FILE        config file (default $XDG_CONFIG_HOME/segpipe/config)\n"
