@@ -61,7 +61,7 @@ static const char *const stage_prog[NSTAGES] = {
 static const char *const stage_short[NSTAGES] = { "fetch", "validate", "dedup", "flatten", "batch", "load" };
 
 struct opts {
-	struct strv sources, cfg_sources, stage[NSTAGES], verify;
+	struct strv sources, cfg_sources, cfg_values, stage[NSTAGES];
 	const char *state_dir, *job, *config, *profile, *stats_file;
 	unsigned window, lookback, jobs, shard_k, shard_n, interval;
 	int64_t since, until;
@@ -233,7 +233,7 @@ static void take_option(int c, const char *arg, struct cli_common *cc)
 	case O_SKIPDMG: O.skip_damaged = 1; break;
 	case O_ALLOWEMPTY: O.allow_empty = 1; break;
 	case O_DRYRUN: O.dry_run = 1; break;
-	case O_SOURCEID: pass(ST_FETCH, "--source-id", arg); sv_add(&O.verify, "--source-id"); sv_add(&O.verify, arg); break;
+	case O_SOURCEID: pass(ST_FETCH, "--source-id", arg); break;
 	case O_REGION: pass(ST_FETCH, "--region", arg); break;
 	case O_ENDPOINT: pass(ST_FETCH, "--endpoint-url", arg); break;
 	case O_LAYOUT: pass(ST_FLATTEN, "--layout", arg); O.have_layout = 1; break;
@@ -282,7 +282,8 @@ static void config_value(const char *path, const char *key, const char *val, str
 			if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
 				take_option(o->val, NULL, cc);
 		} else {
-			take_option(o->val, xstrdup(val), cc);   /* kept: options point to it */
+			sv_add(&O.cfg_values, val);     /* kept: options point to it */
+			take_option(o->val, O.cfg_values.v[O.cfg_values.n - 1], cc);
 		}
 		return;
 	}
@@ -610,6 +611,34 @@ static void check_empty(struct job *J, int64_t lo, int64_t hi)
 	}
 }
 
+static void unit_free(struct unit *u)
+{
+	for (size_t i = 0; i < u->nobj; i++)
+		jobject_free(&u->obj[i]);
+	free(u->obj);
+	free(u->changed);
+	free(u->name);
+	free(u->key);
+	free(u->dir);
+	memset(u, 0, sizeof *u);
+}
+
+/* job_free: everything, so that leak checkers see a clean exit. */
+static void job_free(struct job *J)
+{
+	for (size_t i = 0; i < J->n; i++)
+		unit_free(&J->u[i]);
+	free(J->u);
+	free(J->dir);
+	journal_close(&J->jn);
+	stats_free(&J->st);
+	sv_free(&O.sources);
+	sv_free(&O.cfg_sources);
+	sv_free(&O.cfg_values);
+	for (int i = 0; i < NSTAGES; i++)
+		sv_free(&O.stage[i]);
+}
+
 /* plan: shard, journal and empty days. */
 static void plan(struct job *J)
 {
@@ -621,8 +650,10 @@ static void plan(struct job *J)
 			lo = u->day < lo ? u->day : lo;
 			hi = u->day > hi ? u->day : hi;
 		}
-		if (!my_shard(u->name))
-			continue;            /* another shard's */
+		if (!my_shard(u->name)) {
+			unit_free(u);        /* another shard's */
+			continue;
+		}
 		plan_unit(J, u);
 		J->u[keep++] = *u;
 	}
@@ -1302,6 +1333,7 @@ int main(int argc, char **argv)
 	stats_add(&J.st, "units", J.n);
 	if (O.dry_run) {
 		dry_run(&J);
+		job_free(&J);
 		return J.status;
 	}
 	for (size_t i = 0; i < J.n; i++)
@@ -1317,6 +1349,7 @@ int main(int argc, char **argv)
 	if (stop_sig)
 		J.status = EX_TEMPFAIL;
 	summary(&J);
-	journal_close(&J.jn);
-	return J.status;
+	int status = J.status;
+	job_free(&J);
+	return status;
 }
