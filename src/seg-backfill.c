@@ -976,7 +976,7 @@ static int cause_stage(const struct pipeline *pl)
 static int worse(int a, int b)
 {
 	static const int rank[] = { 0, 1, 75, 69, 66, 65, 74, 77, 78, 64 };
-	int ra = 0, rb = 0;
+	int ra = a ? 6 : 0, rb = b ? 6 : 0;       /* an unknown code ranks as 74 */
 	for (int i = 0; i < (int)(sizeof rank / sizeof *rank); i++) {
 		if (rank[i] == a)
 			ra = i;
@@ -1004,7 +1004,11 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 			           buf_cstr(&lf));
 		free(log);
 		buf_free(&lf);
-		return c > 128 || c == EX_TEMPFAIL || stop_sig ? EX_TEMPFAIL : c;
+		if (c > 128 || c == EX_TEMPFAIL || stop_sig)
+			return EX_TEMPFAIL;
+		if (c == 126 || c == 127)
+			return EX_CONFIG;          /* a stage that cannot be run: the installation */
+		return c < EX_USAGE || c > EX_CONFIG ? EX_IOERR : c;
 	}
 	uint64_t failed = stats_get(&st[ST_LOAD], "failed");
 	if (pipeline_code(&u->pl, ST_LOAD) != 0 || failed) {

@@ -315,3 +315,32 @@ CFG
 	exact "$T/a"
 	[ "$(jq -r .state "$T/man" | tail -n 4 | sort -u)" = done ]
 }
+
+@test "S3 layout through s3rver: day units, re-run skips them, a rewritten object is loaded again" {
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	mkarchive "$T/a" 2
+	port=$(sh "$top/tests/helpers/servers.sh" start s3rver "$T/s3" bkt)
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+	put() {
+		curl -sSf --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+			-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$1" "http://127.0.0.1:$port/bkt/$2" >/dev/null
+	}
+	(cd "$T/a" && find segment-logs -type f) | while read -r k; do put "$T/a/$k" "$k"; done
+	run bf --endpoint-url "http://127.0.0.1:$port" --stats "$T/st.json" s3://bkt/segment-logs/
+	[ "$status" -eq 0 ] || { echo "$output"; sh "$top/tests/helpers/servers.sh" stop "$T/s3"; return 1; }
+	[ "$(jq -r .unit "$ST/journal" | sort | head -n 1)" = "s3://bkt/segment-logs/srcA/$DAY0" ]
+	[ "$(jq -r '.objects[0].etag | length > 2' "$ST/journal" | sort -u)" = true ]
+	exact "$T/a"
+	# Segment rewrites an object of a done day: its new content is loaded
+	k=segment-logs/srcB/$DAY0/$((DAY0 / 1000))-0.gz
+	seg-gen --seed 500 --count 40 --start-ms $DAY0 | gzip > "$T/a/$k"
+	put "$T/a/$k" "$k"
+	run seg-backfill --no-progress --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" \
+		--endpoint-url "http://127.0.0.1:$port" --since $DAY0 s3://bkt/segment-logs/
+	sh "$top/tests/helpers/servers.sh" stop "$T/s3"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"s3://bkt/$k: changed since"* ]]
+	want_ids "$T/a" > "$T/want"
+	got_ids > "$T/got"
+	[ -z "$(comm -23 "$T/want" "$T/got")" ]        # the old object's rows stay too
+}
