@@ -15,7 +15,8 @@ say = @printf '  %-6s %s\n'
 endif
 
 ALL_CFLAGS = $(CFLAGS) -Ilib $(ZLIB_CFLAGS) $(ARCHIVE_CFLAGS) $(CURL_CFLAGS) \
-	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) $(ISAL_CFLAGS)
+	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) $(ISAL_CFLAGS) \
+	$(INIH_CFLAGS)
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:.c=.o)
@@ -31,8 +32,9 @@ MANS7 = $(wildcard share/man/man7/*.7)
 COMMON_LIBS = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(ISAL_LIBS)
 LIBS_seg-fetch = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(COMMON_LIBS)
 LIBS_s2-load = $(CURL_LIBS) $(COMMON_LIBS)
+LIBS_seg-backfill = $(INIH_LIBS) $(CURL_LIBS) $(COMMON_LIBS)
 LIBS_s2-gateway = $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread
-ALL_LIBS = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
+ALL_LIBS = $(INIH_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
 
 .PHONY: all deps check bench fuzz demo install uninstall clean distclean
 

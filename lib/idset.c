@@ -506,3 +506,16 @@ enum idset_status idset_save(const struct idset *s, const char *path, uint16_t k
 	buf_free(&tmp);
 	return rc < 0 ? IDSET_E_IO : IDSET_OK;
 }
+
+int64_t idset_merge(struct idset *dst, const struct idset *src)
+{
+	if (dst->seed != src->seed)
+		return -1;
+	int64_t added = 0;
+	for (uint64_t i = 0; i < src->total; i++)
+		if (!empty(src->h[i]))
+			added += idset_add(dst, src->h[i], src->day[i]);
+	if (src->newest > dst->newest)
+		dst->newest = src->newest;
+	return added;
+}

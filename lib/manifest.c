@@ -95,6 +95,7 @@ static void load_line(struct manifest *m, const char *p, size_t n)
 	r.mtime = str(obj, "mtime");
 	r.size = num(obj, "size", -1);
 	r.messages = (uint64_t)num(obj, "messages", 0);
+	r.pending = !json_get(obj, "state", &v) || !json_key_eq(v, "done");
 	put(m, &r);
 }
 
@@ -145,7 +146,8 @@ void manifest_add(struct manifest *m, const struct manifest_rec *r)
 	json_write_str(b, r->etag, strlen(r->etag));
 	buf_printf(b, ",\"size\":%lld,\"mtime\":", (long long)r->size);
 	json_write_str(b, r->mtime, strlen(r->mtime));
-	buf_printf(b, ",\"messages\":%llu}\n", (unsigned long long)r->messages);
+	buf_printf(b, ",\"messages\":%llu,\"state\":\"%s\"}\n", (unsigned long long)r->messages,
+	           r->pending ? "pending" : "done");
 	size_t off = 0;
 	while (off < b->len) {
 		ssize_t n = write(m->fd, b->p + off, b->len - off);
@@ -157,8 +159,29 @@ void manifest_add(struct manifest *m, const struct manifest_rec *r)
 	}
 	if (fsync(m->fd) < 0)
 		die(EX_IOERR, "%s: fsync: %s", m->path, strerror(errno));
-	struct manifest_rec c = { xstrdup(r->object), xstrdup(r->etag), xstrdup(r->mtime), r->size, r->messages };
+	struct manifest_rec c = { xstrdup(r->object), xstrdup(r->etag), xstrdup(r->mtime), r->size, r->messages,
+	                          r->pending };
 	put(m, &c);
+}
+
+size_t manifest_mark_done(struct manifest *m)
+{
+	size_t n = 0;
+	struct manifest_rec *todo = xcalloc(m->n ? m->n : 1, sizeof *todo);
+	for (size_t i = 0; i < m->cap; i++)      /* first collect: adding may rehash */
+		if (m->tab[i].object && m->tab[i].pending) {
+			todo[n] = m->tab[i];
+			todo[n].object = xstrdup(m->tab[i].object);
+			todo[n].etag = xstrdup(m->tab[i].etag);
+			todo[n].mtime = xstrdup(m->tab[i].mtime);
+			todo[n++].pending = 0;
+		}
+	for (size_t i = 0; i < n; i++) {
+		manifest_add(m, &todo[i]);
+		rec_free(&todo[i]);
+	}
+	free(todo);
+	return n;
 }
 
 void manifest_close(struct manifest *m)

@@ -109,3 +109,52 @@ void stats_free(struct stats *s)
 		free(s->reason[i].key);
 	s->nmain = s->nreason = 0;
 }
+
+/* load_members: the numbers of obj into main (reasons 0) or reason (1). */
+static void load_members(struct stats *s, struct json_slice obj, int reasons)
+{
+	struct json_iter it;
+	struct json_slice k, v;
+	struct buf key = BUF_INIT;
+	json_iter_init(&it, obj);
+	while (json_iter_next(&it, &k, &v)) {
+		buf_reset(&key);
+		json_str_decode(k, &key);
+		if (v.type == JSON_OBJECT && !reasons && strcmp(buf_cstr(&key), "reasons") == 0) {
+			load_members(s, v, 1);
+			continue;
+		}
+		if (v.type != JSON_NUMBER)
+			continue;
+		uint64_t n = strtoull(v.p, NULL, 10);
+		if (reasons)
+			stats_reason(s, buf_cstr(&key), n);
+		else
+			stats_add(s, buf_cstr(&key), n);
+	}
+	buf_free(&key);
+}
+
+int stats_load(struct stats *s, const char *path)
+{
+	stats_init(s);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	struct buf b = BUF_INIT;
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' '))
+		b.len--;
+	struct json_error e;
+	int rc = -1;
+	if (b.len && json_parse(b.p, b.len, 0, NULL, &e) == 0 && json_type_at(b.p, b.p + b.len) == JSON_OBJECT) {
+		load_members(s, json_value(b.p, b.p + b.len), 0);
+		rc = 0;
+	}
+	buf_free(&b);
+	return rc;
+}

@@ -24,5 +24,9 @@ void stats_summary(const struct stats *s, int quiet);
 /* stats_write: write {"program":..,"key":N,..,"reasons":{..},"seconds":S} to
  * path. Returns -1 with errno set on failure. */
 int stats_write(const struct stats *s, const char *path);
+/* stats_load: read back a file written by stats_write (any program's
+ * --stats): its numeric members into the main counters and its reasons.
+ * s is initialized first. 0, or -1 when the file is missing or unreadable. */
+int stats_load(struct stats *s, const char *path);
 void stats_free(struct stats *s);
 #endif

@@ -59,7 +59,10 @@ static void usage(void)
 	       "Formats by content: gzip, tar, zip, bzip2, xz, zstd, plain NDJSON or a JSON array.\n\n"
 	       "  -o, --output FILE        write messages to FILE (default stdout)\n"
 	       "  -r, --rejects FILE       write reject records to FILE (default: report on stderr)\n"
-	       "      --manifest FILE      record objects read to their end; skip them on a re-run\n"
+	       "      --manifest FILE      record objects read to their end as pending; skip the\n"
+	       "                           ones marked done on a re-run\n"
+	       "      --mark-done          with --manifest: mark every pending object done (after\n"
+	       "                           the load committed), read nothing\n"
 	       "      --list               print the objects that would be read (JSON lines), read none\n"
 	       "  -k, --keep-going         after a damaged object go on with the next (exit 1)\n"
 	       "      --since DAY          Segment layout: received days from DAY on (inclusive)\n"
@@ -154,7 +157,7 @@ static int already_read(struct fetch *F, const char *name, const char *etag, int
 	if (!F->use_manifest)
 		return 0;
 	const struct manifest_rec *r = manifest_find(&F->man, name);
-	if (!r)
+	if (!r || r->pending)              /* read once, but not known to be loaded */
 		return 0;
 	if (etag && *etag)
 		return strcmp(r->etag, etag) == 0;
@@ -200,6 +203,7 @@ static void read_object(struct fetch *F, const struct source *src, const char *n
 		w_sync(&F->out);           /* the messages are out before the record says so */
 		rec->object = (char *)name;
 		rec->messages = F->messages - before;
+		rec->pending = 1;          /* done only after the load: --mark-done */
 		manifest_add(&F->man, rec);
 	}
 }
@@ -260,7 +264,7 @@ static void do_file(struct fetch *F, const char *path)
 		if (S_ISREG(sb.st_mode))
 			posix_fadvise(fs.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		struct source src = { fd_read, &fs, fd_why };
-		struct manifest_rec rec = { NULL, "", mtime, size, 0 };
+		struct manifest_rec rec = { NULL, "", mtime, size, 0, 1 };
 		read_object(F, &src, name, is_stdin ? NULL : &rec);
 	}
 	if (fs.fd > 0)
@@ -355,6 +359,8 @@ static void do_url(struct fetch *F, const char *url)
 		return;
 	}
 	const struct manifest_rec *r = F->use_manifest ? manifest_find(&F->man, url) : NULL;
+	if (r && r->pending)
+		r = NULL;
 	if (r && !r->etag[0] && !r->mtime[0]) {
 		stats_add(&F->st, "skipped", 1);
 		return;
@@ -371,7 +377,7 @@ static void do_url(struct fetch *F, const char *url)
 		char etag[256], lastmod[64];
 		snprintf(etag, sizeof etag, "%s", http_etag(g));
 		snprintf(lastmod, sizeof lastmod, "%s", http_last_modified(g));
-		struct manifest_rec rec = { NULL, etag, lastmod, http_length(g), 0 };
+		struct manifest_rec rec = { NULL, etag, lastmod, http_length(g), 0, 1 };
 		struct source src = { http_read, g, http_why };
 		read_object(F, &src, url, &rec);
 	}
@@ -413,7 +419,7 @@ static void do_s3_object(struct fetch *F, const char *bucket, const struct s3_ob
 			set_status(F, code);
 			F->stop = code != EX_NOINPUT;
 		} else {
-			struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0 };
+			struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0, 1 };
 			struct source src = { http_read, g, http_why };
 			read_object(F, &src, buf_cstr(&name), &rec);
 		}
@@ -554,6 +560,23 @@ static void do_s3(struct fetch *F, const char *url)
 	free(prefix);
 }
 
+/* do_mark_done: --mark-done: the load of the pending objects committed. */
+static int do_mark_done(const char *path, int quiet, int operands)
+{
+	struct manifest m;
+	if (!path)
+		usage_error("--mark-done needs --manifest FILE");
+	if (operands)
+		usage_error("--mark-done reads no SOURCE");
+	if (manifest_open(&m, path) < 0)
+		die(EX_IOERR, "%s: cannot open manifest: %s", path, strerror(errno));
+	size_t n = manifest_mark_done(&m);
+	manifest_close(&m);
+	if (!quiet)
+		diag(NULL, 0, "%s: %zu object%s marked done", path, n, n == 1 ? "" : "s");
+	return EX_DONE;
+}
+
 static void do_operand(struct fetch *F, const char *arg)
 {
 	struct stat sb;
@@ -571,10 +594,11 @@ int main(int argc, char **argv)
 {
 	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
 	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
-	       O_STATS, O_PROG, O_NOPROG, O_STRICT };
+	       O_STATS, O_PROG, O_NOPROG, O_STRICT, O_MARKDONE };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
+		{ "mark-done", no_argument, 0, O_MARKDONE },
 		{ "keep-going", no_argument, 0, 'k' }, { "since", required_argument, 0, O_SINCE },
 		{ "until", required_argument, 0, O_UNTIL }, { "source-id", required_argument, 0, O_SOURCE },
 		{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
@@ -588,7 +612,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
 	static struct fetch F;
 	const char *out = "-", *rejects = NULL, *stats_file = NULL, *manifest = NULL;
-	int force_progress = -1, c;
+	int force_progress = -1, c, mark_done = 0;
 
 	cli_init(argv[0]);
 	seg_filter_init(&F.filter);
@@ -601,6 +625,7 @@ int main(int argc, char **argv)
 		case 'r': rejects = optarg; break;
 		case O_MANIFEST: manifest = optarg; break;
 		case O_LIST: F.list_only = 1; break;
+		case O_MARKDONE: mark_done = 1; break;
 		case 'k': F.keep_going = 1; break;
 		case O_SINCE:
 			if (seg_day_parse(optarg, &F.filter.since_ms) < 0)
@@ -650,6 +675,8 @@ int main(int argc, char **argv)
 	}
 	if (F.filter.since_ms >= F.filter.until_ms)
 		usage_error("--since must be before --until (--until is exclusive)");
+	if (mark_done)
+		return do_mark_done(manifest, F.quiet, optind < argc);
 	stats_init(&F.st);
 	stats_add(&F.st, "objects", 0);
 	stats_add(&F.st, "in", 0);

@@ -201,15 +201,34 @@ setup() {
 	[ "$status" -eq 65 ]
 	[ "$output" = "$(printf '{"o":1}\n{"o":2}\nseg-fetch: %s/m/3.gz: gzip data truncated in member 1 (unexpected end of input), at byte 15 (the member'"'"'s lines were not handed on)' "$T")" ]
 	[ "$(jq -r .object "$T/man")" = "$(printf '%s\n' "$T/m/1.ndjson" "$T/m/2.gz")" ]
+	[ "$(jq -r .state "$T/man" | sort -u)" = pending ]
+	run seg-fetch -q --manifest "$T/man" --mark-done    # their load committed
+	[ "$status" -eq 0 ]
 	printf '{"o":3}\n' | gzip > "$T/m/3.gz"          # repaired
 	printf '{"object":"torn' >> "$T/man"              # a crash while writing
 	run seg-fetch -q --manifest "$T/man" --stats "$T/st" "$T/m"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '{"o":3}\n{"o":4}')" ]
 	[ "$(jq -c '[.objects,.skipped]' "$T/st")" = "[2,2]" ]
+	seg-fetch -q --manifest "$T/man" --mark-done
 	printf '{"o":1,"changed":1}\n' > "$T/m/1.ndjson"   # a changed object is read again
 	run seg-fetch -q --manifest "$T/man" "$T/m"
 	[ "$output" = '{"o":1,"changed":1}' ]
+}
+
+@test "manifest: objects read but not marked done are read again" {
+	mkdir -p "$T/m"
+	printf '{"o":1}\n' > "$T/m/1.ndjson"
+	printf '{"o":2}\n' > "$T/m/2.ndjson"
+	seg-fetch -q --manifest "$T/man" "$T/m" > /dev/null      # the load then failed
+	run seg-fetch -q --manifest "$T/man" "$T/m"
+	[ "$output" = "$(printf '{"o":1}\n{"o":2}')" ]
+	run seg-fetch --manifest "$T/man" --mark-done
+	[ "$output" = "seg-fetch: $T/man: 2 objects marked done" ]
+	run seg-fetch -q --manifest "$T/man" "$T/m"
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	run seg-fetch --mark-done
+	[ "$status" -eq 64 ]
 }
 
 @test "inputs that cannot be opened: 66, the others still read" {
@@ -254,6 +273,7 @@ setup() {
 	run seg-fetch -q --manifest "$T/man" "$H/plain/two.gz"
 	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 2 ]
 	[ "$(jq -r '.etag|length>2' "$T/man")" = true ]
+	seg-fetch -q --manifest "$T/man" --mark-done
 	run seg-fetch -q --manifest "$T/man" --stats "$T/st" "$H/plain/two.gz"
 	[ "$status" -eq 0 ] && [ -z "$output" ]
 	[ "$(jq .skipped "$T/st")" -eq 1 ]
@@ -310,10 +330,12 @@ setup() {
 	run seg-fetch -q $S3 --manifest "$T/man" --source-id srcA s3://bkt
 	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 6 ]
 	head -n 4 "$T/man" > "$T/man2"                  # as if stopped after 4 objects
+	seg-fetch -q --manifest "$T/man2" --mark-done   # ... whose load committed
 	run seg-fetch -q $S3 --manifest "$T/man2" --source-id srcA s3://bkt
 	[ "$output" = "$(printf '%s\n' '{"src":"srcA","day":1432857600000,"f":0}' '{"src":"srcA","day":1432857600000,"f":1}')" ]
 	printf '{"rewritten":1}\n' | gzip -n > "$T/o.gz"
 	s3put "$T/o.gz" segment-logs/srcA/1432684800000/0.gz
+	seg-fetch -q --manifest "$T/man2" --mark-done
 	run seg-fetch -q $S3 --manifest "$T/man2" --source-id srcA s3://bkt
 	[ "$output" = '{"rewritten":1}' ]
 	printf '{"src":"srcA","day":1432684800000,"f":0}\n' | gzip -n > "$T/o.gz"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # demo.sh: what "make demo" runs. Starts a private MariaDB with s2-gateway in
 # front of it (the Data API, as SingleStore serves it), loads the sample
-# archive in Segment's S3 layout through the whole pipeline, shows what landed,
-# runs the same job again to show that nothing is loaded twice, and stops.
+# archive in Segment's S3 layout with seg-backfill (the whole pipeline per
+# day folder), shows what landed, runs the same job again to show that
+# nothing is loaded twice, and stops.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 PATH="$top/bin:$top/tests/helpers:$PATH"
@@ -27,30 +28,25 @@ seg-fetch --list "$archive" | head -n 3
 echo "   ..."
 
 job() {
-	seg-fetch "$archive" \
-	| seg-validate --rejects "$work/rejects.ndjson" \
-	| seg-dedup $([ -f "$work/seen.idx" ] && echo --state "$work/seen.idx") --save-state "$work/seen.new" \
-	| seg-flatten --layout segment_data \
-	| seg-batch \
-	| s2-load --url "$S2_URL" --database "$S2_DATABASE" --checkpoint "$work/load.ckpt" -j 4 \
-	> "$work/results.ndjson"
-	# promote the id set only after the load succeeded
-	mv "$work/seen.new" "$work/seen.idx"
+	seg-backfill --no-progress --state-dir "$work/state" --url "$S2_URL" --database "$S2_DATABASE" "$@" "$archive"
 }
 
-echo "== the pipeline"
+echo "== what would be loaded (seg-backfill --dry-run changes nothing)"
+job --dry-run
+echo "== the job: one command, one pipeline per day folder"
 job
 echo "== what landed"
 mariadb.sh sql "$MARIADB_DIR" "SELECT type, COUNT(*) AS n FROM $S2_DATABASE.segment_data GROUP BY type ORDER BY n DESC"
 mariadb.sh sql "$MARIADB_DIR" "SELECT messageId, timestamp, event FROM $S2_DATABASE.segment_data WHERE type = 'track' ORDER BY timestamp LIMIT 3"
+echo "== the journal: one line per unit loaded"
+jq -c '{unit: (.unit | sub(".*segment-logs/"; "")), day, rows, objects: (.objects | length)}' "$work/state/journal"
 
-echo "== the same job again: seg-dedup remembers every id, nothing is sent"
-job
+echo "== the same job again: every unit is in the journal, nothing is read"
+job --since 2015-05-27
 mariadb.sh sql "$MARIADB_DIR" "SELECT COUNT(*) AS rows_total, COUNT(DISTINCT messageId) AS distinct_ids FROM $S2_DATABASE.segment_data"
 
-echo "== and without the id set: s2-load's checkpoint skips every committed batch"
-rm -f "$work/seen.idx"
+echo "== without the journal: the id set drops every known message"
+rm "$work/state/journal"
 job
-echo "   result statuses: $(jq -r .status "$work/results.ndjson" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
 mariadb.sh sql "$MARIADB_DIR" "SELECT COUNT(*) AS rows_total, COUNT(DISTINCT messageId) AS distinct_ids FROM $S2_DATABASE.segment_data"
 echo "== done"

@@ -1,0 +1,346 @@
+#!/usr/bin/env bats
+# seg-backfill, the whole job in one command, against MariaDB behind
+# s2-gateway (and s3rver for the S3 layout): exact rows in the table after
+# daily runs, kills, damage, empty days, shards, late objects, verify,
+# config profiles and dry runs.
+
+load 'helpers/target'
+
+DAY0=1432684800000     # 2015-05-27
+DAYMS=86400000
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	ST=$T/state
+	sql "DROP TABLE IF EXISTS segment_data"
+}
+
+# mkarchive DIR DAYS: 2 sources x DAYS days x 2 objects of 40 messages,
+# gzipped, in Segment's layout; ids unique across the archive
+mkarchive() {
+	local dir=$1 days=$2 s d h day seed=1
+	for s in srcA srcB; do
+		for ((d = 0; d < days; d++)); do
+			day=$((DAY0 + d * DAYMS))
+			mkdir -p "$dir/segment-logs/$s/$day"
+			for h in 0 1; do
+				seg-gen --seed $seed --count 40 --start-ms $((day + h * 3600000)) \
+					| gzip > "$dir/segment-logs/$s/$day/$((day / 1000 + h * 3600))-$h.gz"
+				seed=$((seed + 1))
+			done
+		done
+	done
+}
+
+# want_ids DIR: the sorted distinct messageIds the archive holds
+want_ids() {
+	seg-fetch -q "$1" | jq -r .messageId | sort -u
+}
+
+got_ids() {
+	sql 'SELECT messageId FROM segment_data' | sort
+}
+
+# exact: the table holds every id of the archive exactly once, nothing else
+exact() {
+	want_ids "$1" > "$T/want"
+	got_ids > "$T/got"
+	[ "$(sql 'SELECT COUNT(*) - COUNT(DISTINCT messageId) FROM segment_data')" -eq 0 ]
+	cmp "$T/want" "$T/got" || { diff "$T/want" "$T/got" | head; return 1; }
+}
+
+bf() {
+	seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" "$@"
+}
+
+@test "the sample archive lands exactly; a re-run skips every unit" {
+	A=$BATS_TEST_DIRNAME/../share/examples/archive
+	run bf "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 320 ]
+	exact "$A"
+	[ "$(wc -l < "$ST/journal")" -eq 4 ]      # 4 day folders (dummy-object.txt is no unit)
+	[ -s "$ST/ids" ]
+	run bf --stats "$T/st.json" "$A"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c "[.units, .skipped, .done, .rows]" "$T/st.json")" = "[2,2,0,0]" ]   # catch-up: from the last journaled day
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 320 ]
+}
+
+@test "a 5-day, 2-source archive loaded by daily runs" {
+	mkarchive "$T/a" 5
+	for d in 0 1 2 3 4; do
+		run bf --day $((DAY0 + d * DAYMS)) "$T/a"
+		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq $(( (d + 1) * 160 )) ]
+	done
+	exact "$T/a"
+	[ "$(jq -r .unit "$ST/journal" | sort -u | wc -l)" -eq 10 ]
+	# catch-up from the last journaled day: nothing new, nothing doubled
+	run bf "$T/a"
+	[ "$status" -eq 0 ]
+	exact "$T/a"
+}
+
+@test "rejects are kept per unit and counted; exit 1, the unit is done" {
+	mkdir -p "$T/a/segment-logs/s1/$DAY0"
+	seg-gen --seed 3 --count 100 --invalid-rate 0.05 --start-ms $DAY0 | gzip > "$T/a/segment-logs/s1/$DAY0/1-0.gz"
+	run bf --stats "$T/st.json" "$T/a"
+	[ "$status" -eq 1 ]
+	rej=$(cat "$ST"/units/*/fetch-rejects.ndjson "$ST"/units/*/rejects.ndjson | wc -l)
+	[ "$rej" -gt 0 ]
+	rows=$(sql 'SELECT COUNT(*) FROM segment_data')
+	[ "$(jq .done "$T/st.json")" -eq 1 ]
+	[ "$(jq .rows "$T/st.json")" -eq "$rows" ]
+	[ "$(wc -l < "$ST/journal")" -eq 1 ]
+}
+
+# day1: 3 objects, the middle one cut in half
+truncated_day() {
+	local d=$T/a/segment-logs/srcA/$DAY0
+	mkdir -p "$d"
+	seg-gen --seed 21 --count 300 --start-ms $DAY0 | gzip > "$d/1432684800-0.gz"
+	seg-gen --seed 22 --count 300 --start-ms $DAY0 | gzip > "$T/whole.gz"
+	head -c $(( $(stat -c %s "$T/whole.gz") / 2 )) "$T/whole.gz" > "$d/1432688400-1.gz"
+	seg-gen --seed 23 --count 300 --start-ms $DAY0 | gzip > "$d/1432692000-2.gz"
+}
+
+@test "a truncated object mid-day: the unit fails naming it, ids not promoted, later objects loaded" {
+	truncated_day
+	run bf "$T/a"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"1432688400-1.gz"* ]]
+	q=$(echo "$ST"/units/*/quarantine.ndjson)
+	[ "$(jq -r .object "$q")" = "$T/a/segment-logs/srcA/$DAY0/1432688400-1.gz" ]
+	[ "$(jq -r .offset "$q")" -gt 0 ]
+	[ ! -e "$ST/ids" ]
+	[ ! -s "$ST/journal" ]
+	# the objects before and after it are in the table, all of them
+	zcat "$T/a/segment-logs/srcA/$DAY0/1432692000-2.gz" | jq -r .messageId | sort -u > "$T/after"
+	got_ids > "$T/got"
+	[ -z "$(comm -23 "$T/after" "$T/got")" ]
+	zcat "$T/a/segment-logs/srcA/$DAY0/1432684800-0.gz" | jq -r .messageId | sort -u > "$T/before"
+	[ -z "$(comm -23 "$T/before" "$T/got")" ]
+	# a re-run fails the same way and doubles nothing
+	run bf "$T/a"
+	[ "$status" -eq 65 ]
+	[ "$(sql 'SELECT COUNT(*) - COUNT(DISTINCT messageId) FROM segment_data')" -eq 0 ]
+}
+
+@test "--skip-damaged loads the rest and counts the loss" {
+	truncated_day
+	run bf --skip-damaged --stats "$T/st.json" "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$(jq .damaged "$T/st.json")" -eq 1 ]
+	[ "$(jq .done "$T/st.json")" -eq 1 ]
+	[ "$(jq -r .damaged "$ST/journal")" -eq 1 ]
+	[ -s "$ST/ids" ]
+	# everything seg-fetch -k reads of the archive is in the table
+	seg-fetch -q -k "$T/a" 2>/dev/null | jq -r .messageId | sort -u > "$T/want"
+	got_ids > "$T/got"
+	cmp "$T/want" "$T/got"
+	# accepted: a re-run does not retry it
+	run bf --skip-damaged "$T/a"
+	[ "$status" -eq 0 ]
+}
+
+@test "an empty day in the layout is an error unless --allow-empty" {
+	mkarchive "$T/a" 3
+	rm -r "$T/a/segment-logs/srcB/$((DAY0 + DAYMS))"
+	run bf --since $DAY0 --until $((DAY0 + 3 * DAYMS)) "$T/a"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"srcB/$((DAY0 + DAYMS)): no objects for 2015-05-28"* ]]
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 400 ]     # the other units loaded
+	run bf --allow-empty --since $DAY0 --until $((DAY0 + 3 * DAYMS)) "$T/a"
+	[ "$status" -eq 0 ]
+	exact "$T/a"
+	run bf --day 2015-06-10 "$T/a"
+	[ "$status" -eq 65 ]
+}
+
+@test "SIGKILL of the driver at random moments, 15 times, then a run finishes: exact rows" {
+	mkarchive "$T/a" 5
+	for i in $(seq 1 16); do
+		seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" \
+			--since $DAY0 -j 2 "$T/a" 2>/dev/null &
+		pid=$!
+		sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+		kill -9 $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		# the stages died with it
+		for try in 1 2 3 4 5 6 7 8 9 10; do
+			pgrep -f -- "$ST/units" >/dev/null || break
+			sleep 0.1
+		done
+		! pgrep -f -- "$ST/units"
+	done
+	run bf --since $DAY0 "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+	[ "$(jq -r .unit "$ST/journal" | sort -u | wc -l)" -eq 10 ]
+}
+
+@test "SIGTERM stops every stage; the unit is not journaled; exit 75; a re-run finishes" {
+	mkarchive "$T/a" 1
+	url=$S2_URL
+	gateway_start --delay-ms 300           # a slow target: the run is still loading
+	seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" "$T/a" 2>"$T/err" &
+	pid=$!
+	for try in $(seq 1 100); do [ -s "$ST/units/"*srcA*/results.ndjson ] 2>/dev/null && break; sleep 0.1; done
+	kill -TERM $pid
+	wait $pid && st=0 || st=$?
+	[ "$st" -eq 75 ]
+	! grep -q srcA "$ST/journal"
+	! pgrep -f -- "$ST/units"
+	gateway_stop
+	S2_URL=$url
+	run bf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+}
+
+@test "two concurrent runs: the second exits 75 naming the holder, or waits with --wait" {
+	mkarchive "$T/a" 2
+	mkdir -p "$ST"
+	echo 4242 > "$ST/lock"
+	flock "$ST/lock" sleep 2 &
+	sleep 0.3
+	run bf "$T/a"
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"process 4242"* ]]
+	wait
+	bf --wait "$T/a" & p1=$!
+	bf --wait "$T/a" & p2=$!
+	wait $p1
+	wait $p2
+	exact "$T/a"
+}
+
+@test "--shard 0/2 plus --shard 1/2 is the whole job" {
+	mkarchive "$T/a" 5
+	run bf --state-dir "$T/s0" --shard 0/2 "$T/a"
+	[ "$status" -eq 0 ]
+	n0=$(wc -l < "$T/s0/journal")
+	run bf --state-dir "$T/s1" --shard 1/2 "$T/a"
+	[ "$status" -eq 0 ]
+	n1=$(wc -l < "$T/s1/journal")
+	[ "$n0" -gt 0 ] && [ "$n1" -gt 0 ] && [ $((n0 + n1)) -eq 10 ]
+	[ -z "$(cat "$T/s0/journal" "$T/s1/journal" | jq -r .unit | sort | uniq -d)" ]
+	exact "$T/a"
+}
+
+@test "a late object added to an old day is loaded by --lookback" {
+	mkarchive "$T/a" 5
+	run bf "$T/a"
+	[ "$status" -eq 0 ]
+	seg-gen --seed 77 --count 40 --start-ms $((DAY0 + DAYMS)) | gzip > "$T/a/segment-logs/srcA/$((DAY0 + DAYMS))/1432800000-9.gz"
+	run bf "$T/a"           # catch-up starts at the last day: not seen yet
+	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run seg-backfill --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" --no-progress --lookback 4 "$T/a"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1432800000-9.gz"*"added since"* ]]
+	exact "$T/a"            # the late object's ids are in the archive's
+}
+
+@test "--dry-run lists units, objects and bytes and changes nothing" {
+	mkarchive "$T/a" 2
+	run bf --dry-run "$T/a"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -s 'length')" -eq 4 ]
+	[ "$(echo "$output" | jq -s '[.[].objects] | add')" -eq 8 ]
+	[ "$(echo "$output" | jq -s '[.[].bytes] | add')" -eq "$(cat "$T"/a/segment-logs/*/*/*.gz | wc -c)" ]
+	[ ! -e "$ST" ]
+	[ -z "$(sql "SHOW TABLES LIKE 'segment_data'")" ]
+	bf "$T/a"
+	cp "$ST/journal" "$T/j0"
+	run bf --dry-run --since $DAY0 "$T/a"
+	[ "$(echo "$output" | jq -r .state | sort -u)" = done ]
+	cmp "$ST/journal" "$T/j0"
+}
+
+@test "config profiles: common keys, the profile's keys, command line wins; no secrets in it" {
+	mkarchive "$T/a" 1
+	cat > "$T/config" <<CFG
+[default]
+url = $S2_URL
+database = $S2_DATABASE
+source = $T/a
+quiet = true
+
+[profile dev]
+table = dev_events
+state-dir = $T/dev
+
+[profile prod]
+table = prod_events
+state-dir = $T/prod
+CFG
+	sql "DROP TABLE IF EXISTS dev_events"; sql "DROP TABLE IF EXISTS prod_events"
+	run seg-backfill --config "$T/config" --profile dev
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM dev_events')" -eq 160 ]
+	[ -s "$T/dev/journal" ]
+	SEGPIPE_PROFILE=prod run seg-backfill --config "$T/config"
+	[ "$status" -eq 0 ]
+	[ "$(sql 'SELECT COUNT(*) FROM prod_events')" -eq 160 ]
+	run seg-backfill --config "$T/config" --profile staging
+	[ "$status" -eq 78 ]
+	printf '[default]\npassword = hunter2\n' > "$T/bad"
+	run seg-backfill --config "$T/bad" "$T/a"
+	[ "$status" -eq 78 ]
+	[[ "$output" != *hunter2* ]]
+	[[ "$output" == *"password-file"* ]]
+}
+
+@test "seg-fetch --manifest: s2-load stopped by SIGTERM, the same command re-run, nothing lost" {
+	mkarchive "$T/a" 1
+	job() {
+		seg-fetch -q --manifest "$T/man" "$T/a" | seg-validate -q | seg-dedup -q \
+		| seg-flatten -q --layout segment_data | seg-batch -q --max-rows 20 \
+		| s2-load -q --url "$S2_URL" --database "$S2_DATABASE" --checkpoint "$T/ck" > /dev/null \
+		&& seg-fetch -q --manifest "$T/man" --mark-done
+	}
+	url=$S2_URL
+	gateway_start --delay-ms 200
+	job & jp=$!
+	for try in $(seq 1 100); do [ -s "$T/ck" ] && break; sleep 0.1; done
+	kill -TERM "$(pgrep -f -- "--checkpoint $T/ck")"
+	wait $jp || true
+	gateway_stop
+	S2_URL=$url
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -lt 160 ]   # stopped midway
+	[ "$(jq -r .state "$T/man" | sort -u)" = pending ]
+	job
+	exact "$T/a"
+	[ "$(jq -r .state "$T/man" | tail -n 4 | sort -u)" = done ]
+}
+
+@test "S3 layout through s3rver: day units, re-run skips them, a rewritten object is loaded again" {
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	mkarchive "$T/a" 2
+	port=$(sh "$top/tests/helpers/servers.sh" start s3rver "$T/s3" bkt)
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+	put() {
+		curl -sSf --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+			-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$1" "http://127.0.0.1:$port/bkt/$2" >/dev/null
+	}
+	(cd "$T/a" && find segment-logs -type f) | while read -r k; do put "$T/a/$k" "$k"; done
+	run bf --endpoint-url "http://127.0.0.1:$port" --stats "$T/st.json" s3://bkt/segment-logs/
+	[ "$status" -eq 0 ] || { echo "$output"; sh "$top/tests/helpers/servers.sh" stop "$T/s3"; return 1; }
+	[ "$(jq -r .unit "$ST/journal" | sort | head -n 1)" = "s3://bkt/segment-logs/srcA/$DAY0" ]
+	[ "$(jq -r '.objects[0].etag | length > 2' "$ST/journal" | sort -u)" = true ]
+	exact "$T/a"
+	# Segment rewrites an object of a done day: its new content is loaded
+	k=segment-logs/srcB/$DAY0/$((DAY0 / 1000))-0.gz
+	seg-gen --seed 500 --count 40 --start-ms $DAY0 | gzip > "$T/a/$k"
+	put "$T/a/$k" "$k"
+	run seg-backfill --no-progress --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" \
+		--endpoint-url "http://127.0.0.1:$port" --since $DAY0 s3://bkt/segment-logs/
+	sh "$top/tests/helpers/servers.sh" stop "$T/s3"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"s3://bkt/$k: changed since"* ]]
+	want_ids "$T/a" > "$T/want"
+	got_ids > "$T/got"
+	[ -z "$(comm -23 "$T/want" "$T/got")" ]        # the old object's rows stay too
+}
