@@ -182,7 +182,6 @@ truncated_day() {
 
 @test "SIGTERM stops every stage; the unit is not journaled; exit 75; a re-run finishes" {
 	mkarchive "$T/a" 1
-	url=$S2_URL
 	gateway_start --delay-ms 300           # a slow target: the run is still loading
 	seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" "$T/a" 2>"$T/err" &
 	pid=$!
@@ -192,9 +191,12 @@ truncated_day() {
 	[ "$st" -eq 75 ]
 	! grep -q srcA "$ST/journal"
 	! pgrep -f -- "$ST/units"
+	# the same target (a checkpoint is tied to its URL), now at full speed
+	port=$S2_PORT
 	gateway_stop
-	S2_URL=$url
+	gateway_start --port="$port"
 	run bf "$T/a"
+	gateway_stop
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	exact "$T/a"
 }
@@ -301,17 +303,18 @@ CFG
 		| s2-load -q --url "$S2_URL" --database "$S2_DATABASE" --checkpoint "$T/ck" > /dev/null \
 		&& seg-fetch -q --manifest "$T/man" --mark-done
 	}
-	url=$S2_URL
 	gateway_start --delay-ms 200
 	job & jp=$!
 	for try in $(seq 1 100); do [ -s "$T/ck" ] && break; sleep 0.1; done
 	kill -TERM "$(pgrep -f -- "--checkpoint $T/ck")"
 	wait $jp || true
+	port=$S2_PORT
 	gateway_stop
-	S2_URL=$url
 	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -lt 160 ]   # stopped midway
 	[ "$(jq -r .state "$T/man" | sort -u)" = pending ]
+	gateway_start --port="$port"   # the same target: the checkpoint is tied to it
 	job
+	gateway_stop
 	exact "$T/a"
 	[ "$(jq -r .state "$T/man" | tail -n 4 | sort -u)" = done ]
 }
