@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "dayspec.h"
-#include "seglogs.h"
+#include "segarchive.h"
 
 int64_t day_today(time_t now)
 {

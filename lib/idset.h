@@ -1,5 +1,5 @@
 /* idset.h: an exact set of ids for seg-dedup, kept as 128-bit hashes
- * (lib/hash.h) with the day each id was last seen, and its state file.
+ * (lib/idhash.h) with the day each id was last seen, and its state file.
  *
  * The table is an ordered linear-probing hash table: an id's home slot is
  * (hi * n) >> 64, a monotone function of the hash, and the slots hold the
@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash.h"
+#include "idhash.h"
 
 #define IDSET_HEADER_SIZE 96
 #define IDSET_ENTRY_SIZE 18

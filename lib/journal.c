@@ -9,7 +9,7 @@
 
 #include "journal.h"
 #include "json.h"
-#include "seglogs.h"
+#include "segarchive.h"
 
 static char *slice_str(struct json_slice v)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
+#include "sha256.h"
 #include "jpath.h"
 
 struct jpath_node {

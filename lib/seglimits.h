@@ -29,7 +29,7 @@
 #define SEG_BATCH_DEPTH (SEG_DEPTH_MAX + 3)
 
 /* SEG_MESSAGE_ID_CHARS: Segment's limit on messageId (seg-validate, reason
- * message_id_too_long); the recommended DDL's column holds more (seglayout:
+ * message_id_too_long); the recommended DDL's column holds more (tablelayout:
  * 1020 bytes, checked by seg-flatten with the same reason). */
 #define SEG_MESSAGE_ID_CHARS 100
 #endif

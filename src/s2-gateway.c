@@ -7,7 +7,7 @@
  * statement never blocks the reading of other requests. Basic auth is
  * checked by connecting to MariaDB as that user. Args are bound by
  * client-side substitution (lib/sqlargs.h), SingleStore-only DDL is
- * rewritten (lib/s2ddl.h), results are written by lib/sqlresult.h. */
+ * rewritten (lib/sqlmariadb.h), results are written by lib/sqlresult.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -32,10 +32,10 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "digest.h"
+#include "sha256.h"
 #include "json.h"
 #include "s2-gateway-openapi.h"
-#include "s2ddl.h"
+#include "sqlmariadb.h"
 #include "seglimits.h"
 #include "sqlargs.h"
 #include "sqlresult.h"
@@ -525,7 +525,7 @@ static void handle(struct worker *w, struct req *r)
 	const char *sql = c.sql_text;
 	size_t n = strlen(sql);
 	buf_reset(&w->ddl);
-	if (s2ddl_translate(sql, n, &w->ddl)) {
+	if (sqlmariadb_translate(sql, n, &w->ddl)) {
 		translated = 1;
 		sql = buf_cstr(&w->ddl);
 		n = w->ddl.len;

@@ -17,8 +17,8 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "dataapi.h"
-#include "filter.h"
-#include "digest.h"
+#include "frame.h"
+#include "sha256.h"
 #include "json.h"
 #include "seglimits.h"
 #include "lineio.h"
@@ -1166,7 +1166,7 @@ int main(int argc, char **argv)
 	L.progress = progress_wanted(common.force_progress, common.quiet);
 	install_signals();
 
-	int status = filter_operands(argc - optind, argv + optind, load_stream, &L);
+	int status = frame_operands(argc - optind, argv + optind, load_stream, &L);
 	wait_idle(&L);
 	commit_results(&L);
 	if (L.progress) {

@@ -27,7 +27,7 @@
 #include "json.h"
 #include "pipeline.h"
 #include "profile.h"
-#include "seglogs.h"
+#include "segarchive.h"
 #include "statelock.h"
 #include "stats.h"
 

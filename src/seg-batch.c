@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "frame.h"
 #include "ddlkeys.h"
-#include "digest.h"
+#include "sha256.h"
 #include "json.h"
 #include "seglimits.h"
 #include "lineio.h"
@@ -60,7 +60,7 @@ struct batcher {
 	size_t nbucket, ntables, nopen;
 	struct table *ohead, *otail;  /* open batches in the order they opened */
 	struct table *last;      /* the table of the previous row, a cache */
-	struct filter io;           /* output, rejects, counters, progress */
+	struct frame io;           /* output, rejects, counters, progress */
 	struct json_members mem;
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
@@ -555,7 +555,7 @@ static void do_line(struct batcher *b, const struct line *l)
 {
 	char detail[512];
 	b->line = l;
-	const char *reason = filter_parse_object(l, b->max_line, b->max_depth, &b->mem, "record", detail, sizeof detail);
+	const char *reason = frame_parse_object(l, b->max_line, b->max_depth, &b->mem, "record", detail, sizeof detail);
 	if (reason) {
 		reject_line(b, reason, "%s", detail);
 		return;
@@ -692,13 +692,13 @@ int main(int argc, char **argv)
 	b.limit = (size_t)(max_bytes - reserve);
 
 	static const char *const counters[] = { "in", "out", "rows", "batches", "ddl", "rejected", NULL };
-	filter_open(&b.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
+	frame_open(&b.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 
-	int status = filter_operands(argc - optind, argv + optind, batch_stream, &b);
+	int status = frame_operands(argc - optind, argv + optind, batch_stream, &b);
 	flush_all(&b);
 	stats_add(&b.io.st, "in", b.nin);
 	stats_add(&b.io.st, "rows", b.nrows);
-	status = filter_close(&b.io, status);
+	status = frame_close(&b.io, status);
 	batcher_free(&b);
 	return status;
 }

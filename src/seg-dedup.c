@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "frame.h"
 #include "idset.h"
 #include "isotime.h"
 #include "json.h"
@@ -293,7 +293,7 @@ int main(int argc, char **argv)
 	rejects_open(&d.rej, rejects, &d.st);
 	progress_init(&d.prog, progress_wanted(common.force_progress, common.quiet));
 
-	int status = filter_operands(argc - optind, argv + optind, dedup_stream, &d);
+	int status = frame_operands(argc - optind, argv + optind, dedup_stream, &d);
 	w_close(&d.out);
 	if (d.keep_dups) {
 		w_sync(&d.dups);

@@ -24,13 +24,13 @@
 #include "progress.h"
 #include "reject.h"
 #include "s3.h"
-#include "seglogs.h"
+#include "segarchive.h"
 #include "stats.h"
 #include "unpack.h"
 #include "unwrap.h"
 
 struct fetch {
-	struct seg_filter filter;
+	struct seg_dayfilter filter;
 	struct http_opts http;
 	struct s3_cfg s3;
 	int s3_ready;
@@ -615,7 +615,7 @@ int main(int argc, char **argv)
 	int force_progress = -1, c, mark_done = 0;
 
 	cli_init(argv[0]);
-	seg_filter_init(&F.filter);
+	seg_dayfilter_init(&F.filter);
 	http_opts_default(&F.http);
 	F.http.netrc = 1;
 	unwrap_init(&F.uw);
@@ -640,7 +640,7 @@ int main(int argc, char **argv)
 		case O_SOURCE:
 			if (!*optarg || strchr(optarg, '/'))
 				usage_error("--source-id: '%s' is not a source id", optarg);
-			seg_filter_add_source(&F.filter, optarg);
+			seg_dayfilter_add_source(&F.filter, optarg);
 			break;
 		case O_REGION: F.region = optarg; break;
 		case O_ENDPOINT: F.endpoint = optarg; break;
@@ -723,7 +723,7 @@ int main(int argc, char **argv)
 	if (F.s3_ready)
 		s3_cfg_free(&F.s3);
 	unwrap_free(&F.uw);
-	seg_filter_free(&F.filter);
+	seg_dayfilter_free(&F.filter);
 	stats_free(&F.st);
 	return F.status;
 }

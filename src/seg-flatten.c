@@ -1,6 +1,6 @@
 /* seg-flatten: Segment messages in, SingleStore row records out (design.md
  * records 3 and 4): a DDL record for the table, then one row per message in
- * the columns of the chosen layout (lib/seglayout). PII rules (lib/jpath) edit
+ * the columns of the chosen layout (lib/tablelayout). PII rules (lib/jpath) edit
  * each message first. Lines that cannot be mapped go to the rejects. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,22 +11,22 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "frame.h"
 #include "jpath.h"
 #include "json.h"
 #include "seglimits.h"
 #include "lineio.h"
 #include "progress.h"
 #include "reject.h"
-#include "rows.h"
+#include "rowrecord.h"
 #include "sqlid.h"
-#include "seglayout.h"
+#include "tablelayout.h"
 #include "stats.h"
 
 #define SALT_MAX (64 << 10)
 
 struct flattener {
-	struct seglayout lay;
+	struct tablelayout lay;
 	const char *table;
 	int emit_ddl, ddl_done;
 	struct buf ddl;
@@ -34,7 +34,7 @@ struct flattener {
 	struct jpath pii;
 	size_t max_line;
 	int max_depth;
-	struct filter io;           /* output, rejects, counters, progress */
+	struct frame io;           /* output, rejects, counters, progress */
 	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
 	struct buf row, edited, scratch;
 	uint64_t bytes;
@@ -68,7 +68,7 @@ static void usage(void)
 /* flatten_line: one line to a row record in f->row, or a reason. */
 static const char *flatten_line(struct flattener *f, const struct line *l, char *detail, size_t n)
 {
-	const char *reason = filter_parse_object(l, f->max_line, f->max_depth, &f->mem, "message", detail, n);
+	const char *reason = frame_parse_object(l, f->max_line, f->max_depth, &f->mem, "message", detail, n);
 	if (reason)
 		return reason;
 	const char *msg = l->p;
@@ -88,7 +88,7 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 		f->mem2 = t;
 	}
 	buf_reset(&f->row);
-	return seglayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
+	return tablelayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
 }
 
 /* emit_row: the DDL record before the table's first row, then the row. */
@@ -237,11 +237,11 @@ int main(int argc, char **argv)
 		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
-	if (seglayout_get(layout, ddl, &f.lay) < 0)
-		die(EX_CONFIG, "unknown layout '%s' (known: %s)", layout, seglayout_names());
+	if (tablelayout_get(layout, ddl, &f.lay) < 0)
+		die(EX_CONFIG, "unknown layout '%s' (known: %s)", layout, tablelayout_names());
 	if (!f.table)
 		f.table = f.lay.table;
-	seglayout_ddl(&f.lay, f.table, &f.ddl);
+	tablelayout_ddl(&f.lay, f.table, &f.ddl);
 	if (print_ddl) {
 		printf("%s;\n", buf_cstr(&f.ddl));
 		flattener_free(&f);
@@ -252,14 +252,14 @@ int main(int argc, char **argv)
 	if (salt_file)
 		read_salt(&f.pii, salt_file);
 	size_t ncols;
-	const char *const *names = seglayout_column_names(&f.lay, &ncols);
+	const char *const *names = tablelayout_column_names(&f.lay, &ncols);
 	rowfmt_init(&f.rf, f.table, names, ncols);
 
 	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	filter_open(&f.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
+	frame_open(&f.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 
-	int status = filter_operands(argc - optind, argv + optind, flatten_stream, &f);
-	status = filter_close(&f.io, status);
+	int status = frame_operands(argc - optind, argv + optind, flatten_stream, &f);
+	status = frame_close(&f.io, status);
 	flattener_free(&f);
 	return status;
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "frame.h"
 #include "json.h"
 #include "seglimits.h"
 #include "lineio.h"
@@ -22,7 +22,7 @@ struct validator {
 	struct segspec_opts spec;
 	size_t max_bytes, max_line;
 	int max_depth;
-	struct filter io;           /* output, rejects, counters, progress */
+	struct frame io;           /* output, rejects, counters, progress */
 	struct json_members mem;
 	uint64_t bytes;
 };
@@ -50,7 +50,7 @@ static void usage(void)
 /* check_line: the reason a line is not a valid message, or NULL. */
 static const char *check_line(struct validator *v, const struct line *l, char *detail, size_t n)
 {
-	const char *reason = filter_parse_object(l, v->max_line, v->max_depth, &v->mem, "message", detail, n);
+	const char *reason = frame_parse_object(l, v->max_line, v->max_depth, &v->mem, "message", detail, n);
 	if (reason)
 		return reason;
 	if (v->max_bytes && l->len > v->max_bytes) {
@@ -130,10 +130,10 @@ int main(int argc, char **argv)
 		}
 	}
 	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	filter_open(&v.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
+	frame_open(&v.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 
-	int status = filter_operands(argc - optind, argv + optind, validate_stream, &v);
-	status = filter_close(&v.io, status);
+	int status = frame_operands(argc - optind, argv + optind, validate_stream, &v);
+	status = frame_close(&v.io, status);
 	json_members_free(&v.mem);
 	return status;
 }

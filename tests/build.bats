@@ -124,3 +124,14 @@ setup() {
 		[ "$status" -eq 64 ] || { echo "$p --no-such-option: $status"; return 1; }
 	done
 }
+
+@test "lib/README.md names every module of lib/, and only those" {
+	cd "$top"
+	for h in lib/*.h; do
+		m=${h#lib/}; m=${m%.h}
+		grep -q "^| \`$m\` |" lib/README.md || { echo "lib/README.md does not name $m"; return 1; }
+	done
+	for m in $(sed -n 's/^| `\([a-z0-9]*\)` |.*/\1/p' lib/README.md); do
+		[ -f "lib/$m.h" ] || { echo "lib/README.md names $m, which is not in lib/"; return 1; }
+	done
+}

@@ -1,6 +1,6 @@
 /* fuzz_flatten.c: libFuzzer harness for seg-flatten's core. Any text that
  * json_parse accepts as an object goes through the PII edits (lib/jpath) and
- * both layouts (lib/seglayout) without a crash; an edited text is valid JSON
+ * both layouts (lib/tablelayout) without a crash; an edited text is valid JSON
  * again (its top-level index equal to json_parse's), and every row record
  * made is valid JSON. */
 #include <stdint.h>
@@ -9,8 +9,8 @@
 
 #include "jpath.h"
 #include "json.h"
-#include "rows.h"
-#include "seglayout.h"
+#include "rowrecord.h"
+#include "tablelayout.h"
 
 static void check_valid(const struct buf *b)
 {
@@ -60,14 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int layout = 0; layout < 2; layout++)
 		for (int ddl = 0; ddl < 2; ddl++) {
-			struct seglayout l;
+			struct tablelayout l;
 			struct rowfmt rf;
 			size_t n;
-			seglayout_get(layout ? "raw" : "segment_data", ddl ? SEG_DDL_COMPAT : SEG_DDL_RECOMMENDED, &l);
-			const char *const *names = seglayout_column_names(&l, &n);
+			tablelayout_get(layout ? "raw" : "segment_data", ddl ? SEG_DDL_COMPAT : SEG_DDL_RECOMMENDED, &l);
+			const char *const *names = tablelayout_column_names(&l, &n);
 			rowfmt_init(&rf, l.table, names, n);
 			buf_reset(&row);
-			if (!seglayout_row(&l, &rf, p, size, &m, &row, &scratch, detail, sizeof detail))
+			if (!tablelayout_row(&l, &rf, p, size, &m, &row, &scratch, detail, sizeof detail))
 				check_valid(&row);
 			else if (row.len)
 				abort();

@@ -1,5 +1,5 @@
 /* test_fetch.c: unit tests of seg-fetch's lib modules: inflate (members,
- * damage), retry (rules, backoff bounds), seglogs (days, paths), unwrap
+ * damage), retry (rules, backoff bounds), segarchive (days, paths), unwrap
  * (envelopes, arrays). */
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "unit.h"
 #include "inflate.h"
 #include "retry.h"
-#include "seglogs.h"
+#include "segarchive.h"
 #include "unwrap.h"
 
 struct mem { const unsigned char *p; size_t n, off, step; };
@@ -125,15 +125,15 @@ int main(void)
 	   !strncmp(src, "abc", 3), "layout found in a key");
 	ok(!seg_path_split("my-segment-logs/abc/1432684800000/f.gz", &src, &sl, &ms) &&
 	   !seg_path_split("segment-logs/abc/20150527/f.gz", &src, &sl, &ms), "not the layout");
-	struct seg_filter f;
-	seg_filter_init(&f);
+	struct seg_dayfilter f;
+	seg_dayfilter_init(&f);
 	ok(!seg_want_path(&f, "a/segment-logs/dummy-object.txt") && seg_want_path(&f, "a/b.gz"), "dummy skipped");
 	f.active = 1;
 	f.since_ms = 1432684800000LL;
 	f.until_ms = f.since_ms + SEG_DAY_MS;
 	ok(seg_want_path(&f, "segment-logs/s/1432684800000/f") && !seg_want_path(&f, "segment-logs/s/1432771200000/f") &&
 	   !seg_want_path(&f, "other/f"), "since inclusive, until exclusive, other paths out");
-	seg_filter_free(&f);
+	seg_dayfilter_free(&f);
 
 	unwrap_str("{\"batch\":[{\"a\":1},{\"b\":2,\"sentAt\":\"s\"}],\"sentAt\":\"E\",\"context\":{\"c\":1}}\n", 0);
 	is_str(got, "{\"a\":1,\"context\":{\"c\":1},\"sentAt\":\"E\"}\n{\"b\":2,\"sentAt\":\"s\",\"context\":{\"c\":1}}\n",

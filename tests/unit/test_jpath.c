@@ -2,7 +2,7 @@
  * path syntax errors; the nesting limit. */
 #include <stdlib.h>
 
-#include "digest.h"
+#include "sha256.h"
 #include "jpath.h"
 #include "unit.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "json.h"
-#include "s2ddl.h"
+#include "sqlmariadb.h"
 #include "sqlargs.h"
 #include "sqllex.h"
 #include "unit.h"
@@ -85,7 +85,7 @@ static const char *ddl(const char *sql)
 {
 	static struct buf out;
 	buf_reset(&out);
-	if (!s2ddl_translate(sql, strlen(sql), &out))
+	if (!sqlmariadb_translate(sql, strlen(sql), &out))
 		return "(unchanged)";
 	return buf_cstr(&out);
 }

@@ -1,5 +1,5 @@
-/* test_rows.c: row and DDL record text. */
-#include "rows.h"
+/* test_rowrecord.c: row and DDL record text. */
+#include "rowrecord.h"
 #include "unit.h"
 
 int main(void)

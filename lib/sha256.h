@@ -1,7 +1,7 @@
-/* digest.h: SHA-256 through OpenSSL's libcrypto (a well-kept implementation
+/* sha256.h: SHA-256 through OpenSSL's libcrypto (a well-kept implementation
  * rather than our own), for PII hashing and content ids. */
-#ifndef SEG_DIGEST_H
-#define SEG_DIGEST_H
+#ifndef SEG_SHA256_H
+#define SEG_SHA256_H
 #include <stddef.h>
 
 /* sha256: out receives the 32-byte digest of a then b (b may be NULL). */

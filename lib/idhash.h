@@ -1,13 +1,13 @@
-/* hash.h: seghash128, the 128-bit non-cryptographic hash behind seg-dedup's
+/* idhash.h: seghash128, the 128-bit non-cryptographic hash behind seg-dedup's
  * id sets and the checksums of its state files. Fast on short keys (a 36-byte
  * messageId costs a few nanoseconds), streaming for long inputs, the same
  * result on every platform (input is read little-endian), and seeded so a
  * state file can carry its own secret-ish seed.
  *
  * It is NOT a cryptographic hash: whoever knows the seed can construct
- * collisions. See hash.c for the design and the reasoning behind it. */
-#ifndef SEG_HASH_H
-#define SEG_HASH_H
+ * collisions. See idhash.c for the design and the reasoning behind it. */
+#ifndef SEG_IDHASH_H
+#define SEG_IDHASH_H
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-/* hash.c: seghash128, a 128-bit hash written for segpipe.
+/* idhash.c: seghash128, a 128-bit hash written for segpipe.
  *
  * Design. The hash is a sponge-like iteration of one fixed permutation P of a
  * 128-bit state (s0, s1), two 64-bit lanes:
@@ -20,7 +20,7 @@
  * The multiplies carry every bit upwards, the right xorshifts carry the high
  * half down again, and the rotations move each lane's bits into the other,
  * so after the four finishing rounds every output bit depends on every input
- * bit (tests/unit/test_hash.c measures the avalanche: each flipped input or
+ * bit (tests/unit/test_idhash.c measures the avalanche: each flipped input or
  * seed bit flips each output bit with probability 1/2 within sampling error;
  * two finishing rounds already pass that test, one fails it badly, four give
  * a margin).
@@ -50,7 +50,7 @@
  * meaning: bump IDSET's hash id (lib/idset.c) if you do. */
 #include <string.h>
 
-#include "hash.h"
+#include "idhash.h"
 
 #define C0 0x9E3779B97F4A7C15ULL /* golden ratio */
 #define C1 0xBB67AE8584CAA73BULL /* sqrt(3) */

@@ -1,10 +1,10 @@
-/* seglayout.c: the segment_data and raw layouts as column tables, their DDL,
+/* tablelayout.c: the segment_data and raw layouts as column tables, their DDL,
  * and the mapping of one message to one row record. */
 #include <stdio.h>
 #include <string.h>
 
 #include "isotime.h"
-#include "seglayout.h"
+#include "tablelayout.h"
 #include "segspec.h"
 #include "sqlid.h"
 
@@ -72,28 +72,28 @@ static const char *const keys_compat[] = { "SHARD KEY ()", NULL };
 
 #define N(a) (sizeof a / sizeof a[0])
 
-int seglayout_get(const char *name, enum seg_ddl ddl, struct seglayout *out)
+int tablelayout_get(const char *name, enum seg_ddl ddl, struct tablelayout *out)
 {
 	int compat = ddl == SEG_DDL_COMPAT;
 	if (strcmp(name, "segment_data") == 0) {
-		*out = (struct seglayout){ "segment_data", "segment_data", compat ? data_compat : data_rec,
+		*out = (struct tablelayout){ "segment_data", "segment_data", compat ? data_compat : data_rec,
 		                           N(data_rec), compat ? keys_compat : keys_rec };
 		return 0;
 	}
 	if (strcmp(name, "raw") == 0) {
-		*out = (struct seglayout){ "raw", "segment_raw_data", compat ? raw_compat : raw_rec,
+		*out = (struct tablelayout){ "raw", "segment_raw_data", compat ? raw_compat : raw_rec,
 		                           N(raw_rec), compat ? keys_compat : keys_rec };
 		return 0;
 	}
 	return -1;
 }
 
-const char *seglayout_names(void)
+const char *tablelayout_names(void)
 {
 	return "segment_data, raw";
 }
 
-const char *const *seglayout_column_names(const struct seglayout *l, size_t *n)
+const char *const *tablelayout_column_names(const struct tablelayout *l, size_t *n)
 {
 	static const char *names[16];
 	for (size_t i = 0; i < l->ncols && i < N(names); i++)
@@ -102,7 +102,7 @@ const char *const *seglayout_column_names(const struct seglayout *l, size_t *n)
 	return names;
 }
 
-void seglayout_ddl(const struct seglayout *l, const char *table, struct buf *out)
+void tablelayout_ddl(const struct tablelayout *l, const char *table, struct buf *out)
 {
 	buf_adds(out, "CREATE TABLE IF NOT EXISTS ");
 	sqlid_quote(out, table, strlen(table));
@@ -299,7 +299,7 @@ static const char *column(struct map *c, size_t i, const struct seg_column *col,
 	return NULL;
 }
 
-const char *seglayout_row(const struct seglayout *l, const struct rowfmt *rf,
+const char *tablelayout_row(const struct tablelayout *l, const struct rowfmt *rf,
                           const char *msg, size_t n, const struct json_members *m,
                           struct buf *out, struct buf *scratch, char *detail, size_t dn)
 {

@@ -1,9 +1,9 @@
-/* rows.c: writing row and DDL records. */
+/* rowrecord.c: writing row and DDL records. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
-#include "rows.h"
+#include "rowrecord.h"
 
 void rowfmt_init(struct rowfmt *f, const char *table, const char *const *names, size_t n)
 {

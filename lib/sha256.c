@@ -1,8 +1,8 @@
-/* digest.c: SHA-256 via libcrypto's EVP interface. */
+/* sha256.c: SHA-256 via libcrypto's EVP interface. */
 #include <openssl/evp.h>
 
 #include "cli.h"
-#include "digest.h"
+#include "sha256.h"
 
 void sha256_2(const void *a, size_t an, const void *b, size_t bn, unsigned char out[32])
 {

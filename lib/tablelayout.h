@@ -1,7 +1,7 @@
-/* seglayout.h: the SingleStore table layouts a Segment message can be loaded
+/* tablelayout.h: the SingleStore table layouts a Segment message can be loaded
  * into, as data: each layout's columns (SQL type, limits, where the value
  * comes from) in two DDL flavours, the CREATE TABLE text, and the mapping of
- * one message to one row record (lib/rows).
+ * one message to one row record (lib/rowrecord).
  *
  *   segment_data      the columns of Segment's own SingleStore destination
  *   raw               segment_raw_data: the whole message plus a few keys
@@ -10,13 +10,13 @@
  * and unique key, SORT KEY (timestamp)); "compat" is exactly the column set
  * and types of Segment's own table (SHARD KEY (), no unique key), for
  * appending to a table it created. */
-#ifndef SEG_SEGLAYOUT_H
-#define SEG_SEGLAYOUT_H
+#ifndef SEG_TABLELAYOUT_H
+#define SEG_TABLELAYOUT_H
 #include <stddef.h>
 
 #include "buf.h"
 #include "json.h"
-#include "rows.h"
+#include "rowrecord.h"
 
 enum seg_ddl { SEG_DDL_RECOMMENDED, SEG_DDL_COMPAT };
 
@@ -39,7 +39,7 @@ struct seg_column {
 	size_t max_chars, max_bytes; /* limits of the SQL type; 0 = none */
 };
 
-struct seglayout {
+struct tablelayout {
 	const char *name;            /* "segment_data", "raw" */
 	const char *table;           /* default table name */
 	const struct seg_column *cols;
@@ -47,24 +47,24 @@ struct seglayout {
 	const char *const *keys;     /* key clauses ("SHARD KEY (`messageId`)"), NULL-terminated */
 };
 
-/* seglayout_get: the layout called name with the given DDL flavour; -1 if
- * there is no such layout. seglayout_names: "segment_data, raw" for help. */
-int seglayout_get(const char *name, enum seg_ddl ddl, struct seglayout *out);
-const char *seglayout_names(void);
+/* tablelayout_get: the layout called name with the given DDL flavour; -1 if
+ * there is no such layout. tablelayout_names: "segment_data, raw" for help. */
+int tablelayout_get(const char *name, enum seg_ddl ddl, struct tablelayout *out);
+const char *tablelayout_names(void);
 
-/* seglayout_column_names: the column names in order (n of them, static
+/* tablelayout_column_names: the column names in order (n of them, static
  * storage inside l), for rowfmt_init. */
-const char *const *seglayout_column_names(const struct seglayout *l, size_t *n);
+const char *const *tablelayout_column_names(const struct tablelayout *l, size_t *n);
 
-/* seglayout_ddl: append CREATE TABLE IF NOT EXISTS `table` (...) for l, one
+/* tablelayout_ddl: append CREATE TABLE IF NOT EXISTS `table` (...) for l, one
  * column or key per line, no trailing semicolon. */
-void seglayout_ddl(const struct seglayout *l, const char *table, struct buf *out);
+void tablelayout_ddl(const struct tablelayout *l, const char *table, struct buf *out);
 
-/* seglayout_row: append the row record of the message text msg[0..n) (a
+/* tablelayout_row: append the row record of the message text msg[0..n) (a
  * valid JSON object) to out, its top-level members indexed in m. On success
  * NULL; otherwise out is left as it was and the reject reason is returned
  * with detail[0..dn) filled. scratch is working space kept between calls. */
-const char *seglayout_row(const struct seglayout *l, const struct rowfmt *f,
+const char *tablelayout_row(const struct tablelayout *l, const struct rowfmt *f,
                           const char *msg, size_t n, const struct json_members *m,
                           struct buf *out, struct buf *scratch, char *detail, size_t dn);
 #endif

@@ -1,8 +1,8 @@
-/* s2ddl.c: rewriting SingleStore-only DDL for MariaDB (see s2ddl.h). */
+/* sqlmariadb.c: rewriting SingleStore-only DDL for MariaDB (see sqlmariadb.h). */
 #include <string.h>
 #include <strings.h>
 
-#include "s2ddl.h"
+#include "sqlmariadb.h"
 #include "sqllex.h"
 
 /* A byte range of the statement to leave out. */
@@ -179,7 +179,7 @@ static void find_cuts(const char *s, size_t n, int kind, struct cuts *cs)
 	}
 }
 
-int s2ddl_translate(const char *s, size_t n, struct buf *out)
+int sqlmariadb_translate(const char *s, size_t n, struct buf *out)
 {
 	int kind = is_table_ddl(s, n);
 	if (!kind)

@@ -1,12 +1,12 @@
-/* rows.h: the row and DDL records of design.md (records 3 and 4).
+/* rowrecord.h: the row and DDL records of design.md (records 3 and 4).
  * Identifiers are checked and quoted by sqlid.h.
  *   row: {"_table":"t","col1":value,"col2":value,...}  (columns in a fixed order)
  *   DDL: {"_table":"t","_ddl":"CREATE TABLE IF NOT EXISTS `t` (...)"}
  * A row writer precomputes the record's fixed parts (the table prefix and each
  * ',"col":') once, so writing a row is a run of appends. Values are handed in
  * as JSON text and copied as they are. */
-#ifndef SEG_ROWS_H
-#define SEG_ROWS_H
+#ifndef SEG_ROWRECORD_H
+#define SEG_ROWRECORD_H
 #include <stddef.h>
 
 #include "buf.h"

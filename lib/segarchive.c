@@ -1,26 +1,26 @@
-/* seglogs.c: Segment's archive layout and the day/source filters. */
+/* segarchive.c: Segment's archive layout and the day/source filters. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "isotime.h"
-#include "seglogs.h"
+#include "segarchive.h"
 
-void seg_filter_init(struct seg_filter *f)
+void seg_dayfilter_init(struct seg_dayfilter *f)
 {
 	memset(f, 0, sizeof *f);
 	f->since_ms = INT64_MIN;
 	f->until_ms = INT64_MAX;
 }
 
-void seg_filter_add_source(struct seg_filter *f, const char *id)
+void seg_dayfilter_add_source(struct seg_dayfilter *f, const char *id)
 {
 	f->sources = xrealloc(f->sources, (f->nsources + 1) * sizeof *f->sources);
 	f->sources[f->nsources++] = xstrdup(id);
 	f->active = 1;
 }
 
-void seg_filter_free(struct seg_filter *f)
+void seg_dayfilter_free(struct seg_dayfilter *f)
 {
 	for (size_t i = 0; i < f->nsources; i++)
 		free(f->sources[i]);
@@ -86,7 +86,7 @@ int seg_path_split(const char *path, const char **src, size_t *srclen, int64_t *
 	return 0;
 }
 
-int seg_want_source(const struct seg_filter *f, const char *src, size_t n)
+int seg_want_source(const struct seg_dayfilter *f, const char *src, size_t n)
 {
 	if (!f->nsources)
 		return 1;
@@ -96,7 +96,7 @@ int seg_want_source(const struct seg_filter *f, const char *src, size_t n)
 	return 0;
 }
 
-int seg_want_day(const struct seg_filter *f, int64_t day)
+int seg_want_day(const struct seg_dayfilter *f, int64_t day)
 {
 	return day >= f->since_ms && day < f->until_ms;
 }
@@ -107,7 +107,7 @@ int seg_is_dummy(const char *path)
 	return strcmp(slash ? slash + 1 : path, "dummy-object.txt") == 0;
 }
 
-int seg_want_path(const struct seg_filter *f, const char *path)
+int seg_want_path(const struct seg_dayfilter *f, const char *path)
 {
 	if (seg_is_dummy(path))
 		return 0;

@@ -1,10 +1,10 @@
-/* test_hash.c: seghash128: pinned values (state files depend on them),
+/* test_idhash.c: seghash128: pinned values (state files depend on them),
  * streaming equals one-shot, no collisions among short inputs, avalanche,
  * and the spread of sequential ids over the low bits. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "hash.h"
+#include "idhash.h"
 #include "unit.h"
 
 static uint64_t rng = 0x123456789ABCDEFULL;

@@ -1,13 +1,13 @@
-/* filter.c: the shared frame of the NDJSON filter programs. */
+/* frame.c: the shared frame of the NDJSON filter programs. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "frame.h"
 
-void filter_open(struct filter *f, const char *out, const char *rejects, const char *stats_file,
+void frame_open(struct frame *f, const char *out, const char *rejects, const char *stats_file,
                  int quiet, int force_progress, const char *const *counters)
 {
 	stats_init(&f->st);
@@ -21,7 +21,7 @@ void filter_open(struct filter *f, const char *out, const char *rejects, const c
 	f->stats_file = stats_file;
 }
 
-int filter_operands(int argc, char **argv, filter_stream_fn fn, void *ctx)
+int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx)
 {
 	char *stdin_only[] = { "-" };
 	char **files = argc > 0 ? argv : stdin_only;
@@ -45,7 +45,7 @@ int filter_operands(int argc, char **argv, filter_stream_fn fn, void *ctx)
 	return status;
 }
 
-int filter_close(struct filter *f, int status)
+int frame_close(struct frame *f, int status)
 {
 	w_close(&f->out);
 	rejects_close(&f->rej);
@@ -59,7 +59,7 @@ int filter_close(struct filter *f, int status)
 	return status;
 }
 
-const char *filter_parse_object(const struct line *l, size_t max_line, int max_depth,
+const char *frame_parse_object(const struct line *l, size_t max_line, int max_depth,
                                 struct json_members *mem, const char *what,
                                 char *detail, size_t n)
 {
