@@ -6,7 +6,10 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$top/tests/helpers:$PATH"
 TESTDATA=$top/tests/data
-export PATH TESTDATA
+# one locale for every test, whatever the user's: tools like awk and jq see
+# UTF-8 text the same way everywhere (C.UTF-8 is built into glibc)
+LC_ALL=C.UTF-8
+export PATH TESTDATA LC_ALL
 log=$(mktemp "${TMPDIR:-/tmp}/segcheck.XXXXXX") || exit 1
 trap 'rm -f "$log"' EXIT
 
