@@ -37,6 +37,9 @@ int ckpt_open(struct checkpoint *c, const char *path);
 int ckpt_has(const struct checkpoint *c, const char *id, size_t n);
 /* ckpt_add: remember id as committed and queue its line; ckpt_sync writes. */
 void ckpt_add(struct checkpoint *c, const char *id, size_t n);
+/* ckpt_last: the id loaded or added last (in file order), or NULL when
+ * there is none; *n its length. */
+const char *ckpt_last(const struct checkpoint *c, size_t *n);
 /* ckpt_sync: write the queued lines and fsync. 0, or -1 with errno set. */
 int ckpt_sync(struct checkpoint *c);
 /* ckpt_bind: tie the file to url and database (NULL: none). 0 when it was
