@@ -354,11 +354,14 @@ static uint64_t emit(struct query *Q, struct json_slice rows, size_t *bytes)
 		if (!json_get(row, Q->page_by, &k) || k.type == JSON_NULL || k.type == JSON_OBJECT || k.type == JSON_ARRAY)
 			die(EX_DATAERR, "row %llu of the page has no usable --page-by %s value (it must be a non-null number or string)",
 			    (unsigned long long)n, Q->page_by);
+		buf_reset(&prev);
+		buf_add(&prev, Q->key.p, Q->key.len);
 		buf_reset(&Q->key);
 		json_write_compact(&Q->key, k);
+		if (prev.len == Q->key.len && memcmp(prev.p, Q->key.p, prev.len) == 0)
+			die(EX_DATAERR, "--page-by %s: the value %s repeats: the column must be unique in the result",
+			    Q->page_by, buf_cstr(&Q->key));
 	}
-	if (Q->page_by && n == Q->page_size && prev.len == Q->key.len && memcmp(prev.p, Q->key.p, prev.len) == 0)
-		die(EX_DATAERR, "--page-by %s did not advance: the column must be unique", Q->page_by);
 	buf_free(&line);
 	buf_free(&prev);
 	return n;
@@ -511,7 +514,7 @@ int main(int argc, char **argv)
 		usage_error("--arg and --args-json exclude each other (give every value in --args-json)");
 	if (nargs_json > 1)
 		usage_error("--args-json once, with every value");
-	if (!file == (optind == argc - 1) || optind < argc - 1)
+	if ((file != NULL) == (optind == argc - 1) || optind < argc - 1)
 		usage_error(file ? "--file and an SQL operand exclude each other" : "give the query: one SQL operand or --file FILE");
 	if (Q.page_by && !*Q.page_by)
 		usage_error("--page-by: a column name");
