@@ -180,15 +180,17 @@ static const char *add_event(struct maker *m, char *detail, size_t n)
 {
 	struct json_slice v;
 	buf_adds(&m->msg, ",\"event\":");
+	size_t at = m->msg.len;
 	if (m->event) {
 		json_write_str(&m->msg, m->event, strlen(m->event));
-		return NULL;
-	}
-	if (!get(m, m->event_col, &v) || v.type != JSON_STRING || v.n <= 2) {
+	} else if (get(m, m->event_col, &v) && v.type == JSON_STRING && v.n > 2) {
+		buf_add(&m->msg, v.p, v.n);
+	} else {
 		snprintf(detail, n, "column %s holds no event name (a non-empty string)", m->event_col);
 		return "missing_event";
 	}
-	buf_add(&m->msg, v.p, v.n);
+	buf_add(&m->hash_in, m->msg.p + at, m->msg.len - at);
+	buf_addc(&m->hash_in, '\0');
 	return NULL;
 }
 
@@ -372,15 +374,6 @@ int main(int argc, char **argv)
 	m.max_bytes = 32768;
 	m.max_line = LINE_MAX_DEFAULT;
 	int kind = -1;
-	if (argc > 1 && argv[1][0] != '-') {   /* the kind comes first */
-		for (int k = 0; k < 3; k++)
-			if (strcmp(argv[1], kind_names[k]) == 0)
-				kind = k;
-		if (kind < 0)
-			usage_error("'%s' is not a kind of message: identify, track or group", argv[1]);
-		argc--;
-		argv++;
-	}
 	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_USER: m.user_col = optarg; break;
@@ -398,8 +391,14 @@ int main(int argc, char **argv)
 		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
+	if (optind == argc)
+		usage_error("give the kind of message: seg-make identify|track|group [options] [FILE...]");
+	for (int k = 0; k < 3; k++)   /* the first operand */
+		if (strcmp(argv[optind], kind_names[k]) == 0)
+			kind = k;
 	if (kind < 0)
-		usage_error("give the kind of message first: seg-make identify|track|group [options]");
+		usage_error("'%s' is not a kind of message: identify, track or group", argv[optind]);
+	optind++;
 	m.kind = (enum kind)kind;
 	if (have_traits && have_props)
 		usage_error("--traits and --properties exclude each other");
