@@ -1,4 +1,5 @@
-/* checkpoint.h: the resume file of s2-load (design.md, "State and resuming").
+/* checkpoint.h: the resume file of s2-load (design.md, "State and resuming"),
+ * also s2-query's (one line per page; ckpt_last gives the newest).
  * Append-only, one committed id per line. An id is written and fsync'd
  * before anything downstream learns that it was committed, so after a crash
  * the file never claims more than the target holds. On open, every complete

@@ -21,7 +21,6 @@
 #include "redact.h"
 #include "retry.h"
 #include "s2conn.h"
-#include "seglimits.h"
 #include "sha256.h"
 #include "sqlid.h"
 #include "stats.h"
