@@ -149,3 +149,18 @@ bg_q() { exec s2-query -q --url "$S2_URL" -d "$S2_DATABASE" "$@"; }
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"--page-by"* ]]
 }
+
+@test "credentials as s2-load takes them: --password-file, .netrc, never S2_PASSWORD on argv" {
+	printf '%s\n' "$S2_PASSWORD" > "$T/pw"
+	run env -u S2_PASSWORD s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --password-file "$T/pw" "SELECT 1 AS one"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"one":1}' ]
+	printf 'machine 127.0.0.1 login %s password %s\n' "$S2_USER" "$S2_PASSWORD" > "$T/netrc"
+	run env -u S2_PASSWORD -u S2_USER s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --netrc-file "$T/netrc" "SELECT 2 AS two"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"two":2}' ]
+	run env -u S2_PASSWORD -u S2_USER s2-query -q --url "$S2_URL" -d "$S2_DATABASE" "SELECT 1"
+	[ "$status" -eq 77 ]
+	run s2-query --url "http://u:p@127.0.0.1:1" "SELECT 1"
+	[ "$status" -eq 64 ]
+}
