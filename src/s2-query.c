@@ -93,8 +93,9 @@ static void page_sql(struct query *Q, struct buf *out)
 	buf_add(out, Q->sql.p, Q->sql.len);
 	buf_adds(out, ") AS s2q_page");
 	if (Q->key.len)
-		buf_printf(out, " WHERE %s > ?", buf_cstr(&col));
-	buf_printf(out, " ORDER BY %s LIMIT %llu", buf_cstr(&col), (unsigned long long)Q->page_size);
+		buf_printf(out, " WHERE %s >= ?", buf_cstr(&col));
+	buf_printf(out, " ORDER BY %s LIMIT %llu", buf_cstr(&col),
+	           (unsigned long long)(Q->page_size + (Q->key.len ? 1 : 0)));
 	buf_free(&col);
 }
 
@@ -330,38 +331,52 @@ static void commit(struct query *Q, size_t bytes)
 
 /* ---- the pages ---------------------------------------------------------- */
 
-/* emit: write every row of a page; returns the count, the last row's key
- * in Q->key, and the bytes written in *bytes. */
-static uint64_t emit(struct query *Q, struct json_slice rows, size_t *bytes)
+/* key_of: the row's --page-by value into Q->key, the one before into prev. */
+static void key_of(struct query *Q, struct json_slice row, uint64_t nth, struct buf *prev)
+{
+	struct json_slice k;
+	if (!json_get(row, Q->page_by, &k) || k.type == JSON_NULL || k.type == JSON_OBJECT || k.type == JSON_ARRAY)
+		die(EX_DATAERR, "row %llu of the page has no usable --page-by %s value (it must be a non-null number or string)",
+		    (unsigned long long)nth, Q->page_by);
+	buf_reset(prev);
+	buf_add(prev, Q->key.p, Q->key.len);
+	buf_reset(&Q->key);
+	json_write_compact(&Q->key, k);
+}
+
+/* emit: write the rows of a page. A page after the first starts with the
+ * row of the last key, written already, and is skipped; any other repeated
+ * key means the column is not unique. Returns the rows written; *returned
+ * counts the rows of the answer, *bytes the bytes written. */
+static uint64_t emit(struct query *Q, struct json_slice rows, uint64_t *returned, size_t *bytes)
 {
 	struct json_iter it;
-	struct json_slice row, k;
+	struct json_slice row;
 	struct buf line = BUF_INIT, prev = BUF_INIT;
 	uint64_t n = 0;
+	int boundary = Q->page_by && Q->key.len;
 	*bytes = 0;
-	buf_add(&prev, Q->key.p, Q->key.len);
+	*returned = 0;
 	json_iter_init(&it, rows);
 	while (json_iter_next(&it, NULL, &row)) {
 		if (row.type != JSON_OBJECT)
 			die(EX_DATAERR, "not a Data API query answer: a row is not an object");
+		++*returned;
+		if (Q->page_by) {
+			key_of(Q, row, *returned, &prev);
+			int same = prev.len == Q->key.len && memcmp(prev.p, Q->key.p, prev.len) == 0;
+			if (same && boundary && *returned == 1)
+				continue;
+			if (same)
+				die(EX_DATAERR, "--page-by %s: the value %s repeats: the column must be unique in the result",
+				    Q->page_by, buf_cstr(&Q->key));
+		}
 		buf_reset(&line);
 		json_write_compact(&line, row);
 		buf_addc(&line, '\n');
 		w_write(&Q->out, line.p, line.len);
 		*bytes += line.len;
 		n++;
-		if (!Q->page_by)
-			continue;
-		if (!json_get(row, Q->page_by, &k) || k.type == JSON_NULL || k.type == JSON_OBJECT || k.type == JSON_ARRAY)
-			die(EX_DATAERR, "row %llu of the page has no usable --page-by %s value (it must be a non-null number or string)",
-			    (unsigned long long)n, Q->page_by);
-		buf_reset(&prev);
-		buf_add(&prev, Q->key.p, Q->key.len);
-		buf_reset(&Q->key);
-		json_write_compact(&Q->key, k);
-		if (prev.len == Q->key.len && memcmp(prev.p, Q->key.p, prev.len) == 0)
-			die(EX_DATAERR, "--page-by %s: the value %s repeats: the column must be unique in the result",
-			    Q->page_by, buf_cstr(&Q->key));
 	}
 	buf_free(&line);
 	buf_free(&prev);
@@ -377,13 +392,14 @@ static void run(struct query *Q)
 	memset(&r, 0, sizeof r);
 	r.resp_max = Q->max_response;
 	while (!Q->done) {
+		uint64_t limit = Q->page_size + (Q->key.len ? 1 : 0), returned;
+		size_t bytes;
 		make_body(Q, &r.body);
 		request(Q, &r, &m, &rows);
-		size_t bytes;
-		uint64_t n = emit(Q, rows, &bytes);
+		uint64_t n = emit(Q, rows, &returned, &bytes);
 		stats_add(&Q->st, "pages", 1);
 		stats_add(&Q->st, "rows", n);
-		Q->done = !Q->page_by || n < Q->page_size;
+		Q->done = !Q->page_by || returned < limit;
 		commit(Q, bytes);
 	}
 	json_members_free(&m);

@@ -85,6 +85,11 @@ bg_q() { exec s2-query -q --url "$S2_URL" -d "$S2_DATABASE" "$@"; }
 	[[ "$output" == *"must be unique"* ]]
 	run q --page-by nope --page-size 10 "SELECT id FROM big"
 	[ "$status" -eq 65 ]
+	# a value repeated only across a page boundary (keys 1 2 2 4 5 ...): seen
+	# on the next page, which starts at the last key, not silently skipped
+	run q --page-by k --page-size 2 "SELECT CASE WHEN id = 3 THEN 2 ELSE id END AS k FROM big WHERE id <= 10"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"the value 2 repeats"* ]]
 }
 
 @test "--checkpoint: a run killed with SIGKILL mid-way resumes; every row exactly once" {
