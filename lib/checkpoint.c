@@ -141,6 +141,17 @@ void ckpt_add(struct checkpoint *c, const char *id, size_t n)
 	buf_addc(&c->pending, '\n');
 }
 
+const char *ckpt_last(const struct checkpoint *c, size_t *n)
+{
+	if (!c->ids.len)
+		return NULL;
+	size_t end = c->ids.len - 1, start = end;   /* ids.p[end] is its NUL */
+	while (start > 0 && c->ids.p[start - 1] != '\0')
+		start--;
+	*n = end - start;
+	return c->ids.p + start;
+}
+
 int ckpt_sync(struct checkpoint *c)
 {
 	if (!c->pending.len)

@@ -1,4 +1,5 @@
-/* checkpoint.h: the resume file of s2-load (design.md, "State and resuming").
+/* checkpoint.h: the resume file of s2-load (design.md, "State and resuming"),
+ * also s2-query's (one line per page; ckpt_last gives the newest).
  * Append-only, one committed id per line. An id is written and fsync'd
  * before anything downstream learns that it was committed, so after a crash
  * the file never claims more than the target holds. On open, every complete
@@ -37,6 +38,9 @@ int ckpt_open(struct checkpoint *c, const char *path);
 int ckpt_has(const struct checkpoint *c, const char *id, size_t n);
 /* ckpt_add: remember id as committed and queue its line; ckpt_sync writes. */
 void ckpt_add(struct checkpoint *c, const char *id, size_t n);
+/* ckpt_last: the id loaded or added last (in file order), or NULL when
+ * there is none; *n its length. */
+const char *ckpt_last(const struct checkpoint *c, size_t *n);
 /* ckpt_sync: write the queued lines and fsync. 0, or -1 with errno set. */
 int ckpt_sync(struct checkpoint *c);
 /* ckpt_bind: tie the file to url and database (NULL: none). 0 when it was

@@ -54,13 +54,15 @@ void dapi_client_free(struct dapi_client *c)
 	curl_global_cleanup();
 }
 
-/* on_data: keep the first DAPI_RESP_MAX bytes of a response body. */
+/* on_data: keep the first resp_max bytes of a response body. */
 static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct dapi_req *r = ud;
-	size_t n = size * nmemb;
-	if (r->resp.len < DAPI_RESP_MAX)
-		buf_add(&r->resp, p, n < DAPI_RESP_MAX - r->resp.len ? n : DAPI_RESP_MAX - r->resp.len);
+	size_t n = size * nmemb, max = r->resp_max ? r->resp_max : DAPI_RESP_MAX;
+	size_t room = r->resp.len < max ? max - r->resp.len : 0;
+	buf_add(&r->resp, p, n < room ? n : room);
+	if (n > room)
+		r->resp_truncated = 1;
 	return n;
 }
 
@@ -140,6 +142,7 @@ void dapi_send(struct dapi_client *c, struct dapi_req *r)
 {
 	CURL *e = c->nidle ? c->idle[--c->nidle] : new_easy(c);
 	buf_reset(&r->resp);
+	r->resp_truncated = 0;
 	r->status = 0;
 	r->cc = CURLE_OK;
 	r->retry_after_ms = 0;

@@ -44,7 +44,9 @@ enum dapi_outcome {
 
 struct dapi_req {
 	struct buf body;           /* the request body (see dapi_body) */
-	struct buf resp;           /* the response body, at most DAPI_RESP_MAX bytes */
+	struct buf resp;           /* the response body, at most resp_max bytes */
+	size_t resp_max;           /* the caller's: 0 means DAPI_RESP_MAX */
+	int resp_truncated;        /* the body was longer than resp_max */
 	long status;               /* HTTP status; 0 when none was received */
 	CURLcode cc;               /* the transfer's result */
 	uint64_t retry_after_ms;   /* the server's Retry-After, 0 when none */

@@ -698,3 +698,25 @@ void base64_encode(struct buf *out, const void *data, size_t n)
 		buf_add(out, t, 4);
 	}
 }
+
+void json_write_compact(struct buf *out, struct json_slice v)
+{
+	size_t i = 0, start = 0;
+	int in_str = 0;
+	buf_grow(out, v.n);
+	for (; i < v.n; i++) {
+		char ch = v.p[i];
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch == '"') {
+			in_str = 1;
+		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+			buf_add(out, v.p + start, i - start);
+			start = i + 1;
+		}
+	}
+	buf_add(out, v.p + start, v.n - start);
+}

@@ -93,6 +93,10 @@ void json_str_decode(struct json_slice s, struct buf *out);
  * so the output is always valid JSON. */
 void json_write_str(struct buf *out, const char *s, size_t n);
 
+/* json_write_compact: append the valid JSON value v without the whitespace
+ * between its tokens (strings are copied as they are). */
+void json_write_compact(struct buf *out, struct json_slice v);
+
 /* utf8_valid: is p[0..n) valid UTF-8 (no overlongs, surrogates, > U+10FFFF)?
  * utf8_prefix_len: length of the longest valid prefix. */
 int utf8_valid(const char *p, size_t n);

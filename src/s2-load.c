@@ -25,6 +25,7 @@
 #include "redact.h"
 #include "reject.h"
 #include "retry.h"
+#include "s2conn.h"
 #include "sqlinsert.h"
 #include "stats.h"
 
@@ -92,7 +93,7 @@ struct loader {
 	int draining;            /* stopped: the rest of the input is counted, not sent */
 	uint64_t not_attempted;  /* records left for a re-run */
 	struct lane *lanes;
-	const char *secrets[4];  /* redacted from anything written */
+	struct s2conn conn;      /* connection options; conn.secrets are redacted from anything written */
 	struct buf why_stop;
 	struct stats st;
 	int progress;
@@ -393,7 +394,7 @@ static void describe(const struct loader *L, const struct dapi_req *r, struct bu
 {
 	struct buf t = BUF_INIT;
 	dapi_describe(r, &t);
-	redact_text(out, t.p, t.len, L->secrets);
+	redact_text(out, t.p, t.len, L->conn.secrets);
 	buf_free(&t);
 }
 
@@ -942,52 +943,6 @@ static int load_stream(void *ctx, int fd, const char *name)
 
 /* ---- setup ------------------------------------------------------------ */
 
-/* read_secret: the first line of a file (a password or a token). */
-static char *read_secret(const char *opt, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die(EX_CONFIG, "%s: %s: %s", opt, path, strerror(errno));
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, f);
-	fclose(f);
-	if (n <= 0)
-		die(EX_CONFIG, "%s: %s is empty", opt, path);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (!*line)
-		die(EX_CONFIG, "%s: %s has an empty first line", opt, path);
-	return line;
-}
-
-/* make_url: the exec endpoint from --url or --host/--port. */
-static char *make_url(const char *url, const char *host, unsigned port)
-{
-	struct buf b = BUF_INIT;
-	if (url) {
-		const char *s = strstr(url, "://");
-		const char *auth_end = s ? s + 3 + strcspn(s + 3, "/") : NULL;
-		if (!s || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
-			usage_error("--url: '%s' is not an http:// or https:// URL", url);
-		if (memchr(s + 3, '@', (size_t)(auth_end - s - 3)))
-			usage_error("--url: credentials in a URL are visible to other users; use S2_USER/S2_PASSWORD, --password-file or .netrc");
-		size_t n = strlen(url);
-		while (n && url[n - 1] == '/')
-			n--;
-		buf_add(&b, url, n);
-		if (n < 12 || strncmp(url + n - 12, "/api/v2/exec", 12))
-			buf_adds(&b, "/api/v2/exec");
-	} else {
-		if (!*host || strpbrk(host, "/@ ?#"))
-			usage_error("--host: '%s' is not a host name", host);
-		int v6 = strchr(host, ':') != NULL;
-		buf_printf(&b, "https://%s%s%s:%u/api/v2/exec", v6 ? "[" : "", host, v6 ? "]" : "", port);
-	}
-	char *u = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return u;
-}
-
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -1013,38 +968,6 @@ static void bind_checkpoint(struct loader *L, const char *path)
 		        path, L->ckpt.count, L->conf.url);
 }
 
-/* set_secrets: what redact_text blanks in error text: the password, the
- * token and the Basic credential. Returns the allocated base64 to free. */
-static char *set_secrets(struct loader *L)
-{
-	struct buf up = BUF_INIT, b64 = BUF_INIT;
-	int n = 0;
-	if (L->conf.password)
-		L->secrets[n++] = L->conf.password;
-	if (L->conf.token)
-		L->secrets[n++] = L->conf.token;
-	if (L->conf.user && L->conf.password) {
-		buf_printf(&up, "%s:%s", L->conf.user, L->conf.password);
-		base64_encode(&b64, up.p, up.len);
-		L->secrets[n++] = buf_cstr(&b64);
-	}
-	buf_free(&up);
-	L->secrets[n] = NULL;
-	return b64.p;
-}
-
-/* warn_plain_http: a password or token sent in clear text to another host. */
-static void warn_plain_http(const struct dapi_config *k)
-{
-	if (strncmp(k->url, "http://", 7) || !(k->password || k->token))
-		return;
-	const char *h = k->url + 7;
-	size_t n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
-	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0 || (n == 5 && strncmp(h, "[::1]", 5) == 0))
-		return;
-	warnmsg("credentials go in clear text over http:// to %.*s; use https:// for a target on another host", (int)n, h);
-}
-
 /* exit_status: design.md's table, most serious cause first. */
 static int exit_status(struct loader *L, int status)
 {
@@ -1063,14 +986,10 @@ static int exit_status(struct loader *L, int status)
 
 int main(int argc, char **argv)
 {
-	enum { O_URL = 256, O_HOST, O_PORT, O_PWFILE, O_NETRC, O_TOKEN, O_CACERT, O_INSECURE, O_CKPT, O_FAILED,
+	enum { O_CKPT = 256, O_FAILED,
 	       O_MAXFAIL, O_MAXBODY, O_NODDL, O_RMAX, O_RTIME, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT };
 	static const struct option opts[] = {
-		{ "url", required_argument, 0, O_URL }, { "host", required_argument, 0, O_HOST },
-		{ "port", required_argument, 0, O_PORT }, { "database", required_argument, 0, 'd' },
-		{ "user", required_argument, 0, 'u' }, { "password-file", required_argument, 0, O_PWFILE },
-		{ "netrc-file", required_argument, 0, O_NETRC }, { "token-file", required_argument, 0, O_TOKEN },
-		{ "cacert", required_argument, 0, O_CACERT }, { "insecure", no_argument, 0, O_INSECURE },
+		S2CONN_LONGOPTS,
 		{ "jobs", required_argument, 0, 'j' }, { "checkpoint", required_argument, 0, O_CKPT },
 		{ "failed", required_argument, 0, O_FAILED }, { "max-failures", required_argument, 0, O_MAXFAIL },
 		{ "max-body", required_argument, 0, O_MAXBODY }, { "no-ddl", no_argument, 0, O_NODDL },
@@ -1079,14 +998,12 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
 		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	static struct loader L;
-	const char *out = "-", *failed = NULL, *ckpt = NULL, *url = NULL, *host = NULL;
-	const char *pwfile = NULL, *tokfile = NULL;
-	char *secret64;
-	unsigned port = 443;
+	const char *out = "-", *failed = NULL, *ckpt = NULL;
 	struct cli_common common = CLI_COMMON_INIT;
 	int c;
 
 	cli_init(argv[0]);
+	L.conn = (struct s2conn)S2CONN_INIT;
 	retry_policy_defaults(&L.retry);
 	L.jobs = 4;
 	L.max_body = 1000000;
@@ -1095,16 +1012,6 @@ int main(int argc, char **argv)
 	L.conf.timeout_ms = 300000;
 	while ((c = getopt_long(argc, argv, "d:u:j:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
-		case O_URL: url = optarg; break;
-		case O_HOST: host = optarg; break;
-		case O_PORT: port = (unsigned)opt_uint("--port", optarg, 1, 65535); break;
-		case 'd': L.conf.database = optarg; break;
-		case 'u': L.conf.user = optarg; break;
-		case O_PWFILE: pwfile = optarg; break;
-		case O_NETRC: L.conf.netrc_file = optarg; break;
-		case O_TOKEN: tokfile = optarg; break;
-		case O_CACERT: L.conf.cacert = optarg; break;
-		case O_INSECURE: L.conf.insecure = 1; break;
 		case 'j': L.jobs = (unsigned)opt_uint("--jobs", optarg, 1, 1024); break;
 		case O_CKPT: ckpt = optarg; break;
 		case O_FAILED: failed = optarg; break;
@@ -1118,28 +1025,14 @@ int main(int argc, char **argv)
 		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_uint("--timeout", optarg, 1, 86400) * 1000; break;
 		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_uint("--connect-timeout", optarg, 1, 3600) * 1000; break;
 		case 'o': out = optarg; break;
-		default: cli_common_option(c, optarg, &common, usage);
+		default:
+			if (!s2conn_option(&L.conn, &L.conf, c, optarg))
+				cli_common_option(c, optarg, &common, usage);
 		}
 	}
-	if (!url == !host)
-		usage_error(url ? "--url and --host exclude each other" : "no target: give --url or --host");
-	if (pwfile && tokfile)
-		usage_error("--password-file and --token-file exclude each other");
-	L.conf.url = make_url(url, host, port);
-	if (!L.conf.user)
-		L.conf.user = getenv("S2_USER");
-	if (pwfile)
-		L.conf.password = read_secret("--password-file", pwfile);
-	else if (getenv("S2_PASSWORD"))
-		L.conf.password = xstrdup(getenv("S2_PASSWORD"));
-	if (tokfile)
-		L.conf.token = read_secret("--token-file", tokfile);
-	if (L.conf.password && !L.conf.user)
-		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
+	s2conn_setup(&L.conn, &L.conf, "exec");
 	L.conf.max_conns = L.jobs;
 	L.window = L.jobs;
-	secret64 = set_secrets(&L);
-	warn_plain_http(&L.conf);
 
 	char err[256];
 	if (dapi_client_init(&L.api, &L.conf, err, sizeof err) < 0)
@@ -1193,12 +1086,9 @@ int main(int argc, char **argv)
 	status = exit_status(&L, status);
 	dapi_client_free(&L.api);
 	lanes_free(&L);
-	free(secret64);
 	stats_free(&L.st);
 	buf_free(&L.results);
 	buf_free(&L.why_stop);
-	free((char *)L.conf.url);
-	free((char *)L.conf.password);
-	free((char *)L.conf.token);
+	s2conn_free(&L.conn, &L.conf);
 	return status;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,12 +38,21 @@ int main(void)
 	struct checkpoint c;
 
 	is_int(ckpt_open(&c, path), 0, "create");
+	{
+		size_t ln = 0;
+		ok(ckpt_last(&c, &ln) == NULL, "ckpt_last: none in a new file");
+	}
 	ok(!ckpt_has(&c, "a", 1), "empty");
 	ckpt_add(&c, "aaaa", 4);
 	ckpt_add(&c, "bbbb/1", 6);
 	ok(ckpt_has(&c, "aaaa", 4) && ckpt_has(&c, "bbbb/1", 6), "added ids are in the set");
 	ok(!ckpt_has(&c, "aaa", 3) && !ckpt_has(&c, "bbbb", 4), "prefixes are not");
 	is_str(slurp(path), "", "nothing written before sync");
+	{
+		size_t ln = 0;
+		const char *last = ckpt_last(&c, &ln);
+		ok(last && ln == 6 && memcmp(last, "bbbb/1", 6) == 0, "ckpt_last: the id added last");
+	}
 	is_int(ckpt_sync(&c), 0, "sync");
 	is_str(slurp(path), "aaaa\nbbbb/1\n", "one id a line");
 	is_int(ckpt_close(&c), 0, "close");
@@ -56,6 +66,9 @@ int main(void)
 	ckpt_add(&c, "four", 4);
 	ckpt_sync(&c);
 	is_str(slurp(path), "one\r\ntwo\n\nthree\nfour\n", "the torn tail was cut before appending");
+	size_t ln = 0;
+	const char *last = ckpt_last(&c, &ln);
+	ok(last && ln == 4 && memcmp(last, "four", 4) == 0, "ckpt_last: the newest id");
 
 	/* a second open of the same file (another process) is refused */
 	pid_t pid = fork();

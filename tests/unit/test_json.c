@@ -167,8 +167,21 @@ static void strings(void)
 	buf_free(&b);
 }
 
+/* compact: whitespace between tokens goes, whitespace in strings stays. */
+static void compact(void)
+{
+	const char *t = " { \"a b\" : [ 1 ,\n 2 ] ,\t\"c\":\"x \\\" y\" , \"d\" : { } } ";
+	struct buf b = BUF_INIT;
+	struct json_error err;
+	ok(json_parse(t, strlen(t), 0, NULL, &err) == 0, "compact: the input is valid");
+	json_write_compact(&b, json_value(t + 1, t + strlen(t)));
+	is_str(buf_cstr(&b), "{\"a b\":[1,2],\"c\":\"x \\\" y\",\"d\":{}}", "json_write_compact");
+	buf_free(&b);
+}
+
 int main(void)
 {
+	compact();
 	suite();
 	table();
 	depth();
