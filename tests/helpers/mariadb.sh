@@ -91,13 +91,23 @@ start() {
 	common="--no-defaults $asroot --datadir=$dir/data --innodb-log-file-size=8M
 		--innodb-buffer-pool-size=64M --skip-name-resolve"
 
+	# On a loaded machine the bootstrap server now and then fails; a second
+	# try on an empty data directory is the cure, the log says why it failed.
+	n=0
 	# shellcheck disable=SC2086
-	if ! "$installdb" $common --auth-root-authentication-method=normal --force \
-		--skip-test-db > "$dir/install.log" 2>&1; then
-		say "mariadb-install-db failed; see $dir/install.log"
-		sed 's/^/  /' "$dir/install.log" | tail -n 20 >&2
-		exit 69
-	fi
+	until "$installdb" $common --auth-root-authentication-method=normal --force \
+		--skip-test-db > "$dir/install.log" 2>&1; do
+		n=$((n + 1))
+		if [ $n -ge 3 ]; then
+			say "mariadb-install-db failed $n times; see $dir/install.log"
+			grep -iE 'error|fail|abort' "$dir/install.log" | head -n 10 | sed 's/^/  /' >&2
+			sed 's/^/  /' "$dir/install.log" | tail -n 10 >&2
+			exit 69
+		fi
+		cat "$dir/install.log" >> "$dir/install-failed.log"
+		rm -rf "$dir/data"
+		sleep 1
+	done
 
 	tries=0
 	while :; do
