@@ -5,8 +5,12 @@
  * is handed out exactly as sent. Transient failures (lib/retry: curl's --retry
  * rules) are retried with backoff; a body broken off in the middle is resumed
  * with a Range request (If-Range on the ETag), so the reader sees one
- * unbroken stream or an error. S3 requests are signed with SigV4 by libcurl
- * (CURLOPT_AWS_SIGV4). Failures map to the exit codes of cli.h. */
+ * unbroken stream or an error: a 206 must start at the byte asked for. URL
+ * paths are sent as they are (no dot-segment removal). S3 requests are signed
+ * with SigV4 by libcurl (CURLOPT_AWS_SIGV4); a signed request follows a
+ * redirect only on the same origin (scheme, host, port), so neither the
+ * signature nor the session token ever goes to another host. Failures map to
+ * the exit codes of cli.h. */
 #ifndef SEG_HTTP_H
 #define SEG_HTTP_H
 #include <stddef.h>
@@ -22,7 +26,9 @@ struct http_opts {
 	uint64_t retry_base_ms;    /* backoff base (doubles per retry) */
 	uint64_t retry_cap_ms;     /* longest wait between tries */
 	long connect_timeout;      /* seconds, 0: curl's default */
-	long stall_timeout;        /* seconds below 1 byte/s before a retry */
+	long stall_timeout;        /* seconds below min_speed (a stalled or trickling
+	                              body) before the try is broken off and retried */
+	long min_speed;            /* bytes/s, averaged over stall_timeout */
 	const char *sigv4;         /* "aws:amz:REGION:s3" to sign, else NULL */
 	const char *user;          /* SigV4 access key id */
 	const char *password;      /* SigV4 secret key */
@@ -51,6 +57,7 @@ void http_close(struct http_get *g);
 long http_status(const struct http_get *g);
 const char *http_etag(const struct http_get *g);          /* "" if none */
 const char *http_last_modified(const struct http_get *g); /* "" if none */
+const char *http_bucket_region(const struct http_get *g); /* x-amz-bucket-region, "" */
 int64_t http_length(const struct http_get *g);            /* -1 if unknown */
 uint64_t http_bytes(const struct http_get *g);            /* body bytes read */
 unsigned http_retries(const struct http_get *g);          /* retries made */

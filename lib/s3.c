@@ -10,6 +10,7 @@
 #include "s3.h"
 
 #define LIST_MAX ((size_t)16 << 20)
+#define EMPTY_PAGES_MAX 100   /* truncated pages in a row with nothing listed */
 
 static char *env(const char *name)
 {
@@ -238,6 +239,8 @@ struct xml {
 	char path[4][32];
 	int depth;
 	struct buf text;
+	size_t textlen;        /* of the current element, also beyond what text keeps */
+	size_t long_key;       /* length of a key over S3_KEY_MAX, 0 if none */
 	struct s3_page *page;
 	struct s3_obj cur;
 	char code[128], msg[512];
@@ -251,11 +254,13 @@ static void x_start(void *ctx, const XML_Char *name, const XML_Char **attrs)
 		snprintf(x->path[x->depth], sizeof x->path[0], "%s", name);
 	x->depth++;
 	buf_reset(&x->text);
+	x->textlen = 0;
 }
 
 static void x_text(void *ctx, const XML_Char *s, int len)
 {
 	struct xml *x = ctx;
+	x->textlen += (size_t)len;
 	if (x->text.len < 65536)
 		buf_add(&x->text, s, (size_t)len);
 }
@@ -272,6 +277,10 @@ static void x_end(void *ctx, const XML_Char *name)
 	struct xml *x = ctx;
 	struct s3_page *p = x->page;
 	const char *t = buf_cstr(&x->text);
+	if (at(x, "ListBucketResult", "Contents", "Key") || at(x, "ListBucketResult", "CommonPrefixes", "Prefix")) {
+		if (x->textlen > S3_KEY_MAX && !x->long_key)
+			x->long_key = x->textlen;   /* not cut: refused */
+	}
 	if (at(x, "ListBucketResult", "Contents", "Key")) {
 		free(x->cur.key);
 		x->cur.key = xstrdup(t);
@@ -316,6 +325,7 @@ static void x_end(void *ctx, const XML_Char *name)
 	if (x->depth < 4)
 		x->path[x->depth][0] = 0;
 	buf_reset(&x->text);
+	x->textlen = 0;
 }
 
 /* parse_xml: run expat over a body; -1 with the parser's message if bad. */
@@ -399,11 +409,12 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
 		struct xml x;
 		memset(&x, 0, sizeof x);
 		x.page = page;
-		if (parse_xml(&x, &body, err, errlen) < 0)
+		if (parse_xml(&x, &body, err, errlen) < 0) {
 			rc = EX_UNAVAILABLE;
-		else if (page->truncated && (!page->next_token || !*page->next_token)) {
-			snprintf(err, errlen, "truncated listing without a continuation token");
-			rc = EX_UNAVAILABLE;
+		} else if (x.long_key) {
+			snprintf(err, errlen, "the listing names a key of %zu bytes (S3 keys are at most %d)",
+			         x.long_key, S3_KEY_MAX);
+			rc = EX_DATAERR;
 		}
 		free(x.cur.key);
 		free(x.cur.etag);
@@ -429,4 +440,94 @@ void s3_page_free(struct s3_page *p)
 	free(p->prefixes);
 	free(p->next_token);
 	memset(p, 0, sizeof *p);
+}
+
+void s3_listing_init(struct s3_listing *L, const char *bucket, const char *prefix, const char *delimiter)
+{
+	memset(L, 0, sizeof *L);
+	L->bucket = bucket;
+	L->prefix = prefix;
+	L->delimiter = delimiter;
+	L->more = 1;
+}
+
+void s3_listing_free(struct s3_listing *L)
+{
+	free(L->token);
+	free(L->last);
+	L->token = L->last = NULL;
+}
+
+/* out_of_order: the first of the page's keys, then of its prefixes, that is
+ * not after the one before it (the first after L->last), else NULL. */
+static const char *out_of_order(const struct s3_page *pg, const char *last)
+{
+	const char *after = last;
+	for (size_t i = 0; i < pg->nobjs; i++) {
+		if (after && strcmp(pg->objs[i].key, after) <= 0)
+			return pg->objs[i].key;
+		after = pg->objs[i].key;
+	}
+	after = last;
+	for (size_t i = 0; i < pg->nprefixes; i++) {
+		if (after && strcmp(pg->prefixes[i], after) <= 0)
+			return pg->prefixes[i];
+		after = pg->prefixes[i];
+	}
+	return NULL;
+}
+
+/* listing_checks: what a page must be so that paging ends and lists each key
+ * once: keys and prefixes in S3's (byte) order after the previous page's, a
+ * new, non-empty continuation token while truncated. */
+static int listing_checks(struct s3_listing *L, const struct s3_page *pg, char *err, size_t errlen)
+{
+	const char *bad = out_of_order(pg, L->last);
+	if (bad) {
+		snprintf(err, errlen, "the listing is out of order at '%.200s' (after '%.200s'): a page repeated?",
+		         bad, L->last ? L->last : "");
+		return EX_DATAERR;
+	}
+	if (!pg->truncated)
+		return 0;
+	if (!pg->next_token || !*pg->next_token) {
+		snprintf(err, errlen, "a truncated listing page without a continuation token");
+		return EX_DATAERR;
+	}
+	if (L->token && strcmp(L->token, pg->next_token) == 0) {
+		snprintf(err, errlen, "the listing repeats its continuation token (page %u)", L->pages);
+		return EX_DATAERR;
+	}
+	if (pg->nobjs == 0 && pg->nprefixes == 0 && ++L->empty > EMPTY_PAGES_MAX) {
+		snprintf(err, errlen, "%d truncated listing pages in a row list nothing", EMPTY_PAGES_MAX);
+		return EX_DATAERR;
+	}
+	if (pg->nobjs || pg->nprefixes)
+		L->empty = 0;
+	return 0;
+}
+
+int s3_listing_next(struct s3_listing *L, const struct s3_cfg *c, const struct http_opts *o,
+                    unsigned max_keys, struct s3_page *pg, char *err, size_t errlen)
+{
+	int rc = s3_list(c, o, L->bucket, L->prefix, L->delimiter, L->token, max_keys, pg, err, errlen);
+	if (rc == 0) {
+		L->pages++;
+		rc = listing_checks(L, pg, err, errlen);
+	}
+	if (rc) {
+		L->more = 0;
+		return rc;
+	}
+	const char *k = pg->nobjs ? pg->objs[pg->nobjs - 1].key : NULL;
+	const char *p = pg->nprefixes ? pg->prefixes[pg->nprefixes - 1] : NULL;
+	const char *hi = !k ? p : !p ? k : strcmp(k, p) > 0 ? k : p;
+	if (hi) {
+		free(L->last);
+		L->last = xstrdup(hi);
+	}
+	free(L->token);
+	L->token = pg->truncated ? xstrdup(pg->next_token) : NULL;
+	L->more = pg->truncated;
+	return 0;
 }

@@ -58,6 +58,28 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
             struct s3_page *page, char *err, size_t errlen);
 void s3_page_free(struct s3_page *p);
 
+#define S3_KEY_MAX 1024        /* S3's longest key, in bytes */
+
+/* A listing walked page by page, checked so that a hostile or broken server
+ * can neither loop it nor list a key twice: pages must come in S3's byte
+ * order after the previous page, a truncated page must carry a new, non-empty
+ * continuation token, and keys longer than S3_KEY_MAX are refused (not cut).
+ * Each failure is EX_DATAERR with the reason in err. */
+struct s3_listing {
+	const char *bucket, *prefix, *delimiter;   /* borrowed */
+	char *token;           /* continuation token of the next page */
+	char *last;            /* the greatest key or prefix listed so far */
+	unsigned pages, empty;
+	int more;              /* 1 while another page is to be read */
+};
+
+void s3_listing_init(struct s3_listing *L, const char *bucket, const char *prefix, const char *delimiter);
+/* s3_listing_next: the next page into pg (free it with s3_page_free in every
+ * case). Returns 0, or an EX_* code with the reason in err. */
+int s3_listing_next(struct s3_listing *L, const struct s3_cfg *c, const struct http_opts *o,
+                    unsigned max_keys, struct s3_page *pg, char *err, size_t errlen);
+void s3_listing_free(struct s3_listing *L);
+
 /* s3_error: read an S3 <Error> body: its Code and Message into msg, and the
  * exit code it means (EX_NOPERM for access and credential errors, EX_NOINPUT
  * for a missing bucket or key, fallback otherwise). */

@@ -77,6 +77,8 @@ static void usage(void)
 	       "      --retry N            retries of a transient failure (default 5)\n"
 	       "      --retry-delay SECS   first backoff ceiling, doubling per retry (default 1)\n"
 	       "      --connect-timeout SECS  (default 30)\n"
+	       "      --idle-timeout SECS  a transfer that stalls or trickles (under 1 KiB/s over\n"
+	       "                           SECS) is broken off and retried (default 60)\n"
 	       "      --max-line N         longest line read (default 16M)\n"
 	       "      --max-depth N        deepest JSON nesting (default 512)\n"
 	       "      --strict             parse every line as JSON here (default: only lines that\n"
@@ -441,51 +443,43 @@ static void s3_fail(struct fetch *F, const char *bucket, const char *prefix, int
 /* s3_objects: every key under prefix, page by page, read as listed. */
 static void s3_objects(struct fetch *F, const char *bucket, const char *prefix)
 {
-	char *token = NULL;
+	struct s3_listing L;
 	char err[800];
-	do {
+	s3_listing_init(&L, bucket, prefix, NULL);
+	while (L.more && !F->stop) {
 		struct s3_page pg;
-		int rc = s3_list(&F->s3, &F->http, bucket, prefix, NULL, token, F->page_size, &pg, err, sizeof err);
-		free(token);
-		token = NULL;
-		if (rc) {
+		int rc = s3_listing_next(&L, &F->s3, &F->http, F->page_size, &pg, err, sizeof err);
+		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
-			s3_page_free(&pg);
-			break;
-		}
-		stats_add(&F->st, "list_requests", 1);
-		for (size_t i = 0; i < pg.nobjs && !F->stop; i++)
+		else
+			stats_add(&F->st, "list_requests", 1);
+		for (size_t i = 0; !rc && i < pg.nobjs && !F->stop; i++)
 			do_s3_object(F, bucket, &pg.objs[i]);
-		if (pg.truncated && !F->stop)
-			token = xstrdup(pg.next_token);
 		s3_page_free(&pg);
-	} while (token);
+	}
+	s3_listing_free(&L);
 }
 
 /* s3_folders: the CommonPrefixes ("folders") right under prefix. */
 static int s3_folders(struct fetch *F, const char *bucket, const char *prefix, struct paths *out)
 {
-	char *token = NULL;
+	struct s3_listing L;
 	char err[800];
-	do {
+	int rc = 0;
+	s3_listing_init(&L, bucket, prefix, "/");
+	while (L.more && !rc) {
 		struct s3_page pg;
-		int rc = s3_list(&F->s3, &F->http, bucket, prefix, "/", token, F->page_size, &pg, err, sizeof err);
-		free(token);
-		token = NULL;
-		if (rc) {
+		rc = s3_listing_next(&L, &F->s3, &F->http, F->page_size, &pg, err, sizeof err);
+		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
-			s3_page_free(&pg);
-			return -1;
-		}
-		stats_add(&F->st, "list_requests", 1);
-		for (size_t i = 0; i < pg.nprefixes; i++)
+		else
+			stats_add(&F->st, "list_requests", 1);
+		for (size_t i = 0; !rc && i < pg.nprefixes; i++)
 			paths_add(out, pg.prefixes[i]);
-		if (pg.truncated)
-			token = xstrdup(pg.next_token);
 		s3_page_free(&pg);
-	} while (token);
-	qsort(out->v, out->n, sizeof *out->v, cmp_str);
-	return 0;
+	}
+	s3_listing_free(&L);
+	return rc ? -1 : 0;
 }
 
 /* s3_days: under segment-logs/SOURCE/, list only the wanted day folders. */
@@ -593,7 +587,7 @@ static void do_operand(struct fetch *F, const char *arg)
 int main(int argc, char **argv)
 {
 	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
-	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
+	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
 	       O_STATS, O_PROG, O_NOPROG, O_STRICT, O_MARKDONE };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
@@ -606,6 +600,7 @@ int main(int argc, char **argv)
 		{ "insecure", no_argument, 0, O_INSECURE }, { "retry", required_argument, 0, O_RETRY },
 		{ "retry-delay", required_argument, 0, O_RETRY_DELAY },
 		{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
+		{ "idle-timeout", required_argument, 0, O_IDLE_TIMEOUT },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
 		{ "strict", no_argument, 0, O_STRICT }, { "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
 		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
@@ -653,6 +648,9 @@ int main(int argc, char **argv)
 			break;
 		case O_CONNECT_TIMEOUT:
 			F.http.connect_timeout = (long)opt_uint("--connect-timeout", optarg, 1, 3600);
+			break;
+		case O_IDLE_TIMEOUT:
+			F.http.stall_timeout = (long)opt_uint("--idle-timeout", optarg, 1, 86400);
 			break;
 		case O_MAXLINE:
 			F.uw.max_line = opt_size("--max-line", optarg);
