@@ -208,6 +208,10 @@ static void start(struct http_get *g)
 			buf_free(&h);
 		}
 	}
+	for (size_t i = 0; i < sizeof o->headers / sizeof o->headers[0] && o->headers[i]; i++)
+		g->hdrs = curl_slist_append(g->hdrs, o->headers[i]);
+	if (o->method)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
 	char line[400];
 	if (g->delivered > 0) {
 		snprintf(line, sizeof line, "Range: bytes=%" PRIu64 "-", g->delivered);
@@ -525,7 +529,7 @@ void http_set_error(struct http_get *g, int exit_code, const char *msg)
 }
 
 int http_get_all(const char *url, const struct http_opts *o, size_t max,
-                 struct buf *body, char *err, size_t errlen, struct buf *errbody)
+                 struct buf *body, char *err, size_t errlen, struct buf *errbody, char *region)
 {
 	struct http_get *g;
 	int rc = 0;
@@ -551,6 +555,8 @@ int http_get_all(const char *url, const struct http_opts *o, size_t max,
 		snprintf(err, errlen, "%s", g->errmsg);
 		if (errbody)
 			buf_add(errbody, g->errbody.p, g->errbody.len);
+		if (region)
+			snprintf(region, 64, "%s", g->bucket_region);
 	}
 	http_close(g);
 	return rc;

@@ -34,6 +34,8 @@ struct http_opts {
 	const char *password;      /* SigV4 secret key */
 	const char *session_token; /* sent as x-amz-security-token */
 	int netrc;                 /* read credentials from ~/.netrc if present */
+	const char *method;        /* NULL: GET; "PUT" for an empty PUT (IMDSv2) */
+	const char *headers[4];    /* extra "Name: value" lines, NULL-terminated */
 };
 
 void http_opts_default(struct http_opts *o);
@@ -70,7 +72,9 @@ const struct buf *http_error_body(const struct http_get *g);
 void http_set_error(struct http_get *g, int exit_code, const char *msg);
 
 /* http_get_all: GET a small document (at most max bytes) into body. Returns
- * 0, or the EX_* code with the handle's reason in err. */
+ * 0, or the EX_* code with the handle's reason in err, the error response's
+ * body in errbody and its x-amz-bucket-region in region (each may be NULL;
+ * region holds 64 bytes). */
 int http_get_all(const char *url, const struct http_opts *o, size_t max,
-                 struct buf *body, char *err, size_t errlen, struct buf *errbody);
+                 struct buf *body, char *err, size_t errlen, struct buf *errbody, char *region);
 #endif

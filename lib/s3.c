@@ -18,157 +18,92 @@ static char *env(const char *name)
 	return v && *v ? (char *)v : NULL;
 }
 
-static char *trim(char *s)
+static int region_ok(const char *r)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = 0;
-	return s;
-}
-
-/* read_credentials_file: the profile's keys from an INI file. 0 found, 1 no
- * file or no such profile, EX_CONFIG for a malformed file. */
-static int read_credentials_file(struct s3_cfg *c, const char *path, const char *profile,
-                                 char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return EX_CONFIG;
-	}
-	char line[4096];
-	unsigned long n = 0;
-	int in = 0, found = 0, rc = 0;
-	while (fgets(line, sizeof line, f)) {
-		n++;
-		char *s = trim(line);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *e = strchr(s, ']');
-			if (!e) {
-				snprintf(err, errlen, "%s:%lu: malformed section header", path, n);
-				rc = EX_CONFIG;
-				break;
-			}
-			*e = 0;
-			in = strcmp(trim(s + 1), profile) == 0;
-			found |= in;
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%lu: expected key = value", path, n);
-			rc = EX_CONFIG;
-			break;
-		}
-		if (!in)
-			continue;
-		*eq = 0;
-		char *k = trim(s), *v = trim(eq + 1);
-		char **dst = strcmp(k, "aws_access_key_id") == 0 ? &c->access_key
-		           : strcmp(k, "aws_secret_access_key") == 0 ? &c->secret_key
-		           : strcmp(k, "aws_session_token") == 0 ? &c->session_token : NULL;
-		if (dst) {
-			free(*dst);
-			*dst = xstrdup(v);
-		}
-	}
-	fclose(f);
-	if (rc)
-		return rc;
-	if (!found)
-		return 1;
-	if (!c->access_key || !c->secret_key) {
-		snprintf(err, errlen, "%s: profile [%s] lacks aws_access_key_id or aws_secret_access_key", path, profile);
-		return EX_CONFIG;
-	}
-	snprintf(c->source, sizeof c->source, "profile %s in %s", profile, path);
-	return 0;
-}
-
-int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, char *err, size_t errlen)
-{
-	memset(c, 0, sizeof *c);
-	const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
-	if (id || secret) {
-		if (!id || !secret) {
-			snprintf(err, errlen, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
-			return EX_CONFIG;
-		}
-		c->access_key = xstrdup(id);
-		c->secret_key = xstrdup(secret);
-		if (env("AWS_SESSION_TOKEN"))
-			c->session_token = xstrdup(env("AWS_SESSION_TOKEN"));
-		snprintf(c->source, sizeof c->source, "environment");
-	} else {
-		const char *profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : "default";
-		struct buf path = BUF_INIT;
-		if (env("AWS_SHARED_CREDENTIALS_FILE"))
-			buf_adds(&path, env("AWS_SHARED_CREDENTIALS_FILE"));
-		else if (env("HOME"))
-			buf_printf(&path, "%s/.aws/credentials", env("HOME"));
-		int rc = path.len ? read_credentials_file(c, buf_cstr(&path), profile, err, errlen) : 1;
-		if (rc == 1 && env("AWS_PROFILE")) {
-			snprintf(err, errlen, "AWS_PROFILE=%s: no such profile in %s", profile,
-			         path.len ? buf_cstr(&path) : "(no credentials file)");
-			rc = EX_CONFIG;
-		}
-		buf_free(&path);
-		if (rc > 1)
-			return rc;
-		if (rc == 1)
-			snprintf(c->source, sizeof c->source, "none (unsigned requests)");
-	}
-	const char *r = region ? region : env("AWS_REGION") ? env("AWS_REGION")
-	              : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : "us-east-1";
+	if (!*r)
+		return 0;
 	for (const char *p = r; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-			snprintf(err, errlen, "region '%s' is not a region name", r);
-			return EX_CONFIG;
-		}
-	c->region = xstrdup(r);
-	const char *ep = endpoint ? endpoint : env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
-	               : env("AWS_ENDPOINT_URL");
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+static void set_endpoint(struct s3_cfg *c, const char *ep)
+{
+	free(c->endpoint);
 	if (ep) {
-		if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
-			snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", ep);
-			return EX_CONFIG;
-		}
 		c->endpoint = xstrdup(ep);
 		size_t n = strlen(c->endpoint);
 		while (n > 8 && c->endpoint[n - 1] == '/')
 			c->endpoint[--n] = 0;
 		c->path_style = 1;
+		c->own_endpoint = 1;
 	} else {
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "https://s3.%s.amazonaws.com", c->region);
 		c->endpoint = xstrdup(buf_cstr(&b));
 		buf_free(&b);
 	}
-	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
-	return 0;
 }
 
-void s3_http_opts(const struct s3_cfg *c, struct http_opts *o)
+int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, int no_sign,
+              const struct http_opts *tls, char *err, size_t errlen)
 {
-	if (!c->access_key)
+	memset(c, 0, sizeof *c);
+	char *preg = region || env("AWS_REGION") || env("AWS_DEFAULT_REGION") ? NULL : awscred_profile_region();
+	const char *r = region ? region : env("AWS_REGION") ? env("AWS_REGION")
+	              : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : preg ? preg : "us-east-1";
+	if (!region_ok(r)) {
+		snprintf(err, errlen, "region '%s' is not a region name", r);
+		free(preg);
+		return EX_CONFIG;
+	}
+	c->region = xstrdup(r);
+	free(preg);
+	const char *ep = endpoint ? endpoint : env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
+	               : env("AWS_ENDPOINT_URL");
+	if (ep && strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
+		snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", ep);
+		return EX_CONFIG;
+	}
+	set_endpoint(c, ep);
+	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
+	if (no_sign) {
+		snprintf(c->cred.source, sizeof c->cred.source, "none (--no-sign-request)");
+		return 0;
+	}
+	c->signed_requests = 1;
+	return awscred_resolve(&c->cred, c->region, tls, err, errlen);
+}
+
+void s3_set_region(struct s3_cfg *c, const char *region)
+{
+	if (!region_ok(region) || strlen(region) > 100)
 		return;
+	free(c->region);
+	c->region = xstrdup(region);
+	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
+	if (!c->own_endpoint)
+		set_endpoint(c, NULL);
+}
+
+int s3_http_opts(struct s3_cfg *c, struct http_opts *o, char *err, size_t errlen)
+{
+	if (!c->signed_requests)
+		return 0;
+	int rc = awscred_fresh(&c->cred, err, errlen);
+	if (rc)
+		return rc;
 	o->sigv4 = c->sigv4;
-	o->user = c->access_key;
-	o->password = c->secret_key;
-	o->session_token = c->session_token;
+	o->user = c->cred.access_key;
+	o->password = c->cred.secret_key;
+	o->session_token = c->cred.session_token;
+	return 0;
 }
 
 void s3_cfg_free(struct s3_cfg *c)
 {
-	free(c->access_key);
-	free(c->secret_key);
-	free(c->session_token);
+	awscred_free(&c->cred);
 	free(c->region);
 	free(c->endpoint);
 	memset(c, 0, sizeof *c);
@@ -376,6 +311,7 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
             const char *prefix, const char *delimiter, const char *token, unsigned max_keys,
             struct s3_page *page, char *err, size_t errlen)
 {
+	page->bucket_region[0] = 0;
 	struct buf url = BUF_INIT, body = BUF_INIT, ebody = BUF_INIT;
 	memset(page, 0, sizeof *page);
 	bucket_url(c, bucket, &url);
@@ -396,7 +332,7 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
 		buf_printf(&url, "&max-keys=%u", max_keys);
 	buf_adds(&url, "&prefix=");
 	uri_encode(&url, prefix, 0);
-	int rc = http_get_all(buf_cstr(&url), o, LIST_MAX, &body, err, errlen, &ebody);
+	int rc = http_get_all(buf_cstr(&url), o, LIST_MAX, &body, err, errlen, &ebody, page->bucket_region);
 	if (rc) {
 		char msg[600];
 		rc = s3_error(&ebody, rc, msg, sizeof msg);
@@ -507,10 +443,19 @@ static int listing_checks(struct s3_listing *L, const struct s3_page *pg, char *
 	return 0;
 }
 
-int s3_listing_next(struct s3_listing *L, const struct s3_cfg *c, const struct http_opts *o,
+int s3_listing_next(struct s3_listing *L, struct s3_cfg *c, const struct http_opts *o,
                     unsigned max_keys, struct s3_page *pg, char *err, size_t errlen)
 {
 	int rc = s3_list(c, o, L->bucket, L->prefix, L->delimiter, L->token, max_keys, pg, err, errlen);
+	if (rc && pg->bucket_region[0] && strcmp(pg->bucket_region, c->region) != 0 && !L->moved) {
+		/* 301 PermanentRedirect: the bucket is in another region; once */
+		diag(NULL, 0, "note: s3://%s is in region %s, not %s: reading it there", L->bucket,
+		     pg->bucket_region, c->region);
+		s3_set_region(c, pg->bucket_region);
+		L->moved = 1;
+		s3_page_free(pg);
+		rc = s3_list(c, o, L->bucket, L->prefix, L->delimiter, L->token, max_keys, pg, err, errlen);
+	}
 	if (rc == 0) {
 		L->pages++;
 		rc = listing_checks(L, pg, err, errlen);

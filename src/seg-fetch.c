@@ -33,7 +33,7 @@ struct fetch {
 	struct seg_dayfilter filter;
 	struct http_opts http;
 	struct s3_cfg s3;
-	int s3_ready;
+	int s3_ready, no_sign;
 	const char *region, *endpoint;
 	unsigned page_size;
 	int list_only, keep_going, quiet;
@@ -72,6 +72,7 @@ static void usage(void)
 	       "      --region REGION      S3 region (default $AWS_REGION, else us-east-1)\n"
 	       "      --endpoint-url URL   S3-compatible endpoint, path-style ($AWS_ENDPOINT_URL)\n"
 	       "      --page-size N        S3 keys per listing request (1..1000, default 1000)\n"
+	       "      --no-sign-request    S3 requests unsigned (public buckets), no credentials\n"
 	       "      --cacert FILE        CA certificates to verify HTTPS servers with\n"
 	       "      --insecure           do not verify HTTPS servers (never by default)\n"
 	       "      --retry N            retries of a transient failure (default 5)\n"
@@ -88,8 +89,10 @@ static void usage(void)
 	       "      --progress, --no-progress  force the progress line on or off\n"
 	       "  -h, --help               this help\n"
 	       "  -V, --version            version\n\n"
-	       "Credentials for s3://: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
-	       "else ~/.aws/credentials (AWS_PROFILE). HTTP: ~/.netrc.\n"
+	       "Credentials for s3:// as the AWS SDKs find them: environment, AWS_PROFILE in\n"
+	       "~/.aws/credentials and ~/.aws/config (keys, role_arn, credential_process, web\n"
+	       "identity), AWS_WEB_IDENTITY_TOKEN_FILE, container credentials, EC2 IMDSv2.\n"
+	       "HTTP: ~/.netrc.\n"
 	       "Exit status: 0 done, 1 rejects or skipped damage, 64 usage, 65 damaged input,\n"
 	       "66 input not found, 69 service unavailable, 74 I/O error, 77 access refused,\n"
 	       "78 configuration error.\n");
@@ -392,11 +395,25 @@ static void s3_setup(struct fetch *F)
 {
 	if (F->s3_ready)
 		return;
-	char err[600];
-	if (s3_config(&F->s3, F->region, F->endpoint, err, sizeof err) != 0)
-		die(EX_CONFIG, "S3 configuration: %s", err);
-	s3_http_opts(&F->s3, &F->http);
+	char err[1200];
+	int rc = s3_config(&F->s3, F->region, F->endpoint, F->no_sign, &F->http, err, sizeof err);
+	if (rc)
+		die(rc, "S3 credentials: %s", err);
 	F->s3_ready = 1;
+}
+
+/* s3_auth: sign the next request with fresh credentials; 0, or the run
+ * stops (temporary credentials that cannot be renewed). */
+static int s3_auth(struct fetch *F)
+{
+	char err[1200];
+	int rc = s3_http_opts(&F->s3, &F->http, err, sizeof err);
+	if (rc) {
+		diag(NULL, 0, "S3 credentials (%s): %s", F->s3.cred.source, err);
+		set_status(F, rc);
+		F->stop = 1;
+	}
+	return rc;
 }
 
 /* do_s3_object: one listed key. */
@@ -413,8 +430,10 @@ static void do_s3_object(struct fetch *F, const char *bucket, const struct s3_ob
 		list_line(F, buf_cstr(&name), (int64_t)o->size, o->etag, o->last_modified);
 	} else {
 		s3_object_url(&F->s3, bucket, o->key, &url);
-		struct http_get *g;
-		if (http_open(&g, buf_cstr(&url), &F->http, NULL, NULL) != HTTP_OPEN_OK) {
+		struct http_get *g = NULL;
+		if (s3_auth(F)) {
+			/* reported */
+		} else if (http_open(&g, buf_cstr(&url), &F->http, NULL, NULL) != HTTP_OPEN_OK) {
 			char msg[600];
 			int code = s3_error(http_error_body(g), http_exit_code(g), msg, sizeof msg);
 			diag(buf_cstr(&name), 0, "%s%s%s", msg[0] ? msg : "", msg[0] ? " - " : "", http_error(g));
@@ -425,7 +444,8 @@ static void do_s3_object(struct fetch *F, const char *bucket, const struct s3_ob
 			struct source src = { http_read, g, http_why };
 			read_object(F, &src, buf_cstr(&name), &rec);
 		}
-		stats_add(&F->st, "retries", http_retries(g));
+		if (g)
+			stats_add(&F->st, "retries", http_retries(g));
 		http_close(g);
 	}
 	buf_free(&name);
@@ -448,6 +468,8 @@ static void s3_objects(struct fetch *F, const char *bucket, const char *prefix)
 	s3_listing_init(&L, bucket, prefix, NULL);
 	while (L.more && !F->stop) {
 		struct s3_page pg;
+		if (s3_auth(F))
+			break;
 		int rc = s3_listing_next(&L, &F->s3, &F->http, F->page_size, &pg, err, sizeof err);
 		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
@@ -469,6 +491,8 @@ static int s3_folders(struct fetch *F, const char *bucket, const char *prefix, s
 	s3_listing_init(&L, bucket, prefix, "/");
 	while (L.more && !rc) {
 		struct s3_page pg;
+		if ((rc = s3_auth(F)))
+			break;
 		rc = s3_listing_next(&L, &F->s3, &F->http, F->page_size, &pg, err, sizeof err);
 		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
@@ -587,7 +611,7 @@ static void do_operand(struct fetch *F, const char *arg)
 int main(int argc, char **argv)
 {
 	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
-	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
+	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN, O_MAXLINE, O_MAXDEPTH,
 	       O_STATS, O_PROG, O_NOPROG, O_STRICT, O_MARKDONE };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
@@ -601,6 +625,7 @@ int main(int argc, char **argv)
 		{ "retry-delay", required_argument, 0, O_RETRY_DELAY },
 		{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
 		{ "idle-timeout", required_argument, 0, O_IDLE_TIMEOUT },
+		{ "no-sign-request", no_argument, 0, O_NO_SIGN },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
 		{ "strict", no_argument, 0, O_STRICT }, { "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
 		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
@@ -649,6 +674,7 @@ int main(int argc, char **argv)
 		case O_CONNECT_TIMEOUT:
 			F.http.connect_timeout = (long)opt_uint("--connect-timeout", optarg, 1, 3600);
 			break;
+		case O_NO_SIGN: F.no_sign = 1; break;
 		case O_IDLE_TIMEOUT:
 			F.http.stall_timeout = (long)opt_uint("--idle-timeout", optarg, 1, 86400);
 			break;

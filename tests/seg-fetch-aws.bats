@@ -97,3 +97,142 @@ fetch() {
 	[ "$status" -eq 69 ] && [[ "$output" == *"s3://slow/s.json"* ]]
 	[ "$(jq -s 'map(select(.path == "/slow/s.json")) | length' "$S3H/requests")" -eq 2 ]
 }
+
+# akids WHAT: the access key ids of the S3 requests (not STS or metadata) that passed.
+akids() {
+	jq -r 'select(.ok == true and .auth != null and (.path | test("^/(sts|latest|container)/") | not)) | .auth' "$S3H/requests" | sort -u
+}
+
+# every S3 request that reached the server carried the token of its key pair
+tokens_match() {
+	[ "$(jq -s 'map(select(.auth != null and (.auth | startswith("ASIA")) and .token != ("TOKEN-" + .auth))) | length' "$S3H/requests")" -eq 0 ]
+}
+
+@test "no credentials anywhere: exit 77 naming the sources tried; --no-sign-request reads a public bucket unsigned" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	run fetch -q s3://good
+	[ "$status" -eq 77 ]
+	for s in "environment" "profile default" "web identity" "container" "EC2 instance metadata"; do
+		[[ "$output" == *"$s"* ]]
+	done
+	[ ! -s "$S3H/requests" ]                                         # nothing went out unsigned
+	echo '{"anonymous": true}' > "$S3H/creds"
+	run fetch -q --no-sign-request s3://good
+	echo '{"AKIDTEST": {"secret": "SECRETTEST"}}' > "$S3H/creds"
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[ "$(jq -s 'map(select(.auth != null)) | length' "$S3H/requests")" -eq 0 ]
+}
+
+@test "a profile of ~/.aws/config: its region and keys; credential_process; SSO named as unsupported" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	mkdir -p "$T/.aws"
+	printf '#!/bin/sh\necho "{\\"Version\\": 1, \\"AccessKeyId\\": \\"AKIDTEST\\", \\"SecretAccessKey\\": \\"SECRETTEST\\"}"\n' > "$T/cp.sh"
+	chmod +x "$T/cp.sh"
+	printf '[profile cfg]\nregion = eu-central-1\naws_access_key_id = AKIDTEST\naws_secret_access_key = SECRETTEST\n[profile proc]\ncredential_process = %s\n[profile sso]\nsso_session = corp\n' "$T/cp.sh" > "$T/.aws/config"
+	AWS_PROFILE=cfg run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[ "$(jq -r .region "$S3H/requests" | sort -u)" = eu-central-1 ]
+	AWS_PROFILE=proc run fetch -q s3://good/sub/
+	[ "$status" -eq 0 ] && [ "$output" = '{"key":"sub/d.json"}' ]
+	AWS_PROFILE=sso run fetch -q s3://good
+	[ "$status" -eq 78 ] && [[ "$output" == *"SSO"*"not supported"* ]]
+	[ "$(jq -s 'map(select(.ok != true)) | length' "$S3H/requests")" -eq 0 ]
+}
+
+@test "role_arn + source_profile: STS AssumeRole signed with the source keys; S3 sees the role's keys and token" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$S3H_PORT/sts/
+	mkdir -p "$T/.aws"
+	printf '[base]\naws_access_key_id = AKIDTEST\naws_secret_access_key = SECRETTEST\n' > "$T/.aws/credentials"
+	printf '[profile role]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = base\n' > "$T/.aws/config"
+	AWS_PROFILE=role run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[ "$(jq -c 'select(.path == "/sts/") | [.action, .auth, .role, .ok]' "$S3H/requests")" = \
+		'["AssumeRole","AKIDTEST","arn:aws:iam::123456789012:role/reader",true]' ]
+	[[ "$(akids)" == ASIASTS* ]] && [ "$(akids | wc -l)" -eq 1 ]
+	tokens_match
+}
+
+@test "role_arn + credential_source Ec2InstanceMetadata: AssumeRole signed with the instance role's keys" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_EC2_METADATA_DISABLED
+	export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$S3H_PORT/sts/ AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$S3H_PORT
+	mkdir -p "$T/.aws"
+	printf '[profile role]\nrole_arn = arn:aws:iam::123456789012:role/reader\ncredential_source = Ec2InstanceMetadata\n' > "$T/.aws/config"
+	AWS_PROFILE=role run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[[ "$(jq -r 'select(.path == "/sts/") | .auth' "$S3H/requests")" == ASIAIMDS* ]]
+	[[ "$(akids)" == ASIASTS* ]]
+	tokens_match
+}
+
+@test "web identity (EKS IRSA): AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN through AssumeRoleWithWebIdentity" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$S3H_PORT/sts/ AWS_ROLE_ARN=arn:aws:iam::123456789012:role/irsa
+	echo WEBTOKEN > "$T/token"
+	AWS_WEB_IDENTITY_TOKEN_FILE=$T/token run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[ "$(jq -c 'select(.path == "/sts/") | [.action, .auth, .role, .ok]' "$S3H/requests")" = \
+		'["AssumeRoleWithWebIdentity",null,"arn:aws:iam::123456789012:role/irsa",true]' ]
+	[[ "$(akids)" == ASIAWEB* ]]
+	tokens_match
+	echo WRONG > "$T/token"
+	AWS_WEB_IDENTITY_TOKEN_FILE=$T/token run fetch -q s3://good
+	[ "$status" -eq 77 ] && [[ "$output" == *AssumeRoleWithWebIdentity*InvalidIdentityToken* ]]
+}
+
+@test "container credentials (ECS, EKS Pod Identity): FULL_URI with the authorization token file" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:$S3H_PORT/container/creds
+	echo CONTAINERAUTH > "$T/auth"
+	AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$T/auth run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[[ "$(akids)" == ASIACONT* ]]
+	tokens_match
+	AWS_CONTAINER_AUTHORIZATION_TOKEN=WRONG run fetch -q s3://good
+	[ "$status" -eq 77 ] && [[ "$output" == *"container credentials"*401* ]]
+}
+
+@test "EC2 instance role through IMDSv2: a token PUT first, then the role's keys" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_EC2_METADATA_DISABLED
+	export AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$S3H_PORT
+	run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[ "$(jq -r 'select(.path | startswith("/latest/")) | .method + " " + .path' "$S3H/requests")" = \
+		"$(printf '%s\n' 'PUT /latest/api/token' 'GET /latest/meta-data/iam/security-credentials/' \
+		'GET /latest/meta-data/iam/security-credentials/testrole')" ]
+	[[ "$(akids)" == ASIAIMDS* ]]
+	tokens_match
+}
+
+@test "temporary keys expiring after 3 s are renewed during a longer run (IMDS, container, web identity, AssumeRole)" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_EC2_METADATA_DISABLED
+	echo '{"AKIDTEST": {"secret": "SECRETTEST"}, "life": 3}' > "$S3H/creds"
+	export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$S3H_PORT/sts/
+	want=$(for i in 00 01 02 03 04 05 06 07 08 09 10 11; do printf '{"key":"p%s.json"}\n' $i; done)
+	echo WEBTOKEN > "$T/token"
+	mkdir -p "$T/.aws"
+	printf '[profile role]\nrole_arn = arn:aws:iam::1:role/r\naws_access_key_id = AKIDTEST\naws_secret_access_key = SECRETTEST\nsource_profile = role\n' > "$T/.aws/config"
+	for how in imds container web role; do
+		: > "$S3H/requests"
+		case $how in
+		imds) run env AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$S3H_PORT timeout 60 seg-fetch $E -q s3://paced ;;
+		container) run env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:$S3H_PORT/container/creds \
+			AWS_CONTAINER_AUTHORIZATION_TOKEN=CONTAINERAUTH timeout 60 seg-fetch $E -q s3://paced ;;
+		web) run env AWS_WEB_IDENTITY_TOKEN_FILE=$T/token AWS_ROLE_ARN=arn:aws:iam::1:role/r timeout 60 seg-fetch $E -q s3://paced ;;
+		role) run env AWS_PROFILE=role timeout 60 seg-fetch $E -q s3://paced ;;
+		esac
+		[ "$status" -eq 0 ] && [ "$output" = "$want" ]
+		[ "$(akids | wc -l)" -ge 2 ]                                   # renewed at least once
+		[ "$(jq -s 'map(select(.ok != true)) | length' "$S3H/requests")" -eq 0 ]
+		tokens_match
+	done
+	echo '{"AKIDTEST": {"secret": "SECRETTEST"}}' > "$S3H/creds"
+}
+
+@test "a bucket in another region: 301 PermanentRedirect with x-amz-bucket-region followed once, with a note" {
+	run fetch --page-size 3 -q s3://eu
+	[ "$status" -eq 0 ] && [ "${lines[0]}" = "seg-fetch: note: s3://eu is in region eu-west-1, not us-east-1: reading it there" ]
+	[ "${#lines[@]}" -eq 8 ] && [ "${lines[1]}" = '{"key":"a.json"}' ]
+	[ "$(jq -c '[.region, .ok]' "$S3H/requests" | uniq -c | awk '{print $1, $2}')" = \
+		"$(printf '%s\n' '1 ["us-east-1","PermanentRedirect"]' '10 ["eu-west-1",true]')" ]
+}

@@ -22,6 +22,14 @@
 //   slow      s.json: 2 bytes a second, forever
 //   eu        301 PermanentRedirect with x-amz-bucket-region: eu-west-1 unless
 //             signed for eu-west-1, then as good
+//   paced     p00.json .. p11.json, each GET answered after 400 ms
+// It also plays the credential services, each issuing a new key pair and
+// session token that expire after CREDS' "life" seconds (default 3600):
+//   PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[ROLE]
+//             EC2 IMDSv2 (the token header required), role "testrole", keys ASIAIMDS<n>
+//   GET /container/creds   container credentials; Authorization must be CONTAINERAUTH; ASIACONT<n>
+//   /sts/?Action=AssumeRole              signed (service sts) by known keys; ASIASTS<n>
+//   /sts/?Action=AssumeRoleWithWebIdentity  WebIdentityToken must be WEBTOKEN; ASIAWEB<n>
 // Only node's standard library is used; it stops on SIGTERM and after 30 min.
 'use strict';
 const http = require('http');
@@ -39,6 +47,17 @@ for (let i = 0; i < MANY; i++) GOOD.push('many/' + String(i).padStart(5, '0') + 
 GOOD.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 let port = 0;
 const seen = new Map();
+const issued = {};
+let nissued = 0;
+const readCreds = () => { try { return JSON.parse(fs.readFileSync(credsfile, 'utf8')); } catch (e) { return {}; } };
+function issue(kind) {
+  const akid = 'ASIA' + kind + (++nissued);
+  const life = Number(readCreds().life || 3600);
+  const c = { secret: 'secret-' + akid, token: 'TOKEN-' + akid, expires: Date.now() / 1000 + life };
+  issued[akid] = c;
+  return { AccessKeyId: akid, SecretAccessKey: c.secret, Token: c.token,
+           Expiration: new Date(c.expires * 1000).toISOString().replace(/\.\d+Z$/, 'Z') };
+}
 
 const enc = (s) => Array.from(Buffer.from(s, 'utf8')).map((b) => {
   const c = String.fromCharCode(b);
@@ -49,13 +68,12 @@ const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
 
 // verify: null if the request is signed right (or anonymous allowed), else why.
 function verify(req, rawPath, rawQuery, rec) {
-  let creds = {};
-  try { creds = JSON.parse(fs.readFileSync(credsfile, 'utf8')); } catch (e) { /* none */ }
+  const creds = Object.assign(readCreds(), issued);
   const auth = req.headers.authorization;
   if (!auth) return creds.anonymous ? null : 'AccessDenied';
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([a-z0-9]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return 'AuthorizationHeaderMalformed';
-  const [, akid, day, region, signed, sig] = m;
+  const [, akid, day, region, service, signed, sig] = m;
   rec.auth = akid;
   rec.region = region;
   const c = creds[akid];
@@ -74,8 +92,8 @@ function verify(req, rawPath, rawQuery, rec) {
   const hdrs = signed.split(';').map((h) => h + ':' + String(req.headers[h] || '').trim().replace(/\s+/g, ' ') + '\n').join('');
   const canon = [req.method, uri, query, hdrs, signed, req.headers['x-amz-content-sha256'] || 'UNSIGNED-PAYLOAD'].join('\n');
   const date = req.headers['x-amz-date'] || '';
-  const sts = ['AWS4-HMAC-SHA256', date, `${day}/${region}/s3/aws4_request`, sha(canon)].join('\n');
-  const key = hmac(hmac(hmac(hmac('AWS4' + c.secret, day), region), 's3'), 'aws4_request');
+  const sts = ['AWS4-HMAC-SHA256', date, `${day}/${region}/${service}/aws4_request`, sha(canon)].join('\n');
+  const key = hmac(hmac(hmac(hmac('AWS4' + c.secret, day), region), service), 'aws4_request');
   return hmac(key, sts).toString('hex') === sig ? null : 'SignatureDoesNotMatch';
 }
 
@@ -120,6 +138,7 @@ function list(res, bucket, q, n) {
   case 'redirect': return xml(res, 200, head(false) + ['x.json', 'y.json'].map(contents).join('') + '</ListBucketResult>');
   case 'range': return xml(res, 200, head(false) + contents('r.json') + '</ListBucketResult>');
   case 'slow': return xml(res, 200, head(false) + contents('s.json') + '</ListBucketResult>');
+  case 'paced': return xml(res, 200, head(false) + Array.from({ length: 12 }, (_, i) => contents('p' + String(i).padStart(2, '0') + '.json')).join('') + '</ListBucketResult>');
   default: return listGood(res, q, bucket);
   }
 }
@@ -151,12 +170,59 @@ function get(req, res, bucket, key, rawKey, n) {
     res.on('close', () => clearInterval(t));
     return;
   }
+  case 'paced':
+    if (!/^p\d\d\.json$/.test(key)) return error(res, 404, 'NoSuchKey');
+    return setTimeout(() => { const b = body(key); res.writeHead(200, { 'Content-Length': b.length }); res.end(b); }, 400);
   default:
     if (!GOOD.includes(key)) return error(res, 404, 'NoSuchKey');
   }
   const b = body(key);
   res.writeHead(200, { 'Content-Length': b.length, ETag: `"${sha(key).slice(0, 32)}"` });
   res.end(b);
+}
+
+function metadata(req, res, rawPath, log) {
+  const json = (o) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(o)); };
+  const deny = (why) => { log(why); res.writeHead(401); res.end(why); };
+  if (rawPath === '/container/creds') {
+    if (req.headers.authorization !== 'CONTAINERAUTH') return deny('container: bad Authorization');
+    log(true);
+    return json(issue('CONT'));
+  }
+  if (rawPath === '/latest/api/token') {
+    if (req.method !== 'PUT' || !req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return deny('imds: not a token PUT');
+    log(true);
+    res.writeHead(200);
+    return res.end('IMDSTOKEN');
+  }
+  if (req.headers['x-aws-ec2-metadata-token'] !== 'IMDSTOKEN') return deny('imds: no session token (IMDSv1)');
+  log(true);
+  if (rawPath === '/latest/meta-data/iam/security-credentials/') { res.writeHead(200); return res.end('testrole'); }
+  if (rawPath === '/latest/meta-data/iam/security-credentials/testrole')
+    return json(Object.assign({ Code: 'Success', Type: 'AWS-HMAC' }, issue('IMDS')));
+  res.writeHead(404);
+  res.end();
+}
+
+function sts(req, res, rawPath, rawQuery, rec, log) {
+  const q = new URLSearchParams(rawQuery);
+  rec.action = q.get('Action');
+  rec.role = q.get('RoleArn');
+  if (q.get('Action') === 'AssumeRoleWithWebIdentity') {
+    if (q.get('WebIdentityToken') !== 'WEBTOKEN') { log('bad web identity token'); return error(res, 400, 'InvalidIdentityToken'); }
+  } else if (q.get('Action') === 'AssumeRole') {
+    const why = verify(req, rawPath, rawQuery, rec);
+    if (why) { log(why); return error(res, 403, why); }
+  } else {
+    log('unknown action');
+    return error(res, 400, 'InvalidAction');
+  }
+  log(true);
+  const c = issue(q.get('Action') === 'AssumeRole' ? 'STS' : 'WEB');
+  const tag = q.get('Action') + 'Result';
+  xml(res, 200, `<${q.get('Action')}Response><${tag}><Credentials><AccessKeyId>${c.AccessKeyId}</AccessKeyId>` +
+    `<SecretAccessKey>${c.SecretAccessKey}</SecretAccessKey><SessionToken>${c.Token}</SessionToken>` +
+    `<Expiration>${c.Expiration}</Expiration></Credentials></${tag}></${q.get('Action')}Response>`);
 }
 
 const server = http.createServer((req, res) => {
@@ -169,6 +235,8 @@ const server = http.createServer((req, res) => {
   const key = decodeURIComponent(rawKey);
   const log = (ok) => { rec.ok = ok; fs.appendFileSync(logfile, JSON.stringify(rec) + '\n'); };
   if (bucket === 'steal') { log('stolen'); res.writeHead(200, { 'Content-Length': 3 }); return res.end('{}\n'); }
+  if (bucket === 'latest' || bucket === 'container') return metadata(req, res, rawPath, log);
+  if (bucket === 'sts') return sts(req, res, rawPath, rawQuery, rec, log);
   const why = verify(req, rawPath, rawQuery, rec);
   if (why) { log(why); return error(res, 403, why); }
   if (bucket === 'eu' && rec.region !== 'eu-west-1') {
