@@ -22,7 +22,8 @@ struct http_get {
 	const struct http_opts *o;
 	char *url;
 	char *if_none_match, *if_modified_since;
-	CURLM *multi;
+	CURLM *multi;                   /* its own, or the pool's */
+	int own_multi;
 	CURL *easy;
 	struct curl_slist *hdrs;
 	char curlerr[CURL_ERROR_SIZE];
@@ -49,6 +50,37 @@ struct http_get {
 };
 
 static int curl_ready;
+
+struct http_pool {
+	CURLM *multi;
+};
+
+static void curl_start(void)
+{
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			die(EX_IOERR, "curl_global_init failed");
+		curl_ready = 1;
+	}
+}
+
+struct http_pool *http_pool_new(void)
+{
+	curl_start();
+	struct http_pool *p = xcalloc(1, sizeof *p);
+	p->multi = curl_multi_init();
+	if (!p->multi)
+		die(EX_IOERR, "curl_multi_init failed");
+	return p;
+}
+
+void http_pool_free(struct http_pool *p)
+{
+	if (!p)
+		return;
+	curl_multi_cleanup(p->multi);
+	free(p);
+}
 
 void http_opts_default(struct http_opts *o)
 {
@@ -167,6 +199,7 @@ static void start(struct http_get *g)
 	g->length = g->range_start = -1;
 	buf_reset(&g->errbody);
 	curl_easy_setopt(e, CURLOPT_URL, g->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)g);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	/* a signed request is redirected by same_origin_redirect, not by curl:
@@ -255,8 +288,13 @@ static void pump(struct http_get *g, int want_headers)
 		int left;
 		while ((m = curl_multi_info_read(g->multi, &left)))
 			if (m->msg == CURLMSG_DONE) {
-				g->done = 1;
-				g->result = m->data.result;
+				/* in a pool, the transfer that ended may be another's */
+				struct http_get *to = NULL;
+				curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&to);
+				if (to) {
+					to->done = 1;
+					to->result = m->data.result;
+				}
 			}
 		if (g->done || g->pend_pos < g->pending.len || (want_headers && g->hdr_done))
 			return;
@@ -440,30 +478,42 @@ static void await_headers(struct http_get *g)
 	}
 }
 
-enum http_open_result http_open(struct http_get **gp, const char *url, const struct http_opts *o,
-                                const char *if_none_match, const char *if_modified_since)
+void http_start(struct http_get **gp, const char *url, const struct http_opts *o,
+                const char *if_none_match, const char *if_modified_since)
 {
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			die(EX_IOERR, "curl_global_init failed");
-		curl_ready = 1;
-	}
+	curl_start();
 	struct http_get *g = xcalloc(1, sizeof *g);
 	*gp = g;
 	g->o = o;
 	g->url = xstrdup(url);
 	g->if_none_match = if_none_match && *if_none_match ? xstrdup(if_none_match) : NULL;
 	g->if_modified_since = if_modified_since && *if_modified_since ? xstrdup(if_modified_since) : NULL;
-	g->multi = curl_multi_init();
-	if (!g->multi)
-		die(EX_IOERR, "curl_multi_init failed");
+	if (o->pool) {
+		g->multi = o->pool->multi;
+	} else {
+		g->multi = curl_multi_init();
+		if (!g->multi)
+			die(EX_IOERR, "curl_multi_init failed");
+		g->own_multi = 1;
+	}
 	start(g);
+}
+
+enum http_open_result http_await(struct http_get *g)
+{
 	await_headers(g);
 	if (g->failed)
 		return HTTP_OPEN_FAILED;
 	if (g->status == 304)
 		return HTTP_OPEN_NOT_MODIFIED;
 	return HTTP_OPEN_OK;
+}
+
+enum http_open_result http_open(struct http_get **gp, const char *url, const struct http_opts *o,
+                                const char *if_none_match, const char *if_modified_since)
+{
+	http_start(gp, url, o, if_none_match, if_modified_since);
+	return http_await(*gp);
 }
 
 ssize_t http_read(void *ctx, char *buf, size_t n)
@@ -501,7 +551,7 @@ void http_close(struct http_get *g)
 	if (!g)
 		return;
 	drop_transfer(g);
-	if (g->multi)
+	if (g->own_multi)
 		curl_multi_cleanup(g->multi);
 	buf_free(&g->pending);
 	buf_free(&g->errbody);

@@ -19,6 +19,14 @@
 
 #include "buf.h"
 
+/* A pool runs many requests on one curl multi handle: reading any of them
+ * moves all on, each buffering at most 4 MB of its body ahead of its reader.
+ * So requests started ahead (http_start) download while an earlier one is
+ * read. */
+struct http_pool;
+struct http_pool *http_pool_new(void);
+void http_pool_free(struct http_pool *p);
+
 struct http_opts {
 	const char *cacert;        /* CA bundle file, NULL for the system's */
 	int insecure;              /* do not verify the server (only when asked) */
@@ -36,6 +44,7 @@ struct http_opts {
 	int netrc;                 /* read credentials from ~/.netrc if present */
 	const char *method;        /* NULL: GET; "PUT" for an empty PUT (IMDSv2) */
 	const char *headers[4];    /* extra "Name: value" lines, NULL-terminated */
+	struct http_pool *pool;    /* NULL: each request on its own */
 };
 
 void http_opts_default(struct http_opts *o);
@@ -51,6 +60,12 @@ struct http_get;
  * http_error_body); free it with http_close in every case. */
 enum http_open_result http_open(struct http_get **g, const char *url, const struct http_opts *o,
                                 const char *if_none_match, const char *if_modified_since);
+/* http_start, http_await: http_open in two steps: send the request now
+ * (with o->pool it progresses while others are read), wait for its answer
+ * later. o must outlive the handle. */
+void http_start(struct http_get **g, const char *url, const struct http_opts *o,
+                const char *if_none_match, const char *if_modified_since);
+enum http_open_result http_await(struct http_get *g);
 /* http_read: lr_readfn over an open handle: the body, 0 at its end, -1 when
  * it failed after all retries (see http_error). */
 ssize_t http_read(void *g, char *buf, size_t n);

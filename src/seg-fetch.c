@@ -34,6 +34,8 @@ struct fetch {
 	struct http_opts http;
 	struct s3_cfg s3;
 	int s3_ready, no_sign;
+	unsigned jobs;            /* -j: S3 objects in flight */
+	struct http_pool *pool;
 	const char *region, *endpoint;
 	unsigned page_size;
 	int list_only, keep_going, quiet;
@@ -65,6 +67,8 @@ static void usage(void)
 	       "                           the load committed), read nothing\n"
 	       "      --list               print the objects that would be read (JSON lines), read none\n"
 	       "  -k, --keep-going         after a damaged object go on with the next (exit 1)\n"
+	       "  -j, --jobs N             S3 objects fetched at once, output still in key order\n"
+	       "                           (1..64, default 4)\n"
 	       "      --since DAY          Segment layout: received days from DAY on (inclusive)\n"
 	       "      --until DAY          Segment layout: received days before DAY (exclusive)\n"
 	       "                           DAY: YYYY-MM-DD (UTC) or the 13-digit folder name\n"
@@ -167,6 +171,18 @@ static int already_read(struct fetch *F, const char *name, const char *etag, int
 	if (etag && *etag)
 		return strcmp(r->etag, etag) == 0;
 	return r->size == size && strcmp(r->mtime, mtime ? mtime : "") == 0;
+}
+
+/* already_read_key: already_read for a listed S3 key. */
+static int already_read_key(struct fetch *F, const char *bucket, const struct s3_obj *o)
+{
+	if (!F->use_manifest)
+		return 0;
+	struct buf name = BUF_INIT;
+	buf_printf(&name, "s3://%s/%s", bucket, o->key);
+	int r = already_read(F, buf_cstr(&name), o->etag, (int64_t)o->size, o->last_modified);
+	buf_free(&name);
+	return r;
 }
 
 /* A source of bytes for read_object and how to explain its failure. */
@@ -400,6 +416,10 @@ static void s3_setup(struct fetch *F)
 	if (rc)
 		die(rc, "S3 credentials: %s", err);
 	F->s3_ready = 1;
+	if (F->jobs > 1) {
+		F->pool = http_pool_new();
+		F->http.pool = F->pool;
+	}
 }
 
 /* s3_auth: sign the next request with fresh credentials; 0, or the run
@@ -416,40 +436,80 @@ static int s3_auth(struct fetch *F)
 	return rc;
 }
 
-/* do_s3_object: one listed key. */
-static void do_s3_object(struct fetch *F, const char *bucket, const struct s3_obj *o)
+/* s3_wanted: should the listed key be read (not a folder marker, in the
+ * day filter, not done by the manifest, not --list)? Listing and skipping
+ * happen here, in key order. */
+static int s3_wanted(struct fetch *F, const char *bucket, const struct s3_obj *o, struct buf *name)
 {
 	size_t klen = strlen(o->key);
 	if (klen == 0 || o->key[klen - 1] == '/' || !seg_want_path(&F->filter, o->key))
-		return;
-	struct buf name = BUF_INIT, url = BUF_INIT;
-	buf_printf(&name, "s3://%s/%s", bucket, o->key);
-	if (already_read(F, buf_cstr(&name), o->etag, (int64_t)o->size, o->last_modified)) {
+		return 0;
+	buf_reset(name);
+	buf_printf(name, "s3://%s/%s", bucket, o->key);
+	if (already_read(F, buf_cstr(name), o->etag, (int64_t)o->size, o->last_modified))
 		stats_add(&F->st, "skipped", 1);
-	} else if (F->list_only) {
-		list_line(F, buf_cstr(&name), (int64_t)o->size, o->etag, o->last_modified);
-	} else {
-		s3_object_url(&F->s3, bucket, o->key, &url);
-		struct http_get *g = NULL;
-		if (s3_auth(F)) {
-			/* reported */
-		} else if (http_open(&g, buf_cstr(&url), &F->http, NULL, NULL) != HTTP_OPEN_OK) {
-			char msg[600];
-			int code = s3_error(http_error_body(g), http_exit_code(g), msg, sizeof msg);
-			diag(buf_cstr(&name), 0, "%s%s%s", msg[0] ? msg : "", msg[0] ? " - " : "", http_error(g));
-			set_status(F, code);
-			F->stop = code != EX_NOINPUT;
-		} else {
-			struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0, 1 };
-			struct source src = { http_read, g, http_why };
-			read_object(F, &src, buf_cstr(&name), &rec);
-		}
-		if (g)
-			stats_add(&F->st, "retries", http_retries(g));
-		http_close(g);
-	}
-	buf_free(&name);
+	else if (F->list_only)
+		list_line(F, buf_cstr(name), (int64_t)o->size, o->etag, o->last_modified);
+	else
+		return 1;
+	return 0;
+}
+
+/* s3_start: send the GET of a key that is to be read (NULL if not). */
+static struct http_get *s3_start(struct fetch *F, const char *bucket, const struct s3_obj *o)
+{
+	size_t klen = strlen(o->key);
+	if (F->list_only || klen == 0 || o->key[klen - 1] == '/' || !seg_want_path(&F->filter, o->key) ||
+	    s3_auth(F))
+		return NULL;
+	struct buf url = BUF_INIT;
+	struct http_get *g;
+	s3_object_url(&F->s3, bucket, o->key, &url);
+	http_start(&g, buf_cstr(&url), &F->http, NULL, NULL);
 	buf_free(&url);
+	return g;
+}
+
+/* s3_finish: read one listed key whose GET s3_start sent (g, may be NULL
+ * when not wanted or refused), then close it. */
+static void s3_finish(struct fetch *F, const char *bucket, const struct s3_obj *o, struct http_get *g)
+{
+	struct buf name = BUF_INIT;
+	if (!s3_wanted(F, bucket, o, &name) || !g) {
+		/* listed, skipped or not wanted: nothing to read */
+	} else if (http_await(g) != HTTP_OPEN_OK) {
+		char msg[600];
+		int code = s3_error(http_error_body(g), http_exit_code(g), msg, sizeof msg);
+		diag(buf_cstr(&name), 0, "%s%s%s", msg[0] ? msg : "", msg[0] ? " - " : "", http_error(g));
+		set_status(F, code);
+		F->stop = code != EX_NOINPUT;
+	} else {
+		struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0, 1 };
+		struct source src = { http_read, g, http_why };
+		read_object(F, &src, buf_cstr(&name), &rec);
+	}
+	if (g)
+		stats_add(&F->st, "retries", http_retries(g));
+	http_close(g);
+	buf_free(&name);
+}
+
+/* s3_read_page: the page's keys in key order, with up to -j GETs in flight
+ * (the ones ahead download into their buffers while one is read). */
+static void s3_read_page(struct fetch *F, const char *bucket, const struct s3_page *pg)
+{
+	struct http_get **g = xcalloc(pg->nobjs ? pg->nobjs : 1, sizeof *g);
+	size_t next = 0;
+	for (size_t i = 0; i < pg->nobjs && !F->stop; i++) {
+		for (; next < pg->nobjs && next < i + F->jobs && !F->stop; next++)
+			if (!already_read_key(F, bucket, &pg->objs[next]))
+				g[next] = s3_start(F, bucket, &pg->objs[next]);
+		s3_finish(F, bucket, &pg->objs[i], g[i]);
+		g[i] = NULL;
+	}
+	for (size_t i = 0; i < pg->nobjs; i++)
+		http_close(g[i]);
+	free(g);
 }
 
 /* s3_fail: a listing failed: report and stop. */
@@ -475,8 +535,8 @@ static void s3_objects(struct fetch *F, const char *bucket, const char *prefix)
 			s3_fail(F, bucket, prefix, rc, err);
 		else
 			stats_add(&F->st, "list_requests", 1);
-		for (size_t i = 0; !rc && i < pg.nobjs && !F->stop; i++)
-			do_s3_object(F, bucket, &pg.objs[i]);
+		if (!rc)
+			s3_read_page(F, bucket, &pg);
 		s3_page_free(&pg);
 	}
 	s3_listing_free(&L);
@@ -617,7 +677,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
 		{ "mark-done", no_argument, 0, O_MARKDONE },
-		{ "keep-going", no_argument, 0, 'k' }, { "since", required_argument, 0, O_SINCE },
+		{ "keep-going", no_argument, 0, 'k' }, { "jobs", required_argument, 0, 'j' }, { "since", required_argument, 0, O_SINCE },
 		{ "until", required_argument, 0, O_UNTIL }, { "source-id", required_argument, 0, O_SOURCE },
 		{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
 		{ "page-size", required_argument, 0, O_PAGE }, { "cacert", required_argument, 0, O_CACERT },
@@ -639,7 +699,8 @@ int main(int argc, char **argv)
 	http_opts_default(&F.http);
 	F.http.netrc = 1;
 	unwrap_init(&F.uw);
-	while ((c = getopt_long(argc, argv, "o:r:kqhV", opts, NULL)) != -1) {
+	F.jobs = 4;
+	while ((c = getopt_long(argc, argv, "o:r:j:kqhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;
@@ -647,6 +708,7 @@ int main(int argc, char **argv)
 		case O_LIST: F.list_only = 1; break;
 		case O_MARKDONE: mark_done = 1; break;
 		case 'k': F.keep_going = 1; break;
+		case 'j': F.jobs = (unsigned)opt_uint("-j", optarg, 1, 64); break;
 		case O_SINCE:
 			if (seg_day_parse(optarg, &F.filter.since_ms) < 0)
 				usage_error("--since: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", optarg);
@@ -746,6 +808,7 @@ int main(int argc, char **argv)
 		manifest_close(&F.man);
 	if (F.s3_ready)
 		s3_cfg_free(&F.s3);
+	http_pool_free(F.pool);
 	unwrap_free(&F.uw);
 	seg_dayfilter_free(&F.filter);
 	stats_free(&F.st);

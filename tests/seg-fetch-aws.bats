@@ -215,11 +215,11 @@ tokens_match() {
 	for how in imds container web role; do
 		: > "$S3H/requests"
 		case $how in
-		imds) run env AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$S3H_PORT timeout 60 seg-fetch $E -q s3://paced ;;
+		imds) run env AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$S3H_PORT timeout 60 seg-fetch $E -q -j 1 s3://paced ;;
 		container) run env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:$S3H_PORT/container/creds \
-			AWS_CONTAINER_AUTHORIZATION_TOKEN=CONTAINERAUTH timeout 60 seg-fetch $E -q s3://paced ;;
-		web) run env AWS_WEB_IDENTITY_TOKEN_FILE=$T/token AWS_ROLE_ARN=arn:aws:iam::1:role/r timeout 60 seg-fetch $E -q s3://paced ;;
-		role) run env AWS_PROFILE=role timeout 60 seg-fetch $E -q s3://paced ;;
+			AWS_CONTAINER_AUTHORIZATION_TOKEN=CONTAINERAUTH timeout 60 seg-fetch $E -q -j 1 s3://paced ;;
+		web) run env AWS_WEB_IDENTITY_TOKEN_FILE=$T/token AWS_ROLE_ARN=arn:aws:iam::1:role/r timeout 60 seg-fetch $E -q -j 1 s3://paced ;;
+		role) run env AWS_PROFILE=role timeout 60 seg-fetch $E -q -j 1 s3://paced ;;
 		esac
 		[ "$status" -eq 0 ] && [ "$output" = "$want" ]
 		[ "$(akids | wc -l)" -ge 2 ]                                   # renewed at least once
@@ -235,4 +235,20 @@ tokens_match() {
 	[ "${#lines[@]}" -eq 8 ] && [ "${lines[1]}" = '{"key":"a.json"}' ]
 	[ "$(jq -c '[.region, .ok]' "$S3H/requests" | uniq -c | awk '{print $1, $2}')" = \
 		"$(printf '%s\n' '1 ["us-east-1","PermanentRedirect"]' '10 ["eu-west-1",true]')" ]
+}
+
+@test "-j: objects fetched at once, output in key order; -j 8 byte-identical to -j 1" {
+	run fetch -q -j 1 -o "$T/j1" s3://paced
+	[ "$status" -eq 0 ]
+	[ "$(jq -s 'map(.inflight // 0) | max' "$S3H/requests")" -eq 1 ]
+	: > "$S3H/requests"
+	run fetch -q -j 8 -o "$T/j8" s3://paced
+	[ "$status" -eq 0 ]
+	[ "$(jq -s 'map(.inflight // 0) | max' "$S3H/requests")" -ge 2 ]
+	cmp "$T/j1" "$T/j8"
+	[ "$(wc -l < "$T/j8")" -eq 12 ] && [ "$(head -c 18 "$T/j8")" = '{"key":"p00.json"}' ]
+	run fetch -q -j 8 --page-size 2 s3://good
+	[ "$status" -eq 0 ] && [ "$output" = "$(fetch -q -j 1 s3://good)" ] && [ "${#lines[@]}" -eq 7 ]
+	run fetch -j 0 s3://good
+	[ "$status" -eq 64 ]
 }

@@ -22,7 +22,8 @@
 //   slow      s.json: 2 bytes a second, forever
 //   eu        301 PermanentRedirect with x-amz-bucket-region: eu-west-1 unless
 //             signed for eu-west-1, then as good
-//   paced     p00.json .. p11.json, each GET answered after 400 ms
+//   paced     p00.json .. p11.json, each GET answered after 400 ms; its
+//             log lines say how many such GETs were open ("inflight")
 // It also plays the credential services, each issuing a new key pair and
 // session token that expire after CREDS' "life" seconds (default 3600):
 //   PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[ROLE]
@@ -49,6 +50,7 @@ let port = 0;
 const seen = new Map();
 const issued = {};
 let nissued = 0;
+let pacedInflight = 0;
 const readCreds = () => { try { return JSON.parse(fs.readFileSync(credsfile, 'utf8')); } catch (e) { return {}; } };
 function issue(kind) {
   const akid = 'ASIA' + kind + (++nissued);
@@ -242,6 +244,10 @@ const server = http.createServer((req, res) => {
   if (bucket === 'eu' && rec.region !== 'eu-west-1') {
     log('PermanentRedirect');
     return error(res, 301, 'PermanentRedirect', { 'x-amz-bucket-region': 'eu-west-1' });
+  }
+  if (bucket === 'paced' && rawKey) {
+    rec.inflight = ++pacedInflight;       // GETs of paced objects open at once
+    res.on('close', () => pacedInflight--);
   }
   log(true);
   const n = (seen.get(bucket) || 0) + 1;
