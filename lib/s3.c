@@ -238,6 +238,9 @@ static void x_end(void *ctx, const XML_Char *name)
 			if (!x->cur.last_modified)
 				x->cur.last_modified = xstrdup("");
 			p->objs[p->nobjs++] = x->cur;
+		} else {
+			free(x->cur.etag);     /* a <Contents> without a <Key> */
+			free(x->cur.last_modified);
 		}
 		memset(&x->cur, 0, sizeof x->cur);
 	} else if (at(x, "ListBucketResult", "CommonPrefixes", "Prefix")) {
@@ -342,24 +345,35 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
 			snprintf(err, errlen, "%s (%s)", msg, was);
 		}
 	} else {
-		struct xml x;
-		memset(&x, 0, sizeof x);
-		x.page = page;
-		if (parse_xml(&x, &body, err, errlen) < 0) {
-			rc = EX_UNAVAILABLE;
-		} else if (x.long_key) {
-			snprintf(err, errlen, "the listing names a key of %zu bytes (S3 keys are at most %d)",
-			         x.long_key, S3_KEY_MAX);
-			rc = EX_DATAERR;
-		}
-		free(x.cur.key);
-		free(x.cur.etag);
-		free(x.cur.last_modified);
-		buf_free(&x.text);
+		rc = s3_parse_list(body.p ? body.p : "", body.len, page, err, errlen);
 	}
 	buf_free(&url);
 	buf_free(&body);
 	buf_free(&ebody);
+	return rc;
+}
+
+int s3_parse_list(const char *doc, size_t n, struct s3_page *page, char *err, size_t errlen)
+{
+	struct xml x;
+	struct buf body = { (char *)doc, n, n };
+	int rc = 0;
+	memset(&x, 0, sizeof x);
+	x.page = page;
+	if (n > INT32_MAX) {
+		snprintf(err, errlen, "listing too large");
+		rc = EX_UNAVAILABLE;
+	} else if (parse_xml(&x, &body, err, errlen) < 0) {
+		rc = EX_UNAVAILABLE;
+	} else if (x.long_key) {
+		snprintf(err, errlen, "the listing names a key of %zu bytes (S3 keys are at most %d)",
+		         x.long_key, S3_KEY_MAX);
+		rc = EX_DATAERR;
+	}
+	free(x.cur.key);
+	free(x.cur.etag);
+	free(x.cur.last_modified);
+	buf_free(&x.text);
 	return rc;
 }
 
@@ -456,10 +470,13 @@ int s3_listing_next(struct s3_listing *L, struct s3_cfg *c, const struct http_op
 		s3_page_free(pg);
 		rc = s3_list(c, o, L->bucket, L->prefix, L->delimiter, L->token, max_keys, pg, err, errlen);
 	}
-	if (rc == 0) {
-		L->pages++;
-		rc = listing_checks(L, pg, err, errlen);
-	}
+	return rc ? (L->more = 0, rc) : s3_listing_accept(L, pg, err, errlen);
+}
+
+int s3_listing_accept(struct s3_listing *L, const struct s3_page *pg, char *err, size_t errlen)
+{
+	L->pages++;
+	int rc = listing_checks(L, pg, err, errlen);
 	if (rc) {
 		L->more = 0;
 		return rc;

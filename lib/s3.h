@@ -69,6 +69,10 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
             const char *prefix, const char *delimiter, const char *token, unsigned max_keys,
             struct s3_page *page, char *err, size_t errlen);
 void s3_page_free(struct s3_page *p);
+/* s3_parse_list: a ListObjectsV2 answer's text into page (reset first by
+ * the caller: zeroed). 0, or EX_UNAVAILABLE (not XML) / EX_DATAERR (a key
+ * over S3_KEY_MAX) with the reason in err. */
+int s3_parse_list(const char *doc, size_t n, struct s3_page *page, char *err, size_t errlen);
 
 #define S3_KEY_MAX 1024        /* S3's longest key, in bytes */
 
@@ -91,6 +95,9 @@ void s3_listing_init(struct s3_listing *L, const char *bucket, const char *prefi
  * case). Returns 0, or an EX_* code with the reason in err. */
 int s3_listing_next(struct s3_listing *L, struct s3_cfg *c, const struct http_opts *o,
                     unsigned max_keys, struct s3_page *pg, char *err, size_t errlen);
+/* s3_listing_accept: check a parsed page as the next of L and advance L
+ * (what s3_listing_next does after its request). 0 or EX_DATAERR. */
+int s3_listing_accept(struct s3_listing *L, const struct s3_page *pg, char *err, size_t errlen);
 void s3_listing_free(struct s3_listing *L);
 
 /* s3_error: read an S3 <Error> body: its Code and Message into msg, and the
