@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -66,6 +67,7 @@ static void usage(void)
 	       "      --mark-done          with --manifest: mark every pending object done (after\n"
 	       "                           the load committed), read nothing\n"
 	       "      --list               print the objects that would be read (JSON lines), read none\n"
+	       "      --require-objects    a SOURCE that holds no object is an error (66), not a warning\n"
 	       "  -k, --keep-going         after a damaged object go on with the next (exit 1)\n"
 	       "  -j, --jobs N             S3 objects fetched at once, output still in key order\n"
 	       "                           (1..64, default 4)\n"
@@ -260,6 +262,18 @@ static int http_why(void *ctx, char *msg, size_t n)
 	return http_exit_code(g);
 }
 
+/* iso_mtime: a file's mtime as ISO-8601 UTC with nanoseconds, the format of
+ * S3's LastModified (which has milliseconds). */
+static void iso_mtime(const struct stat *sb, char *out, size_t n)
+{
+	struct tm tm;
+	time_t t = sb->st_mtim.tv_sec;
+	char day[32];
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%09ldZ", day, (long)sb->st_mtim.tv_nsec);
+}
+
 /* do_file: one local file or stdin. */
 static void do_file(struct fetch *F, const char *path)
 {
@@ -275,7 +289,7 @@ static void do_file(struct fetch *F, const char *path)
 		return;
 	}
 	char mtime[48];
-	snprintf(mtime, sizeof mtime, "%lld.%09ld", (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+	iso_mtime(&sb, mtime, sizeof mtime);
 	int64_t size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
 	if (!is_stdin && already_read(F, name, NULL, size, mtime)) {
 		stats_add(&F->st, "skipped", 1);
@@ -668,149 +682,198 @@ static void do_operand(struct fetch *F, const char *arg)
 		do_file(F, arg);
 }
 
+/* The settings main takes from the command line besides struct fetch's. */
+struct args {
+	const char *out, *rejects, *manifest;
+	struct cli_common common;
+	int mark_done, require_objects;
+};
+
+enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
+       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN,
+       O_MAXLINE, O_MAXDEPTH, O_STRICT, O_MARKDONE, O_REQUIRE };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
+	{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
+	{ "mark-done", no_argument, 0, O_MARKDONE }, { "require-objects", no_argument, 0, O_REQUIRE },
+	{ "keep-going", no_argument, 0, 'k' }, { "jobs", required_argument, 0, 'j' },
+	{ "since", required_argument, 0, O_SINCE }, { "until", required_argument, 0, O_UNTIL },
+	{ "source-id", required_argument, 0, O_SOURCE },
+	{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
+	{ "page-size", required_argument, 0, O_PAGE }, { "no-sign-request", no_argument, 0, O_NO_SIGN },
+	{ "cacert", required_argument, 0, O_CACERT }, { "insecure", no_argument, 0, O_INSECURE },
+	{ "retry", required_argument, 0, O_RETRY }, { "retry-delay", required_argument, 0, O_RETRY_DELAY },
+	{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
+	{ "idle-timeout", required_argument, 0, O_IDLE_TIMEOUT },
+	{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
+	{ "strict", no_argument, 0, O_STRICT }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
+
+static void day_option(struct fetch *F, const char *opt, const char *arg, int64_t *ms)
+{
+	if (seg_day_parse(arg, ms) < 0)
+		usage_error("%s: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", opt, arg);
+	F->filter.active = 1;
+}
+
+/* source_option: the S3 and transfer options; 0 if c is none of them. */
+static int source_option(struct fetch *F, int c, const char *arg)
+{
+	switch (c) {
+	case O_REGION: F->region = arg; break;
+	case O_ENDPOINT: F->endpoint = arg; break;
+	case O_PAGE: F->page_size = (unsigned)opt_uint("--page-size", arg, 1, 1000); break;
+	case O_NO_SIGN: F->no_sign = 1; break;
+	case 'j': F->jobs = (unsigned)opt_uint("-j", arg, 1, 64); break;
+	case O_CACERT: F->http.cacert = arg; break;
+	case O_INSECURE: F->http.insecure = 1; break;
+	case O_RETRY: F->http.retries = (unsigned)opt_uint("--retry", arg, 0, 1000); break;
+	case O_RETRY_DELAY:
+		F->http.retry_base_ms = (uint64_t)(opt_double("--retry-delay", arg, 0, 3600) * 1000);
+		break;
+	case O_CONNECT_TIMEOUT: F->http.connect_timeout = (long)opt_uint("--connect-timeout", arg, 1, 3600); break;
+	case O_IDLE_TIMEOUT: F->http.stall_timeout = (long)opt_uint("--idle-timeout", arg, 1, 86400); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* read_option: what is read and how; 0 if c is none of them. */
+static int read_option(struct fetch *F, struct args *A, int c, const char *arg)
+{
+	switch (c) {
+	case 'o': A->out = arg; break;
+	case 'r': A->rejects = arg; break;
+	case O_MANIFEST: A->manifest = arg; break;
+	case O_MARKDONE: A->mark_done = 1; break;
+	case O_REQUIRE: A->require_objects = 1; break;
+	case O_LIST: F->list_only = 1; break;
+	case 'k': F->keep_going = 1; break;
+	case O_SINCE: day_option(F, "--since", arg, &F->filter.since_ms); break;
+	case O_UNTIL: day_option(F, "--until", arg, &F->filter.until_ms); break;
+	case O_SOURCE:
+		if (!*arg || strchr(arg, '/'))
+			usage_error("--source-id: '%s' is not a source id", arg);
+		seg_dayfilter_add_source(&F->filter, arg);
+		break;
+	case O_MAXLINE:
+		F->uw.max_line = opt_size("--max-line", arg);
+		if (!F->uw.max_line)
+			usage_error("--max-line must be positive");
+		break;
+	case O_MAXDEPTH: F->uw.max_depth = (int)opt_uint("--max-depth", arg, 1, 1000000); break;
+	case O_STRICT: F->uw.strict = 1; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* parse_args: the command line into F and A; returns optind. */
+static int parse_args(struct fetch *F, struct args *A, int argc, char **argv)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "o:r:j:kqhV", long_opts, NULL)) != -1) {
+		if (read_option(F, A, c, optarg) || source_option(F, c, optarg))
+			continue;
+		if (c == 'V') {
+			print_version();
+			printf("gzip: %s; %s\n", gunzip_engine(), curl_version());
+			exit(EX_DONE);
+		}
+		cli_common_option(c, optarg, &A->common, usage);
+	}
+	if (F->filter.since_ms >= F->filter.until_ms)
+		usage_error("--since must be before --until (--until is exclusive)");
+	F->quiet = A->common.quiet;
+	return optind;
+}
+
+/* open_outputs: output, rejects, manifest, counters, progress, callbacks. */
+static void open_outputs(struct fetch *F, const struct args *A)
+{
+	stats_init(&F->st);
+	static const char *const zero[] = { "objects", "in", "out", "rejected" };
+	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		stats_add(&F->st, zero[i], 0);
+	if (w_open(&F->out, A->out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", A->out, strerror(errno));
+	rejects_open(&F->rej, A->rejects, &F->st);
+	if (A->manifest) {
+		if (manifest_open(&F->man, A->manifest) < 0)
+			die(EX_IOERR, "%s: cannot open manifest: %s", A->manifest, strerror(errno));
+		F->use_manifest = 1;
+	}
+	progress_init(&F->prog, progress_wanted(A->common.force_progress, F->quiet));
+	F->uw.emit = on_emit;
+	F->uw.reject = on_reject;
+	F->uw.ctx = F;
+	F->up.text = on_text;
+	F->up.want = on_member;
+	F->up.ctx = F;
+}
+
+/* run_operand: one source; one that holds no object (an empty day, a
+ * --source-id or prefix that matches nothing) is a warning, or with
+ * --require-objects an error (66). */
+static void run_operand(struct fetch *F, const struct args *A, const char *arg)
+{
+	uint64_t before = stats_get(&F->st, "objects") + stats_get(&F->st, "skipped");
+	int status = F->status;
+	do_operand(F, arg);
+	if (F->stop || F->status != status || stats_get(&F->st, "objects") + stats_get(&F->st, "skipped") > before)
+		return;
+	diag(arg, 0, "%s: no objects%s", A->require_objects ? "error" : "warning",
+	     F->filter.active ? " (check the prefix, --source-id, --since and --until)" : "");
+	if (A->require_objects)
+		set_status(F, EX_NOINPUT);
+}
+
+/* finish: close the outputs, write the summary; the exit status. */
+static int finish(struct fetch *F, const struct args *A)
+{
+	w_close(&F->out);
+	rejects_close(&F->rej);
+	progress_done(&F->prog);
+	stats_add(&F->st, "in", F->uw.records);
+	stats_add(&F->st, "out", F->messages);
+	if (F->uw.blank)
+		stats_add(&F->st, "blank", F->uw.blank);
+	if (F->uw.envelopes)
+		stats_add(&F->st, "envelopes", F->uw.envelopes);
+	stats_summary(&F->st, F->quiet);
+	if (A->common.stats_file && stats_write(&F->st, A->common.stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", A->common.stats_file, strerror(errno));
+	if (F->rej.count)
+		set_status(F, EX_REJECTED);
+	if (F->use_manifest)
+		manifest_close(&F->man);
+	if (F->s3_ready)
+		s3_cfg_free(&F->s3);
+	http_pool_free(F->pool);
+	unwrap_free(&F->uw);
+	seg_dayfilter_free(&F->filter);
+	stats_free(&F->st);
+	return F->status;
+}
+
 int main(int argc, char **argv)
 {
-	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
-	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN, O_MAXLINE, O_MAXDEPTH,
-	       O_STATS, O_PROG, O_NOPROG, O_STRICT, O_MARKDONE };
-	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
-		{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
-		{ "mark-done", no_argument, 0, O_MARKDONE },
-		{ "keep-going", no_argument, 0, 'k' }, { "jobs", required_argument, 0, 'j' }, { "since", required_argument, 0, O_SINCE },
-		{ "until", required_argument, 0, O_UNTIL }, { "source-id", required_argument, 0, O_SOURCE },
-		{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
-		{ "page-size", required_argument, 0, O_PAGE }, { "cacert", required_argument, 0, O_CACERT },
-		{ "insecure", no_argument, 0, O_INSECURE }, { "retry", required_argument, 0, O_RETRY },
-		{ "retry-delay", required_argument, 0, O_RETRY_DELAY },
-		{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
-		{ "idle-timeout", required_argument, 0, O_IDLE_TIMEOUT },
-		{ "no-sign-request", no_argument, 0, O_NO_SIGN },
-		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		{ "strict", no_argument, 0, O_STRICT }, { "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
-		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
 	static struct fetch F;
-	const char *out = "-", *rejects = NULL, *stats_file = NULL, *manifest = NULL;
-	int force_progress = -1, c, mark_done = 0;
+	struct args A = { "-", NULL, NULL, CLI_COMMON_INIT, 0, 0 };
 
 	cli_init(argv[0]);
 	seg_dayfilter_init(&F.filter);
 	http_opts_default(&F.http);
 	F.http.netrc = 1;
-	unwrap_init(&F.uw);
 	F.jobs = 4;
-	while ((c = getopt_long(argc, argv, "o:r:j:kqhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'r': rejects = optarg; break;
-		case O_MANIFEST: manifest = optarg; break;
-		case O_LIST: F.list_only = 1; break;
-		case O_MARKDONE: mark_done = 1; break;
-		case 'k': F.keep_going = 1; break;
-		case 'j': F.jobs = (unsigned)opt_uint("-j", optarg, 1, 64); break;
-		case O_SINCE:
-			if (seg_day_parse(optarg, &F.filter.since_ms) < 0)
-				usage_error("--since: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", optarg);
-			F.filter.active = 1;
-			break;
-		case O_UNTIL:
-			if (seg_day_parse(optarg, &F.filter.until_ms) < 0)
-				usage_error("--until: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", optarg);
-			F.filter.active = 1;
-			break;
-		case O_SOURCE:
-			if (!*optarg || strchr(optarg, '/'))
-				usage_error("--source-id: '%s' is not a source id", optarg);
-			seg_dayfilter_add_source(&F.filter, optarg);
-			break;
-		case O_REGION: F.region = optarg; break;
-		case O_ENDPOINT: F.endpoint = optarg; break;
-		case O_PAGE: F.page_size = (unsigned)opt_uint("--page-size", optarg, 1, 1000); break;
-		case O_CACERT: F.http.cacert = optarg; break;
-		case O_INSECURE: F.http.insecure = 1; break;
-		case O_RETRY: F.http.retries = (unsigned)opt_uint("--retry", optarg, 0, 1000); break;
-		case O_RETRY_DELAY:
-			F.http.retry_base_ms = (uint64_t)(opt_double("--retry-delay", optarg, 0, 3600) * 1000);
-			break;
-		case O_CONNECT_TIMEOUT:
-			F.http.connect_timeout = (long)opt_uint("--connect-timeout", optarg, 1, 3600);
-			break;
-		case O_NO_SIGN: F.no_sign = 1; break;
-		case O_IDLE_TIMEOUT:
-			F.http.stall_timeout = (long)opt_uint("--idle-timeout", optarg, 1, 86400);
-			break;
-		case O_MAXLINE:
-			F.uw.max_line = opt_size("--max-line", optarg);
-			if (!F.uw.max_line)
-				usage_error("--max-line must be positive");
-			break;
-		case O_MAXDEPTH: F.uw.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		case O_STRICT: F.uw.strict = 1; break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': F.quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V':
-			print_version();
-			printf("gzip: %s; %s\n", gunzip_engine(), curl_version());
-			return EX_DONE;
-		default: usage_error("unknown option");
-		}
-	}
-	if (F.filter.since_ms >= F.filter.until_ms)
-		usage_error("--since must be before --until (--until is exclusive)");
-	if (mark_done)
-		return do_mark_done(manifest, F.quiet, optind < argc);
-	stats_init(&F.st);
-	stats_add(&F.st, "objects", 0);
-	stats_add(&F.st, "in", 0);
-	stats_add(&F.st, "out", 0);
-	stats_add(&F.st, "rejected", 0);
-	if (w_open(&F.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	rejects_open(&F.rej, rejects, &F.st);
-	if (manifest) {
-		if (manifest_open(&F.man, manifest) < 0)
-			die(EX_IOERR, "%s: cannot open manifest: %s", manifest, strerror(errno));
-		F.use_manifest = 1;
-	}
-	progress_init(&F.prog, progress_wanted(force_progress, F.quiet));
-	F.uw.emit = on_emit;
-	F.uw.reject = on_reject;
-	F.uw.ctx = &F;
-	F.up.text = on_text;
-	F.up.want = on_member;
-	F.up.ctx = &F;
-
-	char *stdin_only[] = { "-" };
-	char **ops = optind < argc ? argv + optind : stdin_only;
-	int nops = optind < argc ? argc - optind : 1;
-	for (int i = 0; i < nops && !F.stop; i++)
-		do_operand(&F, ops[i]);
-
-	w_close(&F.out);
-	rejects_close(&F.rej);
-	progress_done(&F.prog);
-	stats_add(&F.st, "in", F.uw.records);
-	stats_add(&F.st, "out", F.messages);
-	if (F.uw.blank)
-		stats_add(&F.st, "blank", F.uw.blank);
-	if (F.uw.envelopes)
-		stats_add(&F.st, "envelopes", F.uw.envelopes);
-	stats_summary(&F.st, F.quiet);
-	if (stats_file && stats_write(&F.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
-	if (F.rej.count)
-		set_status(&F, EX_REJECTED);
-	if (F.use_manifest)
-		manifest_close(&F.man);
-	if (F.s3_ready)
-		s3_cfg_free(&F.s3);
-	http_pool_free(F.pool);
-	unwrap_free(&F.uw);
-	seg_dayfilter_free(&F.filter);
-	stats_free(&F.st);
-	return F.status;
+	unwrap_init(&F.uw);
+	int first = parse_args(&F, &A, argc, argv);
+	if (A.mark_done)
+		return do_mark_done(A.manifest, F.quiet, first < argc);
+	open_outputs(&F, &A);
+	if (first == argc)
+		do_operand(&F, "-");
+	for (int i = first; i < argc && !F.stop; i++)
+		run_operand(&F, &A, argv[i]);
+	return finish(&F, &A);
 }
