@@ -76,6 +76,15 @@ int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, int no
 	return awscred_resolve(&c->cred, c->region, tls, err, errlen);
 }
 
+void s3_config_keys(struct s3_cfg *c, const char *id, const char *secret, const char *source)
+{
+	awscred_free(&c->cred);
+	c->cred.access_key = xstrdup(id);
+	c->cred.secret_key = xstrdup(secret);
+	snprintf(c->cred.source, sizeof c->cred.source, "%s", source);
+	c->signed_requests = 1;
+}
+
 void s3_set_region(struct s3_cfg *c, const char *region)
 {
 	if (!region_ok(region) || strlen(region) > 100)
@@ -111,7 +120,7 @@ void s3_cfg_free(struct s3_cfg *c)
 
 int s3_parse_url(const char *url, char **bucket, char **prefix)
 {
-	if (strncmp(url, "s3://", 5) != 0)
+	if (strncmp(url, "s3://", 5) != 0 && strncmp(url, "gs://", 5) != 0)
 		return -1;
 	const char *b = url + 5, *slash = strchr(b, '/');
 	size_t blen = slash ? (size_t)(slash - b) : strlen(b);

@@ -34,13 +34,15 @@ int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, int no
  * temporary ones again when they expire soon: call it before each request.
  * 0, or an EX_* code with the reason in err. */
 int s3_http_opts(struct s3_cfg *c, struct http_opts *o, char *err, size_t errlen);
+/* s3_config_keys: sign with these static keys (a Cloud Storage HMAC key). */
+void s3_config_keys(struct s3_cfg *c, const char *id, const char *secret, const char *source);
 /* s3_set_region: sign for another region from now on (a bucket's
  * x-amz-bucket-region); AWS's regional endpoint follows unless an endpoint
  * was given. */
 void s3_set_region(struct s3_cfg *c, const char *region);
 void s3_cfg_free(struct s3_cfg *c);
 
-/* s3_parse_url: "s3://bucket/prefix" into its parts (prefix may be "").
+/* s3_parse_url: "s3://bucket/prefix" (or gs://) into its parts (prefix may be "").
  * -1 if it is not such a URL. */
 int s3_parse_url(const char *url, char **bucket, char **prefix);
 

@@ -34,7 +34,10 @@ struct fetch {
 	struct seg_dayfilter filter;
 	struct http_opts http;
 	struct s3_cfg s3;
-	int s3_ready, no_sign;
+	struct s3_cfg gs;         /* gs://: Cloud Storage's XML API */
+	struct s3_cfg *cfg;       /* the one of the operand being read */
+	const char *scheme;       /* "s3" or "gs" */
+	int s3_ready, gs_ready, no_sign;
 	unsigned jobs;            /* -j: S3 objects in flight */
 	struct http_pool *pool;
 	const char *region, *endpoint;
@@ -58,7 +61,7 @@ static void usage(void)
 {
 	printf("usage: seg-fetch [options] SOURCE...\n"
 	       "Read Segment archives and write one message per line.\n"
-	       "SOURCE: FILE, FOLDER, - (stdin), http(s)://URL or s3://BUCKET[/PREFIX].\n"
+	       "SOURCE: FILE, FOLDER, - (stdin), http(s)://URL, s3://BUCKET[/PREFIX] or gs://BUCKET[/PREFIX].\n"
 	       "Formats by content: gzip, tar, zip, bzip2, xz, zstd, plain NDJSON or a JSON array.\n\n"
 	       "  -o, --output FILE        write messages to FILE (default stdout)\n"
 	       "  -r, --rejects FILE       write reject records to FILE (default: report on stderr)\n"
@@ -181,7 +184,7 @@ static int already_read_key(struct fetch *F, const char *bucket, const struct s3
 	if (!F->use_manifest)
 		return 0;
 	struct buf name = BUF_INIT;
-	buf_printf(&name, "s3://%s/%s", bucket, o->key);
+	buf_printf(&name, "%s://%s/%s", F->scheme, bucket, o->key);
 	int r = already_read(F, buf_cstr(&name), o->etag, (int64_t)o->size, o->last_modified);
 	buf_free(&name);
 	return r;
@@ -420,17 +423,38 @@ static void do_url(struct fetch *F, const char *url)
 	http_close(g);
 }
 
-/* s3_setup: credentials, region and endpoint, once, at the first s3:// URL. */
-static void s3_setup(struct fetch *F)
+/* gs_config: Cloud Storage through its S3-compatible XML API: SigV4 with an
+ * HMAC key (GS_ACCESS_KEY_ID, GS_SECRET_ACCESS_KEY; else the AWS chain) in
+ * region "auto", at https://storage.googleapis.com (GS_ENDPOINT_URL or
+ * --endpoint-url), path-style. */
+static int gs_config(struct fetch *F, char *err, size_t errlen)
 {
-	if (F->s3_ready)
-		return;
+	const char *ep = F->endpoint ? F->endpoint : getenv("GS_ENDPOINT_URL") && *getenv("GS_ENDPOINT_URL") ?
+	                 getenv("GS_ENDPOINT_URL") : "https://storage.googleapis.com";
+	const char *id = getenv("GS_ACCESS_KEY_ID"), *secret = getenv("GS_SECRET_ACCESS_KEY");
+	int keys = id && *id && secret && *secret;
+	int rc = s3_config(&F->gs, F->region ? F->region : "auto", ep, F->no_sign || keys, &F->http, err, errlen);
+	if (!rc && keys && !F->no_sign)
+		s3_config_keys(&F->gs, id, secret, "GS_ACCESS_KEY_ID (HMAC key)");
+	return rc;
+}
+
+/* s3_setup: credentials, region and endpoint, once per scheme, at its first
+ * URL; F->cfg and F->scheme are the operand's from then on. */
+static void s3_setup(struct fetch *F, int gs)
+{
 	char err[1200];
-	int rc = s3_config(&F->s3, F->region, F->endpoint, F->no_sign, &F->http, err, sizeof err);
+	int *ready = gs ? &F->gs_ready : &F->s3_ready;
+	F->cfg = gs ? &F->gs : &F->s3;
+	F->scheme = gs ? "gs" : "s3";
+	if (*ready)
+		return;
+	int rc = gs ? gs_config(F, err, sizeof err)
+	            : s3_config(&F->s3, F->region, F->endpoint, F->no_sign, &F->http, err, sizeof err);
 	if (rc)
-		die(rc, "S3 credentials: %s", err);
-	F->s3_ready = 1;
-	if (F->jobs > 1) {
+		die(rc, "%s credentials: %s", gs ? "Cloud Storage" : "S3", err);
+	*ready = 1;
+	if (F->jobs > 1 && !F->pool) {
 		F->pool = http_pool_new();
 		F->http.pool = F->pool;
 	}
@@ -441,9 +465,9 @@ static void s3_setup(struct fetch *F)
 static int s3_auth(struct fetch *F)
 {
 	char err[1200];
-	int rc = s3_http_opts(&F->s3, &F->http, err, sizeof err);
+	int rc = s3_http_opts(F->cfg, &F->http, err, sizeof err);
 	if (rc) {
-		diag(NULL, 0, "S3 credentials (%s): %s", F->s3.cred.source, err);
+		diag(NULL, 0, "S3 credentials (%s): %s", F->cfg->cred.source, err);
 		set_status(F, rc);
 		F->stop = 1;
 	}
@@ -459,7 +483,7 @@ static int s3_wanted(struct fetch *F, const char *bucket, const struct s3_obj *o
 	if (klen == 0 || o->key[klen - 1] == '/' || !seg_want_path(&F->filter, o->key))
 		return 0;
 	buf_reset(name);
-	buf_printf(name, "s3://%s/%s", bucket, o->key);
+	buf_printf(name, "%s://%s/%s", F->scheme, bucket, o->key);
 	if (already_read(F, buf_cstr(name), o->etag, (int64_t)o->size, o->last_modified))
 		stats_add(&F->st, "skipped", 1);
 	else if (F->list_only)
@@ -478,7 +502,7 @@ static struct http_get *s3_start(struct fetch *F, const char *bucket, const stru
 		return NULL;
 	struct buf url = BUF_INIT;
 	struct http_get *g;
-	s3_object_url(&F->s3, bucket, o->key, &url);
+	s3_object_url(F->cfg, bucket, o->key, &url);
 	http_start(&g, buf_cstr(&url), &F->http, NULL, NULL);
 	buf_free(&url);
 	return g;
@@ -529,7 +553,7 @@ static void s3_read_page(struct fetch *F, const char *bucket, const struct s3_pa
 /* s3_fail: a listing failed: report and stop. */
 static void s3_fail(struct fetch *F, const char *bucket, const char *prefix, int code, const char *err)
 {
-	diag(NULL, 0, "s3://%s/%s: listing failed: %s", bucket, prefix, err);
+	diag(NULL, 0, "%s://%s/%s: listing failed: %s", F->scheme, bucket, prefix, err);
 	set_status(F, code);
 	F->stop = 1;
 }
@@ -544,7 +568,7 @@ static void s3_objects(struct fetch *F, const char *bucket, const char *prefix)
 		struct s3_page pg;
 		if (s3_auth(F))
 			break;
-		int rc = s3_listing_next(&L, &F->s3, &F->http, F->page_size, &pg, err, sizeof err);
+		int rc = s3_listing_next(&L, F->cfg, &F->http, F->page_size, &pg, err, sizeof err);
 		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
 		else
@@ -567,7 +591,7 @@ static int s3_folders(struct fetch *F, const char *bucket, const char *prefix, s
 		struct s3_page pg;
 		if ((rc = s3_auth(F)))
 			break;
-		rc = s3_listing_next(&L, &F->s3, &F->http, F->page_size, &pg, err, sizeof err);
+		rc = s3_listing_next(&L, F->cfg, &F->http, F->page_size, &pg, err, sizeof err);
 		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
 		else
@@ -623,8 +647,8 @@ static void do_s3(struct fetch *F, const char *url)
 {
 	char *bucket, *prefix;
 	if (s3_parse_url(url, &bucket, &prefix) < 0)
-		usage_error("%s: not an s3://BUCKET[/PREFIX] URL", url);
-	s3_setup(F);
+		usage_error("%s: not an s3://BUCKET[/PREFIX] or gs://BUCKET[/PREFIX] URL", url);
+	s3_setup(F, url[0] == 'g');
 	size_t n = strlen(prefix);
 	const char *logs = NULL;
 	for (const char *p = prefix; (p = strstr(p, "segment-logs/")); p++)
@@ -672,7 +696,7 @@ static int do_mark_done(const char *path, int quiet, int operands)
 static void do_operand(struct fetch *F, const char *arg)
 {
 	struct stat sb;
-	if (strncmp(arg, "s3://", 5) == 0)
+	if (strncmp(arg, "s3://", 5) == 0 || strncmp(arg, "gs://", 5) == 0)
 		do_s3(F, arg);
 	else if (strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0)
 		do_url(F, arg);
@@ -849,6 +873,8 @@ static int finish(struct fetch *F, const struct args *A)
 		manifest_close(&F->man);
 	if (F->s3_ready)
 		s3_cfg_free(&F->s3);
+	if (F->gs_ready)
+		s3_cfg_free(&F->gs);
 	http_pool_free(F->pool);
 	unwrap_free(&F->uw);
 	seg_dayfilter_free(&F->filter);

@@ -252,3 +252,16 @@ tokens_match() {
 	run fetch -j 0 s3://good
 	[ "$status" -eq 64 ]
 }
+
+@test "gs://: Cloud Storage's XML API with an HMAC key (GS_ACCESS_KEY_ID), region auto, its own endpoint" {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export GS_ACCESS_KEY_ID=AKIDTEST GS_SECRET_ACCESS_KEY=SECRETTEST GS_ENDPOINT_URL=http://127.0.0.1:$S3H_PORT
+	run timeout 60 seg-fetch -q gs://good/sub/
+	[ "$status" -eq 0 ] && [ "$output" = '{"key":"sub/d.json"}' ]
+	run timeout 60 seg-fetch -q --list gs://good/sub/
+	[ "$(echo "$output" | jq -r .object)" = gs://good/sub/d.json ]
+	[ "$(jq -r '[.region, .auth, .ok] | @tsv' "$S3H/requests" | sort -u)" = "$(printf 'auto\tAKIDTEST\ttrue')" ]
+	unset GS_ACCESS_KEY_ID
+	run timeout 60 seg-fetch -q gs://good/sub/
+	[ "$status" -eq 77 ]
+}
