@@ -490,6 +490,7 @@ static int imds(struct awscred *c, char *err, size_t errlen)
 	struct http_opts o;
 	const char *ep = c->url;
 	tls_opts(c, &o, 1);
+	o.connect_timeout = 1;         /* off EC2 nothing answers: fail fast */
 	o.method = "PUT";
 	o.headers[0] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
 	buf_printf(&u, "%s/latest/api/token", ep);

@@ -165,7 +165,7 @@ tokens_match() {
 	tokens_match
 }
 
-@test "web identity (EKS IRSA): AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN through AssumeRoleWithWebIdentity" {
+@test "web identity (EKS IRSA): AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or a profile's web_identity_token_file, through AssumeRoleWithWebIdentity" {
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$S3H_PORT/sts/ AWS_ROLE_ARN=arn:aws:iam::123456789012:role/irsa
 	echo WEBTOKEN > "$T/token"
@@ -175,6 +175,13 @@ tokens_match() {
 		'["AssumeRoleWithWebIdentity",null,"arn:aws:iam::123456789012:role/irsa",true]' ]
 	[[ "$(akids)" == ASIAWEB* ]]
 	tokens_match
+	: > "$S3H/requests"                                              # the same from a profile
+	mkdir -p "$T/.aws"
+	printf '[profile irsa]\nrole_arn = arn:aws:iam::123456789012:role/p\nweb_identity_token_file = %s\n' "$T/token" > "$T/.aws/config"
+	AWS_PROFILE=irsa run fetch -q s3://good
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 7 ]
+	[ "$(jq -r 'select(.path == "/sts/") | .action + " " + .role' "$S3H/requests")" = "AssumeRoleWithWebIdentity arn:aws:iam::123456789012:role/p" ]
+	[[ "$(akids)" == ASIAWEB* ]]
 	echo WRONG > "$T/token"
 	AWS_WEB_IDENTITY_TOKEN_FILE=$T/token run fetch -q s3://good
 	[ "$status" -eq 77 ] && [[ "$output" == *AssumeRoleWithWebIdentity*InvalidIdentityToken* ]]
