@@ -22,7 +22,8 @@ struct http_get {
 	const struct http_opts *o;
 	char *url;
 	char *if_none_match, *if_modified_since;
-	CURLM *multi;
+	CURLM *multi;                   /* its own, or the pool's */
+	int own_multi;
 	CURL *easy;
 	struct curl_slist *hdrs;
 	char curlerr[CURL_ERROR_SIZE];
@@ -38,6 +39,9 @@ struct http_get {
 	uint64_t skip;                  /* bytes still to drop (200 to a Range) */
 	char etag[256], lastmod[64];
 	char location[300];         /* a redirect's target, for its refusal */
+	char bucket_region[64];     /* x-amz-bucket-region of the response */
+	int64_t range_start;        /* first byte of a 206's Content-Range, -1 */
+	unsigned redirects;         /* same-origin redirects of a signed request */
 	char first_etag[256];
 	int64_t length;
 	unsigned attempt;
@@ -47,6 +51,37 @@ struct http_get {
 
 static int curl_ready;
 
+struct http_pool {
+	CURLM *multi;
+};
+
+static void curl_start(void)
+{
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			die(EX_IOERR, "curl_global_init failed");
+		curl_ready = 1;
+	}
+}
+
+struct http_pool *http_pool_new(void)
+{
+	curl_start();
+	struct http_pool *p = xcalloc(1, sizeof *p);
+	p->multi = curl_multi_init();
+	if (!p->multi)
+		die(EX_IOERR, "curl_multi_init failed");
+	return p;
+}
+
+void http_pool_free(struct http_pool *p)
+{
+	if (!p)
+		return;
+	curl_multi_cleanup(p->multi);
+	free(p);
+}
+
 void http_opts_default(struct http_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -55,6 +90,7 @@ void http_opts_default(struct http_opts *o)
 	o->retry_cap_ms = 60000;
 	o->connect_timeout = 30;
 	o->stall_timeout = 60;
+	o->min_speed = 1024;
 }
 
 /* on_header: the status line and the validators of the current response
@@ -67,8 +103,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		const char *sp = memchr(p, ' ', len);
 		g->status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		g->hdr_done = 0;
-		g->etag[0] = g->lastmod[0] = g->location[0] = 0;
-		g->length = -1;
+		g->etag[0] = g->lastmod[0] = g->location[0] = g->bucket_region[0] = 0;
+		g->length = g->range_start = -1;
 		return len;
 	}
 	if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
@@ -98,6 +134,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		snprintf(g->location, sizeof g->location, "%.*s", (int)vlen, v);
 	} else if (klen == 14 && strncasecmp(p, "content-length", 14) == 0) {
 		g->length = strtoll(v, NULL, 10);
+	} else if (klen == 13 && strncasecmp(p, "content-range", 13) == 0) {
+		/* "bytes FIRST-LAST/TOTAL"; anything else is no usable range */
+		if (vlen > 6 && strncasecmp(v, "bytes ", 6) == 0 && v[6] >= '0' && v[6] <= '9')
+			g->range_start = strtoll(v + 6, NULL, 10);
+		else
+			g->range_start = -2;
+	} else if (klen == 19 && strncasecmp(p, "x-amz-bucket-region", 19) == 0) {
+		snprintf(g->bucket_region, sizeof g->bucket_region, "%.*s", (int)vlen, v);
 	}
 	return len;
 }
@@ -152,12 +196,16 @@ static void start(struct http_get *g)
 	g->hdr_done = g->done = g->paused = 0;
 	g->result = CURLE_OK;
 	g->curlerr[0] = 0;
-	g->length = -1;
+	g->length = g->range_start = -1;
 	buf_reset(&g->errbody);
 	curl_easy_setopt(e, CURLOPT_URL, g->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)g);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	/* a signed request is redirected by same_origin_redirect, not by curl:
+	 * curl would send the x-amz-security-token header to any host */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, o->sigv4 ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, g->curlerr);
@@ -170,7 +218,7 @@ static void start(struct http_get *g)
 	if (o->connect_timeout)
 		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	if (o->stall_timeout) {
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->min_speed > 0 ? o->min_speed : 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->stall_timeout);
 	}
 	if (o->cacert)
@@ -193,6 +241,10 @@ static void start(struct http_get *g)
 			buf_free(&h);
 		}
 	}
+	for (size_t i = 0; i < sizeof o->headers / sizeof o->headers[0] && o->headers[i]; i++)
+		g->hdrs = curl_slist_append(g->hdrs, o->headers[i]);
+	if (o->method)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
 	char line[400];
 	if (g->delivered > 0) {
 		snprintf(line, sizeof line, "Range: bytes=%" PRIu64 "-", g->delivered);
@@ -236,8 +288,13 @@ static void pump(struct http_get *g, int want_headers)
 		int left;
 		while ((m = curl_multi_info_read(g->multi, &left)))
 			if (m->msg == CURLMSG_DONE) {
-				g->done = 1;
-				g->result = m->data.result;
+				/* in a pool, the transfer that ended may be another's */
+				struct http_get *to = NULL;
+				curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&to);
+				if (to) {
+					to->done = 1;
+					to->result = m->data.result;
+				}
 			}
 		if (g->done || g->pend_pos < g->pending.len || (want_headers && g->hdr_done))
 			return;
@@ -318,6 +375,67 @@ static int try_again(struct http_get *g)
 	return 0;
 }
 
+/* range_ok: a 206 must answer the Range asked for, from the byte the reader
+ * is at: one from elsewhere would splice repeated or missing bytes in. */
+static int range_ok(struct http_get *g)
+{
+	if (g->status != 206)
+		return 1;
+	if (g->delivered == 0)
+		fail(g, EX_UNAVAILABLE, "HTTP 206 (a partial body) to a request for the whole object");
+	else if (g->range_start != (int64_t)g->delivered)
+		fail(g, EX_UNAVAILABLE, "HTTP 206 from byte %lld, asked for the body from byte %" PRIu64
+		     " (Content-Range %s)", (long long)g->range_start, g->delivered,
+		     g->range_start == -1 ? "missing" : "not as asked");
+	else
+		return 1;
+	return 0;
+}
+
+/* origin: scheme, host and port of an absolute URL ("" if it is none). */
+static void origin(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	out[0] = 0;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(out, n, "%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* same_origin_redirect: a signed request got a 3xx: follow it (1) when it
+ * stays on the same origin, else refuse it (0): the signature and the
+ * session token are never sent to another host. */
+static int same_origin_redirect(struct http_get *g)
+{
+	char *to = NULL, here[400], there[400];
+	if (g->status == 304 || curl_easy_getinfo(g->easy, CURLINFO_REDIRECT_URL, &to) != CURLE_OK || !to) {
+		fail(g, status_exit_code(g->status), "HTTP %ld%s", g->status,
+		     g->bucket_region[0] ? " (the bucket is in another region)" : "");
+		return 0;
+	}
+	origin(g->url, here, sizeof here);
+	origin(to, there, sizeof there);
+	if (!here[0] || strcmp(here, there) != 0) {
+		fail(g, EX_NOINPUT, "redirect to %.300s refused: a signed request is not sent to another host", to);
+		return 0;
+	}
+	if (++g->redirects > 10) {
+		fail(g, EX_NOINPUT, "more than 10 redirects");
+		return 0;
+	}
+	free(g->url);
+	g->url = xstrdup(to);
+	start(g);
+	return 1;
+}
+
 /* await_headers: run tries until a final 2xx/304 response has begun or the
  * request failed. */
 static void await_headers(struct http_get *g)
@@ -325,6 +443,8 @@ static void await_headers(struct http_get *g)
 	for (;;) {
 		pump(g, 1);
 		if (g->hdr_done && g->status >= 200 && g->status < 300) {
+			if (!range_ok(g))
+				return;
 			if (g->delivered > 0) {
 				/* a resumed body: 206 continues; 200 repeats it from byte 0 */
 				if (g->status == 200) {
@@ -348,35 +468,52 @@ static void await_headers(struct http_get *g)
 		}
 		if (g->result == CURLE_OK && g->status >= 200 && g->status < 300)
 			return;                /* no headers seen (HTTP/0.9?) but done */
+		if (g->result == CURLE_OK && g->status >= 300 && g->status < 400 && g->o->sigv4) {
+			if (same_origin_redirect(g))
+				continue;
+			return;
+		}
 		if (!try_again(g))
 			return;
 	}
 }
 
-enum http_open_result http_open(struct http_get **gp, const char *url, const struct http_opts *o,
-                                const char *if_none_match, const char *if_modified_since)
+void http_start(struct http_get **gp, const char *url, const struct http_opts *o,
+                const char *if_none_match, const char *if_modified_since)
 {
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			die(EX_IOERR, "curl_global_init failed");
-		curl_ready = 1;
-	}
+	curl_start();
 	struct http_get *g = xcalloc(1, sizeof *g);
 	*gp = g;
 	g->o = o;
 	g->url = xstrdup(url);
 	g->if_none_match = if_none_match && *if_none_match ? xstrdup(if_none_match) : NULL;
 	g->if_modified_since = if_modified_since && *if_modified_since ? xstrdup(if_modified_since) : NULL;
-	g->multi = curl_multi_init();
-	if (!g->multi)
-		die(EX_IOERR, "curl_multi_init failed");
+	if (o->pool) {
+		g->multi = o->pool->multi;
+	} else {
+		g->multi = curl_multi_init();
+		if (!g->multi)
+			die(EX_IOERR, "curl_multi_init failed");
+		g->own_multi = 1;
+	}
 	start(g);
+}
+
+enum http_open_result http_await(struct http_get *g)
+{
 	await_headers(g);
 	if (g->failed)
 		return HTTP_OPEN_FAILED;
 	if (g->status == 304)
 		return HTTP_OPEN_NOT_MODIFIED;
 	return HTTP_OPEN_OK;
+}
+
+enum http_open_result http_open(struct http_get **gp, const char *url, const struct http_opts *o,
+                                const char *if_none_match, const char *if_modified_since)
+{
+	http_start(gp, url, o, if_none_match, if_modified_since);
+	return http_await(*gp);
 }
 
 ssize_t http_read(void *ctx, char *buf, size_t n)
@@ -414,7 +551,7 @@ void http_close(struct http_get *g)
 	if (!g)
 		return;
 	drop_transfer(g);
-	if (g->multi)
+	if (g->own_multi)
 		curl_multi_cleanup(g->multi);
 	buf_free(&g->pending);
 	buf_free(&g->errbody);
@@ -427,6 +564,7 @@ void http_close(struct http_get *g)
 long http_status(const struct http_get *g) { return g->status; }
 const char *http_etag(const struct http_get *g) { return g->first_etag[0] ? g->first_etag : g->etag; }
 const char *http_last_modified(const struct http_get *g) { return g->lastmod; }
+const char *http_bucket_region(const struct http_get *g) { return g->bucket_region; }
 int64_t http_length(const struct http_get *g) { return g->length; }
 uint64_t http_bytes(const struct http_get *g) { return g->delivered; }
 unsigned http_retries(const struct http_get *g) { return g->attempt; }
@@ -441,7 +579,7 @@ void http_set_error(struct http_get *g, int exit_code, const char *msg)
 }
 
 int http_get_all(const char *url, const struct http_opts *o, size_t max,
-                 struct buf *body, char *err, size_t errlen, struct buf *errbody)
+                 struct buf *body, char *err, size_t errlen, struct buf *errbody, char *region)
 {
 	struct http_get *g;
 	int rc = 0;
@@ -467,6 +605,8 @@ int http_get_all(const char *url, const struct http_opts *o, size_t max,
 		snprintf(err, errlen, "%s", g->errmsg);
 		if (errbody)
 			buf_add(errbody, g->errbody.p, g->errbody.len);
+		if (region)
+			snprintf(region, 64, "%s", g->bucket_region);
 	}
 	http_close(g);
 	return rc;

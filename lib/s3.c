@@ -10,6 +10,7 @@
 #include "s3.h"
 
 #define LIST_MAX ((size_t)16 << 20)
+#define EMPTY_PAGES_MAX 100   /* truncated pages in a row with nothing listed */
 
 static char *env(const char *name)
 {
@@ -17,157 +18,101 @@ static char *env(const char *name)
 	return v && *v ? (char *)v : NULL;
 }
 
-static char *trim(char *s)
+static int region_ok(const char *r)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = 0;
-	return s;
-}
-
-/* read_credentials_file: the profile's keys from an INI file. 0 found, 1 no
- * file or no such profile, EX_CONFIG for a malformed file. */
-static int read_credentials_file(struct s3_cfg *c, const char *path, const char *profile,
-                                 char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return EX_CONFIG;
-	}
-	char line[4096];
-	unsigned long n = 0;
-	int in = 0, found = 0, rc = 0;
-	while (fgets(line, sizeof line, f)) {
-		n++;
-		char *s = trim(line);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *e = strchr(s, ']');
-			if (!e) {
-				snprintf(err, errlen, "%s:%lu: malformed section header", path, n);
-				rc = EX_CONFIG;
-				break;
-			}
-			*e = 0;
-			in = strcmp(trim(s + 1), profile) == 0;
-			found |= in;
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%lu: expected key = value", path, n);
-			rc = EX_CONFIG;
-			break;
-		}
-		if (!in)
-			continue;
-		*eq = 0;
-		char *k = trim(s), *v = trim(eq + 1);
-		char **dst = strcmp(k, "aws_access_key_id") == 0 ? &c->access_key
-		           : strcmp(k, "aws_secret_access_key") == 0 ? &c->secret_key
-		           : strcmp(k, "aws_session_token") == 0 ? &c->session_token : NULL;
-		if (dst) {
-			free(*dst);
-			*dst = xstrdup(v);
-		}
-	}
-	fclose(f);
-	if (rc)
-		return rc;
-	if (!found)
-		return 1;
-	if (!c->access_key || !c->secret_key) {
-		snprintf(err, errlen, "%s: profile [%s] lacks aws_access_key_id or aws_secret_access_key", path, profile);
-		return EX_CONFIG;
-	}
-	snprintf(c->source, sizeof c->source, "profile %s in %s", profile, path);
-	return 0;
-}
-
-int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, char *err, size_t errlen)
-{
-	memset(c, 0, sizeof *c);
-	const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
-	if (id || secret) {
-		if (!id || !secret) {
-			snprintf(err, errlen, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
-			return EX_CONFIG;
-		}
-		c->access_key = xstrdup(id);
-		c->secret_key = xstrdup(secret);
-		if (env("AWS_SESSION_TOKEN"))
-			c->session_token = xstrdup(env("AWS_SESSION_TOKEN"));
-		snprintf(c->source, sizeof c->source, "environment");
-	} else {
-		const char *profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : "default";
-		struct buf path = BUF_INIT;
-		if (env("AWS_SHARED_CREDENTIALS_FILE"))
-			buf_adds(&path, env("AWS_SHARED_CREDENTIALS_FILE"));
-		else if (env("HOME"))
-			buf_printf(&path, "%s/.aws/credentials", env("HOME"));
-		int rc = path.len ? read_credentials_file(c, buf_cstr(&path), profile, err, errlen) : 1;
-		if (rc == 1 && env("AWS_PROFILE")) {
-			snprintf(err, errlen, "AWS_PROFILE=%s: no such profile in %s", profile,
-			         path.len ? buf_cstr(&path) : "(no credentials file)");
-			rc = EX_CONFIG;
-		}
-		buf_free(&path);
-		if (rc > 1)
-			return rc;
-		if (rc == 1)
-			snprintf(c->source, sizeof c->source, "none (unsigned requests)");
-	}
-	const char *r = region ? region : env("AWS_REGION") ? env("AWS_REGION")
-	              : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : "us-east-1";
+	if (!*r)
+		return 0;
 	for (const char *p = r; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-			snprintf(err, errlen, "region '%s' is not a region name", r);
-			return EX_CONFIG;
-		}
-	c->region = xstrdup(r);
-	const char *ep = endpoint ? endpoint : env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
-	               : env("AWS_ENDPOINT_URL");
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+static void set_endpoint(struct s3_cfg *c, const char *ep)
+{
+	free(c->endpoint);
 	if (ep) {
-		if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
-			snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", ep);
-			return EX_CONFIG;
-		}
 		c->endpoint = xstrdup(ep);
 		size_t n = strlen(c->endpoint);
 		while (n > 8 && c->endpoint[n - 1] == '/')
 			c->endpoint[--n] = 0;
 		c->path_style = 1;
+		c->own_endpoint = 1;
 	} else {
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "https://s3.%s.amazonaws.com", c->region);
 		c->endpoint = xstrdup(buf_cstr(&b));
 		buf_free(&b);
 	}
-	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
-	return 0;
 }
 
-void s3_http_opts(const struct s3_cfg *c, struct http_opts *o)
+int s3_config(struct s3_cfg *c, const char *region, const char *endpoint, int no_sign,
+              const struct http_opts *tls, char *err, size_t errlen)
 {
-	if (!c->access_key)
+	memset(c, 0, sizeof *c);
+	char *preg = region || env("AWS_REGION") || env("AWS_DEFAULT_REGION") ? NULL : awscred_profile_region();
+	const char *r = region ? region : env("AWS_REGION") ? env("AWS_REGION")
+	              : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : preg ? preg : "us-east-1";
+	if (!region_ok(r)) {
+		snprintf(err, errlen, "region '%s' is not a region name", r);
+		free(preg);
+		return EX_CONFIG;
+	}
+	c->region = xstrdup(r);
+	free(preg);
+	const char *ep = endpoint ? endpoint : env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
+	               : env("AWS_ENDPOINT_URL");
+	if (ep && strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
+		snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", ep);
+		return EX_CONFIG;
+	}
+	set_endpoint(c, ep);
+	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
+	if (no_sign) {
+		snprintf(c->cred.source, sizeof c->cred.source, "none (--no-sign-request)");
+		return 0;
+	}
+	c->signed_requests = 1;
+	return awscred_resolve(&c->cred, c->region, tls, err, errlen);
+}
+
+void s3_config_keys(struct s3_cfg *c, const char *id, const char *secret, const char *source)
+{
+	awscred_free(&c->cred);
+	c->cred.access_key = xstrdup(id);
+	c->cred.secret_key = xstrdup(secret);
+	snprintf(c->cred.source, sizeof c->cred.source, "%s", source);
+	c->signed_requests = 1;
+}
+
+void s3_set_region(struct s3_cfg *c, const char *region)
+{
+	if (!region_ok(region) || strlen(region) > 100)
 		return;
+	free(c->region);
+	c->region = xstrdup(region);
+	snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->region);
+	if (!c->own_endpoint)
+		set_endpoint(c, NULL);
+}
+
+int s3_http_opts(struct s3_cfg *c, struct http_opts *o, char *err, size_t errlen)
+{
+	if (!c->signed_requests)
+		return 0;
+	int rc = awscred_fresh(&c->cred, err, errlen);
+	if (rc)
+		return rc;
 	o->sigv4 = c->sigv4;
-	o->user = c->access_key;
-	o->password = c->secret_key;
-	o->session_token = c->session_token;
+	o->user = c->cred.access_key;
+	o->password = c->cred.secret_key;
+	o->session_token = c->cred.session_token;
+	return 0;
 }
 
 void s3_cfg_free(struct s3_cfg *c)
 {
-	free(c->access_key);
-	free(c->secret_key);
-	free(c->session_token);
+	awscred_free(&c->cred);
 	free(c->region);
 	free(c->endpoint);
 	memset(c, 0, sizeof *c);
@@ -175,7 +120,7 @@ void s3_cfg_free(struct s3_cfg *c)
 
 int s3_parse_url(const char *url, char **bucket, char **prefix)
 {
-	if (strncmp(url, "s3://", 5) != 0)
+	if (strncmp(url, "s3://", 5) != 0 && strncmp(url, "gs://", 5) != 0)
 		return -1;
 	const char *b = url + 5, *slash = strchr(b, '/');
 	size_t blen = slash ? (size_t)(slash - b) : strlen(b);
@@ -238,6 +183,8 @@ struct xml {
 	char path[4][32];
 	int depth;
 	struct buf text;
+	size_t textlen;        /* of the current element, also beyond what text keeps */
+	size_t long_key;       /* length of a key over S3_KEY_MAX, 0 if none */
 	struct s3_page *page;
 	struct s3_obj cur;
 	char code[128], msg[512];
@@ -251,11 +198,13 @@ static void x_start(void *ctx, const XML_Char *name, const XML_Char **attrs)
 		snprintf(x->path[x->depth], sizeof x->path[0], "%s", name);
 	x->depth++;
 	buf_reset(&x->text);
+	x->textlen = 0;
 }
 
 static void x_text(void *ctx, const XML_Char *s, int len)
 {
 	struct xml *x = ctx;
+	x->textlen += (size_t)len;
 	if (x->text.len < 65536)
 		buf_add(&x->text, s, (size_t)len);
 }
@@ -272,6 +221,10 @@ static void x_end(void *ctx, const XML_Char *name)
 	struct xml *x = ctx;
 	struct s3_page *p = x->page;
 	const char *t = buf_cstr(&x->text);
+	if (at(x, "ListBucketResult", "Contents", "Key") || at(x, "ListBucketResult", "CommonPrefixes", "Prefix")) {
+		if (x->textlen > S3_KEY_MAX && !x->long_key)
+			x->long_key = x->textlen;   /* not cut: refused */
+	}
 	if (at(x, "ListBucketResult", "Contents", "Key")) {
 		free(x->cur.key);
 		x->cur.key = xstrdup(t);
@@ -294,6 +247,9 @@ static void x_end(void *ctx, const XML_Char *name)
 			if (!x->cur.last_modified)
 				x->cur.last_modified = xstrdup("");
 			p->objs[p->nobjs++] = x->cur;
+		} else {
+			free(x->cur.etag);     /* a <Contents> without a <Key> */
+			free(x->cur.last_modified);
 		}
 		memset(&x->cur, 0, sizeof x->cur);
 	} else if (at(x, "ListBucketResult", "CommonPrefixes", "Prefix")) {
@@ -316,6 +272,7 @@ static void x_end(void *ctx, const XML_Char *name)
 	if (x->depth < 4)
 		x->path[x->depth][0] = 0;
 	buf_reset(&x->text);
+	x->textlen = 0;
 }
 
 /* parse_xml: run expat over a body; -1 with the parser's message if bad. */
@@ -366,6 +323,7 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
             const char *prefix, const char *delimiter, const char *token, unsigned max_keys,
             struct s3_page *page, char *err, size_t errlen)
 {
+	page->bucket_region[0] = 0;
 	struct buf url = BUF_INIT, body = BUF_INIT, ebody = BUF_INIT;
 	memset(page, 0, sizeof *page);
 	bucket_url(c, bucket, &url);
@@ -386,7 +344,7 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
 		buf_printf(&url, "&max-keys=%u", max_keys);
 	buf_adds(&url, "&prefix=");
 	uri_encode(&url, prefix, 0);
-	int rc = http_get_all(buf_cstr(&url), o, LIST_MAX, &body, err, errlen, &ebody);
+	int rc = http_get_all(buf_cstr(&url), o, LIST_MAX, &body, err, errlen, &ebody, page->bucket_region);
 	if (rc) {
 		char msg[600];
 		rc = s3_error(&ebody, rc, msg, sizeof msg);
@@ -396,23 +354,35 @@ int s3_list(const struct s3_cfg *c, const struct http_opts *o, const char *bucke
 			snprintf(err, errlen, "%s (%s)", msg, was);
 		}
 	} else {
-		struct xml x;
-		memset(&x, 0, sizeof x);
-		x.page = page;
-		if (parse_xml(&x, &body, err, errlen) < 0)
-			rc = EX_UNAVAILABLE;
-		else if (page->truncated && (!page->next_token || !*page->next_token)) {
-			snprintf(err, errlen, "truncated listing without a continuation token");
-			rc = EX_UNAVAILABLE;
-		}
-		free(x.cur.key);
-		free(x.cur.etag);
-		free(x.cur.last_modified);
-		buf_free(&x.text);
+		rc = s3_parse_list(body.p ? body.p : "", body.len, page, err, errlen);
 	}
 	buf_free(&url);
 	buf_free(&body);
 	buf_free(&ebody);
+	return rc;
+}
+
+int s3_parse_list(const char *doc, size_t n, struct s3_page *page, char *err, size_t errlen)
+{
+	struct xml x;
+	struct buf body = { (char *)doc, n, n };
+	int rc = 0;
+	memset(&x, 0, sizeof x);
+	x.page = page;
+	if (n > INT32_MAX) {
+		snprintf(err, errlen, "listing too large");
+		rc = EX_UNAVAILABLE;
+	} else if (parse_xml(&x, &body, err, errlen) < 0) {
+		rc = EX_UNAVAILABLE;
+	} else if (x.long_key) {
+		snprintf(err, errlen, "the listing names a key of %zu bytes (S3 keys are at most %d)",
+		         x.long_key, S3_KEY_MAX);
+		rc = EX_DATAERR;
+	}
+	free(x.cur.key);
+	free(x.cur.etag);
+	free(x.cur.last_modified);
+	buf_free(&x.text);
 	return rc;
 }
 
@@ -429,4 +399,106 @@ void s3_page_free(struct s3_page *p)
 	free(p->prefixes);
 	free(p->next_token);
 	memset(p, 0, sizeof *p);
+}
+
+void s3_listing_init(struct s3_listing *L, const char *bucket, const char *prefix, const char *delimiter)
+{
+	memset(L, 0, sizeof *L);
+	L->bucket = bucket;
+	L->prefix = prefix;
+	L->delimiter = delimiter;
+	L->more = 1;
+}
+
+void s3_listing_free(struct s3_listing *L)
+{
+	free(L->token);
+	free(L->last);
+	L->token = L->last = NULL;
+}
+
+/* out_of_order: the first of the page's keys, then of its prefixes, that is
+ * not after the one before it (the first after L->last), else NULL. */
+static const char *out_of_order(const struct s3_page *pg, const char *last)
+{
+	const char *after = last;
+	for (size_t i = 0; i < pg->nobjs; i++) {
+		if (after && strcmp(pg->objs[i].key, after) <= 0)
+			return pg->objs[i].key;
+		after = pg->objs[i].key;
+	}
+	after = last;
+	for (size_t i = 0; i < pg->nprefixes; i++) {
+		if (after && strcmp(pg->prefixes[i], after) <= 0)
+			return pg->prefixes[i];
+		after = pg->prefixes[i];
+	}
+	return NULL;
+}
+
+/* listing_checks: what a page must be so that paging ends and lists each key
+ * once: keys and prefixes in S3's (byte) order after the previous page's, a
+ * new, non-empty continuation token while truncated. */
+static int listing_checks(struct s3_listing *L, const struct s3_page *pg, char *err, size_t errlen)
+{
+	const char *bad = out_of_order(pg, L->last);
+	if (bad) {
+		snprintf(err, errlen, "the listing is out of order at '%.200s' (after '%.200s'): a page repeated?",
+		         bad, L->last ? L->last : "");
+		return EX_DATAERR;
+	}
+	if (!pg->truncated)
+		return 0;
+	if (!pg->next_token || !*pg->next_token) {
+		snprintf(err, errlen, "a truncated listing page without a continuation token");
+		return EX_DATAERR;
+	}
+	if (L->token && strcmp(L->token, pg->next_token) == 0) {
+		snprintf(err, errlen, "the listing repeats its continuation token (page %u)", L->pages);
+		return EX_DATAERR;
+	}
+	if (pg->nobjs == 0 && pg->nprefixes == 0 && ++L->empty > EMPTY_PAGES_MAX) {
+		snprintf(err, errlen, "%d truncated listing pages in a row list nothing", EMPTY_PAGES_MAX);
+		return EX_DATAERR;
+	}
+	if (pg->nobjs || pg->nprefixes)
+		L->empty = 0;
+	return 0;
+}
+
+int s3_listing_next(struct s3_listing *L, struct s3_cfg *c, const struct http_opts *o,
+                    unsigned max_keys, struct s3_page *pg, char *err, size_t errlen)
+{
+	int rc = s3_list(c, o, L->bucket, L->prefix, L->delimiter, L->token, max_keys, pg, err, errlen);
+	if (rc && pg->bucket_region[0] && strcmp(pg->bucket_region, c->region) != 0 && !L->moved) {
+		/* 301 PermanentRedirect: the bucket is in another region; once */
+		diag(NULL, 0, "note: s3://%s is in region %s, not %s: reading it there", L->bucket,
+		     pg->bucket_region, c->region);
+		s3_set_region(c, pg->bucket_region);
+		L->moved = 1;
+		s3_page_free(pg);
+		rc = s3_list(c, o, L->bucket, L->prefix, L->delimiter, L->token, max_keys, pg, err, errlen);
+	}
+	return rc ? (L->more = 0, rc) : s3_listing_accept(L, pg, err, errlen);
+}
+
+int s3_listing_accept(struct s3_listing *L, const struct s3_page *pg, char *err, size_t errlen)
+{
+	L->pages++;
+	int rc = listing_checks(L, pg, err, errlen);
+	if (rc) {
+		L->more = 0;
+		return rc;
+	}
+	const char *k = pg->nobjs ? pg->objs[pg->nobjs - 1].key : NULL;
+	const char *p = pg->nprefixes ? pg->prefixes[pg->nprefixes - 1] : NULL;
+	const char *hi = !k ? p : !p ? k : strcmp(k, p) > 0 ? k : p;
+	if (hi) {
+		free(L->last);
+		L->last = xstrdup(hi);
+	}
+	free(L->token);
+	L->token = pg->truncated ? xstrdup(pg->next_token) : NULL;
+	L->more = pg->truncated;
+	return 0;
 }

@@ -228,9 +228,34 @@ out:
 	return res;
 }
 
+/* unsupported: a format that is not JSON and that seg-fetch is known not to
+ * read, told by its first bytes: Parquet ("PAR1") or CSV (a first line with
+ * commas and nothing of JSON: Segment's S3 Actions may write both). NULL if
+ * none: the text goes to unwrap, which rejects what is not JSON line by line. */
+static const char *unsupported(const char *p, size_t n)
+{
+	if (n >= 4 && memcmp(p, "PAR1", 4) == 0)
+		return "Parquet";
+	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	const char *nl = memchr(p, '\n', n), *end = nl ? nl : p + n;
+	if (!nl || p == end || *p == '{' || *p == '[')
+		return NULL;
+	int commas = 0;
+	for (const char *q = p; q < end; q++) {
+		if (*q == '{' || *q == '}' || *q == ':' || *q == '[')
+			return NULL;
+		commas += *q == ',';
+	}
+	return commas ? "CSV" : NULL;
+}
+
 static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
                                  const char *name, int depth)
 {
+	const char *fmt;
 	struct peek pk;
 	enum unpack_result res = UNPACK_OK;
 	peek_init(&pk, read, rctx);
@@ -261,6 +286,9 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 		           (unsigned)(unsigned char)pk.buf[pk.pos + 2]);
 	} else if (k == K_ARCHIVE || k == K_FILTER) {
 		res = archive_walk(u, &pk, name, depth, k);
+	} else if ((fmt = unsupported(pk.buf + pk.pos, (size_t)n))) {
+		res = fail(u, UNPACK_DAMAGED, "%s: unsupported format: %s (seg-fetch reads NDJSON or a JSON array, "
+		           "plain or compressed)", name, fmt);
 	} else if (u->text(u->ctx, peek_read, &pk, name) < 0) {
 		res = UNPACK_SRC_FAILED;
 	}

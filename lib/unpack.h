@@ -2,7 +2,9 @@
  * format told by the content, never by the name: gzip (any number of
  * members; lib/inflate), then through libarchive tar, zip, cpio, 7z and the
  * bzip2, xz, zstd, lz4 filters, any of these nested in each other (a tarball
- * of .gz files, a .tar.gz, a .zip of .json.gz); anything else is text.
+ * of .gz files, a .tar.gz, a .zip of .json.gz); anything else is text, but
+ * for Parquet ("PAR1") and CSV (a first line of commas and nothing of JSON),
+ * which are refused whole as an unsupported format (UNPACK_DAMAGED).
  * Members are visited in archive order; a member's name is
  * "OBJECT!/PATH/IN/ARCHIVE". Damage stops the object; the bytes of the
  * damaged member are not handed to the text callback when the member is up

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -33,7 +34,12 @@ struct fetch {
 	struct seg_dayfilter filter;
 	struct http_opts http;
 	struct s3_cfg s3;
-	int s3_ready;
+	struct s3_cfg gs;         /* gs://: Cloud Storage's XML API */
+	struct s3_cfg *cfg;       /* the one of the operand being read */
+	const char *scheme;       /* "s3" or "gs" */
+	int s3_ready, gs_ready, no_sign;
+	unsigned jobs;            /* -j: S3 objects in flight */
+	struct http_pool *pool;
 	const char *region, *endpoint;
 	unsigned page_size;
 	int list_only, keep_going, quiet;
@@ -55,7 +61,7 @@ static void usage(void)
 {
 	printf("usage: seg-fetch [options] SOURCE...\n"
 	       "Read Segment archives and write one message per line.\n"
-	       "SOURCE: FILE, FOLDER, - (stdin), http(s)://URL or s3://BUCKET[/PREFIX].\n"
+	       "SOURCE: FILE, FOLDER, - (stdin), http(s)://URL, s3://BUCKET[/PREFIX] or gs://BUCKET[/PREFIX].\n"
 	       "Formats by content: gzip, tar, zip, bzip2, xz, zstd, plain NDJSON or a JSON array.\n\n"
 	       "  -o, --output FILE        write messages to FILE (default stdout)\n"
 	       "  -r, --rejects FILE       write reject records to FILE (default: report on stderr)\n"
@@ -64,7 +70,10 @@ static void usage(void)
 	       "      --mark-done          with --manifest: mark every pending object done (after\n"
 	       "                           the load committed), read nothing\n"
 	       "      --list               print the objects that would be read (JSON lines), read none\n"
+	       "      --require-objects    a SOURCE that holds no object is an error (66), not a warning\n"
 	       "  -k, --keep-going         after a damaged object go on with the next (exit 1)\n"
+	       "  -j, --jobs N             S3 objects fetched at once, output still in key order\n"
+	       "                           (1..64, default 4)\n"
 	       "      --since DAY          Segment layout: received days from DAY on (inclusive)\n"
 	       "      --until DAY          Segment layout: received days before DAY (exclusive)\n"
 	       "                           DAY: YYYY-MM-DD (UTC) or the 13-digit folder name\n"
@@ -72,11 +81,14 @@ static void usage(void)
 	       "      --region REGION      S3 region (default $AWS_REGION, else us-east-1)\n"
 	       "      --endpoint-url URL   S3-compatible endpoint, path-style ($AWS_ENDPOINT_URL)\n"
 	       "      --page-size N        S3 keys per listing request (1..1000, default 1000)\n"
+	       "      --no-sign-request    S3 requests unsigned (public buckets), no credentials\n"
 	       "      --cacert FILE        CA certificates to verify HTTPS servers with\n"
 	       "      --insecure           do not verify HTTPS servers (never by default)\n"
 	       "      --retry N            retries of a transient failure (default 5)\n"
 	       "      --retry-delay SECS   first backoff ceiling, doubling per retry (default 1)\n"
 	       "      --connect-timeout SECS  (default 30)\n"
+	       "      --idle-timeout SECS  a transfer that stalls or trickles (under 1 KiB/s over\n"
+	       "                           SECS) is broken off and retried (default 60)\n"
 	       "      --max-line N         longest line read (default 16M)\n"
 	       "      --max-depth N        deepest JSON nesting (default 512)\n"
 	       "      --strict             parse every line as JSON here (default: only lines that\n"
@@ -86,8 +98,10 @@ static void usage(void)
 	       "      --progress, --no-progress  force the progress line on or off\n"
 	       "  -h, --help               this help\n"
 	       "  -V, --version            version\n\n"
-	       "Credentials for s3://: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
-	       "else ~/.aws/credentials (AWS_PROFILE). HTTP: ~/.netrc.\n"
+	       "Credentials for s3:// as the AWS SDKs find them: environment, AWS_PROFILE in\n"
+	       "~/.aws/credentials and ~/.aws/config (keys, role_arn, credential_process, web\n"
+	       "identity), AWS_WEB_IDENTITY_TOKEN_FILE, container credentials, EC2 IMDSv2.\n"
+	       "HTTP: ~/.netrc.\n"
 	       "Exit status: 0 done, 1 rejects or skipped damage, 64 usage, 65 damaged input,\n"
 	       "66 input not found, 69 service unavailable, 74 I/O error, 77 access refused,\n"
 	       "78 configuration error.\n");
@@ -162,6 +176,18 @@ static int already_read(struct fetch *F, const char *name, const char *etag, int
 	if (etag && *etag)
 		return strcmp(r->etag, etag) == 0;
 	return r->size == size && strcmp(r->mtime, mtime ? mtime : "") == 0;
+}
+
+/* already_read_key: already_read for a listed S3 key. */
+static int already_read_key(struct fetch *F, const char *bucket, const struct s3_obj *o)
+{
+	if (!F->use_manifest)
+		return 0;
+	struct buf name = BUF_INIT;
+	buf_printf(&name, "%s://%s/%s", F->scheme, bucket, o->key);
+	int r = already_read(F, buf_cstr(&name), o->etag, (int64_t)o->size, o->last_modified);
+	buf_free(&name);
+	return r;
 }
 
 /* A source of bytes for read_object and how to explain its failure. */
@@ -239,6 +265,18 @@ static int http_why(void *ctx, char *msg, size_t n)
 	return http_exit_code(g);
 }
 
+/* iso_mtime: a file's mtime as ISO-8601 UTC with nanoseconds, the format of
+ * S3's LastModified (which has milliseconds). */
+static void iso_mtime(const struct stat *sb, char *out, size_t n)
+{
+	struct tm tm;
+	time_t t = sb->st_mtim.tv_sec;
+	char day[32];
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%09ldZ", day, (long)sb->st_mtim.tv_nsec);
+}
+
 /* do_file: one local file or stdin. */
 static void do_file(struct fetch *F, const char *path)
 {
@@ -254,7 +292,7 @@ static void do_file(struct fetch *F, const char *path)
 		return;
 	}
 	char mtime[48];
-	snprintf(mtime, sizeof mtime, "%lld.%09ld", (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+	iso_mtime(&sb, mtime, sizeof mtime);
 	int64_t size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
 	if (!is_stdin && already_read(F, name, NULL, size, mtime)) {
 		stats_add(&F->st, "skipped", 1);
@@ -385,55 +423,137 @@ static void do_url(struct fetch *F, const char *url)
 	http_close(g);
 }
 
-/* s3_setup: credentials, region and endpoint, once, at the first s3:// URL. */
-static void s3_setup(struct fetch *F)
+/* gs_config: Cloud Storage through its S3-compatible XML API: SigV4 with an
+ * HMAC key (GS_ACCESS_KEY_ID, GS_SECRET_ACCESS_KEY; else the AWS chain) in
+ * region "auto", at https://storage.googleapis.com (GS_ENDPOINT_URL or
+ * --endpoint-url), path-style. */
+static int gs_config(struct fetch *F, char *err, size_t errlen)
 {
-	if (F->s3_ready)
-		return;
-	char err[600];
-	if (s3_config(&F->s3, F->region, F->endpoint, err, sizeof err) != 0)
-		die(EX_CONFIG, "S3 configuration: %s", err);
-	s3_http_opts(&F->s3, &F->http);
-	F->s3_ready = 1;
+	const char *ep = F->endpoint ? F->endpoint : getenv("GS_ENDPOINT_URL") && *getenv("GS_ENDPOINT_URL") ?
+	                 getenv("GS_ENDPOINT_URL") : "https://storage.googleapis.com";
+	const char *id = getenv("GS_ACCESS_KEY_ID"), *secret = getenv("GS_SECRET_ACCESS_KEY");
+	int keys = id && *id && secret && *secret;
+	int rc = s3_config(&F->gs, F->region ? F->region : "auto", ep, F->no_sign || keys, &F->http, err, errlen);
+	if (!rc && keys && !F->no_sign)
+		s3_config_keys(&F->gs, id, secret, "GS_ACCESS_KEY_ID (HMAC key)");
+	return rc;
 }
 
-/* do_s3_object: one listed key. */
-static void do_s3_object(struct fetch *F, const char *bucket, const struct s3_obj *o)
+/* s3_setup: credentials, region and endpoint, once per scheme, at its first
+ * URL; F->cfg and F->scheme are the operand's from then on. */
+static void s3_setup(struct fetch *F, int gs)
+{
+	char err[1200];
+	int *ready = gs ? &F->gs_ready : &F->s3_ready;
+	F->cfg = gs ? &F->gs : &F->s3;
+	F->scheme = gs ? "gs" : "s3";
+	if (*ready)
+		return;
+	int rc = gs ? gs_config(F, err, sizeof err)
+	            : s3_config(&F->s3, F->region, F->endpoint, F->no_sign, &F->http, err, sizeof err);
+	if (rc)
+		die(rc, "%s credentials: %s", gs ? "Cloud Storage" : "S3", err);
+	*ready = 1;
+	if (F->jobs > 1 && !F->pool) {
+		F->pool = http_pool_new();
+		F->http.pool = F->pool;
+	}
+}
+
+/* s3_auth: sign the next request with fresh credentials; 0, or the run
+ * stops (temporary credentials that cannot be renewed). */
+static int s3_auth(struct fetch *F)
+{
+	char err[1200];
+	int rc = s3_http_opts(F->cfg, &F->http, err, sizeof err);
+	if (rc) {
+		diag(NULL, 0, "S3 credentials (%s): %s", F->cfg->cred.source, err);
+		set_status(F, rc);
+		F->stop = 1;
+	}
+	return rc;
+}
+
+/* s3_wanted: should the listed key be read (not a folder marker, in the
+ * day filter, not done by the manifest, not --list)? Listing and skipping
+ * happen here, in key order. */
+static int s3_wanted(struct fetch *F, const char *bucket, const struct s3_obj *o, struct buf *name)
 {
 	size_t klen = strlen(o->key);
 	if (klen == 0 || o->key[klen - 1] == '/' || !seg_want_path(&F->filter, o->key))
-		return;
-	struct buf name = BUF_INIT, url = BUF_INIT;
-	buf_printf(&name, "s3://%s/%s", bucket, o->key);
-	if (already_read(F, buf_cstr(&name), o->etag, (int64_t)o->size, o->last_modified)) {
+		return 0;
+	buf_reset(name);
+	buf_printf(name, "%s://%s/%s", F->scheme, bucket, o->key);
+	if (already_read(F, buf_cstr(name), o->etag, (int64_t)o->size, o->last_modified))
 		stats_add(&F->st, "skipped", 1);
-	} else if (F->list_only) {
-		list_line(F, buf_cstr(&name), (int64_t)o->size, o->etag, o->last_modified);
-	} else {
-		s3_object_url(&F->s3, bucket, o->key, &url);
-		struct http_get *g;
-		if (http_open(&g, buf_cstr(&url), &F->http, NULL, NULL) != HTTP_OPEN_OK) {
-			char msg[600];
-			int code = s3_error(http_error_body(g), http_exit_code(g), msg, sizeof msg);
-			diag(buf_cstr(&name), 0, "%s%s%s", msg[0] ? msg : "", msg[0] ? " - " : "", http_error(g));
-			set_status(F, code);
-			F->stop = code != EX_NOINPUT;
-		} else {
-			struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0, 1 };
-			struct source src = { http_read, g, http_why };
-			read_object(F, &src, buf_cstr(&name), &rec);
-		}
-		stats_add(&F->st, "retries", http_retries(g));
-		http_close(g);
-	}
-	buf_free(&name);
+	else if (F->list_only)
+		list_line(F, buf_cstr(name), (int64_t)o->size, o->etag, o->last_modified);
+	else
+		return 1;
+	return 0;
+}
+
+/* s3_start: send the GET of a key that is to be read (NULL if not). */
+static struct http_get *s3_start(struct fetch *F, const char *bucket, const struct s3_obj *o)
+{
+	size_t klen = strlen(o->key);
+	if (F->list_only || klen == 0 || o->key[klen - 1] == '/' || !seg_want_path(&F->filter, o->key) ||
+	    s3_auth(F))
+		return NULL;
+	struct buf url = BUF_INIT;
+	struct http_get *g;
+	s3_object_url(F->cfg, bucket, o->key, &url);
+	http_start(&g, buf_cstr(&url), &F->http, NULL, NULL);
 	buf_free(&url);
+	return g;
+}
+
+/* s3_finish: read one listed key whose GET s3_start sent (g, may be NULL
+ * when not wanted or refused), then close it. */
+static void s3_finish(struct fetch *F, const char *bucket, const struct s3_obj *o, struct http_get *g)
+{
+	struct buf name = BUF_INIT;
+	if (!s3_wanted(F, bucket, o, &name) || !g) {
+		/* listed, skipped or not wanted: nothing to read */
+	} else if (http_await(g) != HTTP_OPEN_OK) {
+		char msg[600];
+		int code = s3_error(http_error_body(g), http_exit_code(g), msg, sizeof msg);
+		diag(buf_cstr(&name), 0, "%s%s%s", msg[0] ? msg : "", msg[0] ? " - " : "", http_error(g));
+		set_status(F, code);
+		F->stop = code != EX_NOINPUT;
+	} else {
+		struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0, 1 };
+		struct source src = { http_read, g, http_why };
+		read_object(F, &src, buf_cstr(&name), &rec);
+	}
+	if (g)
+		stats_add(&F->st, "retries", http_retries(g));
+	http_close(g);
+	buf_free(&name);
+}
+
+/* s3_read_page: the page's keys in key order, with up to -j GETs in flight
+ * (the ones ahead download into their buffers while one is read). */
+static void s3_read_page(struct fetch *F, const char *bucket, const struct s3_page *pg)
+{
+	struct http_get **g = xcalloc(pg->nobjs ? pg->nobjs : 1, sizeof *g);
+	size_t next = 0;
+	for (size_t i = 0; i < pg->nobjs && !F->stop; i++) {
+		for (; next < pg->nobjs && next < i + F->jobs && !F->stop; next++)
+			if (!already_read_key(F, bucket, &pg->objs[next]))
+				g[next] = s3_start(F, bucket, &pg->objs[next]);
+		s3_finish(F, bucket, &pg->objs[i], g[i]);
+		g[i] = NULL;
+	}
+	for (size_t i = 0; i < pg->nobjs; i++)
+		http_close(g[i]);
+	free(g);
 }
 
 /* s3_fail: a listing failed: report and stop. */
 static void s3_fail(struct fetch *F, const char *bucket, const char *prefix, int code, const char *err)
 {
-	diag(NULL, 0, "s3://%s/%s: listing failed: %s", bucket, prefix, err);
+	diag(NULL, 0, "%s://%s/%s: listing failed: %s", F->scheme, bucket, prefix, err);
 	set_status(F, code);
 	F->stop = 1;
 }
@@ -441,51 +561,47 @@ static void s3_fail(struct fetch *F, const char *bucket, const char *prefix, int
 /* s3_objects: every key under prefix, page by page, read as listed. */
 static void s3_objects(struct fetch *F, const char *bucket, const char *prefix)
 {
-	char *token = NULL;
+	struct s3_listing L;
 	char err[800];
-	do {
+	s3_listing_init(&L, bucket, prefix, NULL);
+	while (L.more && !F->stop) {
 		struct s3_page pg;
-		int rc = s3_list(&F->s3, &F->http, bucket, prefix, NULL, token, F->page_size, &pg, err, sizeof err);
-		free(token);
-		token = NULL;
-		if (rc) {
-			s3_fail(F, bucket, prefix, rc, err);
-			s3_page_free(&pg);
+		if (s3_auth(F))
 			break;
-		}
-		stats_add(&F->st, "list_requests", 1);
-		for (size_t i = 0; i < pg.nobjs && !F->stop; i++)
-			do_s3_object(F, bucket, &pg.objs[i]);
-		if (pg.truncated && !F->stop)
-			token = xstrdup(pg.next_token);
+		int rc = s3_listing_next(&L, F->cfg, &F->http, F->page_size, &pg, err, sizeof err);
+		if (rc)
+			s3_fail(F, bucket, prefix, rc, err);
+		else
+			stats_add(&F->st, "list_requests", 1);
+		if (!rc)
+			s3_read_page(F, bucket, &pg);
 		s3_page_free(&pg);
-	} while (token);
+	}
+	s3_listing_free(&L);
 }
 
 /* s3_folders: the CommonPrefixes ("folders") right under prefix. */
 static int s3_folders(struct fetch *F, const char *bucket, const char *prefix, struct paths *out)
 {
-	char *token = NULL;
+	struct s3_listing L;
 	char err[800];
-	do {
+	int rc = 0;
+	s3_listing_init(&L, bucket, prefix, "/");
+	while (L.more && !rc) {
 		struct s3_page pg;
-		int rc = s3_list(&F->s3, &F->http, bucket, prefix, "/", token, F->page_size, &pg, err, sizeof err);
-		free(token);
-		token = NULL;
-		if (rc) {
+		if ((rc = s3_auth(F)))
+			break;
+		rc = s3_listing_next(&L, F->cfg, &F->http, F->page_size, &pg, err, sizeof err);
+		if (rc)
 			s3_fail(F, bucket, prefix, rc, err);
-			s3_page_free(&pg);
-			return -1;
-		}
-		stats_add(&F->st, "list_requests", 1);
-		for (size_t i = 0; i < pg.nprefixes; i++)
+		else
+			stats_add(&F->st, "list_requests", 1);
+		for (size_t i = 0; !rc && i < pg.nprefixes; i++)
 			paths_add(out, pg.prefixes[i]);
-		if (pg.truncated)
-			token = xstrdup(pg.next_token);
 		s3_page_free(&pg);
-	} while (token);
-	qsort(out->v, out->n, sizeof *out->v, cmp_str);
-	return 0;
+	}
+	s3_listing_free(&L);
+	return rc ? -1 : 0;
 }
 
 /* s3_days: under segment-logs/SOURCE/, list only the wanted day folders. */
@@ -531,8 +647,8 @@ static void do_s3(struct fetch *F, const char *url)
 {
 	char *bucket, *prefix;
 	if (s3_parse_url(url, &bucket, &prefix) < 0)
-		usage_error("%s: not an s3://BUCKET[/PREFIX] URL", url);
-	s3_setup(F);
+		usage_error("%s: not an s3://BUCKET[/PREFIX] or gs://BUCKET[/PREFIX] URL", url);
+	s3_setup(F, url[0] == 'g');
 	size_t n = strlen(prefix);
 	const char *logs = NULL;
 	for (const char *p = prefix; (p = strstr(p, "segment-logs/")); p++)
@@ -580,7 +696,7 @@ static int do_mark_done(const char *path, int quiet, int operands)
 static void do_operand(struct fetch *F, const char *arg)
 {
 	struct stat sb;
-	if (strncmp(arg, "s3://", 5) == 0)
+	if (strncmp(arg, "s3://", 5) == 0 || strncmp(arg, "gs://", 5) == 0)
 		do_s3(F, arg);
 	else if (strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0)
 		do_url(F, arg);
@@ -590,140 +706,200 @@ static void do_operand(struct fetch *F, const char *arg)
 		do_file(F, arg);
 }
 
+/* The settings main takes from the command line besides struct fetch's. */
+struct args {
+	const char *out, *rejects, *manifest;
+	struct cli_common common;
+	int mark_done, require_objects;
+};
+
+enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
+       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN,
+       O_MAXLINE, O_MAXDEPTH, O_STRICT, O_MARKDONE, O_REQUIRE };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
+	{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
+	{ "mark-done", no_argument, 0, O_MARKDONE }, { "require-objects", no_argument, 0, O_REQUIRE },
+	{ "keep-going", no_argument, 0, 'k' }, { "jobs", required_argument, 0, 'j' },
+	{ "since", required_argument, 0, O_SINCE }, { "until", required_argument, 0, O_UNTIL },
+	{ "source-id", required_argument, 0, O_SOURCE },
+	{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
+	{ "page-size", required_argument, 0, O_PAGE }, { "no-sign-request", no_argument, 0, O_NO_SIGN },
+	{ "cacert", required_argument, 0, O_CACERT }, { "insecure", no_argument, 0, O_INSECURE },
+	{ "retry", required_argument, 0, O_RETRY }, { "retry-delay", required_argument, 0, O_RETRY_DELAY },
+	{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
+	{ "idle-timeout", required_argument, 0, O_IDLE_TIMEOUT },
+	{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
+	{ "strict", no_argument, 0, O_STRICT }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
+
+static void day_option(struct fetch *F, const char *opt, const char *arg, int64_t *ms)
+{
+	if (seg_day_parse(arg, ms) < 0)
+		usage_error("%s: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", opt, arg);
+	F->filter.active = 1;
+}
+
+/* source_option: the S3 and transfer options; 0 if c is none of them. */
+static int source_option(struct fetch *F, int c, const char *arg)
+{
+	switch (c) {
+	case O_REGION: F->region = arg; break;
+	case O_ENDPOINT: F->endpoint = arg; break;
+	case O_PAGE: F->page_size = (unsigned)opt_uint("--page-size", arg, 1, 1000); break;
+	case O_NO_SIGN: F->no_sign = 1; break;
+	case 'j': F->jobs = (unsigned)opt_uint("-j", arg, 1, 64); break;
+	case O_CACERT: F->http.cacert = arg; break;
+	case O_INSECURE: F->http.insecure = 1; break;
+	case O_RETRY: F->http.retries = (unsigned)opt_uint("--retry", arg, 0, 1000); break;
+	case O_RETRY_DELAY:
+		F->http.retry_base_ms = (uint64_t)(opt_double("--retry-delay", arg, 0, 3600) * 1000);
+		break;
+	case O_CONNECT_TIMEOUT: F->http.connect_timeout = (long)opt_uint("--connect-timeout", arg, 1, 3600); break;
+	case O_IDLE_TIMEOUT: F->http.stall_timeout = (long)opt_uint("--idle-timeout", arg, 1, 86400); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* read_option: what is read and how; 0 if c is none of them. */
+static int read_option(struct fetch *F, struct args *A, int c, const char *arg)
+{
+	switch (c) {
+	case 'o': A->out = arg; break;
+	case 'r': A->rejects = arg; break;
+	case O_MANIFEST: A->manifest = arg; break;
+	case O_MARKDONE: A->mark_done = 1; break;
+	case O_REQUIRE: A->require_objects = 1; break;
+	case O_LIST: F->list_only = 1; break;
+	case 'k': F->keep_going = 1; break;
+	case O_SINCE: day_option(F, "--since", arg, &F->filter.since_ms); break;
+	case O_UNTIL: day_option(F, "--until", arg, &F->filter.until_ms); break;
+	case O_SOURCE:
+		if (!*arg || strchr(arg, '/'))
+			usage_error("--source-id: '%s' is not a source id", arg);
+		seg_dayfilter_add_source(&F->filter, arg);
+		break;
+	case O_MAXLINE:
+		F->uw.max_line = opt_size("--max-line", arg);
+		if (!F->uw.max_line)
+			usage_error("--max-line must be positive");
+		break;
+	case O_MAXDEPTH: F->uw.max_depth = (int)opt_uint("--max-depth", arg, 1, 1000000); break;
+	case O_STRICT: F->uw.strict = 1; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* parse_args: the command line into F and A; returns optind. */
+static int parse_args(struct fetch *F, struct args *A, int argc, char **argv)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "o:r:j:kqhV", long_opts, NULL)) != -1) {
+		if (read_option(F, A, c, optarg) || source_option(F, c, optarg))
+			continue;
+		if (c == 'V') {
+			print_version();
+			printf("gzip: %s; %s\n", gunzip_engine(), curl_version());
+			exit(EX_DONE);
+		}
+		cli_common_option(c, optarg, &A->common, usage);
+	}
+	if (F->filter.since_ms >= F->filter.until_ms)
+		usage_error("--since must be before --until (--until is exclusive)");
+	F->quiet = A->common.quiet;
+	return optind;
+}
+
+/* open_outputs: output, rejects, manifest, counters, progress, callbacks. */
+static void open_outputs(struct fetch *F, const struct args *A)
+{
+	stats_init(&F->st);
+	static const char *const zero[] = { "objects", "in", "out", "rejected" };
+	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		stats_add(&F->st, zero[i], 0);
+	if (w_open(&F->out, A->out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", A->out, strerror(errno));
+	rejects_open(&F->rej, A->rejects, &F->st);
+	if (A->manifest) {
+		if (manifest_open(&F->man, A->manifest) < 0)
+			die(EX_IOERR, "%s: cannot open manifest: %s", A->manifest, strerror(errno));
+		F->use_manifest = 1;
+	}
+	progress_init(&F->prog, progress_wanted(A->common.force_progress, F->quiet));
+	F->uw.emit = on_emit;
+	F->uw.reject = on_reject;
+	F->uw.ctx = F;
+	F->up.text = on_text;
+	F->up.want = on_member;
+	F->up.ctx = F;
+}
+
+/* run_operand: one source; one that holds no object (an empty day, a
+ * --source-id or prefix that matches nothing) is a warning, or with
+ * --require-objects an error (66). */
+static void run_operand(struct fetch *F, const struct args *A, const char *arg)
+{
+	uint64_t before = stats_get(&F->st, "objects") + stats_get(&F->st, "skipped");
+	int status = F->status;
+	do_operand(F, arg);
+	if (F->stop || F->status != status || stats_get(&F->st, "objects") + stats_get(&F->st, "skipped") > before)
+		return;
+	diag(arg, 0, "%s: no objects%s", A->require_objects ? "error" : "warning",
+	     F->filter.active ? " (check the prefix, --source-id, --since and --until)" : "");
+	if (A->require_objects)
+		set_status(F, EX_NOINPUT);
+}
+
+/* finish: close the outputs, write the summary; the exit status. */
+static int finish(struct fetch *F, const struct args *A)
+{
+	w_close(&F->out);
+	rejects_close(&F->rej);
+	progress_done(&F->prog);
+	stats_add(&F->st, "in", F->uw.records);
+	stats_add(&F->st, "out", F->messages);
+	if (F->uw.blank)
+		stats_add(&F->st, "blank", F->uw.blank);
+	if (F->uw.envelopes)
+		stats_add(&F->st, "envelopes", F->uw.envelopes);
+	stats_summary(&F->st, F->quiet);
+	if (A->common.stats_file && stats_write(&F->st, A->common.stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", A->common.stats_file, strerror(errno));
+	if (F->rej.count)
+		set_status(F, EX_REJECTED);
+	if (F->use_manifest)
+		manifest_close(&F->man);
+	if (F->s3_ready)
+		s3_cfg_free(&F->s3);
+	if (F->gs_ready)
+		s3_cfg_free(&F->gs);
+	http_pool_free(F->pool);
+	unwrap_free(&F->uw);
+	seg_dayfilter_free(&F->filter);
+	stats_free(&F->st);
+	return F->status;
+}
+
 int main(int argc, char **argv)
 {
-	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
-	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
-	       O_STATS, O_PROG, O_NOPROG, O_STRICT, O_MARKDONE };
-	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
-		{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
-		{ "mark-done", no_argument, 0, O_MARKDONE },
-		{ "keep-going", no_argument, 0, 'k' }, { "since", required_argument, 0, O_SINCE },
-		{ "until", required_argument, 0, O_UNTIL }, { "source-id", required_argument, 0, O_SOURCE },
-		{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
-		{ "page-size", required_argument, 0, O_PAGE }, { "cacert", required_argument, 0, O_CACERT },
-		{ "insecure", no_argument, 0, O_INSECURE }, { "retry", required_argument, 0, O_RETRY },
-		{ "retry-delay", required_argument, 0, O_RETRY_DELAY },
-		{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
-		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		{ "strict", no_argument, 0, O_STRICT }, { "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
-		{ "progress", no_argument, 0, O_PROG }, { "no-progress", no_argument, 0, O_NOPROG },
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
 	static struct fetch F;
-	const char *out = "-", *rejects = NULL, *stats_file = NULL, *manifest = NULL;
-	int force_progress = -1, c, mark_done = 0;
+	struct args A = { "-", NULL, NULL, CLI_COMMON_INIT, 0, 0 };
 
 	cli_init(argv[0]);
 	seg_dayfilter_init(&F.filter);
 	http_opts_default(&F.http);
 	F.http.netrc = 1;
+	F.jobs = 4;
 	unwrap_init(&F.uw);
-	while ((c = getopt_long(argc, argv, "o:r:kqhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'r': rejects = optarg; break;
-		case O_MANIFEST: manifest = optarg; break;
-		case O_LIST: F.list_only = 1; break;
-		case O_MARKDONE: mark_done = 1; break;
-		case 'k': F.keep_going = 1; break;
-		case O_SINCE:
-			if (seg_day_parse(optarg, &F.filter.since_ms) < 0)
-				usage_error("--since: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", optarg);
-			F.filter.active = 1;
-			break;
-		case O_UNTIL:
-			if (seg_day_parse(optarg, &F.filter.until_ms) < 0)
-				usage_error("--until: '%s' is not a day (YYYY-MM-DD or 13-digit ms)", optarg);
-			F.filter.active = 1;
-			break;
-		case O_SOURCE:
-			if (!*optarg || strchr(optarg, '/'))
-				usage_error("--source-id: '%s' is not a source id", optarg);
-			seg_dayfilter_add_source(&F.filter, optarg);
-			break;
-		case O_REGION: F.region = optarg; break;
-		case O_ENDPOINT: F.endpoint = optarg; break;
-		case O_PAGE: F.page_size = (unsigned)opt_uint("--page-size", optarg, 1, 1000); break;
-		case O_CACERT: F.http.cacert = optarg; break;
-		case O_INSECURE: F.http.insecure = 1; break;
-		case O_RETRY: F.http.retries = (unsigned)opt_uint("--retry", optarg, 0, 1000); break;
-		case O_RETRY_DELAY:
-			F.http.retry_base_ms = (uint64_t)(opt_double("--retry-delay", optarg, 0, 3600) * 1000);
-			break;
-		case O_CONNECT_TIMEOUT:
-			F.http.connect_timeout = (long)opt_uint("--connect-timeout", optarg, 1, 3600);
-			break;
-		case O_MAXLINE:
-			F.uw.max_line = opt_size("--max-line", optarg);
-			if (!F.uw.max_line)
-				usage_error("--max-line must be positive");
-			break;
-		case O_MAXDEPTH: F.uw.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		case O_STRICT: F.uw.strict = 1; break;
-		case O_STATS: stats_file = optarg; break;
-		case 'q': F.quiet = 1; break;
-		case O_PROG: force_progress = 1; break;
-		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
-		case 'V':
-			print_version();
-			printf("gzip: %s; %s\n", gunzip_engine(), curl_version());
-			return EX_DONE;
-		default: usage_error("unknown option");
-		}
-	}
-	if (F.filter.since_ms >= F.filter.until_ms)
-		usage_error("--since must be before --until (--until is exclusive)");
-	if (mark_done)
-		return do_mark_done(manifest, F.quiet, optind < argc);
-	stats_init(&F.st);
-	stats_add(&F.st, "objects", 0);
-	stats_add(&F.st, "in", 0);
-	stats_add(&F.st, "out", 0);
-	stats_add(&F.st, "rejected", 0);
-	if (w_open(&F.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	rejects_open(&F.rej, rejects, &F.st);
-	if (manifest) {
-		if (manifest_open(&F.man, manifest) < 0)
-			die(EX_IOERR, "%s: cannot open manifest: %s", manifest, strerror(errno));
-		F.use_manifest = 1;
-	}
-	progress_init(&F.prog, progress_wanted(force_progress, F.quiet));
-	F.uw.emit = on_emit;
-	F.uw.reject = on_reject;
-	F.uw.ctx = &F;
-	F.up.text = on_text;
-	F.up.want = on_member;
-	F.up.ctx = &F;
-
-	char *stdin_only[] = { "-" };
-	char **ops = optind < argc ? argv + optind : stdin_only;
-	int nops = optind < argc ? argc - optind : 1;
-	for (int i = 0; i < nops && !F.stop; i++)
-		do_operand(&F, ops[i]);
-
-	w_close(&F.out);
-	rejects_close(&F.rej);
-	progress_done(&F.prog);
-	stats_add(&F.st, "in", F.uw.records);
-	stats_add(&F.st, "out", F.messages);
-	if (F.uw.blank)
-		stats_add(&F.st, "blank", F.uw.blank);
-	if (F.uw.envelopes)
-		stats_add(&F.st, "envelopes", F.uw.envelopes);
-	stats_summary(&F.st, F.quiet);
-	if (stats_file && stats_write(&F.st, stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", stats_file, strerror(errno));
-	if (F.rej.count)
-		set_status(&F, EX_REJECTED);
-	if (F.use_manifest)
-		manifest_close(&F.man);
-	if (F.s3_ready)
-		s3_cfg_free(&F.s3);
-	unwrap_free(&F.uw);
-	seg_dayfilter_free(&F.filter);
-	stats_free(&F.st);
-	return F.status;
+	int first = parse_args(&F, &A, argc, argv);
+	if (A.mark_done)
+		return do_mark_done(A.manifest, F.quiet, first < argc);
+	open_outputs(&F, &A);
+	if (first == argc)
+		do_operand(&F, "-");
+	for (int i = first; i < argc && !F.stop; i++)
+		run_operand(&F, &A, argv[i]);
+	return finish(&F, &A);
 }

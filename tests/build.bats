@@ -135,3 +135,10 @@ setup() {
 		[ -f "lib/$m.h" ] || { echo "lib/README.md names $m, which is not in lib/"; return 1; }
 	done
 }
+
+@test "lib/README.md's used-by and tested-by columns match the code (tests/lib-index.sh -w refills them)" {
+	cd "$top"
+	run sh tests/lib-index.sh
+	[ "$status" -eq 0 ]
+	diff <(printf '%s\n' "$output") lib/README.md
+}

@@ -446,3 +446,38 @@ flip() {
 	run seg-fetch -q -k "$T/d"
 	[ "$status" -eq 1 ]
 }
+
+@test "Parquet and CSV (S3 Actions output) are an unsupported format: 65, named, not a reject per line" {
+	printf 'PAR1\x15\x04\x15\x00binary' > "$T/x.parquet"
+	run seg-fetch -q -r "$T/rej" "$T/x.parquet"
+	[ "$status" -eq 65 ] && [[ "$output" == *"x.parquet: unsupported format: Parquet"* ]]
+	[ ! -s "$T/rej" ]
+	printf 'event,timestamp,userId\nSigned Up,2024-01-01T00:00:00Z,u1\n' | gzip -n > "$T/x.csv.gz"
+	run seg-fetch -q -r "$T/rej" "$T/x.csv.gz"
+	[ "$status" -eq 65 ] && [[ "$output" == *"x.csv.gz: unsupported format: CSV"* ]]
+	[ ! -s "$T/rej" ]
+	printf '{"ok":1}\nnot json, with a comma\n' > "$T/y"   # a bad line in NDJSON is still a reject
+	run seg-fetch -q -r "$T/rej" "$T/y"
+	[ "$status" -eq 1 ] && [ "$output" = '{"ok":1}' ] && [ "$(jq -r .line "$T/rej")" = 2 ]
+}
+
+@test "a source with no objects (empty day, --source-id typo, wrong prefix) warns; --require-objects makes it 66" {
+	run seg-fetch -q $S3 --source-id srcTypo s3://bkt
+	[ "$status" -eq 0 ] && [ "$output" = "seg-fetch: s3://bkt: warning: no objects (check the prefix, --source-id, --since and --until)" ]
+	run seg-fetch -q $S3 --require-objects s3://bkt/no/such/prefix/
+	[ "$status" -eq 66 ] && [ "$output" = "seg-fetch: s3://bkt/no/such/prefix/: error: no objects" ]
+	mkdir "$T/empty"
+	run seg-fetch -q --require-objects "$T/empty" $S3 s3://bkt/segment-logs/srcA/1432684800000/
+	[ "$status" -eq 66 ] && [ "${#lines[@]}" -eq 3 ] && [[ "${lines[0]}" == *"empty: error: no objects" ]]
+	run seg-fetch -q $S3 --require-objects --source-id srcA --since 2015-05-29 s3://bkt
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "--list: mtime is ISO-8601 UTC for local files as for S3 objects" {
+	printf '{"a":1}\n' > "$T/f"
+	touch -d '2024-03-04 05:06:07.5 UTC' "$T/f"
+	run seg-fetch -q --list "$T/f"
+	[ "$(echo "$output" | jq -r .mtime)" = 2024-03-04T05:06:07.500000000Z ]
+	run seg-fetch -q $S3 --list --source-id srcA --until 2015-05-28 s3://bkt
+	[[ "$(echo "${lines[0]}" | jq -r .mtime)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]+)?Z$ ]]
+}

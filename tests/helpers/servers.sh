@@ -5,6 +5,9 @@
 # the kernel picks, with its files in a temp dir.
 #   servers.sh start s3rver DIR [BUCKET...]   prints the port
 #   servers.sh start httpd DIR ROOT           prints the port
+#   servers.sh start s3hostile DIR            prints the port; DIR/creds holds
+#                                             the credentials it accepts, DIR/requests
+#                                             the requests it saw (s3hostile.js)
 #   servers.sh stop DIR                       stops the server started in DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +20,7 @@ start)
 	case $kind in
 	s3rver) node --openssl-legacy-provider "$here/s3rver.js" "$dir/data" "$dir/port" "$@" >"$dir/log" 2>&1 & ;;
 	httpd) node "$here/httpd.js" "$1" "$dir/port" >"$dir/log" 2>&1 & ;;
+	s3hostile) node "$here/s3hostile.js" "$dir/port" "$dir/requests" "$dir/creds" >"$dir/log" 2>&1 & ;;
 	*) echo "servers.sh: unknown server $kind" >&2; exit 64 ;;
 	esac
 	echo $! > "$dir/pid"
