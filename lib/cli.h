@@ -48,6 +48,19 @@ void vdiag(const char *file, unsigned long long line, const char *fmt, va_list a
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void print_version(void);
+/* cli_stdout_status: flush stdout; EX_DONE, or EX_IOERR with a message when
+ * it could not be written (--help into a full disk is an error). */
+int cli_stdout_status(void);
+/* cli_help: print usage(), then "See prog(1).", and exit 0 (74 when stdout
+ * cannot be written). */
+_Noreturn void cli_help(void (*usage)(void));
+
+struct option;
+/* cli_getopt: getopt_long, except that a wrong option (unknown, ambiguous,
+ * missing its value, or given one it does not take) is reported here in one
+ * line naming it, and the program exits 64. Never returns '?' or ':'. */
+int cli_getopt(int argc, char *const argv[], const char *shortopts,
+               const struct option *longopts);
 
 /* parse_size: "16M", "512k", "1G", "1000000"; binary multiples. -1 if bad. */
 int parse_size(const char *s, uint64_t *out);

@@ -1093,7 +1093,7 @@ int main(int argc, char **argv)
 	L.conf.netrc = 1;
 	L.conf.connect_timeout_ms = 10000;
 	L.conf.timeout_ms = 300000;
-	while ((c = getopt_long(argc, argv, "d:u:j:o:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "d:u:j:o:qhV", opts)) != -1) {
 		switch (c) {
 		case O_URL: url = optarg; break;
 		case O_HOST: host = optarg; break;

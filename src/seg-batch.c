@@ -661,7 +661,7 @@ int main(int argc, char **argv)
 	b.mode = SQLINS_IGNORE;
 	b.max_line = LINE_MAX_DEFAULT;
 	b.max_depth = SEG_ROW_DEPTH;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;

@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	d.time_field = "receivedAt";
 	d.max_line = LINE_MAX_DEFAULT;
 	d.max_depth = JSON_DEPTH_DEFAULT;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case O_DUPS: dups = optarg; break;

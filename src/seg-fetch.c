@@ -619,7 +619,7 @@ int main(int argc, char **argv)
 	http_opts_default(&F.http);
 	F.http.netrc = 1;
 	unwrap_init(&F.uw);
-	while ((c = getopt_long(argc, argv, "o:r:kqhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:kqhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;
@@ -665,11 +665,11 @@ int main(int argc, char **argv)
 		case 'q': F.quiet = 1; break;
 		case O_PROG: force_progress = 1; break;
 		case O_NOPROG: force_progress = 0; break;
-		case 'h': usage(); return EX_DONE;
+		case 'h': cli_help(usage);
 		case 'V':
 			print_version();
 			printf("gzip: %s; %s\n", gunzip_engine(), curl_version());
-			return EX_DONE;
+			return cli_stdout_status();
 		default: usage_error("unknown option");
 		}
 	}

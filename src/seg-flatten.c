@@ -211,7 +211,7 @@ int main(int argc, char **argv)
 	f.emit_ddl = 1;
 	f.max_line = LINE_MAX_DEFAULT;
 	f.max_depth = SEG_JSON_DEPTH;
-	while ((c = getopt_long(argc, argv, "l:t:o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "l:t:o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'l': layout = optarg; break;
 		case 't':

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	v.max_bytes = 32768;
 	v.max_line = LINE_MAX_DEFAULT;
 	v.max_depth = SEG_JSON_DEPTH;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;
