@@ -107,6 +107,19 @@ _Noreturn void cli_help(void (*usage)(void))
 	exit(cli_stdout_status());
 }
 
+void cli_stdin_not_tty(const char *what)
+{
+	if (isatty(0))
+		die(EX_USAGE, "standard input is a terminal: give FILE operands or pipe %s in "
+		    "(- reads the terminal anyway)", what);
+}
+
+void cli_stats_stdout(const char *stats_file, const char *out)
+{
+	if (stats_file && strcmp(stats_file, "-") == 0 && (!out || strcmp(out, "-") == 0))
+		usage_error("--stats -: standard output carries the data; give -o FILE or --stats FILE");
+}
+
 /* long_matches: how many long options (of value val, or any when val is 0)
  * start with the name in arg ("--re=x"). */
 static int long_matches(const struct option *lo, const char *arg, int val)

@@ -55,6 +55,16 @@ int cli_stdout_status(void);
  * cannot be written). */
 _Noreturn void cli_help(void (*usage)(void));
 
+/* cli_stdin_not_tty: for a filter given no operands: when standard input is
+ * a terminal, say what is expected and exit 64 rather than wait silently
+ * (as gzip does); an explicit "-" operand still reads the terminal. */
+void cli_stdin_not_tty(const char *what);
+
+/* cli_stats_stdout: "--stats -" writes the stats to standard output; refuse
+ * it (usage error) when out, the program's data output, is standard output
+ * too ("-" or NULL). */
+void cli_stats_stdout(const char *stats_file, const char *out);
+
 struct option;
 /* cli_getopt: getopt_long, except that a wrong option (unknown, ambiguous,
  * missing its value, or given one it does not take) is reported here in one

@@ -1159,6 +1159,7 @@ int main(int argc, char **argv)
 	                       "retries", "splits", "not_attempted" };
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		stats_add(&L.st, keys[i], 0);
+	cli_stats_stdout(common.stats_file, out);
 	if (w_open(&L.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
 	L.out.epipe_discard = 1;   /* a closed output never stops a load */

@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 	} else {
 		idset_init(&d.set, expect, idset_random_seed());
 	}
+	cli_stats_stdout(common.stats_file, out);
 	if (w_open(&d.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
 	if (dups && w_open(&d.dups, dups) < 0)

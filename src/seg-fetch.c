@@ -682,6 +682,7 @@ int main(int argc, char **argv)
 	stats_add(&F.st, "in", 0);
 	stats_add(&F.st, "out", 0);
 	stats_add(&F.st, "rejected", 0);
+	cli_stats_stdout(stats_file, out);
 	if (w_open(&F.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
 	rejects_open(&F.rej, rejects, &F.st);

@@ -79,3 +79,52 @@ one_line() {
 	done
 	[ $fails -eq 0 ]
 }
+
+# filter_args PROG: what PROG needs besides its input
+filter_args() {
+	case $1 in
+	s2-load) echo "--url http://127.0.0.1:9 -d db" ;;
+	esac
+}
+
+# on_tty CMD: run the shell command line CMD with a pseudo-terminal as its
+# standard input (and stdout); its stderr goes to $T/err; prints the exit status
+on_tty() {
+	S2_USER=u S2_PASSWORD=p script -qec "$1 2> '$T/err'; echo \"exit \$?\" > '$T/rc'" /dev/null < /dev/null > /dev/null
+	cat "$T/rc"
+}
+
+@test "a filter with no operands refuses a terminal on stdin, exit 64, and - still reads it" {
+	command -v script > /dev/null || skip "no script(1)"
+	local fails=0 p got
+	for p in $FILTERS; do
+		got=$(on_tty "timeout --foreground -s KILL 10 $p $(filter_args $p)")
+		[ "$got" = "exit 64" ] && grep -qxF "$p: standard input is a terminal: give FILE operands or pipe NDJSON in (- reads the terminal anyway)" "$T/err" || {
+			echo "$p on a terminal: $got"; cat "$T/err"; fails=1; }
+	done
+	# "-" reads the terminal: script's terminal gives end of file at once
+	got=$(on_tty "seg-validate -q - < /dev/tty")
+	[ "$got" = "exit 0" ] || { echo "seg-validate - on a terminal: $got"; cat "$T/err"; fails=1; }
+	[ $fails -eq 0 ]
+}
+
+@test "--stats - writes the stats to stdout; refused (64) when stdout carries the data" {
+	local fails=0 p rc
+	: > "$T/empty"
+	cd "$T"
+	for p in seg-batch seg-dedup seg-fetch seg-flatten seg-validate; do
+		rc=0
+		$p -q -o "$T/data" --stats - "$T/empty" > "$T/stdout" 2> "$T/err" || rc=$?
+		[ $rc -eq 0 ] && [ "$(jq -r .program "$T/stdout")" = "$p" ] || {
+			echo "$p -o FILE --stats -: exit $rc"; cat "$T/stdout" "$T/err"; fails=1; }
+		[ ! -e "$T/-" ] || { echo "$p wrote a file named -"; rm -f "$T/-"; fails=1; }
+		rc=0
+		$p -q --stats - "$T/empty" > "$T/stdout" 2> "$T/err" || rc=$?
+		[ $rc -eq 64 ] && grep -qF -- "--stats -: standard output carries the data" "$T/err" || {
+			echo "$p --stats - with data on stdout: exit $rc"; cat "$T/err"; fails=1; }
+	done
+	rc=0
+	S2_USER=u S2_PASSWORD=p s2-load --url http://127.0.0.1:9 -d db --stats - "$T/empty" 2> "$T/err" || rc=$?
+	[ $rc -eq 64 ] || { echo "s2-load --stats -: exit $rc"; cat "$T/err"; fails=1; }
+	[ $fails -eq 0 ]
+}
