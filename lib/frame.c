@@ -39,7 +39,7 @@ int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx)
 		}
 		int rc = fn(ctx, fd, name);
 		if (rc < 0 && status == EX_DONE)
-			status = EX_IOERR;
+			status = rc == -2 ? EX_DATAERR : EX_IOERR;
 		if (fd > 0)
 			close(fd);
 		if (rc > 0)

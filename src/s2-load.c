@@ -914,6 +914,7 @@ static int load_stream(void *ctx, int fd, const char *name)
 	int rc = 0;
 	L->in_fd = fd;
 	lr_init_fn(&rd, read_input, L, name, LINE_MAX_DEFAULT * 4);
+	rd.refuse_binary = 1;
 	/* after a stop (but not a signal) the rest of the input is read and
 	 * counted as not attempted, so that every record is accounted for */
 	while (!L->interrupted) {
@@ -922,7 +923,7 @@ static int load_stream(void *ctx, int fd, const char *name)
 		if (L->interrupted || (rc = lr_next(&rd, &l)) == 0 || L->interrupted)
 			break;
 		if (rc < 0) {
-			diag(name, 0, "read error after line %llu: %s", (unsigned long long)rd.lineno, strerror(errno));
+			rc = lr_report(&rd);
 			break;
 		}
 		if (line_blank(&l)) {
@@ -937,7 +938,7 @@ static int load_stream(void *ctx, int fd, const char *name)
 	}
 	json_members_free(&m);
 	lr_free(&rd);
-	return rc < 0 ? -1 : L->interrupted ? 1 : 0;
+	return rc < 0 ? rc : L->interrupted ? 1 : 0;
 }
 
 /* ---- setup ------------------------------------------------------------ */

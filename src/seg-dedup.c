@@ -181,6 +181,7 @@ static int dedup_stream(void *ctx, int fd, const char *name)
 	struct line l;
 	int rc;
 	lr_init_fd(&r, fd, name, d->max_line);
+	r.refuse_binary = 1;
 	while ((rc = lr_next(&r, &l)) == 1) {
 		d->bytes += l.len + 1;
 		if (line_blank(&l)) {
@@ -192,9 +193,9 @@ static int dedup_stream(void *ctx, int fd, const char *name)
 		progress_tick(&d->prog, d->in, d->bytes);
 	}
 	if (rc < 0)
-		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+		rc = lr_report(&r);
 	lr_free(&r);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* load_state: the set saved earlier, or exit 66/74/78 naming the reason. */

@@ -128,3 +128,43 @@ on_tty() {
 	[ $rc -eq 64 ] || { echo "s2-load --stats -: exit $rc"; cat "$T/err"; fails=1; }
 	[ $fails -eq 0 ]
 }
+
+@test "a gzip, tar or Parquet input to a filter: one line naming it, exit 65, not read further" {
+	local fails=0 p rc f
+	seq 1000 | gzip > "$T/day.json.gz"
+	seq 1000 > "$T/day.json" && tar -C "$T" -cf "$T/day.tar" day.json
+	printf 'PAR1\0\0\0\0' > "$T/day.parquet"
+	for p in $FILTERS; do
+		for f in day.json.gz day.tar day.parquet; do
+			rc=0
+			S2_USER=u S2_PASSWORD=p $p -q $(filter_args $p) "$T/$f" > /dev/null 2> "$T/err" || rc=$?
+			[ $rc -eq 65 ] && [ "$(wc -l < "$T/err")" -eq 1 ] || { echo "$p $f: exit $rc"; cat "$T/err"; fails=1; }
+		done
+		grep -qxF "$p: $T/day.parquet: Parquet data: not NDJSON, and no segpipe program reads it" "$T/err" ||
+			{ echo "$p: Parquet not named"; fails=1; }
+		rc=0
+		S2_USER=u S2_PASSWORD=p $p -q $(filter_args $p) < "$T/day.json.gz" > /dev/null 2> "$T/err" || rc=$?
+		[ $rc -eq 65 ] && grep -qxF "$p: stdin: gzip data: read it with seg-fetch" "$T/err" || {
+			echo "$p < gzip: exit $rc"; cat "$T/err"; fails=1; }
+	done
+	[ $fails -eq 0 ]
+}
+
+@test "rejects on stderr: at most 10 per input, then one '... and N more' line; a rejects file keeps all" {
+	local fails=0 p rc n
+	seq 25 > "$T/a"
+	seq 3 > "$T/b"
+	for p in seg-validate seg-flatten seg-dedup seg-batch; do
+		rc=0
+		$p -q "$T/a" "$T/b" > /dev/null 2> "$T/err" || rc=$?
+		n=$(grep -c "^$p: $T/a:[0-9]*: " "$T/err")
+		[ $rc -eq 1 ] && [ "$n" -eq 10 ] && [ "$(grep -c "^$p: $T/b:[0-9]*: " "$T/err")" -eq 3 ] &&
+			grep -qxF "$p: $T/a: ... and 15 more rejected, not shown (a rejects file keeps them all)" "$T/err" &&
+			[ "$(wc -l < "$T/err")" -eq 14 ] || { echo "$p: exit $rc, $n shown of $T/a"; cat "$T/err"; fails=1; }
+		rc=0
+		$p -q -r "$T/rej" "$T/a" > /dev/null 2> "$T/err" || rc=$?
+		[ $rc -eq 1 ] && [ "$(wc -l < "$T/rej")" -eq 25 ] && [ ! -s "$T/err" ] || {
+			echo "$p -r: exit $rc, not 25 rejects in the file"; fails=1; }
+	done
+	[ $fails -eq 0 ]
+}
