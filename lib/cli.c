@@ -220,6 +220,41 @@ int parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+int parse_duration(const char *s, uint64_t *ms)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(s, &end);
+	if (errno || !isfinite(v))
+		return -1;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		double t = v * units[i].ms;
+		if (t > (double)(UINT64_MAX >> 1))
+			return -1;
+		*ms = (uint64_t)(t + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
+const char *fmt_duration(char *out, size_t n, uint64_t ms)
+{
+	if (ms < 1000)
+		snprintf(out, n, "%llu ms", (unsigned long long)ms);
+	else if (ms < 10000)
+		snprintf(out, n, "%.1f s", (double)ms / 1000);
+	else
+		snprintf(out, n, "%llu s", (unsigned long long)((ms + 500) / 1000));
+	return out;
+}
+
 uint64_t opt_size(const char *opt, const char *arg)
 {
 	uint64_t v;
@@ -242,6 +277,17 @@ double opt_double(const char *opt, const char *arg, double min, double max)
 	double v;
 	if (parse_double(arg, min, max, &v) < 0)
 		usage_error("%s: '%s' is not a number from %g to %g", opt, arg, min, max);
+	return v;
+}
+
+uint64_t opt_duration(const char *opt, const char *arg, uint64_t min_ms, uint64_t max_ms)
+{
+	uint64_t v;
+	char lo[32], hi[32];
+	if (parse_duration(arg, &v) < 0 || v < min_ms || v > max_ms)
+		usage_error("%s: '%s' is not a duration from %s to %s (examples: 500ms, 2s, 1m; "
+		            "a bare number is seconds)", opt, arg, fmt_duration(lo, sizeof lo, min_ms),
+		            fmt_duration(hi, sizeof hi, max_ms));
 	return v;
 }
 

@@ -79,10 +79,18 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* parse_double: a finite decimal number within [min, max]; -1 if bad. */
 int parse_double(const char *s, double min, double max, double *out);
 
+/* parse_duration: a time with its unit: "500ms", "2s", "1.5s", "1m", "1h";
+ * a bare number is seconds. Milliseconds into *ms; -1 if bad. */
+int parse_duration(const char *s, uint64_t *ms);
+/* fmt_duration: ms for people, into out: "250 ms", "1.5 s", "8 s". */
+const char *fmt_duration(char *out, size_t n, uint64_t ms);
+
 /* Option values that die with a usage error naming the option. */
 uint64_t opt_size(const char *opt, const char *arg);
 uint64_t opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max);
 double opt_double(const char *opt, const char *arg, double min, double max);
+/* opt_duration: parse_duration within [min_ms, max_ms]; milliseconds. */
+uint64_t opt_duration(const char *opt, const char *arg, uint64_t min_ms, uint64_t max_ms);
 
 /* The options every filter program takes besides its own: --stats FILE,
  * -q/--quiet, --progress, --no-progress, -h/--help, -V/--version. Put

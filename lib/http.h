@@ -21,7 +21,7 @@ struct http_opts {
 	unsigned retries;          /* retries after the first try */
 	uint64_t retry_base_ms;    /* backoff base (doubles per retry) */
 	uint64_t retry_cap_ms;     /* longest wait between tries */
-	long connect_timeout;      /* seconds, 0: curl's default */
+	long connect_timeout_ms;   /* 0: curl's default */
 	long stall_timeout;        /* seconds below 1 byte/s before a retry */
 	const char *sigv4;         /* "aws:amz:REGION:s3" to sign, else NULL */
 	const char *user;          /* SigV4 access key id */

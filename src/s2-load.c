@@ -89,6 +89,7 @@ struct loader {
 	unsigned active;         /* pieces not finished */
 	uint64_t failures;
 	int stopping, interrupted, unavailable, auth, config;
+	int quiet;               /* -q: no retry lines, no summary */
 	int draining;            /* stopped: the rest of the input is counted, not sent */
 	uint64_t not_attempted;  /* records left for a re-run */
 	struct lane *lanes;
@@ -133,12 +134,13 @@ static void usage(void)
 	       "      --max-failures N       failed batches tolerated before stopping (default 0)\n"
 	       "      --max-body N           split bodies larger than N bytes (default 1000000, 0 = never)\n"
 	       "      --no-ddl               do not run DDL records\n"
-	       "      --retry-max N          retries per request (default 10)\n"
-	       "      --retry-max-time SECS  no retry later than SECS after the first try (default 600, 0 = no limit)\n"
-	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
-	       "      --retry-cap MS         largest backoff bound and Retry-After (default 60000)\n"
-	       "      --timeout SECS         per request (default 300)\n"
-	       "      --connect-timeout SECS (default 10)\n"
+	       "Network (TIME: 500ms, 2s, 1m, 1h; a bare number is seconds):\n"
+	       "      --retry N              retries of a transient failure (default 10; alias --retry-max)\n"
+	       "      --retry-delay TIME     first backoff bound, doubling per retry, full jitter (default 1s)\n"
+	       "      --retry-cap TIME       largest backoff bound and Retry-After (default 60s)\n"
+	       "      --retry-max-time TIME  no retry later than TIME after the first try (default 10m, 0 = no limit)\n"
+	       "      --timeout TIME         per request (default 5m)\n"
+	       "      --connect-timeout TIME (default 10s)\n"
 	       "Output:\n"
 	       "  -o, --output FILE          write result records to FILE (default stdout)\n"
 	       "      --stats FILE           write the end summary as JSON to FILE\n"
@@ -568,6 +570,20 @@ static void abandon_queued(struct loader *L)
 		lane_drop(L, ln);
 }
 
+/* say_retry: "why; retrying in 8 s, 3 of 10" on stderr, as curl says its
+ * retries (not with -q, nor for lock waits, which say nothing of the target). */
+static void say_retry(const struct loader *L, const struct job *p, uint64_t wait_ms,
+                      unsigned n, unsigned max)
+{
+	if (L->quiet)
+		return;
+	struct buf why = BUF_INIT;
+	char in[32];
+	describe(L, &p->req, &why);
+	warnmsg("%s; retrying in %s, %u of %u", buf_cstr(&why), fmt_duration(in, sizeof in, wait_ms), n, max);
+	buf_free(&why);
+}
+
 /* retry_or_give_up: schedule another try of a transient failure, or stop the
  * run: the target stayed unavailable through every retry. */
 static void retry_or_give_up(struct loader *L, struct job *p)
@@ -595,7 +611,9 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 			pol.max_retries = LOCK_RETRIES_MIN;
 	}
 	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &wait)) {
-		if (p->bad_answer)
+		if (p->req.cc == CURLE_COULDNT_RESOLVE_HOST)
+			stop_run(L, &L->config, "the target's host name does not resolve (after all retries)", &p->req);
+		else if (p->bad_answer)
 			stop_run(L, &L->config, "the target's answers are not the Data API's (is --url the Data API?)", &p->req);
 		else
 			stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
@@ -603,6 +621,8 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 		return;
 	}
 	stats_add(&L->st, "retries", 1);
+	if (!lock)
+		say_retry(L, p, wait, n + 1, pol.max_retries);
 	p->lock_retries += lock;
 	p->due_ms = now_ms() + wait;
 	p->next = L->waiting;
@@ -961,6 +981,20 @@ static char *read_secret(const char *opt, const char *path)
 	return line;
 }
 
+/* netrc_readable: can curl look credentials up in path (NULL: ~/.netrc)? */
+static int netrc_readable(const char *path)
+{
+	const char *home = getenv("HOME");
+	char dflt[4096];
+	if (!path) {
+		if (!home || !*home)
+			return 0;
+		snprintf(dflt, sizeof dflt, "%s/.netrc", home);
+		path = dflt;
+	}
+	return access(path, R_OK) == 0;
+}
+
 /* make_url: the exec endpoint from --url or --host/--port. */
 static char *make_url(const char *url, const char *host, unsigned port)
 {
@@ -1075,7 +1109,8 @@ int main(int argc, char **argv)
 		{ "jobs", required_argument, 0, 'j' }, { "checkpoint", required_argument, 0, O_CKPT },
 		{ "failed", required_argument, 0, O_FAILED }, { "max-failures", required_argument, 0, O_MAXFAIL },
 		{ "max-body", required_argument, 0, O_MAXBODY }, { "no-ddl", no_argument, 0, O_NODDL },
-		{ "retry-max", required_argument, 0, O_RMAX }, { "retry-max-time", required_argument, 0, O_RTIME },
+		{ "retry", required_argument, 0, O_RMAX }, { "retry-max", required_argument, 0, O_RMAX },
+		{ "retry-max-time", required_argument, 0, O_RTIME },
 		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
 		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
@@ -1112,12 +1147,12 @@ int main(int argc, char **argv)
 		case O_MAXFAIL: L.max_failures = opt_uint("--max-failures", optarg, 0, UINT64_MAX); break;
 		case O_MAXBODY: L.max_body = opt_size("--max-body", optarg); break;
 		case O_NODDL: L.no_ddl = 1; break;
-		case O_RMAX: L.retry.max_retries = (unsigned)opt_uint("--retry-max", optarg, 0, 1000000); break;
-		case O_RTIME: L.retry.max_time_ms = opt_uint("--retry-max-time", optarg, 0, 86400 * 365) * 1000; break;
-		case O_RDELAY: L.retry.base_ms = opt_uint("--retry-delay", optarg, 0, 3600000); break;
-		case O_RCAP: L.retry.cap_ms = opt_uint("--retry-cap", optarg, 0, 3600000); break;
-		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_uint("--timeout", optarg, 1, 86400) * 1000; break;
-		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_uint("--connect-timeout", optarg, 1, 3600) * 1000; break;
+		case O_RMAX: L.retry.max_retries = (unsigned)opt_uint("--retry", optarg, 0, 1000000); break;
+		case O_RTIME: L.retry.max_time_ms = opt_duration("--retry-max-time", optarg, 0, 86400000ULL * 365); break;
+		case O_RDELAY: L.retry.base_ms = opt_duration("--retry-delay", optarg, 0, 3600000); break;
+		case O_RCAP: L.retry.cap_ms = opt_duration("--retry-cap", optarg, 0, 3600000); break;
+		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_duration("--timeout", optarg, 1, 86400000); break;
+		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000); break;
 		case 'o': out = optarg; break;
 		default: cli_common_option(c, optarg, &common, usage);
 		}
@@ -1127,6 +1162,8 @@ int main(int argc, char **argv)
 	if (pwfile && tokfile)
 		usage_error("--password-file and --token-file exclude each other");
 	L.conf.url = make_url(url, host, port);
+	if (!L.conf.database)
+		usage_error("no database: give -d NAME");
 	if (!L.conf.user)
 		L.conf.user = getenv("S2_USER");
 	if (pwfile)
@@ -1137,6 +1174,9 @@ int main(int argc, char **argv)
 		L.conf.token = read_secret("--token-file", tokfile);
 	if (L.conf.password && !L.conf.user)
 		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
+	if (!L.conf.password && !L.conf.token && !netrc_readable(L.conf.netrc_file))
+		die(EX_CONFIG, "no credentials: set S2_USER and S2_PASSWORD, give --password-file FILE "
+		    "(or --token-file), or put the host in ~/.netrc (or --netrc-file FILE)");
 	L.conf.max_conns = L.jobs;
 	L.window = L.jobs;
 	secret64 = set_secrets(&L);
@@ -1166,6 +1206,7 @@ int main(int argc, char **argv)
 	L.out.epipe_discard = 1;   /* a closed output never stops a load */
 	rejects_open(&L.failed, failed, NULL);
 	L.progress = progress_wanted(common.force_progress, common.quiet);
+	L.quiet = common.quiet;
 	install_signals();
 
 	int status = frame_operands(argc - optind, argv + optind, load_stream, &L);

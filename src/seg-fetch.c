@@ -74,9 +74,11 @@ static void usage(void)
 	       "      --page-size N        S3 keys per listing request (1..1000, default 1000)\n"
 	       "      --cacert FILE        CA certificates to verify HTTPS servers with\n"
 	       "      --insecure           do not verify HTTPS servers (never by default)\n"
-	       "      --retry N            retries of a transient failure (default 5)\n"
-	       "      --retry-delay SECS   first backoff ceiling, doubling per retry (default 1)\n"
-	       "      --connect-timeout SECS  (default 30)\n"
+	       "      --retry N            retries of a transient failure (default 10)\n"
+	       "      --retry-delay TIME   first backoff bound, doubling per retry, full jitter (default 1s)\n"
+	       "      --retry-cap TIME     largest backoff bound and Retry-After (default 60s)\n"
+	       "      --connect-timeout TIME  (default 10s)\n"
+	       "      TIME: 500ms, 2s, 1m, 1h; a bare number is seconds\n"
 	       "      --max-line N         longest line read (default 16M)\n"
 	       "      --max-depth N        deepest JSON nesting (default 512)\n"
 	       "      --strict             parse every line as JSON here (default: only lines that\n"
@@ -593,7 +595,7 @@ static void do_operand(struct fetch *F, const char *arg)
 int main(int argc, char **argv)
 {
 	enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
-	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
+	       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_RETRY_CAP, O_CONNECT_TIMEOUT, O_MAXLINE, O_MAXDEPTH,
 	       O_STATS, O_PROG, O_NOPROG, O_STRICT, O_MARKDONE };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
@@ -605,6 +607,7 @@ int main(int argc, char **argv)
 		{ "page-size", required_argument, 0, O_PAGE }, { "cacert", required_argument, 0, O_CACERT },
 		{ "insecure", no_argument, 0, O_INSECURE }, { "retry", required_argument, 0, O_RETRY },
 		{ "retry-delay", required_argument, 0, O_RETRY_DELAY },
+		{ "retry-cap", required_argument, 0, O_RETRY_CAP },
 		{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
 		{ "strict", no_argument, 0, O_STRICT }, { "stats", required_argument, 0, O_STATS }, { "quiet", no_argument, 0, 'q' },
@@ -648,11 +651,10 @@ int main(int argc, char **argv)
 		case O_CACERT: F.http.cacert = optarg; break;
 		case O_INSECURE: F.http.insecure = 1; break;
 		case O_RETRY: F.http.retries = (unsigned)opt_uint("--retry", optarg, 0, 1000); break;
-		case O_RETRY_DELAY:
-			F.http.retry_base_ms = (uint64_t)(opt_double("--retry-delay", optarg, 0, 3600) * 1000);
-			break;
+		case O_RETRY_DELAY: F.http.retry_base_ms = opt_duration("--retry-delay", optarg, 0, 3600000); break;
+		case O_RETRY_CAP: F.http.retry_cap_ms = opt_duration("--retry-cap", optarg, 0, 3600000); break;
 		case O_CONNECT_TIMEOUT:
-			F.http.connect_timeout = (long)opt_uint("--connect-timeout", optarg, 1, 3600);
+			F.http.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000);
 			break;
 		case O_MAXLINE:
 			F.uw.max_line = opt_size("--max-line", optarg);

@@ -168,3 +168,32 @@ on_tty() {
 	done
 	[ $fails -eq 0 ]
 }
+
+@test "network options: one vocabulary, units in the value, the same defaults in s2-load and seg-fetch" {
+	local fails=0 p o rc
+	: > "$T/empty"
+	for p in s2-load seg-fetch; do
+		rc=0
+		S2_USER=u S2_PASSWORD=p $p -q $(filter_args $p) --retry 3 --retry-delay 500ms --retry-cap 1m \
+			--connect-timeout 2s -o /dev/null "$T/empty" 2> "$T/err" || rc=$?
+		[ $rc -eq 0 ] || { echo "$p: durations with units: exit $rc"; cat "$T/err"; fails=1; }
+		rc=0
+		S2_USER=u S2_PASSWORD=p $p -q $(filter_args $p) --retry-delay 0.25 -o /dev/null "$T/empty" 2> "$T/err" || rc=$?
+		[ $rc -eq 0 ] || { echo "$p: a bare number of seconds: exit $rc"; cat "$T/err"; fails=1; }
+		rc=0
+		$p --retry-delay 2x "$T/empty" > /dev/null 2> "$T/err" || rc=$?
+		[ $rc -eq 64 ] && grep -qF "$p: --retry-delay: '2x' is not a duration" "$T/err" || {
+			echo "$p --retry-delay 2x: exit $rc"; cat "$T/err"; fails=1; }
+		$p --help > "$T/help.$p"
+	done
+	for o in --retry --retry-delay --retry-cap --connect-timeout; do
+		[ "$(grep -E -- "^ +$o (N|TIME) " "$T/help.s2-load" | grep -o '(default [^;)]*')" = \
+		  "$(grep -E -- "^ +$o (N|TIME) " "$T/help.seg-fetch" | grep -o '(default [^;)]*')" ] &&
+		grep -qE -- "^ +$o (N|TIME) .*\(default" "$T/help.s2-load" || { echo "$o: not the same default"; fails=1; }
+	done
+	# the old s2-load name stays an alias
+	rc=0
+	S2_USER=u S2_PASSWORD=p s2-load -q $(filter_args s2-load) --retry-max 3 -o /dev/null "$T/empty" || rc=$?
+	[ $rc -eq 0 ] || { echo "s2-load --retry-max: exit $rc"; fails=1; }
+	[ $fails -eq 0 ]
+}

@@ -24,7 +24,7 @@ teardown() {
 	sql "SET GLOBAL sql_mode = DEFAULT"
 }
 
-s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "$@"; }
+s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 100ms "$@"; }
 
 # nest N: a JSON value of N objects inside each other, {"a":{"a":...{}}}.
 nest() {
