@@ -248,7 +248,7 @@ const char *fmt_duration(char *out, size_t n, uint64_t ms)
 {
 	if (ms < 1000)
 		snprintf(out, n, "%llu ms", (unsigned long long)ms);
-	else if (ms < 10000)
+	else if (ms < 10000 && ms % 1000)
 		snprintf(out, n, "%.1f s", (double)ms / 1000);
 	else
 		snprintf(out, n, "%llu s", (unsigned long long)((ms + 500) / 1000));
