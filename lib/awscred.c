@@ -335,7 +335,7 @@ static void tls_opts(const struct awscred *c, struct http_opts *o, unsigned retr
 	}
 	o->retries = retries;
 	o->retry_base_ms = 200;
-	o->connect_timeout = 2;
+	o->connect_timeout_ms = 2000;
 	o->stall_timeout = 10;
 }
 
@@ -490,7 +490,7 @@ static int imds(struct awscred *c, char *err, size_t errlen)
 	struct http_opts o;
 	const char *ep = c->url;
 	tls_opts(c, &o, 1);
-	o.connect_timeout = 1;         /* off EC2 nothing answers: fail fast */
+	o.connect_timeout_ms = 1000;       /* off EC2 nothing answers: fail fast */
 	o.method = "PUT";
 	o.headers[0] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
 	buf_printf(&u, "%s/latest/api/token", ep);

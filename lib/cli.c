@@ -1,6 +1,7 @@
 /* cli.c: diagnostics, exit codes and option parsing shared by all programs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,81 @@ void print_version(void)
 	printf("%s (segpipe) %s\n", progname, SEGPIPE_VERSION);
 }
 
+int cli_stdout_status(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return EX_DONE;
+	diag("standard output", 0, "write error: %s", strerror(errno ? errno : EIO));
+	return EX_IOERR;
+}
+
+_Noreturn void cli_help(void (*usage)(void))
+{
+	usage();
+	printf("\nSee %s(1).\n", progname);
+	exit(cli_stdout_status());
+}
+
+void cli_stdin_not_tty(const char *what)
+{
+	if (isatty(0))
+		die(EX_USAGE, "standard input is a terminal: give FILE operands or pipe %s in "
+		    "(- reads the terminal anyway)", what);
+}
+
+void cli_stats_stdout(const char *stats_file, const char *out)
+{
+	if (stats_file && strcmp(stats_file, "-") == 0 && (!out || strcmp(out, "-") == 0))
+		usage_error("--stats -: standard output carries the data; give -o FILE or --stats FILE");
+}
+
+/* long_matches: how many long options (of value val, or any when val is 0)
+ * start with the name in arg ("--re=x"). */
+static int long_matches(const struct option *lo, const char *arg, int val)
+{
+	size_t n = strcspn(arg + 2, "=");
+	int count = 0;
+	for (; lo && lo->name; lo++)
+		if (strncmp(lo->name, arg + 2, n) == 0 && (!val || lo->val == val))
+			count++;
+	return count;
+}
+
+/* bad_option: the one line for getopt's '?' or ':' (opterr is 0). A long
+ * option is argv[optind - 1]; a short one is optopt. */
+static _Noreturn void bad_option(int c, const char *arg, const struct option *lo)
+{
+	int is_long = arg && strncmp(arg, "--", 2) == 0 && arg[2] &&
+	              (!optopt || long_matches(lo, arg, optopt));
+	char name[64];
+	if (is_long)
+		snprintf(name, sizeof name, "--%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	else
+		snprintf(name, sizeof name, "-%c", optopt);
+	const char *what = "is unknown";
+	if (c == ':')
+		what = "requires a value";
+	else if (is_long && optopt)
+		what = "takes no value";
+	else if (is_long && long_matches(lo, arg, 0) > 1)
+		what = "is ambiguous";
+	fprintf(stderr, "%s: option '%s' %s (see %s --help)\n", progname, name, what, progname);
+	exit(EX_USAGE);
+}
+
+int cli_getopt(int argc, char *const argv[], const char *shortopts,
+               const struct option *longopts)
+{
+	char opts[128];
+	snprintf(opts, sizeof opts, ":%s", shortopts);
+	opterr = 0;
+	optopt = 0;
+	int c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == '?' || c == ':')
+		bad_option(c, optind > 0 && optind <= argc ? argv[optind - 1] : NULL, longopts);
+	return c;
+}
+
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
@@ -144,6 +220,41 @@ int parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+int parse_duration(const char *s, uint64_t *ms)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(s, &end);
+	if (errno || !isfinite(v))
+		return -1;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		double t = v * units[i].ms;
+		if (t > (double)(UINT64_MAX >> 1))
+			return -1;
+		*ms = (uint64_t)(t + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
+const char *fmt_duration(char *out, size_t n, uint64_t ms)
+{
+	if (ms < 1000)
+		snprintf(out, n, "%llu ms", (unsigned long long)ms);
+	else if (ms < 10000 && ms % 1000)
+		snprintf(out, n, "%.1f s", (double)ms / 1000);
+	else
+		snprintf(out, n, "%llu s", (unsigned long long)((ms + 500) / 1000));
+	return out;
+}
+
 uint64_t opt_size(const char *opt, const char *arg)
 {
 	uint64_t v;
@@ -169,6 +280,17 @@ double opt_double(const char *opt, const char *arg, double min, double max)
 	return v;
 }
 
+uint64_t opt_duration(const char *opt, const char *arg, uint64_t min_ms, uint64_t max_ms)
+{
+	uint64_t v;
+	char lo[32], hi[32];
+	if (parse_duration(arg, &v) < 0 || v < min_ms || v > max_ms)
+		usage_error("%s: '%s' is not a duration from %s to %s (examples: 500ms, 2s, 1m; "
+		            "a bare number is seconds)", opt, arg, fmt_duration(lo, sizeof lo, min_ms),
+		            fmt_duration(hi, sizeof hi, max_ms));
+	return v;
+}
+
 void cli_common_option(int c, const char *arg, struct cli_common *o, void (*usage)(void))
 {
 	switch (c) {
@@ -176,8 +298,8 @@ void cli_common_option(int c, const char *arg, struct cli_common *o, void (*usag
 	case 'q': o->quiet = 1; break;
 	case CLI_O_PROGRESS: o->force_progress = 1; break;
 	case CLI_O_NO_PROGRESS: o->force_progress = 0; break;
-	case 'h': usage(); exit(EX_DONE);
-	case 'V': print_version(); exit(EX_DONE);
+	case 'h': cli_help(usage);
+	case 'V': print_version(); exit(cli_stdout_status());
 	default: usage_error("unknown option");
 	}
 }

@@ -48,6 +48,29 @@ void vdiag(const char *file, unsigned long long line, const char *fmt, va_list a
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void print_version(void);
+/* cli_stdout_status: flush stdout; EX_DONE, or EX_IOERR with a message when
+ * it could not be written (--help into a full disk is an error). */
+int cli_stdout_status(void);
+/* cli_help: print usage(), then "See prog(1).", and exit 0 (74 when stdout
+ * cannot be written). */
+_Noreturn void cli_help(void (*usage)(void));
+
+/* cli_stdin_not_tty: for a filter given no operands: when standard input is
+ * a terminal, say what is expected and exit 64 rather than wait silently
+ * (as gzip does); an explicit "-" operand still reads the terminal. */
+void cli_stdin_not_tty(const char *what);
+
+/* cli_stats_stdout: "--stats -" writes the stats to standard output; refuse
+ * it (usage error) when out, the program's data output, is standard output
+ * too ("-" or NULL). */
+void cli_stats_stdout(const char *stats_file, const char *out);
+
+struct option;
+/* cli_getopt: getopt_long, except that a wrong option (unknown, ambiguous,
+ * missing its value, or given one it does not take) is reported here in one
+ * line naming it, and the program exits 64. Never returns '?' or ':'. */
+int cli_getopt(int argc, char *const argv[], const char *shortopts,
+               const struct option *longopts);
 
 /* parse_size: "16M", "512k", "1G", "1000000"; binary multiples. -1 if bad. */
 int parse_size(const char *s, uint64_t *out);
@@ -56,10 +79,18 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* parse_double: a finite decimal number within [min, max]; -1 if bad. */
 int parse_double(const char *s, double min, double max, double *out);
 
+/* parse_duration: a time with its unit: "500ms", "2s", "1.5s", "1m", "1h";
+ * a bare number is seconds. Milliseconds into *ms; -1 if bad. */
+int parse_duration(const char *s, uint64_t *ms);
+/* fmt_duration: ms for people, into out: "250 ms", "1.5 s", "8 s". */
+const char *fmt_duration(char *out, size_t n, uint64_t ms);
+
 /* Option values that die with a usage error naming the option. */
 uint64_t opt_size(const char *opt, const char *arg);
 uint64_t opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max);
 double opt_double(const char *opt, const char *arg, double min, double max);
+/* opt_duration: parse_duration within [min_ms, max_ms]; milliseconds. */
+uint64_t opt_duration(const char *opt, const char *arg, uint64_t min_ms, uint64_t max_ms);
 
 /* The options every filter program takes besides its own: --stats FILE,
  * -q/--quiet, --progress, --no-progress, -h/--help, -V/--version. Put

@@ -10,6 +10,7 @@
 void frame_open(struct frame *f, const char *out, const char *rejects, const char *stats_file,
                  int quiet, int force_progress, const char *const *counters)
 {
+	cli_stats_stdout(stats_file, out);
 	stats_init(&f->st);
 	for (; counters && *counters; counters++)
 		stats_add(&f->st, *counters, 0);
@@ -26,6 +27,8 @@ int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx)
 	char *stdin_only[] = { "-" };
 	char **files = argc > 0 ? argv : stdin_only;
 	int nfiles = argc > 0 ? argc : 1, status = EX_DONE;
+	if (argc == 0)
+		cli_stdin_not_tty("NDJSON");
 	for (int i = 0; i < nfiles; i++) {
 		const char *name = strcmp(files[i], "-") == 0 ? "stdin" : files[i];
 		int fd = open_input(files[i]);
@@ -36,7 +39,7 @@ int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx)
 		}
 		int rc = fn(ctx, fd, name);
 		if (rc < 0 && status == EX_DONE)
-			status = EX_IOERR;
+			status = rc == -2 ? EX_DATAERR : EX_IOERR;
 		if (fd > 0)
 			close(fd);
 		if (rc > 0)

@@ -28,12 +28,13 @@ void frame_open(struct frame *f, const char *out, const char *rejects, const cha
                  int quiet, int force_progress, const char *const *counters);
 
 /* frame_stream_fn: read one opened input; return 0 to go on with the next
- * operand, 1 to read no further operands (the program is stopping), or -1
- * after a read error it has reported. */
+ * operand, 1 to read no further operands (the program is stopping), -1
+ * after a read error it has reported, or -2 after reporting an input that is
+ * not NDJSON at all (lr_report: gzip, an archive). */
 typedef int (*frame_stream_fn)(void *ctx, int fd, const char *name);
 
 /* frame_operands: run fn over each operand (argv[0..argc)), or stdin when
- * there are none. Returns EX_DONE, EX_NOINPUT or EX_IOERR. */
+ * there are none. Returns EX_DONE, EX_NOINPUT, EX_IOERR or EX_DATAERR. */
 int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx);
 
 /* frame_close: flush and close the output and rejects, print the summary,

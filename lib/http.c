@@ -85,10 +85,10 @@ void http_pool_free(struct http_pool *p)
 void http_opts_default(struct http_opts *o)
 {
 	memset(o, 0, sizeof *o);
-	o->retries = 5;
+	o->retries = 10;
 	o->retry_base_ms = 1000;
 	o->retry_cap_ms = 60000;
-	o->connect_timeout = 30;
+	o->connect_timeout_ms = 10000;
 	o->stall_timeout = 60;
 	o->min_speed = 1024;
 }
@@ -215,8 +215,8 @@ static void start(struct http_get *g)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, g);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "segpipe/" SEGPIPE_VERSION);
-	if (o->connect_timeout)
-		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	if (o->connect_timeout_ms)
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (o->stall_timeout) {
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->min_speed > 0 ? o->min_speed : 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->stall_timeout);

@@ -33,7 +33,7 @@ struct http_opts {
 	unsigned retries;          /* retries after the first try */
 	uint64_t retry_base_ms;    /* backoff base (doubles per retry) */
 	uint64_t retry_cap_ms;     /* longest wait between tries */
-	long connect_timeout;      /* seconds, 0: curl's default */
+	long connect_timeout_ms;   /* 0: curl's default */
 	long stall_timeout;        /* seconds below min_speed (a stalled or trickling
 	                              body) before the try is broken off and retried */
 	long min_speed;            /* bytes/s, averaged over stall_timeout */

@@ -1,12 +1,14 @@
 /* lineio.c: buffered line reader and writer for NDJSON streams. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "lineio.h"
+#include "magic.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
 
@@ -92,12 +94,33 @@ static int strip_bom(struct lreader *r)
 				r->offset += 3;
 			}
 			r->bom_checked = 1;
+			const struct magic *m = r->refuse_binary ?
+				magic_find(r->buf + r->start, r->end - r->start) : NULL;
+			if (m) {
+				r->binary = m;
+				errno = 0;
+				return -1;
+			}
 			break;
 		}
 		if (fill(r) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int lr_report(const struct lreader *r)
+{
+	if (!r->binary) {
+		diag(r->name, 0, "read error after line %llu: %s", (unsigned long long)r->lineno,
+		     strerror(errno));
+		return -1;
+	}
+	if (r->binary->kind == MAGIC_OTHER)
+		diag(r->name, 0, "%s data: not NDJSON, and no segpipe program reads it", r->binary->name);
+	else
+		diag(r->name, 0, "%s data: read it with seg-fetch", r->binary->name);
+	return -2;
 }
 
 /* skip_long_line: the buffer holds max_line bytes and no LF: keep the first

@@ -18,6 +18,8 @@
  * (errno set). Lets seg-fetch feed decompressed or downloaded data. */
 typedef ssize_t (*lr_readfn)(void *ctx, char *buf, size_t n);
 
+struct magic;
+
 struct line {
 	const char *p;           /* the line without its LF (and CR) */
 	size_t len;
@@ -38,6 +40,9 @@ struct lreader {
 	uint64_t offset;         /* bytes consumed from the stream so far */
 	int eof, bom_checked;
 	struct buf keep;         /* the first bytes of a too-long line */
+	int refuse_binary;       /* set by the caller: an input that starts like
+	                          * gzip, an archive or Parquet is refused */
+	const struct magic *binary;  /* the format it was refused as (lib/magic) */
 };
 
 /* line_blank: a line of only spaces, tabs and CRs (not too long): every
@@ -46,8 +51,13 @@ int line_blank(const struct line *l);
 
 void lr_init_fd(struct lreader *r, int fd, const char *name, size_t max_line);
 void lr_init_fn(struct lreader *r, lr_readfn fn, void *ctx, const char *name, size_t max_line);
-/* lr_next: 1 and a line, 0 at end of input, -1 on a read error (errno set). */
+/* lr_next: 1 and a line, 0 at end of input, -1 on a read error (errno set)
+ * or, with refuse_binary, on binary data (binary set; nothing more is read). */
 int lr_next(struct lreader *r, struct line *out);
+/* lr_report: after lr_next returned -1, say why on stderr (a read error
+ * after line N, or "gzip data: read it with seg-fetch"); returns what a
+ * frame_stream_fn returns for it: -1 (read error) or -2 (not NDJSON). */
+int lr_report(const struct lreader *r);
 void lr_free(struct lreader *r);
 
 /* open_input: "-" is stdin; else open(2) read-only. -1 with errno on failure. */

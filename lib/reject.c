@@ -19,6 +19,32 @@ void rejects_open(struct rejects *r, const char *path, struct stats *stats)
 	r->to_file = 1;
 }
 
+/* hidden_done: the "... and N more" line of the input being reported. */
+static void hidden_done(struct rejects *r)
+{
+	if (r->hidden)
+		diag(*r->input.p ? r->input.p : NULL, 0, "... and %llu more rejected, not shown (a rejects file keeps them all)",
+		     (unsigned long long)r->hidden);
+	r->shown = r->hidden = 0;
+}
+
+/* reject_stderr: one reject as a diagnostic, at most REJECT_SHOWN_MAX per input. */
+static void reject_stderr(struct rejects *r, const char *reason, const char *detail,
+                          const char *input, uint64_t line)
+{
+	input = input ? input : "";
+	if (!r->input.p || strcmp(r->input.p, input) != 0) {
+		hidden_done(r);
+		buf_reset(&r->input);
+		buf_adds(&r->input, input);
+		buf_addc(&r->input, '\0');
+	}
+	if (r->shown++ < REJECT_SHOWN_MAX)
+		diag(*input ? input : NULL, line, "%s: %s", reason, detail);
+	else
+		r->hidden++;
+}
+
 void reject(struct rejects *r, const char *reason, const char *detail,
             const char *input, uint64_t line, const char *raw, size_t rawlen)
 {
@@ -28,7 +54,7 @@ void reject(struct rejects *r, const char *reason, const char *detail,
 		stats_reason(r->stats, reason, 1);
 	}
 	if (!r->to_file) {
-		diag(input, line, "%s: %s", reason, detail);
+		reject_stderr(r, reason, detail, input, line);
 		return;
 	}
 	struct buf *b = &r->rec;
@@ -69,5 +95,7 @@ void rejects_close(struct rejects *r)
 		w_sync(&r->w);
 		w_close(&r->w);
 	}
+	hidden_done(r);
 	buf_free(&r->rec);
+	buf_free(&r->input);
 }

@@ -2,7 +2,8 @@
  * input line hands it here: to the --rejects FILE as
  *   {"reason":..,"detail":..,"input":..,"line":N,"raw":".."}
  * ("raw_base64" when the line is not valid UTF-8), or, when no file was
- * named, as a diagnostic on stderr. Counts go to the program's stats. */
+ * named, as a diagnostic on stderr: the first REJECT_SHOWN_MAX of each
+ * input, then one "... and N more" line. Counts go to the program's stats. */
 #ifndef SEG_REJECT_H
 #define SEG_REJECT_H
 #include <stddef.h>
@@ -11,9 +12,13 @@
 #include "lineio.h"
 #include "stats.h"
 
+#define REJECT_SHOWN_MAX 10
+
 struct rejects {
 	struct writer w;
 	int to_file;
+	struct buf input;        /* on stderr: the input being reported, */
+	uint64_t shown, hidden;  /* its rejects shown and not shown */
 	struct stats *stats;     /* counts "rejected" and the reason; may be NULL */
 	struct buf rec;
 	uint64_t count;

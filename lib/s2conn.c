@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/types.h>
 
@@ -110,6 +111,20 @@ static void warn_plain_http(const struct dapi_config *k)
 	warnmsg("credentials go in clear text over http:// to %.*s; use https:// for a target on another host", (int)n, h);
 }
 
+/* netrc_readable: can curl look credentials up in path (NULL: ~/.netrc)? */
+static int netrc_readable(const char *path)
+{
+	const char *home = getenv("HOME");
+	char dflt[4096];
+	if (!path) {
+		if (!home || !*home)
+			return 0;
+		snprintf(dflt, sizeof dflt, "%s/.netrc", home);
+		path = dflt;
+	}
+	return access(path, R_OK) == 0;
+}
+
 void s2conn_setup(struct s2conn *o, struct dapi_config *k, const char *endpoint)
 {
 	if (!o->url == !o->host)
@@ -127,6 +142,9 @@ void s2conn_setup(struct s2conn *o, struct dapi_config *k, const char *endpoint)
 		k->token = read_secret("--token-file", o->tokfile);
 	if (k->password && !k->user)
 		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
+	if (!k->password && !k->token && !netrc_readable(k->netrc_file))
+		die(EX_NOPERM, "no credentials: set S2_USER and S2_PASSWORD, give --password-file FILE "
+		    "(or --token-file), or put the host in ~/.netrc (or --netrc-file FILE)");
 	set_secrets(o, k);
 	warn_plain_http(k);
 }

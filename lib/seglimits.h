@@ -28,8 +28,14 @@
 #define SEG_BODY_DEPTH (SEG_DEPTH_MAX + 2)
 #define SEG_BATCH_DEPTH (SEG_DEPTH_MAX + 3)
 
-/* SEG_MESSAGE_ID_CHARS: Segment's limit on messageId (seg-validate, reason
- * message_id_too_long); the recommended DDL's column holds more (tablelayout:
- * 1020 bytes, checked by seg-flatten with the same reason). */
-#define SEG_MESSAGE_ID_CHARS 100
+/* SEG_MESSAGE_ID_CHARS: the one limit on messageId, in characters
+ * (seg-validate, reason message_id_too_long): what every table layout holds,
+ * so that an id seg-validate passes is never refused later. The recommended
+ * column is VARBINARY(1020), 255 characters of up to 4 bytes (tablelayout,
+ * checked in bytes by seg-flatten with the same reason); --ddl compat's raw
+ * column is VARCHAR(255). Segment's Tracking API takes at most 100 characters
+ * (its support's word; segment-docs issue 5924), but archives hold the ids
+ * of older and non-conforming senders, and refusing an id the table stores
+ * would lose the event for nothing. */
+#define SEG_MESSAGE_ID_CHARS 255
 #endif

@@ -91,11 +91,13 @@ int stats_write(const struct stats *s, const char *path)
 		buf_printf(&b, ":%llu", (unsigned long long)s->reason[i].v);
 	}
 	buf_printf(&b, "},\"seconds\":%.3f}\n", (double)(now_ms() - s->start_ms) / 1000.0);
-	FILE *f = fopen(path, "w");
+	int to_stdout = strcmp(path, "-") == 0;
+	FILE *f = to_stdout ? stdout : fopen(path, "w");
 	int rc = -1;
 	if (f) {
 		size_t w = fwrite(b.p, 1, b.len, f);
-		rc = (fclose(f) == 0 && w == b.len) ? 0 : -1;
+		int end = to_stdout ? fflush(f) : fclose(f);
+		rc = (end == 0 && w == b.len) ? 0 : -1;
 	}
 	buf_free(&b);
 	return rc;

@@ -22,7 +22,7 @@ void stats_reason(struct stats *s, const char *reason, uint64_t d);
 /* stats_summary: the end line on stderr; nothing when quiet. */
 void stats_summary(const struct stats *s, int quiet);
 /* stats_write: write {"program":..,"key":N,..,"reasons":{..},"seconds":S} to
- * path. Returns -1 with errno set on failure. */
+ * path ("-": standard output). Returns -1 with errno set on failure. */
 int stats_write(const struct stats *s, const char *path);
 /* stats_load: read back a file written by stats_write (any program's
  * --stats): its numeric members into the main counters and its reasons.

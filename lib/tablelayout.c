@@ -19,8 +19,8 @@
  * representation"; MariaDB's VARBINARY does too, so the gateway needs no
  * translation. A key must not be TEXT or BLOB. 1020 bytes hold any id the
  * VARCHAR(255) utf8mb4 column held (255 characters of up to 4 bytes), so no
- * id that loaded before is refused now; Segment caps messageId at 100
- * characters (seg-validate's limit), but archives hold ids of older senders. */
+ * id that loaded before is refused now, and seg-validate's limit
+ * (SEG_MESSAGE_ID_CHARS, 255 characters) always fits. */
 #define MESSAGE_ID_TYPE "VARBINARY(1020)"
 #define MESSAGE_ID_BYTES 1020
 

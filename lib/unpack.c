@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "inflate.h"
+#include "magic.h"
 #include "peek.h"
 #include "spool.h"
 #include "unpack.h"
@@ -24,27 +25,14 @@ enum kind { K_TEXT, K_GZIP, K_BADGZIP, K_FILTER, K_ARCHIVE };
  * again, so its checksum is read even when an archive inside ends first. */
 static enum kind sniff(const unsigned char *p, size_t n)
 {
-	static const struct { const char *magic; size_t len; enum kind k; } ar[] = {
-		{ "PK\3\4", 4, K_ARCHIVE }, { "PK\5\6", 4, K_ARCHIVE },   /* zip */
-		{ "BZh", 3, K_FILTER },                                     /* bzip2 */
-		{ "\xFD" "7zXZ\0", 6, K_FILTER },                           /* xz */
-		{ "\x28\xB5\x2F\xFD", 4, K_FILTER },                        /* zstd */
-		{ "\x04\x22\x4D\x18", 4, K_FILTER },                        /* lz4 */
-		{ "\x02\x21\x4C\x18", 4, K_FILTER },                        /* legacy lz4 */
-		{ "7z\xBC\xAF\x27\x1C", 6, K_ARCHIVE },                      /* 7-zip */
-		{ "070701", 6, K_ARCHIVE }, { "070702", 6, K_ARCHIVE },
-		{ "070707", 6, K_ARCHIVE },                                 /* cpio */
-	};
 	if (gzip_magic(p, n))
 		return K_GZIP;
 	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b)
 		return K_BADGZIP;
-	for (size_t i = 0; i < sizeof ar / sizeof ar[0]; i++)
-		if (n >= ar[i].len && memcmp(p, ar[i].magic, ar[i].len) == 0)
-			return ar[i].k;
-	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0)  /* POSIX and GNU tar */
-		return K_ARCHIVE;
-	return K_TEXT;
+	const struct magic *m = magic_find(p, n);
+	if (!m || m->kind == MAGIC_OTHER || strcmp(m->name, "gzip") == 0)
+		return K_TEXT;
+	return m->kind == MAGIC_ARCHIVE ? K_ARCHIVE : K_FILTER;
 }
 
 static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,

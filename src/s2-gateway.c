@@ -1141,7 +1141,7 @@ static void parse_options(int argc, char **argv)
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "l:p:w:qhV", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "l:p:w:qhV", lo)) != -1) {
 		switch (c) {
 		case 'l': opt.listen = optarg; break;
 		case 'p': opt.port = (unsigned)opt_uint("--port", optarg, 0, 65535); break;
@@ -1174,8 +1174,8 @@ static void parse_options(int argc, char **argv)
 		case O_HEAD_TIMEOUT: opt.head_timeout = (unsigned)opt_uint("--head-timeout", optarg, 1, 3600); break;
 		case 'q': opt.quiet = 1; break;
 		case O_PROGRESS: case O_NO_PROGRESS: break;
-		case 'h': usage(); exit(EX_DONE);
-		case 'V': print_version(); exit(EX_DONE);
+		case 'h': cli_help(usage);
+		case 'V': print_version(); exit(cli_stdout_status());
 		default: usage_error("unknown option");
 		}
 	}

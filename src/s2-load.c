@@ -90,6 +90,7 @@ struct loader {
 	unsigned active;         /* pieces not finished */
 	uint64_t failures;
 	int stopping, interrupted, unavailable, auth, config;
+	int quiet;               /* -q: no retry lines, no summary */
 	int draining;            /* stopped: the rest of the input is counted, not sent */
 	uint64_t not_attempted;  /* records left for a re-run */
 	struct lane *lanes;
@@ -134,12 +135,13 @@ static void usage(void)
 	       "      --max-failures N       failed batches tolerated before stopping (default 0)\n"
 	       "      --max-body N           split bodies larger than N bytes (default 1000000, 0 = never)\n"
 	       "      --no-ddl               do not run DDL records\n"
-	       "      --retry-max N          retries per request (default 10)\n"
-	       "      --retry-max-time SECS  no retry later than SECS after the first try (default 600, 0 = no limit)\n"
-	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
-	       "      --retry-cap MS         largest backoff bound and Retry-After (default 60000)\n"
-	       "      --timeout SECS         per request (default 300)\n"
-	       "      --connect-timeout SECS (default 10)\n"
+	       "Network (TIME: 500ms, 2s, 1m, 1h; a bare number is seconds):\n"
+	       "      --retry N              retries of a transient failure (default 10; alias --retry-max)\n"
+	       "      --retry-delay TIME     first backoff bound, doubling per retry, full jitter (default 1s)\n"
+	       "      --retry-cap TIME       largest backoff bound and Retry-After (default 60s)\n"
+	       "      --retry-max-time TIME  no retry later than TIME after the first try (default 10m, 0 = no limit)\n"
+	       "      --timeout TIME         per request (default 5m)\n"
+	       "      --connect-timeout TIME (default 10s)\n"
 	       "Output:\n"
 	       "  -o, --output FILE          write result records to FILE (default stdout)\n"
 	       "      --stats FILE           write the end summary as JSON to FILE\n"
@@ -569,6 +571,20 @@ static void abandon_queued(struct loader *L)
 		lane_drop(L, ln);
 }
 
+/* say_retry: "why; retrying in 8 s, 3 of 10" on stderr, as curl says its
+ * retries (not with -q, nor for lock waits, which say nothing of the target). */
+static void say_retry(const struct loader *L, const struct job *p, uint64_t wait_ms,
+                      unsigned n, unsigned max)
+{
+	if (L->quiet)
+		return;
+	struct buf why = BUF_INIT;
+	char in[32];
+	describe(L, &p->req, &why);
+	warnmsg("%s; retrying in %s, %u of %u", buf_cstr(&why), fmt_duration(in, sizeof in, wait_ms), n, max);
+	buf_free(&why);
+}
+
 /* retry_or_give_up: schedule another try of a transient failure, or stop the
  * run: the target stayed unavailable through every retry. */
 static void retry_or_give_up(struct loader *L, struct job *p)
@@ -596,7 +612,9 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 			pol.max_retries = LOCK_RETRIES_MIN;
 	}
 	if (!retry_next(&pol, n, now_ms() - p->first_ms, p->req.retry_after_ms, &wait)) {
-		if (p->bad_answer)
+		if (p->req.cc == CURLE_COULDNT_RESOLVE_HOST)
+			stop_run(L, &L->config, "the target's host name does not resolve (after all retries)", &p->req);
+		else if (p->bad_answer)
 			stop_run(L, &L->config, "the target's answers are not the Data API's (is --url the Data API?)", &p->req);
 		else
 			stop_run(L, &L->unavailable, "target unavailable after all retries", &p->req);
@@ -604,6 +622,8 @@ static void retry_or_give_up(struct loader *L, struct job *p)
 		return;
 	}
 	stats_add(&L->st, "retries", 1);
+	if (!lock)
+		say_retry(L, p, wait, n + 1, pol.max_retries);
 	p->lock_retries += lock;
 	p->due_ms = now_ms() + wait;
 	p->next = L->waiting;
@@ -915,6 +935,7 @@ static int load_stream(void *ctx, int fd, const char *name)
 	int rc = 0;
 	L->in_fd = fd;
 	lr_init_fn(&rd, read_input, L, name, LINE_MAX_DEFAULT * 4);
+	rd.refuse_binary = 1;
 	/* after a stop (but not a signal) the rest of the input is read and
 	 * counted as not attempted, so that every record is accounted for */
 	while (!L->interrupted) {
@@ -923,7 +944,7 @@ static int load_stream(void *ctx, int fd, const char *name)
 		if (L->interrupted || (rc = lr_next(&rd, &l)) == 0 || L->interrupted)
 			break;
 		if (rc < 0) {
-			diag(name, 0, "read error after line %llu: %s", (unsigned long long)rd.lineno, strerror(errno));
+			rc = lr_report(&rd);
 			break;
 		}
 		if (line_blank(&l)) {
@@ -938,7 +959,7 @@ static int load_stream(void *ctx, int fd, const char *name)
 	}
 	json_members_free(&m);
 	lr_free(&rd);
-	return rc < 0 ? -1 : L->interrupted ? 1 : 0;
+	return rc < 0 ? rc : L->interrupted ? 1 : 0;
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -993,7 +1014,8 @@ int main(int argc, char **argv)
 		{ "jobs", required_argument, 0, 'j' }, { "checkpoint", required_argument, 0, O_CKPT },
 		{ "failed", required_argument, 0, O_FAILED }, { "max-failures", required_argument, 0, O_MAXFAIL },
 		{ "max-body", required_argument, 0, O_MAXBODY }, { "no-ddl", no_argument, 0, O_NODDL },
-		{ "retry-max", required_argument, 0, O_RMAX }, { "retry-max-time", required_argument, 0, O_RTIME },
+		{ "retry", required_argument, 0, O_RMAX }, { "retry-max", required_argument, 0, O_RMAX },
+		{ "retry-max-time", required_argument, 0, O_RTIME },
 		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
 		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
@@ -1010,7 +1032,7 @@ int main(int argc, char **argv)
 	L.conf.netrc = 1;
 	L.conf.connect_timeout_ms = 10000;
 	L.conf.timeout_ms = 300000;
-	while ((c = getopt_long(argc, argv, "d:u:j:o:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "d:u:j:o:qhV", opts)) != -1) {
 		switch (c) {
 		case 'j': L.jobs = (unsigned)opt_uint("--jobs", optarg, 1, 1024); break;
 		case O_CKPT: ckpt = optarg; break;
@@ -1018,12 +1040,12 @@ int main(int argc, char **argv)
 		case O_MAXFAIL: L.max_failures = opt_uint("--max-failures", optarg, 0, UINT64_MAX); break;
 		case O_MAXBODY: L.max_body = opt_size("--max-body", optarg); break;
 		case O_NODDL: L.no_ddl = 1; break;
-		case O_RMAX: L.retry.max_retries = (unsigned)opt_uint("--retry-max", optarg, 0, 1000000); break;
-		case O_RTIME: L.retry.max_time_ms = opt_uint("--retry-max-time", optarg, 0, 86400 * 365) * 1000; break;
-		case O_RDELAY: L.retry.base_ms = opt_uint("--retry-delay", optarg, 0, 3600000); break;
-		case O_RCAP: L.retry.cap_ms = opt_uint("--retry-cap", optarg, 0, 3600000); break;
-		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_uint("--timeout", optarg, 1, 86400) * 1000; break;
-		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_uint("--connect-timeout", optarg, 1, 3600) * 1000; break;
+		case O_RMAX: L.retry.max_retries = (unsigned)opt_uint("--retry", optarg, 0, 1000000); break;
+		case O_RTIME: L.retry.max_time_ms = opt_duration("--retry-max-time", optarg, 0, 86400000ULL * 365); break;
+		case O_RDELAY: L.retry.base_ms = opt_duration("--retry-delay", optarg, 0, 3600000); break;
+		case O_RCAP: L.retry.cap_ms = opt_duration("--retry-cap", optarg, 0, 3600000); break;
+		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_duration("--timeout", optarg, 1, 86400000); break;
+		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000); break;
 		case 'o': out = optarg; break;
 		default:
 			if (!s2conn_option(&L.conn, &L.conf, c, optarg))
@@ -1031,6 +1053,8 @@ int main(int argc, char **argv)
 		}
 	}
 	s2conn_setup(&L.conn, &L.conf, "exec");
+	if (!L.conf.database)
+		usage_error("no database: give -d NAME");
 	L.conf.max_conns = L.jobs;
 	L.window = L.jobs;
 
@@ -1052,11 +1076,13 @@ int main(int argc, char **argv)
 	                       "retries", "splits", "not_attempted" };
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		stats_add(&L.st, keys[i], 0);
+	cli_stats_stdout(common.stats_file, out);
 	if (w_open(&L.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
 	L.out.epipe_discard = 1;   /* a closed output never stops a load */
 	rejects_open(&L.failed, failed, NULL);
 	L.progress = progress_wanted(common.force_progress, common.quiet);
+	L.quiet = common.quiet;
 	install_signals();
 
 	int status = frame_operands(argc - optind, argv + optind, load_stream, &L);

@@ -338,11 +338,8 @@ static void parse_args(int argc, char **argv, struct cli_common *cc)
 		profile = NULL;
 	O.profile = profile;
 	read_config(config, config != NULL, profile, cc);
-	opterr = 1;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "j:d:u:qhV", longopts, NULL)) != -1) {
-		if (c == '?')
-			usage_error("unknown option or missing value");
+	while ((c = cli_getopt(argc, argv, "j:d:u:qhV", longopts)) != -1) {
 		take_option(c, optarg, cc);
 	}
 	for (int i = optind; i < argc; i++)

@@ -580,6 +580,7 @@ static int batch_stream(void *ctx, int fd, const char *name)
 	struct line l;
 	int rc;
 	lr_init_fd(&r, fd, name, b->max_line);
+	r.refuse_binary = 1;
 	b->input = name;
 	while ((rc = lr_next(&r, &l)) == 1) {
 		b->bytes_in += l.len + 1;
@@ -592,9 +593,9 @@ static int batch_stream(void *ctx, int fd, const char *name)
 		progress_tick(&b->io.prog, b->nin, b->bytes_in);
 	}
 	if (rc < 0)
-		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+		rc = lr_report(&r);
 	lr_free(&r);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* add_key_option: --key a,b,c; each name checked like a column. */
@@ -661,7 +662,7 @@ int main(int argc, char **argv)
 	b.mode = SQLINS_IGNORE;
 	b.max_line = LINE_MAX_DEFAULT;
 	b.max_depth = SEG_ROW_DEPTH;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;

@@ -181,6 +181,7 @@ static int dedup_stream(void *ctx, int fd, const char *name)
 	struct line l;
 	int rc;
 	lr_init_fd(&r, fd, name, d->max_line);
+	r.refuse_binary = 1;
 	while ((rc = lr_next(&r, &l)) == 1) {
 		d->bytes += l.len + 1;
 		if (line_blank(&l)) {
@@ -192,9 +193,9 @@ static int dedup_stream(void *ctx, int fd, const char *name)
 		progress_tick(&d->prog, d->in, d->bytes);
 	}
 	if (rc < 0)
-		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+		rc = lr_report(&r);
 	lr_free(&r);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* load_state: the set saved earlier, or exit 66/74/78 naming the reason. */
@@ -254,7 +255,7 @@ int main(int argc, char **argv)
 	d.time_field = "receivedAt";
 	d.max_line = LINE_MAX_DEFAULT;
 	d.max_depth = JSON_DEPTH_DEFAULT;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case O_DUPS: dups = optarg; break;
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
 	} else {
 		idset_init(&d.set, expect, idset_random_seed());
 	}
+	cli_stats_stdout(common.stats_file, out);
 	if (w_open(&d.out, out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
 	if (dups && w_open(&d.dups, dups) < 0)

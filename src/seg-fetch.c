@@ -84,11 +84,13 @@ static void usage(void)
 	       "      --no-sign-request    S3 requests unsigned (public buckets), no credentials\n"
 	       "      --cacert FILE        CA certificates to verify HTTPS servers with\n"
 	       "      --insecure           do not verify HTTPS servers (never by default)\n"
-	       "      --retry N            retries of a transient failure (default 5)\n"
-	       "      --retry-delay SECS   first backoff ceiling, doubling per retry (default 1)\n"
-	       "      --connect-timeout SECS  (default 30)\n"
-	       "      --idle-timeout SECS  a transfer that stalls or trickles (under 1 KiB/s over\n"
-	       "                           SECS) is broken off and retried (default 60)\n"
+	       "      --retry N            retries of a transient failure (default 10)\n"
+	       "      --retry-delay TIME   first backoff bound, doubling per retry, full jitter (default 1s)\n"
+	       "      --retry-cap TIME     largest backoff bound and Retry-After (default 60s)\n"
+	       "      --connect-timeout TIME  (default 10s)\n"
+	       "      --idle-timeout TIME  a transfer that stalls or trickles (under 1 KiB/s over\n"
+	       "                           TIME) is broken off and retried (default 60s)\n"
+	       "      TIME: 500ms, 2s, 1m, 1h; a bare number is seconds\n"
 	       "      --max-line N         longest line read (default 16M)\n"
 	       "      --max-depth N        deepest JSON nesting (default 512)\n"
 	       "      --strict             parse every line as JSON here (default: only lines that\n"
@@ -714,7 +716,7 @@ struct args {
 };
 
 enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
-       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN,
+       O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_RETRY_CAP, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN,
        O_MAXLINE, O_MAXDEPTH, O_STRICT, O_MARKDONE, O_REQUIRE };
 
 static const struct option long_opts[] = {
@@ -728,6 +730,7 @@ static const struct option long_opts[] = {
 	{ "page-size", required_argument, 0, O_PAGE }, { "no-sign-request", no_argument, 0, O_NO_SIGN },
 	{ "cacert", required_argument, 0, O_CACERT }, { "insecure", no_argument, 0, O_INSECURE },
 	{ "retry", required_argument, 0, O_RETRY }, { "retry-delay", required_argument, 0, O_RETRY_DELAY },
+	{ "retry-cap", required_argument, 0, O_RETRY_CAP },
 	{ "connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT },
 	{ "idle-timeout", required_argument, 0, O_IDLE_TIMEOUT },
 	{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
@@ -752,11 +755,14 @@ static int source_option(struct fetch *F, int c, const char *arg)
 	case O_CACERT: F->http.cacert = arg; break;
 	case O_INSECURE: F->http.insecure = 1; break;
 	case O_RETRY: F->http.retries = (unsigned)opt_uint("--retry", arg, 0, 1000); break;
-	case O_RETRY_DELAY:
-		F->http.retry_base_ms = (uint64_t)(opt_double("--retry-delay", arg, 0, 3600) * 1000);
+	case O_RETRY_DELAY: F->http.retry_base_ms = opt_duration("--retry-delay", arg, 0, 3600000); break;
+	case O_RETRY_CAP: F->http.retry_cap_ms = opt_duration("--retry-cap", arg, 0, 3600000); break;
+	case O_CONNECT_TIMEOUT:
+		F->http.connect_timeout_ms = (long)opt_duration("--connect-timeout", arg, 1, 3600000);
 		break;
-	case O_CONNECT_TIMEOUT: F->http.connect_timeout = (long)opt_uint("--connect-timeout", arg, 1, 3600); break;
-	case O_IDLE_TIMEOUT: F->http.stall_timeout = (long)opt_uint("--idle-timeout", arg, 1, 86400); break;
+	case O_IDLE_TIMEOUT: /* curl counts the low-speed time in whole seconds */
+		F->http.stall_timeout = (long)((opt_duration("--idle-timeout", arg, 1000, 86400000) + 999) / 1000);
+		break;
 	default: return 0;
 	}
 	return 1;
@@ -796,13 +802,13 @@ static int read_option(struct fetch *F, struct args *A, int c, const char *arg)
 static int parse_args(struct fetch *F, struct args *A, int argc, char **argv)
 {
 	int c;
-	while ((c = getopt_long(argc, argv, "o:r:j:kqhV", long_opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:j:kqhV", long_opts)) != -1) {
 		if (read_option(F, A, c, optarg) || source_option(F, c, optarg))
 			continue;
 		if (c == 'V') {
 			print_version();
 			printf("gzip: %s; %s\n", gunzip_engine(), curl_version());
-			exit(EX_DONE);
+			exit(cli_stdout_status());
 		}
 		cli_common_option(c, optarg, &A->common, usage);
 	}
@@ -819,6 +825,7 @@ static void open_outputs(struct fetch *F, const struct args *A)
 	static const char *const zero[] = { "objects", "in", "out", "rejected" };
 	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
 		stats_add(&F->st, zero[i], 0);
+	cli_stats_stdout(A->common.stats_file, A->out);
 	if (w_open(&F->out, A->out) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", A->out, strerror(errno));
 	rejects_open(&F->rej, A->rejects, &F->st);

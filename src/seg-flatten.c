@@ -115,6 +115,7 @@ static int flatten_stream(void *ctx, int fd, const char *name)
 	char detail[512];
 	int rc;
 	lr_init_fd(&r, fd, name, f->max_line);
+	r.refuse_binary = 1;
 	while ((rc = lr_next(&r, &l)) == 1) {
 		f->bytes += l.len + 1;
 		if (line_blank(&l)) {
@@ -130,9 +131,9 @@ static int flatten_stream(void *ctx, int fd, const char *name)
 		progress_tick(&f->io.prog, stats_get(&f->io.st, "in"), f->bytes);
 	}
 	if (rc < 0)
-		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+		rc = lr_report(&r);
 	lr_free(&r);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* read_salt: the salt file's bytes without one trailing LF or CRLF; exits 78
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
 	f.emit_ddl = 1;
 	f.max_line = LINE_MAX_DEFAULT;
 	f.max_depth = SEG_JSON_DEPTH;
-	while ((c = getopt_long(argc, argv, "l:t:o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "l:t:o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'l': layout = optarg; break;
 		case 't':

@@ -171,7 +171,19 @@ static void usage(void)
 {
 	printf("usage: seg-gen [--seed N] [--size SIZE | --count N] [--dup-rate P] [--invalid-rate P]\n"
 	       "               [--start-ms MS] [--events-per-day N] [-o FILE]\n"
-	       "Write realistic Segment events as NDJSON, the same bytes for the same options.\n");
+	       "Write realistic Segment events as NDJSON, the same bytes for the same options.\n"
+	       "\n"
+	       "  -s, --seed N             seed of the generator (default: 1)\n"
+	       "  -S, --size SIZE          write events until SIZE bytes (512K, 16M, 1G)\n"
+	       "  -n, --count N            write N events (default: 1000 when no --size)\n"
+	       "  -d, --dup-rate P         repeat a recent event with probability P (0 to 1)\n"
+	       "  -i, --invalid-rate P     spoil an event into an invalid line with probability P\n"
+	       "  -t, --start-ms MS        timestamp of the first event, epoch milliseconds\n"
+	       "                           (default: 1432684800000, 2015-05-27)\n"
+	       "  -e, --events-per-day N   events per day of timestamps (default: 100000)\n"
+	       "  -o, --output FILE        write to FILE (default: standard output)\n"
+	       "  -h, --help               show this help and exit\n"
+	       "  -V, --version            show the version and exit\n");
 }
 
 int main(int argc, char **argv)
@@ -188,7 +200,7 @@ int main(int argc, char **argv)
 	const char *out = "-";
 	int c;
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:S:n:d:i:t:e:o:hV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "s:S:n:d:i:t:e:o:hV", opts)) != -1) {
 		switch (c) {
 		case 's': seed = opt_uint("--seed", optarg, 0, UINT64_MAX); break;
 		case 'S': size = opt_size("--size", optarg); break;
@@ -198,8 +210,8 @@ int main(int argc, char **argv)
 		case 't': start = (int64_t)opt_uint("--start-ms", optarg, 0, 253402300799999ULL); break;
 		case 'e': per_day = opt_uint("--events-per-day", optarg, 1, UINT64_MAX); break;
 		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		case 'V': print_version(); return 0;
+		case 'h': cli_help(usage);
+		case 'V': print_version(); return cli_stdout_status();
 		default: usage_error("unknown option");
 		}
 	}

@@ -71,6 +71,7 @@ static int validate_stream(void *ctx, int fd, const char *name)
 	char detail[512];
 	int rc;
 	lr_init_fd(&r, fd, name, v->max_line);
+	r.refuse_binary = 1;
 	while ((rc = lr_next(&r, &l)) == 1) {
 		v->bytes += l.len + 1;
 		if (line_blank(&l)) {
@@ -88,9 +89,9 @@ static int validate_stream(void *ctx, int fd, const char *name)
 		progress_tick(&v->io.prog, stats_get(&v->io.st, "in"), v->bytes);
 	}
 	if (rc < 0)
-		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
+		rc = lr_report(&r);
 	lr_free(&r);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? rc : 0;
 }
 
 int main(int argc, char **argv)
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
 	v.max_bytes = 32768;
 	v.max_line = LINE_MAX_DEFAULT;
 	v.max_depth = SEG_JSON_DEPTH;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': rejects = optarg; break;

@@ -40,9 +40,9 @@ rows() {
 	seq "$first" $((first + $1 - 1)) | awk '{ printf "{\"_table\":\"t\",\"id\":\"m%06d\",\"n\":%d,\"doc\":{\"k\":\"v%d\"}}\n", $1, $1, $1 }'
 }
 batches() { rows "$1" "${3:-1}" | seg-batch -q --max-rows "$2"; }
-s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "$@"; }
+s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 100ms "$@"; }
 # hostile KIND ARGS...: s2-load against httpd's /dataapi/KIND.
-hostile() { s2-load -q --url "http://127.0.0.1:$HTTP_PORT/dataapi/$1" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "${@:2}"; }
+hostile() { s2-load -q --url "http://127.0.0.1:$HTTP_PORT/dataapi/$1" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 100ms "${@:2}"; }
 count() { sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM t" | tr '\t' ' '; }
 check_rows() {
 	[ "$(count)" = "$1 $1" ] || { echo "count: $(count), want $1 $1"; return 1; }
@@ -86,10 +86,10 @@ wait_exit() {
 }
 
 @test "a password over plain http:// to a non-loopback host warns once; loopback does not" {
-	S2_USER=u S2_PASSWORD=pw run s2-load -q --url http://192.0.2.1:9 < /dev/null
+	S2_USER=u S2_PASSWORD=pw run s2-load -q --url http://192.0.2.1:9 -d db < /dev/null
 	[ "$status" -eq 0 ]
 	[ "$(grep -c 'clear text over http:// to 192.0.2.1' <<< "$output")" -eq 1 ]
-	S2_USER=u S2_PASSWORD=pw run s2-load -q --url http://127.0.0.1:9 < /dev/null
+	S2_USER=u S2_PASSWORD=pw run s2-load -q --url http://127.0.0.1:9 -d db < /dev/null
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
 }
@@ -196,7 +196,7 @@ wait_exit() {
 
 @test "Retry-After: 1000000 is capped at --retry-cap" {
 	batches 10 10 > "$T/b.ndjson"
-	(exec s2-load -q --url "http://127.0.0.1:$HTTP_PORT/dataapi/retryafter" --retry-max-time 0 --retry-cap 100 \
+	(exec s2-load -q --url "http://127.0.0.1:$HTTP_PORT/dataapi/retryafter" --retry-max-time 0 --retry-cap 100ms -d "$S2_DATABASE" \
 		-o "$T/res" "$T/b.ndjson") &
 	wait_exit $! 20; [ "$WST" -eq 0 ]
 	[ "$(jq -c '[.status, .attempts]' "$T/res")" = '["loaded",2]' ]

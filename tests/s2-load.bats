@@ -45,9 +45,9 @@ rows() {
 batches() { rows "$1" "${3:-1}" | seg-batch -q --max-rows "$2"; }
 
 # s2load ARGS...: s2-load at this test's gateway, fast retries.
-s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "$@"; }
+s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 100ms "$@"; }
 # bg_s2load ARGS... &: the same, exec'd, so that $! is s2-load itself.
-bg_s2load() { exec s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "$@"; }
+bg_s2load() { exec s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 100ms "$@"; }
 
 # count: rows in t, and distinct ids, as "N N".
 count() { sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM t" | tr '\t' ' '; }
@@ -340,7 +340,7 @@ status_counts() {
 	run env -u S2_PASSWORD s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --password-file "$T/pw" -o "$T/res" "$T/b.ndjson"
 	[ "$status" -eq 0 ]
 	check_rows 20
-	run env -u S2_PASSWORD s2-load -q --url "$S2_URL" --password-file "$T/no-such-file" "$T/b.ndjson"
+	run env -u S2_PASSWORD s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --password-file "$T/no-such-file" "$T/b.ndjson"
 	[ "$status" -eq 78 ]
 }
 
@@ -373,10 +373,10 @@ status_counts() {
 	gw
 	url=$S2_URL
 	"$BATS_TEST_DIRNAME/helpers/gateway.sh" stop "$GW2"; GW2=
-	run s2-load --url "$url" --retry-max 2 --retry-delay 1 "$T/b.ndjson"
+	run s2-load --url "$url" -d "$S2_DATABASE" --retry-max 2 --retry-delay 1ms "$T/b.ndjson"
 	[ "$status" -eq 69 ]
 	[[ "$output" == *"target unavailable after all retries: curl:"* ]]
-	run s2-load --url "$url" --retry-max 1 --retry-delay 1 --checkpoint "$T/ckpt" "$T/b.ndjson"
+	run s2-load --url "$url" -d "$S2_DATABASE" --retry-max 1 --retry-delay 1ms --checkpoint "$T/ckpt" "$T/b.ndjson"
 	[ "$status" -eq 75 ]
 	[ -z "$(grep -v '^target ' "$T/ckpt")" ]
 }
@@ -406,7 +406,7 @@ status_counts() {
 	[ "$status" -eq 64 ]
 	run s2-load --url "$S2_URL" --password-file a --token-file b /dev/null
 	[ "$status" -eq 64 ]
-	run s2-load --url "$S2_URL" /no/such/file
+	run s2-load --url "$S2_URL" -d "$S2_DATABASE" /no/such/file
 	[ "$status" -eq 66 ]
 }
 
@@ -440,7 +440,7 @@ status_counts() {
 @test "--token-file sends the JWT as Bearer (the gateway refuses it: 77)" {
 	batches 10 10 > "$T/b.ndjson"
 	printf 'eyJhbGciOiJIUzI1NiJ9.e30.sig\n' > "$T/jwt"
-	run env -u S2_PASSWORD s2-load --url "$S2_URL" --token-file "$T/jwt" "$T/b.ndjson"
+	run env -u S2_PASSWORD s2-load --url "$S2_URL" -d "$S2_DATABASE" --token-file "$T/jwt" "$T/b.ndjson"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"JWT (Bearer) authentication is not supported"* ]]
 	[[ "$output" != *eyJhbGci* ]]
@@ -453,4 +453,25 @@ status_counts() {
 	run s2-load --url "$S2_URL" -d "$S2_DATABASE" -o /dev/null "$T/b.ndjson"
 	[[ "$output" != *rows/s* ]]
 	check_rows 30
+}
+
+@test "no database is a usage error up front (64); no credentials name the three sources (77, as seg-fetch and s2-query)" {
+	run s2-load --url "$S2_URL" /dev/null
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"no database: give -d NAME"* ]]
+	mkdir "$T/home"
+	HOME="$T/home" run env -u S2_USER -u S2_PASSWORD s2-load --url "$S2_URL" -d "$S2_DATABASE" /dev/null
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"no credentials: set S2_USER and S2_PASSWORD, give --password-file FILE (or --token-file), or put the host in ~/.netrc"* ]]
+}
+
+@test "a host name that does not resolve: each retry said (not with -q), then 78, with a checkpoint too" {
+	batches 2 1 > "$T/b.ndjson"
+	run s2-load --url http://no-such-host.invalid:9 -d db -j 1 --retry 2 --retry-delay 0.002 "$T/b.ndjson"
+	[ "$status" -eq 78 ]
+	[ "$(grep -cE 'Could not resolve host: no-such-host.invalid; retrying in [0-9] ms, [12] of 2$' <<< "$output")" -eq 2 ]
+	[[ "$output" == *"the target's host name does not resolve (after all retries)"* ]]
+	run s2-load -q --url http://no-such-host.invalid:9 -d db --retry 1 --retry-delay 1ms --checkpoint "$T/ckpt" "$T/b.ndjson"
+	[ "$status" -eq 78 ]
+	[[ "$output" != *retrying* ]]
 }

@@ -59,9 +59,10 @@ missing_message_id||{"type":"screen","timestamp":"2015-12-10T04:08:31Z","userId"
 missing_message_id||{"type":"screen","messageId":"","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
 missing_message_id||{"type":"screen","messageId":null,"timestamp":"2015-12-10T04:08:31Z","userId":"u"}
 ok|--no-require-message-id|{"type":"screen","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
-message_id_too_long||{"type":"screen","messageId":"$(printf 'x%.0s' $(seq 101))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
-ok||{"type":"screen","messageId":"$(printf 'x%.0s' $(seq 100))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
-ok||{"type":"screen","messageId":"$(printf 'é%.0s' $(seq 100))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
+message_id_too_long||{"type":"screen","messageId":"$(printf 'x%.0s' $(seq 256))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
+ok||{"type":"screen","messageId":"$(printf 'x%.0s' $(seq 255))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
+ok||{"type":"screen","messageId":"$(printf 'x%.0s' $(seq 101))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
+ok||{"type":"screen","messageId":"$(printf 'é%.0s' $(seq 255))","timestamp":"2015-12-10T04:08:31Z","userId":"u"}
 bad_field_type||{"type":"screen","messageId":17,"timestamp":"2015-12-10T04:08:31Z","userId":"u"}
 ok|--allow-numeric-ids|{"type":"screen","messageId":17,"timestamp":"2015-12-10T04:08:31Z","userId":42}
 bad_field_type||{"type":"screen",$OK,"anonymousId":42}
@@ -240,4 +241,20 @@ EOT
 	[ "$(jq -c '[.in,.out,.rejected,.blank]' "$T/st")" = "[6,2,4,3]" ]
 	[ "$(jq -r .reason "$T/rej" | sort | tr '\n' ' ')" = "bad_utf8 json_syntax line_too_long not_object " ]
 	assert_accounted "$T/st"
+}
+
+@test "messageId: the limit seg-validate keeps is one every layout stores (255 characters)" {
+	local id fails=0 l
+	for id in "$(printf 'x%.0s' $(seq 255))" "$(printf '\xf0\x9f\x98\x80%.0s' $(seq 255))"; do
+		printf '{"type":"track","event":"e","messageId":"%s","timestamp":"2015-12-10T04:08:31Z","userId":"u"}\n' "$id" > "$T/in"
+		for l in "--layout segment_data" "--layout raw" "--layout segment_data --ddl compat" "--layout raw --ddl compat"; do
+			seg-validate -q "$T/in" | seg-flatten -q $l -r "$T/rej" > "$T/out" || { echo "$l: exit $?"; fails=1; }
+			[ ! -s "$T/rej" ] && grep -q '"_table"' "$T/out" && ! grep -q '"_ddl"' <(tail -n 1 "$T/out") || {
+				echo "$l: ${#id}-character id not stored"; cat "$T/rej"; fails=1; }
+		done
+	done
+	printf '{"type":"track","event":"e","messageId":"%s","timestamp":"2015-12-10T04:08:31Z","userId":"u"}\n' "$(printf 'x%.0s' $(seq 256))" > "$T/in"
+	run seg-validate -q -r "$T/rej" "$T/in"
+	[ "$status" -eq 1 ] && [ "$(jq -r .reason "$T/rej")" = message_id_too_long ] || { echo "256: exit $status"; fails=1; }
+	[ $fails -eq 0 ]
 }

@@ -24,7 +24,7 @@ teardown() {
 	sql "SET GLOBAL sql_mode = DEFAULT"
 }
 
-s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 100 "$@"; }
+s2load() { s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 100ms "$@"; }
 
 # nest N: a JSON value of N objects inside each other, {"a":{"a":...{}}}.
 nest() {
@@ -169,15 +169,18 @@ pipe() {
 	[ "$status" -eq 64 ]
 }
 
-@test "limits agree: messageId of 100 characters loads end to end, 101 is message_id_too_long at seg-validate; seg-flatten holds the column's 1020 bytes" {
+@test "limits agree: messageId of 255 characters (4-byte ones too) loads end to end, 256 is message_id_too_long at seg-validate; seg-flatten holds the column's 1020 bytes" {
 	FLATTEN_OPTS=()
-	id100=$(printf 'i%.0s' $(seq 100))
-	id101=$(printf 'j%.0s' $(seq 101))
-	{ deep 2 "$id100"; deep 2 "$id101"; } > "$T/m"
+	id255=$(printf 'i%.0s' $(seq 255))
+	wide255=$(printf '\xf0\x9f\x98\x80%.0s' $(seq 255))
+	id256=$(printf 'j%.0s' $(seq 256))
+	{ deep 2 "$id255"; deep 2 "$wide255"; deep 2 "$id256"; } > "$T/m"
 	run pipe segment_data
 	[ "$status" -eq 0 ]
-	[ "$(sql 'SELECT messageId FROM segment_data')" = "$id100" ]
-	[ "$(jq -r '"\(.reason) \(.line)"' "$T/rej.validate")" = "message_id_too_long 2" ]
+	[ "$(sql "SELECT COUNT(*) FROM segment_data WHERE messageId = '$id255'")" = 1 ]
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data WHERE LENGTH(messageId) = 1020')" = 1 ]
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" = 2 ]
+	[ "$(jq -r '"\(.reason) \(.line)"' "$T/rej.validate")" = "message_id_too_long 3" ]
 	# without seg-validate: the column's limit, 1020 bytes, at seg-flatten
 	id1020=$(printf 'k%.0s' $(seq 1020))
 	id1021=$(printf 'l%.0s' $(seq 1021))
