@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "frame.h"
 #include "ddlkeys.h"
+#include "idhash.h"
 #include "sha256.h"
 #include "json.h"
 #include "seglimits.h"
@@ -125,15 +126,6 @@ static void names_free(struct names *nm)
 	memset(nm, 0, sizeof *nm);
 }
 
-/* fnv1a: the table-name hash; names are short and few. */
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* str_text: the decoded text of a JSON string slice: the raw bytes between
  * the quotes when there is no escape (no copy), else decoded into scratch. */
 static void str_text(struct buf *scratch, struct json_slice s, const char **p, size_t *n)
@@ -188,7 +180,7 @@ static struct table *table_get(struct batcher *b, struct json_slice name, char *
 	if (t && name.n == t->nlen + 2 && memcmp(name.p + 1, t->name, t->nlen) == 0)
 		return t;
 	str_text(&b->scratch, name, &p, &n);
-	uint64_t h = fnv1a(p, n);
+	uint64_t h = fnv1a64(p, n);   /* names are short and few */
 	if (b->nbucket)
 		for (t = b->bucket[h & (b->nbucket - 1)]; t; t = t->next)
 			if (t->hash == h && t->nlen == n && memcmp(t->name, p, n) == 0)
