@@ -13,7 +13,11 @@
 
 const char *progname = "segpipe";
 
-void cli_std_fds(void)
+/* cli_std_fds: open /dev/null on whichever of 0, 1, 2 is closed (a program
+ * started with <&- or >&-), so that no file or socket the program opens
+ * later takes a standard descriptor's number and gets read or written as
+ * one. Exits 74 if /dev/null cannot be opened. */
+static void cli_std_fds(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
@@ -38,7 +42,8 @@ void cli_init(const char *name)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
-void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap)
+/* vdiag: "prog: file:line: message"; line 0 leaves the line out. */
+static void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap)
 {
 	char msg[4096];
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -91,7 +96,8 @@ void print_version(void)
 	printf("%s (segpipe) %s\n", progname, SEGPIPE_VERSION);
 }
 
-int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+/* parse_uint: a plain decimal number within [min, max]; -1 if bad. */
+static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
@@ -104,7 +110,8 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *out)
+/* parse_size: "16M", "512k", "1G", "1000000"; binary multiples. -1 if bad. */
+static int parse_size(const char *s, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
@@ -131,7 +138,8 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int parse_double(const char *s, double min, double max, double *out)
+/* parse_double: a finite decimal number within [min, max]; -1 if bad. */
+static int parse_double(const char *s, double min, double max, double *out)
 {
 	if (!s || !*s)
 		return -1;

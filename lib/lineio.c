@@ -180,7 +180,8 @@ int open_input(const char *path)
 
 #define W_CHUNK ((size_t)256 << 10)
 
-void w_init(struct writer *w, int fd, const char *name)
+/* w_init: write to fd, naming it name in errors. */
+static void w_init(struct writer *w, int fd, const char *name)
 {
 	memset(w, 0, sizeof *w);
 	w->fd = fd;

@@ -147,7 +147,8 @@ static void object(struct unwrap *w, struct json_slice obj, const struct json_me
 	}
 }
 
-void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, uint64_t line)
+/* unwrap_text: one JSON text (a line, an array element) from name:line. */
+static void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, uint64_t line)
 {
 	while (n && is_ws(*p))
 		p++, n--;

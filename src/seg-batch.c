@@ -5,7 +5,6 @@
  * exact and each value is copied once into its batch. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,18 +289,9 @@ static void shape(struct batcher *b, struct table *t)
 	t->shape_ok = 1;
 }
 
-static void reject_line(struct batcher *b, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void reject_line(struct batcher *b, const char *reason, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
-	reject(&b->io.rej, reason, detail, b->input, b->line->lineno, b->line->p, b->line->len);
-}
+/* reject_line: reject the current line with a printf-style detail. */
+#define reject_line(b, reason, ...) \
+	rejectf(&(b)->io.rej, (reason), (b)->input, (b)->line->lineno, (b)->line->p, (b)->line->len, __VA_ARGS__)
 
 /* key_is: does the column key k name column c of t? Raw bytes first:
  * checked names never need escapes, so only a key with an escape takes the
