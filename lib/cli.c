@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 
 const char *progname = "segpipe";
@@ -42,11 +43,9 @@ void cli_init(const char *name)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
-/* vdiag: "prog: file:line: message"; line 0 leaves the line out. */
-static void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap)
+/* emit: "prog: file:line: message"; line 0 leaves the line out. */
+static void emit(const char *file, unsigned long long line, const char *msg)
 {
-	char msg[4096];
-	vsnprintf(msg, sizeof msg, fmt, ap);
 	/* one write per diagnostic so lines from parallel programs don't interleave */
 	if (file && line)
 		fprintf(stderr, "%s: %s:%llu: %s\n", progname, file, line, msg);
@@ -58,35 +57,31 @@ static void vdiag(const char *file, unsigned long long line, const char *fmt, va
 
 void diag(const char *file, unsigned long long line, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(file, line, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(file, line, msg);
 }
 
 void warnmsg(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(NULL, 0, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(NULL, 0, msg);
 }
 
 _Noreturn void die(int code, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(NULL, 0, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(NULL, 0, msg);
 	exit(code);
 }
 
 _Noreturn void usage_error(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(NULL, 0, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(NULL, 0, msg);
 	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
 	exit(EX_USAGE);
 }

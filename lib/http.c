@@ -250,10 +250,7 @@ static void fail(struct http_get *g, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void fail(struct http_get *g, int code, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g->errmsg, sizeof g->errmsg, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(g->errmsg, fmt);
 	g->failed = 1;
 	g->exit_code = code;
 }

@@ -37,10 +37,7 @@ static void rejectf(struct unwrap *w, const char *reason, const char *name, uint
                     const char *raw, size_t rawlen, const char *fmt, ...)
 {
 	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(detail, fmt);
 	w->reject(w->ctx, reason, detail, name, line, raw, rawlen);
 }
 
