@@ -43,6 +43,16 @@ void cli_init(const char *name)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+void cli_on_stop(void (*fn)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 /* emit: "prog: file:line: message"; line 0 leaves the line out. */
 static void emit(const char *file, unsigned long long line, const char *msg)
 {

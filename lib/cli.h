@@ -32,6 +32,10 @@ extern const char *progname;
  * silent death. Call it first in main. */
 void cli_init(const char *name);
 
+/* cli_on_stop: call fn on SIGINT and SIGTERM (no SA_RESTART: a blocking
+ * call returns EINTR, so the program sees the stop at once). */
+void cli_on_stop(void (*fn)(int));
+
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* diag: "prog: file:line: message"; line 0 leaves the line out. */

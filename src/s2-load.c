@@ -616,6 +616,18 @@ static int ddl_done_anyway(const struct job *p)
 	return p->is_ddl && (e == 1050 || e == 1060 || e == 1061);
 }
 
+/* split_or_abandon: split a piece the server refused as a whole, or
+ * abandon it when the run is stopping. */
+static void split_or_abandon(struct loader *L, struct job *p, struct buf *e)
+{
+	if (L->stopping) {
+		finish_piece(L, p, P_ABANDONED);
+		return;
+	}
+	describe(L, &p->req, e);
+	split(L, p, buf_cstr(e));
+}
+
 /* on_done: act on one finished request. */
 static void on_done(struct loader *L, struct job *p)
 {
@@ -645,23 +657,13 @@ static void on_done(struct loader *L, struct job *p)
 		retry_or_give_up(L, p);
 		break;
 	case DAPI_TOO_LARGE:
-		if (L->stopping) {
-			finish_piece(L, p, P_ABANDONED);
-			break;
-		}
-		describe(L, &p->req, &e);
-		split(L, p, buf_cstr(&e));
+		split_or_abandon(L, p, &e);
 		break;
 	case DAPI_FAILED:
 		/* a row error fails the whole statement: split until the bad row
 		 * is alone, so it fails with the database's reason and the rest loads */
 		if (!p->is_ddl && p->rows > 1 && dapi_row_error(&p->req)) {
-			if (L->stopping) {
-				finish_piece(L, p, P_ABANDONED);
-				break;
-			}
-			describe(L, &p->req, &e);
-			split(L, p, buf_cstr(&e));
+			split_or_abandon(L, p, &e);
 			break;
 		}
 		describe(L, &p->req, &e);
@@ -1003,16 +1005,6 @@ static char *make_url(const char *url, const char *host, unsigned port)
 	return u;
 }
 
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* bind_checkpoint: a checkpoint belongs to one target (URL and database);
  * one written before targets were recorded is taken over with a warning. */
 static void bind_checkpoint(struct loader *L, const char *path)
@@ -1186,7 +1178,7 @@ static void start(struct loader *L, const struct load_opts *o)
 	L->out.epipe_discard = 1;   /* a closed output never stops a load */
 	rejects_open(&L->failed, o->failed, NULL);
 	L->progress = progress_wanted(o->common.force_progress, o->common.quiet);
-	install_signals();
+	cli_on_stop(on_signal);
 }
 
 /* finish: after the input: wait for the last answers, close the files,
