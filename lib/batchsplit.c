@@ -100,14 +100,6 @@ static int parse_values(const char *s, size_t n, struct values *v, const char **
 	}
 }
 
-long batch_sql_rows(const char *sql, size_t n, const char **why)
-{
-	struct values v;
-	int rc = parse_values(sql, n, &v, why);
-	buf_free(&v.groups);
-	return rc < 0 ? -1 : (long)v.ngroups;
-}
-
 /* add_args: the array of args[a..b), args[c..d) and args[e..f), byte for byte. */
 static void add_args(struct buf *out, const struct json_slice *args, size_t a, size_t b, size_t c, size_t d,
                      size_t e, size_t f)

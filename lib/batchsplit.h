@@ -19,7 +19,4 @@
 int batch_split(const char *body, size_t n, struct buf *first, struct buf *second,
                 size_t rows[2], const char **why);
 
-/* batch_sql_rows: the number of VALUES row groups of a decoded INSERT
- * statement, or -1 with why set. */
-long batch_sql_rows(const char *sql, size_t n, const char **why);
 #endif

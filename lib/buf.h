@@ -2,7 +2,9 @@
  * Out of memory is fatal (exit 74 through cli.h's die); callers never check. */
 #ifndef SEG_BUF_H
 #define SEG_BUF_H
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct buf {
 	char *p;
@@ -17,10 +19,26 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_free(struct buf *b);
 static inline void buf_reset(struct buf *b) { b->len = 0; }
 /* buf_cstr: the contents NUL-terminated (the NUL is not counted in len). */
 const char *buf_cstr(struct buf *b);
+
+/* buf_read_file: append the whole file at path; -1 with errno set when it
+ * cannot be opened or read. */
+int buf_read_file(struct buf *b, const char *path);
+
+/* MSG_FORMAT: in a function taking (..., const char *fmt, ...), format the
+ * arguments after fmt into the char array dst, truncated to fit. The one way
+ * the toolkit turns varargs into a message text; a macro because only the
+ * variadic function itself may call va_start. */
+#define MSG_FORMAT(dst, fmt) do { \
+	va_list msg_ap_; \
+	va_start(msg_ap_, fmt); \
+	vsnprintf((dst), sizeof (dst), (fmt), msg_ap_); \
+	va_end(msg_ap_); \
+} while (0)
 
 /* xmalloc, xrealloc, xstrdup: allocation that exits on failure. */
 void *xmalloc(size_t n);

@@ -10,21 +10,13 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "idhash.h"
 #include "json.h"
-
-/* fnv1a: a cheap hash; ids are content hashes already, well spread. */
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-	return h;
-}
 
 /* find_slot: the slot holding id, or the empty slot where it would go. */
 static size_t find_slot(const struct checkpoint *c, const char *id, size_t n)
 {
-	size_t mask = c->nslots - 1, i = fnv1a(id, n) & mask;
+	size_t mask = c->nslots - 1, i = fnv1a64(id, n) & mask;   /* ids are content hashes: well spread */
 	for (;; i = (i + 1) & mask) {
 		uint32_t s = c->slots[i];
 		if (!s)

@@ -10,11 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 
 const char *progname = "segpipe";
 
-void cli_std_fds(void)
+/* cli_std_fds: open /dev/null on whichever of 0, 1, 2 is closed (a program
+ * started with <&- or >&-), so that no file or socket the program opens
+ * later takes a standard descriptor's number and gets read or written as
+ * one. Exits 74 if /dev/null cannot be opened. */
+static void cli_std_fds(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
@@ -39,10 +44,19 @@ void cli_init(const char *name)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
-void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap)
+void cli_on_stop(void (*fn)(int))
 {
-	char msg[4096];
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* emit: "prog: file:line: message"; line 0 leaves the line out. */
+static void emit(const char *file, unsigned long long line, const char *msg)
+{
 	/* one write per diagnostic so lines from parallel programs don't interleave */
 	if (file && line)
 		fprintf(stderr, "%s: %s:%llu: %s\n", progname, file, line, msg);
@@ -54,35 +68,31 @@ void vdiag(const char *file, unsigned long long line, const char *fmt, va_list a
 
 void diag(const char *file, unsigned long long line, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(file, line, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(file, line, msg);
 }
 
 void warnmsg(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(NULL, 0, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(NULL, 0, msg);
 }
 
 _Noreturn void die(int code, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(NULL, 0, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(NULL, 0, msg);
 	exit(code);
 }
 
 _Noreturn void usage_error(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vdiag(NULL, 0, fmt, ap);
-	va_end(ap);
+	char msg[4096];
+	MSG_FORMAT(msg, fmt);
+	emit(NULL, 0, msg);
 	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
 	exit(EX_USAGE);
 }
@@ -167,7 +177,8 @@ int cli_getopt(int argc, char *const argv[], const char *shortopts,
 	return c;
 }
 
-int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+/* parse_uint: a plain decimal number within [min, max]; -1 if bad. */
+static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
@@ -180,7 +191,8 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *out)
+/* parse_size: "16M", "512k", "1G", "1000000"; binary multiples. -1 if bad. */
+static int parse_size(const char *s, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
@@ -207,7 +219,8 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int parse_double(const char *s, double min, double max, double *out)
+/* parse_double: a finite decimal number within [min, max]; -1 if bad. */
+static int parse_double(const char *s, double min, double max, double *out)
 {
 	if (!s || !*s)
 		return -1;

@@ -31,18 +31,16 @@ extern const char *progname;
  * a file over the size limit is a write error (EFBIG, exit 74), not a
  * silent death. Call it first in main. */
 void cli_init(const char *name);
-/* cli_std_fds: open /dev/null on whichever of 0, 1, 2 is closed (a program
- * started with <&- or >&-), so that no file or socket the program opens
- * later takes a standard descriptor's number and gets read or written as
- * one. Exits 74 if /dev/null cannot be opened. */
-void cli_std_fds(void);
+
+/* cli_on_stop: call fn on SIGINT and SIGTERM (no SA_RESTART: a blocking
+ * call returns EINTR, so the program sees the stop at once). */
+void cli_on_stop(void (*fn)(int));
 
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* diag: "prog: file:line: message"; line 0 leaves the line out. */
 void diag(const char *file, unsigned long long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void vdiag(const char *file, unsigned long long line, const char *fmt, va_list ap);
 
 /* usage_error: print "prog: message" and a pointer to --help, exit 64. */
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,13 +69,6 @@ struct option;
  * line naming it, and the program exits 64. Never returns '?' or ':'. */
 int cli_getopt(int argc, char *const argv[], const char *shortopts,
                const struct option *longopts);
-
-/* parse_size: "16M", "512k", "1G", "1000000"; binary multiples. -1 if bad. */
-int parse_size(const char *s, uint64_t *out);
-/* parse_uint: a plain decimal number within [min, max]; -1 if bad. */
-int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* parse_double: a finite decimal number within [min, max]; -1 if bad. */
-int parse_double(const char *s, double min, double max, double *out);
 
 /* parse_duration: a time with its unit: "500ms", "2s", "1.5s", "1m", "1h";
  * a bare number is seconds. Milliseconds into *ms; -1 if bad. */

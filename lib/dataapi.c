@@ -238,17 +238,6 @@ struct dapi_req *dapi_done(struct dapi_client *c)
 	return NULL;
 }
 
-size_t dapi_body_extra(const char *database)
-{
-	if (!database)
-		return 0;
-	struct buf b = BUF_INIT;
-	json_write_str(&b, database, strlen(database));
-	size_t n = b.len + strlen(",\"database\":");
-	buf_free(&b);
-	return n;
-}
-
 void dapi_body(struct buf *out, const char *body, size_t n, const char *database)
 {
 	if (!database) {
@@ -310,7 +299,8 @@ int dapi_row_error(const struct dapi_req *r)
 	return 1;
 }
 
-int dapi_too_large_text(const char *p, size_t n)
+/* dapi_too_large_text: does a body carry the Go "request body too large"? */
+static int dapi_too_large_text(const char *p, size_t n)
 {
 	static const char t[] = "request body too large";
 	size_t k = sizeof t - 1;

@@ -81,8 +81,6 @@ void dapi_client_free(struct dapi_client *c);
 /* dapi_body: out = body (a JSON object) with "database" added as its last
  * member, so it wins over any database the body carries. */
 void dapi_body(struct buf *out, const char *body, size_t n, const char *database);
-/* dapi_body_extra: the bytes dapi_body adds to a body for database. */
-size_t dapi_body_extra(const char *database);
 
 /* dapi_send: start r (r->body must stay put until it is done). */
 void dapi_send(struct dapi_client *c, struct dapi_req *r);
@@ -122,6 +120,4 @@ int dapi_answer(const char *p, size_t n, uint64_t *rows_affected);
  * "HTTP 302 redirect to URL", "HTTP 200 but not a Data API answer: ..." or
  * "curl: ...". Not redacted (see redact.h). */
 void dapi_describe(const struct dapi_req *r, struct buf *out);
-/* dapi_too_large_text: does a body carry the Go "request body too large"? */
-int dapi_too_large_text(const char *p, size_t n);
 #endif

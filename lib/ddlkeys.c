@@ -1,11 +1,12 @@
-/* ddlkeys.c: finding key columns in CREATE/ALTER TABLE text (see ddlkeys.h). */
-#include <ctype.h>
+/* ddlkeys.c: finding key columns in CREATE/ALTER TABLE text (see ddlkeys.h),
+ * walking the tokens of lib/sqllex. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "buf.h"
 #include "ddlkeys.h"
+#include "sqllex.h"
 
 enum tok_type { T_END, T_NAME, T_QNAME, T_OPEN, T_CLOSE, T_COMMA, T_OTHER };
 
@@ -16,80 +17,30 @@ struct tok {
 };
 
 struct lexer {
-	const char *p, *end;
+	const char *sql;
+	size_t n, pos;
 };
 
-static int namechar(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
-
-/* skip_space: whitespace and the three comment forms of MySQL. */
-static void skip_space(struct lexer *lx)
-{
-	for (;;) {
-		while (lx->p < lx->end && isspace((unsigned char)*lx->p))
-			lx->p++;
-		size_t left = (size_t)(lx->end - lx->p);
-		if (left >= 2 && lx->p[0] == '/' && lx->p[1] == '*') {
-			const char *e = NULL;
-			for (const char *q = lx->p + 2; q + 1 < lx->end; q++)
-				if (q[0] == '*' && q[1] == '/') {
-					e = q + 2;
-					break;
-				}
-			lx->p = e ? e : lx->end;
-		} else if ((left >= 2 && lx->p[0] == '-' && lx->p[1] == '-') || (left && lx->p[0] == '#')) {
-			const char *nl = memchr(lx->p, '\n', left);
-			lx->p = nl ? nl + 1 : lx->end;
-		} else {
-			return;
-		}
-	}
-}
-
-/* next_tok: the next token; string literals come back as T_OTHER. */
+/* next_tok: the next code token of lib/sqllex (spaces and comments
+ * skipped), as this scanner sees it; string literals come back as T_OTHER. */
 static struct tok next_tok(struct lexer *lx)
 {
-	struct tok t = { T_END, NULL, 0 };
-	skip_space(lx);
-	if (lx->p >= lx->end)
-		return t;
-	const char *s = lx->p;
-	char c = *s;
-	t.p = s;
-	if (c == '`' || c == '\'' || c == '"') {
-		const char *q = s + 1;
-		while (q < lx->end) {
-			if (*q == '\\' && c != '`' && q + 1 < lx->end) {
-				q += 2;
-				continue;
-			}
-			if (*q == c) {
-				if (q + 1 < lx->end && q[1] == c) {   /* doubled quote */
-					q += 2;
-					continue;
-				}
-				break;
-			}
-			q++;
-		}
-		t.type = c == '`' ? T_QNAME : T_OTHER;
-		t.p = s + 1;
-		t.n = (size_t)((q < lx->end ? q : lx->end) - t.p);
-		lx->p = q < lx->end ? q + 1 : lx->end;
-		return t;
+	struct sqltok st;
+	lx->pos = sqllex_code(lx->sql, lx->n, lx->pos, &st);
+	struct tok t = { T_OTHER, lx->sql + st.off, st.len };
+	switch (st.type) {
+	case SQLT_END: t.type = T_END; break;
+	case SQLT_WORD: t.type = T_NAME; break;
+	case SQLT_IDENT:   /* inside the backticks; an unterminated one runs to the end */
+		t.type = T_QNAME;
+		t.p++;
+		t.n = st.len >= 2 && t.p[st.len - 2] == '`' ? st.len - 2 : st.len - 1;
+		break;
+	case SQLT_PUNCT:
+		t.type = *t.p == '(' ? T_OPEN : *t.p == ')' ? T_CLOSE : *t.p == ',' ? T_COMMA : T_OTHER;
+		break;
+	default: break;
 	}
-	if (namechar((unsigned char)c)) {
-		while (lx->p < lx->end && namechar((unsigned char)*lx->p))
-			lx->p++;
-		t.type = T_NAME;
-		t.n = (size_t)(lx->p - s);
-		return t;
-	}
-	lx->p++;
-	t.n = 1;
-	t.type = c == '(' ? T_OPEN : c == ')' ? T_CLOSE : c == ',' ? T_COMMA : T_OTHER;
 	return t;
 }
 
@@ -160,7 +111,7 @@ static void key_list(struct scan *s)
 size_t ddlkeys_scan(const char *sql, size_t n, ddlkeys_fn fn, void *ctx)
 {
 	struct scan s = { NULL, 0, 0, fn, ctx, 0, BUF_INIT };
-	struct lexer lx = { sql, sql + n };
+	struct lexer lx = { sql, n, 0 };
 	size_t cap = 64;
 	s.t = xmalloc(cap * sizeof *s.t);
 	for (;;) {

@@ -3,8 +3,8 @@
  * An ON DUPLICATE KEY UPDATE must leave those columns alone: SingleStore
  * refuses to update unique-key and shard-key columns of a columnstore table.
  *
- * Not a SQL parser: a tokenizer (names, backtick names, strings, comments,
- * parentheses) and the few patterns that declare keys:
+ * Not a SQL parser: the tokens of lib/sqllex (names, backtick names, strings,
+ * comments, parentheses) and the few patterns that declare keys:
  *   PRIMARY KEY (a, b)   UNIQUE [KEY|INDEX] [name] (a)   SHARD KEY [name] (a)
  *   a TYPE ... PRIMARY KEY   a TYPE ... UNIQUE [KEY]   (inline, on a column)
  * Prefix lengths (a(10)), ASC/DESC and USING clauses are skipped. */

@@ -7,19 +7,75 @@
 #include "cli.h"
 #include "frame.h"
 
-void frame_open(struct frame *f, const char *out, const char *rejects, const char *stats_file,
-                 int quiet, int force_progress, const char *const *counters)
+void frame_option(int c, const char *arg, struct frame_opts *o, void (*usage)(void))
 {
-	cli_stats_stdout(stats_file, out);
+	switch (c) {
+	case 'o': o->out = arg; break;
+	case 'r': o->rejects = arg; break;
+	case FRAME_O_MAXLINE:
+		o->max_line = opt_size("--max-line", arg);
+		if (!o->max_line)
+			usage_error("--max-line must be positive");
+		break;
+	case FRAME_O_MAXDEPTH: o->max_depth = (int)opt_uint("--max-depth", arg, 1, (uint64_t)o->depth_max); break;
+	default: cli_common_option(c, arg, &o->common, usage);
+	}
+}
+
+void frame_open(struct frame *f, const struct frame_opts *o, const char *const *counters)
+{
+	memset(f, 0, sizeof *f);
+	cli_stats_stdout(o->common.stats_file, o->out);
 	stats_init(&f->st);
 	for (; counters && *counters; counters++)
 		stats_add(&f->st, *counters, 0);
-	if (w_open(&f->out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	rejects_open(&f->rej, rejects, &f->st);
-	progress_init(&f->prog, progress_wanted(force_progress, quiet));
-	f->quiet = quiet;
-	f->stats_file = stats_file;
+	if (w_open(&f->out, o->out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", o->out, strerror(errno));
+	rejects_open(&f->rej, o->rejects, &f->st);
+	progress_init(&f->prog, progress_wanted(o->common.force_progress, o->common.quiet));
+	f->quiet = o->common.quiet;
+	f->stats_file = o->common.stats_file;
+	f->max_line = o->max_line;
+	f->max_depth = o->max_depth;
+}
+
+struct run {
+	struct frame *f;
+	frame_line_fn fn;
+	void *ctx;
+};
+
+/* run_stream: every line of one opened input; -1 after a read error, -2
+ * after binary data (a gzip file given to a filter), both reported. */
+static int run_stream(void *ctx, int fd, const char *name)
+{
+	struct run *run = ctx;
+	struct frame *f = run->f;
+	struct lreader r;
+	struct line l;
+	int rc;
+	lr_init_fd(&r, fd, name, f->max_line);
+	r.refuse_binary = 1;
+	while ((rc = lr_next(&r, &l)) == 1) {
+		f->bytes += l.len + 1;
+		if (line_blank(&l)) {
+			stats_add(&f->st, "blank", 1);
+			continue;
+		}
+		f->in++;
+		run->fn(run->ctx, &l, name);
+		progress_tick(&f->prog, f->in, f->bytes);
+	}
+	if (rc < 0)
+		rc = lr_report(&r);
+	lr_free(&r);
+	return rc < 0 ? rc : 0;
+}
+
+int frame_run(struct frame *f, int argc, char **argv, frame_line_fn fn, void *ctx)
+{
+	struct run run = { f, fn, ctx };
+	return frame_operands(argc, argv, run_stream, &run);
 }
 
 int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx)
@@ -48,11 +104,20 @@ int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx)
 	return status;
 }
 
-int frame_close(struct frame *f, int status)
+void frame_end(struct frame *f)
 {
+	if (f->ended)
+		return;
 	w_close(&f->out);
 	rejects_close(&f->rej);
 	progress_done(&f->prog);
+	f->ended = 1;
+}
+
+int frame_close(struct frame *f, int status)
+{
+	frame_end(f);
+	stats_add(&f->st, "in", f->in);
 	stats_summary(&f->st, f->quiet);
 	if (f->stats_file && stats_write(&f->st, f->stats_file) < 0)
 		die(EX_IOERR, "%s: cannot write stats: %s", f->stats_file, strerror(errno));

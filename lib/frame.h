@@ -1,31 +1,93 @@
 /* frame.h: the frame every NDJSON filter program shares around its own
- * per-line work: the output writer, the rejects, the end-of-run counters and
+ * per-line work: the common options (-o, -r, --max-line, --max-depth and
+ * lib/cli's), the output writer, the rejects, the end-of-run counters and
  * the progress line, and the loop over file operands ("-" or none: stdin)
- * with its exit-status rules (a missing input is 66 and the others are still
- * read; a read error is 74; any reject makes a clean run 1). */
+ * and their lines (bytes counted, blank lines skipped and counted, a read
+ * error reported) with its exit-status rules (a missing input is 66 and the
+ * others are still read; a read error is 74; any reject makes a clean run 1).
+ * A filter gives its own options, a per-line function and its counters:
+ *
+ *	struct frame_opts fo = FRAME_OPTS_INIT(SEG_JSON_DEPTH, SEG_DEPTH_MAX);
+ *	while ((c = getopt_long(argc, argv, FRAME_SHORTOPTS, opts, NULL)) != -1)
+ *		switch (c) { case MY_OPT: ...; default: frame_option(c, optarg, &fo, usage); }
+ *	frame_open(&f, &fo, counters);
+ *	status = frame_close(&f, frame_run(&f, argc - optind, argv + optind, my_line, ctx));
+ */
 #ifndef SEG_FRAME_H
 #define SEG_FRAME_H
+#include <getopt.h>
+
+#include "cli.h"
 #include "json.h"
 #include "lineio.h"
 #include "progress.h"
 #include "reject.h"
 #include "stats.h"
 
+/* The common filter options: put FRAME_LONGOPTS in the getopt_long table,
+ * FRAME_SHORTOPTS as the short options (plus the program's own), and hand
+ * every option the program does not know itself to frame_option. */
+enum { FRAME_O_MAXLINE = 0x1100, FRAME_O_MAXDEPTH };
+#define FRAME_SHORTOPTS "o:r:qhV"
+#define FRAME_LONGOPTS \
+	{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' }, \
+	{ "max-line", required_argument, 0, FRAME_O_MAXLINE }, \
+	{ "max-depth", required_argument, 0, FRAME_O_MAXDEPTH }, CLI_COMMON_LONGOPTS
+
+/* Their usage lines: FRAME_USAGE_OUTPUT("what it writes"), FRAME_USAGE_REJECTS,
+ * FRAME_USAGE_LIMITS("default 31, at most 512"), then FRAME_USAGE_COMMON. */
+#define FRAME_USAGE_OUTPUT(what) \
+	"  -o, --output FILE          write " what " to FILE (default stdout)\n"
+#define FRAME_USAGE_REJECTS \
+	"  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+#define FRAME_USAGE_LIMITS(line, depth) \
+	"      --max-line N           longest " line " (default 16M)\n" \
+	"      --max-depth N          deepest JSON nesting (" depth ")\n"
+#define FRAME_USAGE_COMMON \
+	"      --stats FILE           write the end summary as JSON to FILE\n" \
+	"  -q, --quiet                no summary line\n" \
+	"      --progress, --no-progress  force the progress line on or off\n" \
+	"  -h, --help                 this help\n" \
+	"  -V, --version              version\n"
+
+struct frame_opts {
+	const char *out, *rejects;   /* "-" stdout; NULL: report on stderr */
+	size_t max_line;
+	int max_depth, depth_max;    /* --max-depth and its largest value */
+	struct cli_common common;
+};
+#define FRAME_OPTS_INIT(depth, depth_max) \
+	{ "-", NULL, LINE_MAX_DEFAULT, (depth), (depth_max), CLI_COMMON_INIT }
+
+/* frame_option: take one of the common filter options, checking its value
+ * (exit 64 when bad); -h prints usage() and exits 0, -V the version; an
+ * option that is not one of them is a usage error. */
+void frame_option(int c, const char *arg, struct frame_opts *o, void (*usage)(void));
+
 struct frame {
 	struct writer out;
 	struct rejects rej;
 	struct stats st;
 	struct progress prog;
-	int quiet;
+	int quiet, ended;
 	const char *stats_file;
+	size_t max_line;
+	int max_depth;
+	uint64_t in, bytes;      /* non-blank lines read; bytes read */
 };
 
 /* frame_open: counters (NULL-terminated) are created at 0 in that order, so
- * the summary always names them; out "-" is stdout; rejects NULL reports on
- * stderr. force_progress: -1 auto, 0 off, 1 on. Exits 74 if a file cannot
- * be created. */
-void frame_open(struct frame *f, const char *out, const char *rejects, const char *stats_file,
-                 int quiet, int force_progress, const char *const *counters);
+ * the summary always names them; the first must be "in" (frame_close sets
+ * it). Exits 74 if a file cannot be created. */
+void frame_open(struct frame *f, const struct frame_opts *o, const char *const *counters);
+
+/* frame_line_fn: handle one non-blank line of the input called name. */
+typedef void (*frame_line_fn)(void *ctx, const struct line *l, const char *name);
+
+/* frame_run: every line of each operand (or stdin) to fn, counting bytes,
+ * blank lines ("blank") and the others (f->in), ticking the progress line.
+ * Returns EX_DONE, EX_NOINPUT or EX_IOERR (a read error, reported). */
+int frame_run(struct frame *f, int argc, char **argv, frame_line_fn fn, void *ctx);
 
 /* frame_stream_fn: read one opened input; return 0 to go on with the next
  * operand, 1 to read no further operands (the program is stopping), -1
@@ -37,9 +99,13 @@ typedef int (*frame_stream_fn)(void *ctx, int fd, const char *name);
  * there are none. Returns EX_DONE, EX_NOINPUT, EX_IOERR or EX_DATAERR. */
 int frame_operands(int argc, char **argv, frame_stream_fn fn, void *ctx);
 
-/* frame_close: flush and close the output and rejects, print the summary,
- * write --stats; return the final status (status, or 1 if it was 0 and
- * something was rejected). */
+/* frame_end: flush and close the output and rejects and end the progress
+ * line, for a program with work to do after its output is safe (seg-dedup
+ * saves its state only then); frame_close does it when it was not done. */
+void frame_end(struct frame *f);
+
+/* frame_close: frame_end, set "in", print the summary, write --stats; return
+ * the final status (status, or 1 if it was 0 and something was rejected). */
 int frame_close(struct frame *f, int status);
 
 /* frame_parse_object: parse a line that must be one JSON object, indexing

@@ -307,10 +307,7 @@ static void fail(struct http_get *g, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void fail(struct http_get *g, int code, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g->errmsg, sizeof g->errmsg, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(g->errmsg, fmt);
 	g->failed = 1;
 	g->exit_code = code;
 }
@@ -561,7 +558,6 @@ void http_close(struct http_get *g)
 	free(g);
 }
 
-long http_status(const struct http_get *g) { return g->status; }
 const char *http_etag(const struct http_get *g) { return g->first_etag[0] ? g->first_etag : g->etag; }
 const char *http_last_modified(const struct http_get *g) { return g->lastmod; }
 const char *http_bucket_region(const struct http_get *g) { return g->bucket_region; }
@@ -571,12 +567,6 @@ unsigned http_retries(const struct http_get *g) { return g->attempt; }
 const char *http_error(const struct http_get *g) { return g->errmsg; }
 int http_exit_code(const struct http_get *g) { return g->exit_code; }
 const struct buf *http_error_body(const struct http_get *g) { return &g->errbody; }
-
-void http_set_error(struct http_get *g, int exit_code, const char *msg)
-{
-	g->exit_code = exit_code;
-	snprintf(g->errmsg, sizeof g->errmsg, "%s", msg);
-}
 
 int http_get_all(const char *url, const struct http_opts *o, size_t max,
                  struct buf *body, char *err, size_t errlen, struct buf *errbody, char *region)

@@ -56,7 +56,7 @@ struct http_get;
 /* http_open: send a GET and wait for the status of the final response,
  * retrying transient failures. if_none_match / if_modified_since (may be
  * NULL) make a 304 answer HTTP_OPEN_NOT_MODIFIED. On HTTP_OPEN_FAILED the
- * handle still holds the reason (http_error, http_exit_code, http_status,
+ * handle still holds the reason (http_error, http_exit_code,
  * http_error_body); free it with http_close in every case. */
 enum http_open_result http_open(struct http_get **g, const char *url, const struct http_opts *o,
                                 const char *if_none_match, const char *if_modified_since);
@@ -71,7 +71,6 @@ enum http_open_result http_await(struct http_get *g);
 ssize_t http_read(void *g, char *buf, size_t n);
 void http_close(struct http_get *g);
 
-long http_status(const struct http_get *g);
 const char *http_etag(const struct http_get *g);          /* "" if none */
 const char *http_last_modified(const struct http_get *g); /* "" if none */
 const char *http_bucket_region(const struct http_get *g); /* x-amz-bucket-region, "" */
@@ -83,8 +82,6 @@ unsigned http_retries(const struct http_get *g);          /* retries made */
 const char *http_error(const struct http_get *g);
 int http_exit_code(const struct http_get *g);
 const struct buf *http_error_body(const struct http_get *g);
-/* http_set_error: let a caller that understood the error body reword it. */
-void http_set_error(struct http_get *g, int exit_code, const char *msg);
 
 /* http_get_all: GET a small document (at most max bytes) into body. Returns
  * 0, or the EX_* code with the handle's reason in err, the error response's

@@ -152,3 +152,12 @@ struct h128 seghash128(const void *p, size_t n, uint64_t seed)
 	seghash_update(&h, p, n);
 	return seghash_final(&h);
 }
+
+uint64_t fnv1a64(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;
+	return h;
+}

@@ -1,5 +1,6 @@
 /* idhash.h: seghash128, the 128-bit non-cryptographic hash behind seg-dedup's
- * id sets and the checksums of its state files. Fast on short keys (a 36-byte
+ * id sets and the checksums of its state files; and fnv1a64, the one small
+ * hash for in-memory tables and shard choices. Fast on short keys (a 36-byte
  * messageId costs a few nanoseconds), streaming for long inputs, the same
  * result on every platform (input is read little-endian), and seeded so a
  * state file can carry its own secret-ish seed.
@@ -29,6 +30,12 @@ struct h128 seghash_final(struct seghash *h);
 
 /* seghash128: the one-shot form; equals init, one update, final. */
 struct h128 seghash128(const void *p, size_t n, uint64_t seed);
+
+/* fnv1a64: 64-bit FNV-1a (offset basis 14695981039346656037, prime
+ * 1099511628211) of p[0..n). Cheap and unseeded: for hash tables of trusted
+ * or already well-spread keys and for stable shard assignment, never for
+ * anything an attacker picks the keys of. */
+uint64_t fnv1a64(const void *p, size_t n);
 
 /* h128 comparisons in the order used by sorted id sets. */
 static inline int h128_eq(struct h128 a, struct h128 b) { return a.hi == b.hi && a.lo == b.lo; }

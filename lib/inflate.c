@@ -28,10 +28,7 @@ static void damage(struct gunzip *g, uint64_t off, const char *fmt, ...)
 {
 	if (g->err)
 		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g->errmsg, sizeof g->errmsg, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(g->errmsg, fmt);
 	g->err = 1;
 	g->err_offset = off;
 }

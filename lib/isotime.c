@@ -15,7 +15,8 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+/* civil_from_days: the proleptic Gregorian date of day z since 1970-01-01. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;

@@ -19,5 +19,4 @@ int isotime_parse(const char *s, size_t n, struct isotime *t, const char **why);
 void isotime_format(const struct isotime *t, char out[27]);
 /* days_from_civil: days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
-void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 #endif

@@ -86,7 +86,8 @@ static size_t utf8_seq(uptr p, uptr end)
 	return 0;
 }
 
-size_t utf8_prefix_len(const char *s, size_t n)
+/* utf8_prefix_len: length of the longest valid UTF-8 prefix of s[0..n). */
+static size_t utf8_prefix_len(const char *s, size_t n)
 {
 	uptr p = (uptr)s, end = p + n;
 	while (p < end) {
@@ -452,7 +453,8 @@ static uptr skip_string_valid(uptr p, uptr end)
 	}
 }
 
-size_t json_skip(const char *s, const char *e)
+/* json_skip: the length of the valid value starting at s. */
+static size_t json_skip(const char *s, const char *e)
 {
 	uptr p = (uptr)s, end = (uptr)e;
 	if (p >= end)

@@ -6,7 +6,7 @@
  * by a number, never by the C stack. Values are handed out as slices of the
  * input: whatever a program does not change is re-emitted byte for byte.
  *
- * The other readers (json_skip, json_iter, json_get) assume text that
+ * The other readers (json_value, json_iter, json_get) assume text that
  * json_parse accepted; on other input they stop safely (never read past the
  * end) but their answers are unspecified. */
 #ifndef SEG_JSON_H
@@ -58,8 +58,6 @@ int json_parse(const char *p, size_t n, int max_depth,
 
 /* json_type_at: the type of the value starting at p (no whitespace). */
 enum json_type json_type_at(const char *p, const char *end);
-/* json_skip: the length of the valid value starting at p. */
-size_t json_skip(const char *p, const char *end);
 /* json_value: the slice of the valid value starting at p. */
 struct json_slice json_value(const char *p, const char *end);
 
@@ -97,10 +95,8 @@ void json_write_str(struct buf *out, const char *s, size_t n);
  * between its tokens (strings are copied as they are). */
 void json_write_compact(struct buf *out, struct json_slice v);
 
-/* utf8_valid: is p[0..n) valid UTF-8 (no overlongs, surrogates, > U+10FFFF)?
- * utf8_prefix_len: length of the longest valid prefix. */
+/* utf8_valid: is p[0..n) valid UTF-8 (no overlongs, surrogates, > U+10FFFF)? */
 int utf8_valid(const char *p, size_t n);
-size_t utf8_prefix_len(const char *p, size_t n);
 
 /* base64_encode: append the base64 of p[0..n) (RFC 4648, with padding). */
 void base64_encode(struct buf *out, const void *p, size_t n);

@@ -73,8 +73,9 @@ struct writer {
 	                          * of exiting (a loader goes on loading) */
 };
 
-/* w_init: write to fd, naming it name in errors. w_open: "-" is stdout, else
- * create/truncate path; -1 with errno set on failure. */
+/* w_open: "-" is stdout, else create/truncate path; -1 with errno set on
+ * failure. */
+/* w_init: write to the open fd, naming it name in errors. */
 void w_init(struct writer *w, int fd, const char *name);
 int w_open(struct writer *w, const char *path);
 void w_write(struct writer *w, const void *p, size_t n);

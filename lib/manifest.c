@@ -6,21 +6,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "idhash.h"
 #include "json.h"
 #include "lineio.h"
 #include "manifest.h"
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static struct manifest_rec *slot(struct manifest_rec *tab, size_t cap, const char *object)
 {
-	size_t i = (size_t)hash(object) & (cap - 1);
+	size_t i = (size_t)fnv1a64(object, strlen(object)) & (cap - 1);
 	while (tab[i].object && strcmp(tab[i].object, object) != 0)
 		i = (i + 1) & (cap - 1);
 	return &tab[i];

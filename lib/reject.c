@@ -82,10 +82,7 @@ void rejectf(struct rejects *r, const char *reason, const char *input, uint64_t 
              const char *raw, size_t rawlen, const char *fmt, ...)
 {
 	char detail[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(detail, fmt);
 	reject(r, reason, detail, input, line, raw, rawlen);
 }
 

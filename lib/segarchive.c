@@ -101,7 +101,8 @@ int seg_want_day(const struct seg_dayfilter *f, int64_t day)
 	return day >= f->since_ms && day < f->until_ms;
 }
 
-int seg_is_dummy(const char *path)
+/* seg_is_dummy: is the last component "dummy-object.txt"? */
+static int seg_is_dummy(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return strcmp(slash ? slash + 1 : path, "dummy-object.txt") == 0;

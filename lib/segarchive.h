@@ -36,6 +36,4 @@ int seg_want_day(const struct seg_dayfilter *f, int64_t day);
  * never the setup probe dummy-object.txt; with an active filter only paths in
  * the layout that pass it. */
 int seg_want_path(const struct seg_dayfilter *f, const char *path);
-/* seg_is_dummy: is the last component "dummy-object.txt"? */
-int seg_is_dummy(const char *path);
 #endif

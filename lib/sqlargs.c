@@ -5,7 +5,8 @@
 #include "sqlargs.h"
 #include "sqllex.h"
 
-size_t sql_placeholders(const char *sql, size_t n)
+/* sql_placeholders: the number of '?' placeholders in sql[0..n). */
+static size_t sql_placeholders(const char *sql, size_t n)
 {
 	struct sqltok t;
 	size_t pos = 0, count = 0;

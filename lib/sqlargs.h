@@ -24,9 +24,6 @@
  * the length written. */
 typedef size_t (*sql_escape_fn)(void *ctx, char *to, const char *from, size_t n);
 
-/* sql_placeholders: the number of '?' placeholders in sql[0..n). */
-size_t sql_placeholders(const char *sql, size_t n);
-
 /* sql_bind: append sql[0..n) to out with its placeholders replaced by the
  * literals of args, a JSON array slice of text json_parse accepted (type
  * JSON_NONE or JSON_NULL means no args). On a count mismatch returns -1 and

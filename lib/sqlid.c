@@ -62,10 +62,3 @@ void sqlid_quote(struct buf *out, const char *s, size_t n)
 	out->len = (size_t)(d - out->p);
 }
 
-size_t sqlid_quoted_len(const char *s, size_t n)
-{
-	size_t len = n + 2;
-	for (size_t i = 0; i < n; i++)
-		len += s[i] == '`';
-	return len;
-}

@@ -24,6 +24,4 @@ int sqlid_valid(const char *s, size_t n);
 /* sqlid_quote: append `s` with any backtick doubled (MySQL's quoting), so it
  * is safe even for a name that sqlid_check would refuse. */
 void sqlid_quote(struct buf *out, const char *s, size_t n);
-/* sqlid_quoted_len: the length sqlid_quote would append. */
-size_t sqlid_quoted_len(const char *s, size_t n);
 #endif

@@ -62,19 +62,16 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
 	}
 }
 
-/* A tuple of n placeholders, "(?, ?, ?)", is 3n bytes; tuples are joined
- * by ", ". */
-size_t sqlinsert_row_growth(const struct sqlinsert *s)
-{
-	return 3 * s->ncols + 2;
-}
-
-size_t sqlinsert_len(const struct sqlinsert *s, size_t rows)
+/* sqlinsert_len: bytes of the statement text for rows rows (rows >= 1):
+ * a tuple of n placeholders, "(?, ?, ?)", is 3n bytes; tuples are joined by
+ * ", ". */
+static size_t sqlinsert_len(const struct sqlinsert *s, size_t rows)
 {
 	return s->prefix.len + rows * 3 * s->ncols + (rows - 1) * 2 + s->suffix.len;
 }
 
-void sqlinsert_write(const struct sqlinsert *s, size_t rows, struct buf *out)
+/* sqlinsert_write: append the statement text for rows rows. */
+static void sqlinsert_write(const struct sqlinsert *s, size_t rows, struct buf *out)
 {
 	size_t tuple = 3 * s->ncols;
 	buf_grow(out, sqlinsert_len(s, rows));
@@ -106,61 +103,6 @@ void sqlinsert_body_head(const struct sqlinsert *s, size_t rows, struct buf *out
 	buf_adds(out, SQLINS_BODY_HEAD);
 	sqlinsert_write(s, rows, out);
 	buf_adds(out, SQLINS_BODY_MID);
-}
-
-void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, size_t argslen,
-                    struct buf *out)
-{
-	buf_grow(out, sqlinsert_body_len(s, rows, argslen));
-	sqlinsert_body_head(s, rows, out);
-	buf_add(out, args, argslen);
-	buf_adds(out, SQLINS_BODY_TAIL);
-}
-
-int sqlinsert_parse(struct sqlinsert *s, const char *sql, size_t n, size_t rows, size_t nargs)
-{
-	static const char values[] = ") VALUES ";
-	if (rows == 0 || nargs == 0 || nargs % rows)
-		return -1;
-	size_t ncols = nargs / rows;
-	/* the prefix ends at the first ") VALUES (" outside backticks */
-	size_t i = 0, vl = sizeof values - 1;
-	int quoted = 0;
-	for (; i < n; i++) {
-		if (sql[i] == '`')
-			quoted = !quoted;
-		else if (!quoted && n - i > vl && memcmp(sql + i, values, vl) == 0 && sql[i + vl] == '(')
-			break;
-	}
-	if (i == n)
-		return -1;
-	size_t plen = i + vl;
-	size_t tlen = rows * 3 * ncols + (rows - 1) * 2;
-	if (n - plen < tlen)
-		return -1;
-	const char *t = sql + plen;
-	for (size_t r = 0; r < rows; r++) {
-		if (r) {
-			if (memcmp(t, ", ", 2))
-				return -1;
-			t += 2;
-		}
-		for (size_t c = 0; c < ncols; c++) {
-			const char *want = c == 0 ? "(?" : ", ?";
-			size_t wl = c == 0 ? 2 : 3;
-			if (memcmp(t, want, wl))
-				return -1;
-			t += wl;
-		}
-		if (*t++ != ')')
-			return -1;
-	}
-	buf_reset(&s->prefix);
-	buf_reset(&s->suffix);
-	buf_add(&s->prefix, sql, plen);
-	buf_add(&s->suffix, t, n - (size_t)(t - sql));
-	s->ncols = ncols;
-	return 0;
 }
 
 void sqlinsert_free(struct sqlinsert *s)

@@ -2,11 +2,13 @@
  *   INSERT INTO `t` (`c1`, `c2`) VALUES (?, ?), (?, ?)[ ON DUPLICATE KEY
  *   UPDATE `c2` = VALUES(`c2`)]
  * and the Data API body that carries it, {"sql":"...","args":[...]}.
- * Exact byte lengths come from formulas, so a packer can decide whether one
- * more row fits without building the text, and a loader can take a body apart
- * again (sqlinsert_parse) to split it into smaller requests. Names must have
- * passed sqlid_check: the text is then JSON-safe and goes into the "sql"
- * string without escaping. */
+ * Exact byte lengths come from formulas, so seg-batch decides whether one
+ * more row fits without building the text, and writes each body as its head
+ * (sqlinsert_body_head) followed by the args text it packed and
+ * SQLINS_BODY_TAIL. s2-load asks only whether a statement must commit in
+ * input order (sqlinsert_latest_wins). Names must have passed sqlid_check:
+ * the text is then JSON-safe and goes into the "sql" string without
+ * escaping. */
 #ifndef SEG_SQLINSERT_H
 #define SEG_SQLINSERT_H
 #include <stddef.h>
@@ -44,25 +46,12 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
                      const char *table, size_t tlen,
                      const char *const *cols, const size_t *lens, size_t ncols,
                      const unsigned char *is_key);
-/* sqlinsert_len: bytes of the statement text for rows rows (rows >= 1). */
-size_t sqlinsert_len(const struct sqlinsert *s, size_t rows);
-/* sqlinsert_row_growth: bytes one more row adds to the text once rows >= 1. */
-size_t sqlinsert_row_growth(const struct sqlinsert *s);
-/* sqlinsert_write: append the statement text for rows rows. */
-void sqlinsert_write(const struct sqlinsert *s, size_t rows, struct buf *out);
 /* sqlinsert_body_len: bytes of the body with rows rows whose comma-separated
  * args text is argslen bytes long. */
 size_t sqlinsert_body_len(const struct sqlinsert *s, size_t rows, size_t argslen);
 /* sqlinsert_body_head: append the body up to its args text:
  * {"sql":"<statement>","args":[ -- the args text and SQLINS_BODY_TAIL follow. */
 void sqlinsert_body_head(const struct sqlinsert *s, size_t rows, struct buf *out);
-/* sqlinsert_body: append the body: statement plus the args text as given. */
-void sqlinsert_body(const struct sqlinsert *s, size_t rows, const char *args, size_t argslen,
-                    struct buf *out);
-/* sqlinsert_parse: recover prefix and suffix from the text of a statement of
- * this shape holding rows rows of nargs placeholders in all. Returns 0, or -1
- * when the text is not of this shape. */
-int sqlinsert_parse(struct sqlinsert *s, const char *sql, size_t n, size_t rows, size_t nargs);
 void sqlinsert_free(struct sqlinsert *s);
 
 /* sqlinsert_latest_wins: 1 when the statement sql[0..n) changes rows that

@@ -5,6 +5,8 @@
 #include "json.h"
 #include "sqlresult.h"
 
+static const char *sqlresult_type_name(const MYSQL_FIELD *f);
+
 #define BINARY_CHARSET 63
 
 /* is_json_column: MariaDB marks JSON columns with the extended metadata
@@ -161,7 +163,8 @@ static const char *int_name(const MYSQL_FIELD *f)
 	}
 }
 
-const char *sqlresult_type_name(const MYSQL_FIELD *f)
+/* sqlresult_type_name: the Go driver's name of a column's type. */
+static const char *sqlresult_type_name(const MYSQL_FIELD *f)
 {
 	int bin = f->charsetnr == BINARY_CHARSET;
 	if (is_json_column(f))

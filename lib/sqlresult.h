@@ -18,8 +18,6 @@ void sqlresult_rows(struct buf *out, MYSQL_RES *res);
  * "rows":[[value,...],...]} for res. */
 void sqlresult_tuples(struct buf *out, MYSQL_RES *res);
 
-/* sqlresult_type_name: the Go driver's name of a column's type. */
-const char *sqlresult_type_name(const MYSQL_FIELD *f);
 
 /* sqlresult_error: append "Error N (SQLSTATE): message" for the last error
  * of m, the Go MySQL driver's format that Data API clients parse. */

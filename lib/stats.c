@@ -140,15 +140,11 @@ static void load_members(struct stats *s, struct json_slice obj, int reasons)
 int stats_load(struct stats *s, const char *path)
 {
 	stats_init(s);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
 	struct buf b = BUF_INIT;
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
+	if (buf_read_file(&b, path) < 0) {
+		buf_free(&b);
+		return -1;
+	}
 	while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' '))
 		b.len--;
 	struct json_error e;

@@ -138,10 +138,7 @@ static enum unpack_result fail(struct unpack *u, enum unpack_result code, const 
 	__attribute__((format(printf, 3, 4)));
 static enum unpack_result fail(struct unpack *u, enum unpack_result code, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(u->errmsg, sizeof u->errmsg, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(u->errmsg, fmt);
 	return code;
 }
 

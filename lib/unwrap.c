@@ -37,10 +37,7 @@ static void rejectf(struct unwrap *w, const char *reason, const char *name, uint
                     const char *raw, size_t rawlen, const char *fmt, ...)
 {
 	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
+	MSG_FORMAT(detail, fmt);
 	w->reject(w->ctx, reason, detail, name, line, raw, rawlen);
 }
 
@@ -147,7 +144,8 @@ static void object(struct unwrap *w, struct json_slice obj, const struct json_me
 	}
 }
 
-void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, uint64_t line)
+/* unwrap_text: one JSON text (a line, an array element) from name:line. */
+static void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, uint64_t line)
 {
 	while (n && is_ws(*p))
 		p++, n--;

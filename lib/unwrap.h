@@ -50,7 +50,5 @@ struct unwrap {
 void unwrap_init(struct unwrap *w);
 /* unwrap_stream: read the stream to its end. 0, or -1 when read failed. */
 int unwrap_stream(struct unwrap *w, lr_readfn read, void *rctx, const char *name);
-/* unwrap_text: one JSON text (a line, an array element) from name:line. */
-void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, uint64_t line);
 void unwrap_free(struct unwrap *w);
 #endif

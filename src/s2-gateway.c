@@ -1021,15 +1021,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
 	struct buf b = BUF_INIT;
-	char tmp[8192];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
+	if (buf_read_file(&b, path) < 0)
+		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
 	buf_cstr(&b);
 	return b.p;
 }

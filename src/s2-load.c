@@ -637,6 +637,18 @@ static int ddl_done_anyway(const struct job *p)
 	return p->is_ddl && (e == 1050 || e == 1060 || e == 1061);
 }
 
+/* split_or_abandon: split a piece the server refused as a whole, or
+ * abandon it when the run is stopping. */
+static void split_or_abandon(struct loader *L, struct job *p, struct buf *e)
+{
+	if (L->stopping) {
+		finish_piece(L, p, P_ABANDONED);
+		return;
+	}
+	describe(L, &p->req, e);
+	split(L, p, buf_cstr(e));
+}
+
 /* on_done: act on one finished request. */
 static void on_done(struct loader *L, struct job *p)
 {
@@ -666,23 +678,13 @@ static void on_done(struct loader *L, struct job *p)
 		retry_or_give_up(L, p);
 		break;
 	case DAPI_TOO_LARGE:
-		if (L->stopping) {
-			finish_piece(L, p, P_ABANDONED);
-			break;
-		}
-		describe(L, &p->req, &e);
-		split(L, p, buf_cstr(&e));
+		split_or_abandon(L, p, &e);
 		break;
 	case DAPI_FAILED:
 		/* a row error fails the whole statement: split until the bad row
 		 * is alone, so it fails with the database's reason and the rest loads */
 		if (!p->is_ddl && p->rows > 1 && dapi_row_error(&p->req)) {
-			if (L->stopping) {
-				finish_piece(L, p, P_ABANDONED);
-				break;
-			}
-			describe(L, &p->req, &e);
-			split(L, p, buf_cstr(&e));
+			split_or_abandon(L, p, &e);
 			break;
 		}
 		describe(L, &p->req, &e);
@@ -841,12 +843,82 @@ static int is_upsert(struct json_slice body)
 	return latest;
 }
 
+/* take_ddl: start the job of a DDL record, alone: every earlier batch is
+ * done before it and it is done before any later one. */
+static void take_ddl(struct loader *L, const char *input, const struct line *l, struct json_members *m,
+                     struct json_slice ddl)
+{
+	struct json_slice table;
+	if (ddl.type != JSON_STRING || !json_members_get(m, "_table", &table) || table.type != JSON_STRING) {
+		bad_record(L, input, l, "a DDL record needs \"_ddl\" and \"_table\" strings");
+		return;
+	}
+	struct job *r = xcalloc(1, sizeof *r);
+	struct buf tmp = BUF_INIT;
+	unsigned char h[32];
+	char hex[65];
+	r->root = r;
+	sha256_2(ddl.p, ddl.n, NULL, 0, h);
+	hex_encode(h, 16, hex);
+	buf_printf(&tmp, "ddl:%s", hex);
+	r->id = xstrdup(buf_cstr(&tmp));
+	r->is_ddl = 1;
+	buf_reset(&tmp);
+	json_str_decode(table, &tmp);
+	r->table = xstrdup(buf_cstr(&tmp));
+	buf_reset(&tmp);
+	buf_adds(&tmp, "{\"sql\":");
+	buf_add(&tmp, ddl.p, ddl.n);
+	buf_addc(&tmp, '}');
+	dapi_body(&r->req.body, tmp.p, tmp.len, L->conf.database);
+	buf_free(&tmp);
+	wait_idle(L);                    /* every earlier batch first */
+	if (L->stopping) {
+		L->not_attempted++;
+		free_job(r);
+		return;
+	}
+	start_root(L, r, input, l, 0);
+	wait_idle(L);                    /* and the DDL before any later one */
+}
+
+/* take_batch: start the job of a batch record. */
+static void take_batch(struct loader *L, const char *input, const struct line *l, struct json_members *m)
+{
+	struct json_slice v, body, table;
+	if (!json_members_get(m, "_batch", &v) || v.type != JSON_STRING || !json_members_get(m, "body", &body)
+	    || body.type != JSON_OBJECT) {
+		bad_record(L, input, l, json_members_get(m, "_table", NULL)
+		                        ? "a row record, not a batch: pipe rows through seg-batch first"
+		                        : "not a batch record: needs \"_batch\" and a \"body\" object");
+		return;
+	}
+	struct buf tmp = BUF_INIT;
+	json_str_decode(v, &tmp);
+	if (!id_ok(&tmp)) {
+		bad_record(L, input, l, "\"_batch\" must be 1 to 256 printable ASCII characters without spaces");
+		buf_free(&tmp);
+		return;
+	}
+	struct job *r = xcalloc(1, sizeof *r);
+	r->root = r;
+	r->id = xstrdup(buf_cstr(&tmp));
+	buf_reset(&tmp);
+	if (json_members_get(m, "table", &table) && table.type == JSON_STRING)
+		json_str_decode(table, &tmp);
+	r->table = xstrdup(buf_cstr(&tmp));
+	buf_free(&tmp);
+	if (json_members_get(m, "rows", &v) && v.type == JSON_NUMBER)
+		r->rows = strtoull(v.p, NULL, 10);
+	dapi_body(&r->req.body, body.p, body.n, L->conf.database);
+	start_root(L, r, input, l, is_upsert(body));
+}
+
 /* take_record: parse one input line and start its job. */
 static void take_record(struct loader *L, const char *input, const struct line *l, struct json_members *m)
 {
 	struct json_error err;
-	struct json_slice v, body, ddl, table;
-	struct buf tmp = BUF_INIT;
+	struct json_slice ddl;
 	char detail[256];
 	if (l->too_long) {
 		bad_record(L, input, l, "line longer than the longest accepted batch record");
@@ -864,65 +936,10 @@ static void take_record(struct loader *L, const char *input, const struct line *
 		bad_record(L, input, l, "a record is a JSON object");
 		return;
 	}
-	struct job *r = xcalloc(1, sizeof *r);
-	r->root = r;
-	if (json_members_get(m, "_ddl", &ddl)) {
-		if (ddl.type != JSON_STRING || !json_members_get(m, "_table", &table) || table.type != JSON_STRING) {
-			bad_record(L, input, l, "a DDL record needs \"_ddl\" and \"_table\" strings");
-			free(r);
-			return;
-		}
-		unsigned char h[32];
-		char hex[65];
-		sha256_2(ddl.p, ddl.n, NULL, 0, h);
-		hex_encode(h, 16, hex);
-		buf_printf(&tmp, "ddl:%s", hex);
-		r->id = xstrdup(buf_cstr(&tmp));
-		r->is_ddl = 1;
-		buf_reset(&tmp);
-		json_str_decode(table, &tmp);
-		r->table = xstrdup(buf_cstr(&tmp));
-		buf_reset(&tmp);
-		buf_adds(&tmp, "{\"sql\":");
-		buf_add(&tmp, ddl.p, ddl.n);
-		buf_addc(&tmp, '}');
-		dapi_body(&r->req.body, tmp.p, tmp.len, L->conf.database);
-		buf_free(&tmp);
-		wait_idle(L);                    /* every earlier batch first */
-		if (L->stopping) {
-			L->not_attempted++;
-			free_job(r);
-			return;
-		}
-		start_root(L, r, input, l, 0);
-		wait_idle(L);                    /* and the DDL before any later one */
-		return;
-	}
-	if (!json_members_get(m, "_batch", &v) || v.type != JSON_STRING || !json_members_get(m, "body", &body)
-	    || body.type != JSON_OBJECT) {
-		bad_record(L, input, l, json_members_get(m, "_table", NULL)
-		                        ? "a row record, not a batch: pipe rows through seg-batch first"
-		                        : "not a batch record: needs \"_batch\" and a \"body\" object");
-		free(r);
-		return;
-	}
-	json_str_decode(v, &tmp);
-	if (!id_ok(&tmp)) {
-		bad_record(L, input, l, "\"_batch\" must be 1 to 256 printable ASCII characters without spaces");
-		buf_free(&tmp);
-		free(r);
-		return;
-	}
-	r->id = xstrdup(buf_cstr(&tmp));
-	buf_reset(&tmp);
-	if (json_members_get(m, "table", &table) && table.type == JSON_STRING)
-		json_str_decode(table, &tmp);
-	r->table = xstrdup(buf_cstr(&tmp));
-	buf_free(&tmp);
-	if (json_members_get(m, "rows", &v) && v.type == JSON_NUMBER)
-		r->rows = strtoull(v.p, NULL, 10);
-	dapi_body(&r->req.body, body.p, body.n, L->conf.database);
-	start_root(L, r, input, l, is_upsert(body));
+	if (json_members_get(m, "_ddl", &ddl))
+		take_ddl(L, input, l, m, ddl);
+	else
+		take_batch(L, input, l, m);
 }
 
 /* load_stream: every record of one input. */
@@ -964,16 +981,6 @@ static int load_stream(void *ctx, int fd, const char *name)
 
 /* ---- setup ------------------------------------------------------------ */
 
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* bind_checkpoint: a checkpoint belongs to one target (URL and database);
  * one written before targets were recorded is taken over with a warning. */
 static void bind_checkpoint(struct loader *L, const char *path)
@@ -1005,7 +1012,14 @@ static int exit_status(struct loader *L, int status)
 	return L->failures ? EX_REJECTED : EX_DONE;
 }
 
-int main(int argc, char **argv)
+/* The command line beyond what lands in struct loader. */
+struct load_opts {
+	const char *out, *failed, *ckpt;
+	struct cli_common common;
+};
+
+/* options: the command line into L and o; returns optind. */
+static int options(int argc, char **argv, struct loader *L, struct load_opts *o)
 {
 	enum { O_CKPT = 256, O_FAILED,
 	       O_MAXFAIL, O_MAXBODY, O_NODDL, O_RMAX, O_RTIME, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT };
@@ -1019,10 +1033,108 @@ int main(int argc, char **argv)
 		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
 		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
-	static struct loader L;
-	const char *out = "-", *failed = NULL, *ckpt = NULL;
-	struct cli_common common = CLI_COMMON_INIT;
 	int c;
+	while ((c = cli_getopt(argc, argv, "d:u:j:o:qhV", opts)) != -1) {
+		switch (c) {
+		case 'j': L->jobs = (unsigned)opt_uint("--jobs", optarg, 1, 1024); break;
+		case O_CKPT: o->ckpt = optarg; break;
+		case O_FAILED: o->failed = optarg; break;
+		case O_MAXFAIL: L->max_failures = opt_uint("--max-failures", optarg, 0, UINT64_MAX); break;
+		case O_MAXBODY: L->max_body = opt_size("--max-body", optarg); break;
+		case O_NODDL: L->no_ddl = 1; break;
+		case O_RMAX: L->retry.max_retries = (unsigned)opt_uint("--retry", optarg, 0, 1000000); break;
+		case O_RTIME: L->retry.max_time_ms = opt_duration("--retry-max-time", optarg, 0, 86400000ULL * 365); break;
+		case O_RDELAY: L->retry.base_ms = opt_duration("--retry-delay", optarg, 0, 3600000); break;
+		case O_RCAP: L->retry.cap_ms = opt_duration("--retry-cap", optarg, 0, 3600000); break;
+		case O_TIMEOUT: L->conf.timeout_ms = (long)opt_duration("--timeout", optarg, 1, 86400000); break;
+		case O_CTIMEOUT:
+			L->conf.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000);
+			break;
+		case 'o': o->out = optarg; break;
+		default:
+			if (!s2conn_option(&L->conn, &L->conf, c, optarg))
+				cli_common_option(c, optarg, &o->common, usage);
+		}
+	}
+	return optind;
+}
+
+/* target: the URL, the database and the credentials (lib/s2conn). */
+static void target(struct loader *L)
+{
+	s2conn_setup(&L->conn, &L->conf, "exec");
+	if (!L->conf.database)
+		usage_error("no database: give -d NAME");
+	L->conf.max_conns = L->jobs;
+	L->window = L->jobs;
+}
+
+/* start: the client, the checkpoint, the counters, the output and the
+ * failed file, before the first record. */
+static void start(struct loader *L, const struct load_opts *o)
+{
+	char err[256];
+	if (dapi_client_init(&L->api, &L->conf, err, sizeof err) < 0)
+		die(EX_IOERR, "%s", err);
+	if (o->ckpt) {
+		if (ckpt_open(&L->ckpt, o->ckpt) < 0)
+			die(errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_IOERR, "%s: %s", o->ckpt,
+			    errno == EWOULDBLOCK ? "in use by another s2-load" : strerror(errno));
+		L->have_ckpt = 1;
+		if (L->ckpt.torn)
+			warnmsg("%s: ignored a torn last line of %llu bytes", o->ckpt, (unsigned long long)L->ckpt.torn);
+		bind_checkpoint(L, o->ckpt);
+	}
+	stats_init(&L->st);
+	L->st.start_ms = now_ms();
+	const char *keys[] = { "in", "batches", "ddl", "loaded", "skipped", "failed", "rows", "rowsAffected",
+	                       "retries", "splits", "not_attempted" };
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		stats_add(&L->st, keys[i], 0);
+	cli_stats_stdout(o->common.stats_file, o->out);
+	if (w_open(&L->out, o->out) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", o->out, strerror(errno));
+	L->out.epipe_discard = 1;   /* a closed output never stops a load */
+	rejects_open(&L->failed, o->failed, NULL);
+	L->progress = progress_wanted(o->common.force_progress, o->common.quiet);
+	L->quiet = o->common.quiet;
+	cli_on_stop(on_signal);
+}
+
+/* finish: after the input: wait for the last answers, close the files,
+ * say what was left undone, print the summary; the exit status. */
+static int finish(struct loader *L, const struct load_opts *o, int status)
+{
+	wait_idle(L);
+	commit_results(L);
+	if (L->progress) {
+		draw_progress(L, 1);
+		fputs("\r\033[K", stderr);
+	}
+	w_close(&L->out);
+	rejects_close(&L->failed);
+	if (L->have_ckpt && ckpt_close(&L->ckpt) < 0)
+		die(EX_IOERR, "%s: cannot write checkpoint: %s", o->ckpt, strerror(errno));
+	if (L->why_stop.len)
+		warnmsg("%s", buf_cstr(&L->why_stop));
+	stats_add(&L->st, "not_attempted", L->not_attempted);
+	if (L->not_attempted)
+		warnmsg("%llu record%s not attempted%s; re-run to load them", (unsigned long long)L->not_attempted,
+		        L->not_attempted == 1 ? "" : "s", L->interrupted ? " (and the rest of the input not read)" : "");
+	if (L->out.closed)
+		warnmsg("%s was closed: later result lines were discarded, the load went on", L->out.name);
+	if (L->interrupted)
+		warnmsg("interrupted by signal %d; re-run to continue", (int)got_signal);
+	stats_summary(&L->st, o->common.quiet);
+	if (o->common.stats_file && stats_write(&L->st, o->common.stats_file) < 0)
+		die(EX_IOERR, "%s: cannot write stats: %s", o->common.stats_file, strerror(errno));
+	return exit_status(L, status);
+}
+
+int main(int argc, char **argv)
+{
+	static struct loader L;
+	struct load_opts o = { "-", NULL, NULL, CLI_COMMON_INIT };
 
 	cli_init(argv[0]);
 	L.conn = (struct s2conn)S2CONN_INIT;
@@ -1032,84 +1144,11 @@ int main(int argc, char **argv)
 	L.conf.netrc = 1;
 	L.conf.connect_timeout_ms = 10000;
 	L.conf.timeout_ms = 300000;
-	while ((c = cli_getopt(argc, argv, "d:u:j:o:qhV", opts)) != -1) {
-		switch (c) {
-		case 'j': L.jobs = (unsigned)opt_uint("--jobs", optarg, 1, 1024); break;
-		case O_CKPT: ckpt = optarg; break;
-		case O_FAILED: failed = optarg; break;
-		case O_MAXFAIL: L.max_failures = opt_uint("--max-failures", optarg, 0, UINT64_MAX); break;
-		case O_MAXBODY: L.max_body = opt_size("--max-body", optarg); break;
-		case O_NODDL: L.no_ddl = 1; break;
-		case O_RMAX: L.retry.max_retries = (unsigned)opt_uint("--retry", optarg, 0, 1000000); break;
-		case O_RTIME: L.retry.max_time_ms = opt_duration("--retry-max-time", optarg, 0, 86400000ULL * 365); break;
-		case O_RDELAY: L.retry.base_ms = opt_duration("--retry-delay", optarg, 0, 3600000); break;
-		case O_RCAP: L.retry.cap_ms = opt_duration("--retry-cap", optarg, 0, 3600000); break;
-		case O_TIMEOUT: L.conf.timeout_ms = (long)opt_duration("--timeout", optarg, 1, 86400000); break;
-		case O_CTIMEOUT: L.conf.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000); break;
-		case 'o': out = optarg; break;
-		default:
-			if (!s2conn_option(&L.conn, &L.conf, c, optarg))
-				cli_common_option(c, optarg, &common, usage);
-		}
-	}
-	s2conn_setup(&L.conn, &L.conf, "exec");
-	if (!L.conf.database)
-		usage_error("no database: give -d NAME");
-	L.conf.max_conns = L.jobs;
-	L.window = L.jobs;
-
-	char err[256];
-	if (dapi_client_init(&L.api, &L.conf, err, sizeof err) < 0)
-		die(EX_IOERR, "%s", err);
-	if (ckpt) {
-		if (ckpt_open(&L.ckpt, ckpt) < 0)
-			die(errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_IOERR, "%s: %s", ckpt,
-			    errno == EWOULDBLOCK ? "in use by another s2-load" : strerror(errno));
-		L.have_ckpt = 1;
-		if (L.ckpt.torn)
-			warnmsg("%s: ignored a torn last line of %llu bytes", ckpt, (unsigned long long)L.ckpt.torn);
-		bind_checkpoint(&L, ckpt);
-	}
-	stats_init(&L.st);
-	L.st.start_ms = now_ms();
-	const char *keys[] = { "in", "batches", "ddl", "loaded", "skipped", "failed", "rows", "rowsAffected",
-	                       "retries", "splits", "not_attempted" };
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-		stats_add(&L.st, keys[i], 0);
-	cli_stats_stdout(common.stats_file, out);
-	if (w_open(&L.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	L.out.epipe_discard = 1;   /* a closed output never stops a load */
-	rejects_open(&L.failed, failed, NULL);
-	L.progress = progress_wanted(common.force_progress, common.quiet);
-	L.quiet = common.quiet;
-	install_signals();
-
-	int status = frame_operands(argc - optind, argv + optind, load_stream, &L);
-	wait_idle(&L);
-	commit_results(&L);
-	if (L.progress) {
-		draw_progress(&L, 1);
-		fputs("\r\033[K", stderr);
-	}
-	w_close(&L.out);
-	rejects_close(&L.failed);
-	if (L.have_ckpt && ckpt_close(&L.ckpt) < 0)
-		die(EX_IOERR, "%s: cannot write checkpoint: %s", ckpt, strerror(errno));
-	if (L.why_stop.len)
-		warnmsg("%s", buf_cstr(&L.why_stop));
-	stats_add(&L.st, "not_attempted", L.not_attempted);
-	if (L.not_attempted)
-		warnmsg("%llu record%s not attempted%s; re-run to load them", (unsigned long long)L.not_attempted,
-		        L.not_attempted == 1 ? "" : "s", L.interrupted ? " (and the rest of the input not read)" : "");
-	if (L.out.closed)
-		warnmsg("%s was closed: later result lines were discarded, the load went on", L.out.name);
-	if (L.interrupted)
-		warnmsg("interrupted by signal %d; re-run to continue", (int)got_signal);
-	stats_summary(&L.st, common.quiet);
-	if (common.stats_file && stats_write(&L.st, common.stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", common.stats_file, strerror(errno));
-	status = exit_status(&L, status);
+	int first = options(argc, argv, &L, &o);
+	target(&L);
+	start(&L, &o);
+	int status = frame_operands(argc - first, argv + first, load_stream, &L);
+	status = finish(&L, &o, status);
 	dapi_client_free(&L.api);
 	lanes_free(&L);
 	stats_free(&L.st);

@@ -505,7 +505,7 @@ int main(int argc, char **argv)
 	Q.page_size = 10000;
 	Q.max_response = 256u << 20;
 	Q.out_path = "-";
-	while ((c = getopt_long(argc, argv, "d:u:f:o:qhV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "d:u:f:o:qhV", opts)) != -1) {
 		switch (c) {
 		case 'f': file = optarg; break;
 		case O_ARG:

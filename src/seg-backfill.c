@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "dayspec.h"
+#include "idhash.h"
 #include "idset.h"
 #include "journal.h"
 #include "json.h"
@@ -402,17 +403,9 @@ static char *path2(const char *a, const char *b)
 
 /* ---- listing and planning ---------------------------------------------- */
 
-static uint64_t fnv64(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static int my_shard(const char *name)
 {
-	return !O.shard_n || fnv64(name) % O.shard_n == O.shard_k;
+	return !O.shard_n || fnv1a64(name, strlen(name)) % O.shard_n == O.shard_k;
 }
 
 /* unit_key: a folder name for a unit: readable, unique by a hash. */
@@ -434,7 +427,7 @@ static char *unit_key(const char *name, const char *object, int64_t day)
 			         *p == '.' || *p == '-' ? *p : '_');
 		buf_addc(&b, '-');
 	}
-	buf_printf(&b, "%08llx", (unsigned long long)(fnv64(name) & 0xffffffffULL));
+	buf_printf(&b, "%08llx", (unsigned long long)(fnv1a64(name, strlen(name)) & 0xffffffffULL));
 	char *k = xstrdup(buf_cstr(&b));
 	buf_free(&b);
 	return k;

@@ -5,7 +5,6 @@
  * exact and each value is copied once into its batch. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "cli.h"
 #include "frame.h"
 #include "ddlkeys.h"
+#include "idhash.h"
 #include "sha256.h"
 #include "json.h"
 #include "seglimits.h"
@@ -52,20 +52,18 @@ struct table {
 };
 
 struct batcher {
-	size_t limit, max_rows, max_args, max_open, max_line;
-	int max_depth;
+	size_t limit, max_rows, max_args, max_open;
 	enum sqlinsert_mode mode;
 	struct names key_opt;    /* --key columns, for every table */
 	struct table **bucket;
 	size_t nbucket, ntables, nopen;
 	struct table *ohead, *otail;  /* open batches in the order they opened */
 	struct table *last;      /* the table of the previous row, a cache */
-	struct frame io;           /* output, rejects, counters, progress */
+	struct frame io;           /* options, output, rejects, counters, progress */
 	struct json_members mem;
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
-	uint64_t bytes_in;
-	uint64_t nin, nrows;     /* the per-line counters, kept here for speed */
+	uint64_t nrows;          /* the per-row counter, kept here for speed */
 	const char *input;       /* current input name and line, for rejects */
 	const struct line *line;
 };
@@ -74,8 +72,8 @@ static void usage(void)
 {
 	printf("usage: seg-batch [options] [FILE...]\n"
 	       "Pack row records into Data API request bodies; pass DDL records through in order.\n\n"
-	       "  -o, --output FILE          write batch and DDL records to FILE (default stdout)\n"
-	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+	       FRAME_USAGE_OUTPUT("batch and DDL records")
+	       FRAME_USAGE_REJECTS
 	       "      --max-bytes N          request body limit in bytes (default 1000000)\n"
 	       "      --reserve N            bytes of the limit kept for the \"database\" field (default 256)\n"
 	       "      --max-rows N           rows per batch (default 1000)\n"
@@ -85,13 +83,8 @@ static void usage(void)
 	       "                             update (ON DUPLICATE KEY UPDATE) or error (plain INSERT);\n"
 	       "                             default ignore\n"
 	       "      --key COL[,COL...]     key columns an update leaves alone, besides those in DDL\n"
-	       "      --max-line N           longest input line (default 16M)\n"
-	       "      --max-depth N          deepest JSON nesting (default 513)\n"
-	       "      --stats FILE           write the end summary as JSON to FILE\n"
-	       "  -q, --quiet                no summary line\n"
-	       "      --progress, --no-progress  force the progress line on or off\n"
-	       "  -h, --help                 this help\n"
-	       "  -V, --version              version\n\n"
+	       FRAME_USAGE_LIMITS("input line", "default 513")
+	       FRAME_USAGE_COMMON "\n"
 	       "Exit status: 0 done, 1 some records rejected, 64 usage, 66 input not found, 74 I/O error.\n");
 }
 
@@ -130,15 +123,6 @@ static void names_free(struct names *nm)
 	free(nm->off);
 	free(nm->len);
 	memset(nm, 0, sizeof *nm);
-}
-
-/* fnv1a: the table-name hash; names are short and few. */
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
 }
 
 /* str_text: the decoded text of a JSON string slice: the raw bytes between
@@ -195,7 +179,7 @@ static struct table *table_get(struct batcher *b, struct json_slice name, char *
 	if (t && name.n == t->nlen + 2 && memcmp(name.p + 1, t->name, t->nlen) == 0)
 		return t;
 	str_text(&b->scratch, name, &p, &n);
-	uint64_t h = fnv1a(p, n);
+	uint64_t h = fnv1a64(p, n);   /* names are short and few */
 	if (b->nbucket)
 		for (t = b->bucket[h & (b->nbucket - 1)]; t; t = t->next)
 			if (t->hash == h && t->nlen == n && memcmp(t->name, p, n) == 0)
@@ -305,18 +289,9 @@ static void shape(struct batcher *b, struct table *t)
 	t->shape_ok = 1;
 }
 
-static void reject_line(struct batcher *b, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void reject_line(struct batcher *b, const char *reason, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
-	reject(&b->io.rej, reason, detail, b->input, b->line->lineno, b->line->p, b->line->len);
-}
+/* reject_line: reject the current line with a printf-style detail. */
+#define reject_line(b, reason, ...) \
+	rejectf(&(b)->io.rej, (reason), (b)->input, (b)->line->lineno, (b)->line->p, (b)->line->len, __VA_ARGS__)
 
 /* key_is: does the column key k name column c of t? Raw bytes first:
  * checked names never need escapes, so only a key with an escape takes the
@@ -551,11 +526,13 @@ static void meta(struct batcher *b, struct json_slice *tname, struct json_slice 
 }
 
 /* do_line: one input line: a row record, a DDL record, or a reject. */
-static void do_line(struct batcher *b, const struct line *l)
+static void do_line(void *ctx, const struct line *l, const char *name)
 {
+	struct batcher *b = ctx;
 	char detail[512];
+	b->input = name;
 	b->line = l;
-	const char *reason = frame_parse_object(l, b->max_line, b->max_depth, &b->mem, "record", detail, sizeof detail);
+	const char *reason = frame_parse_object(l, b->io.max_line, b->io.max_depth, &b->mem, "record", detail, sizeof detail);
 	if (reason) {
 		reject_line(b, reason, "%s", detail);
 		return;
@@ -570,32 +547,6 @@ static void do_line(struct batcher *b, const struct line *l)
 		do_ddl(b, tname, ddl, upsert);
 	else
 		do_row(b, tname);
-}
-
-/* batch_stream: every line of one input. */
-static int batch_stream(void *ctx, int fd, const char *name)
-{
-	struct batcher *b = ctx;
-	struct lreader r;
-	struct line l;
-	int rc;
-	lr_init_fd(&r, fd, name, b->max_line);
-	r.refuse_binary = 1;
-	b->input = name;
-	while ((rc = lr_next(&r, &l)) == 1) {
-		b->bytes_in += l.len + 1;
-		if (line_blank(&l)) {
-			stats_add(&b->io.st, "blank", 1);
-			continue;
-		}
-		b->nin++;
-		do_line(b, &l);
-		progress_tick(&b->io.prog, b->nin, b->bytes_in);
-	}
-	if (rc < 0)
-		rc = lr_report(&r);
-	lr_free(&r);
-	return rc < 0 ? rc : 0;
 }
 
 /* add_key_option: --key a,b,c; each name checked like a column. */
@@ -636,53 +587,31 @@ static void batcher_free(struct batcher *b)
 	buf_free(&b->scratch);
 }
 
-int main(int argc, char **argv)
+/* options: the command line into b and fo; returns optind. */
+static int options(int argc, char **argv, struct batcher *b, struct frame_opts *fo)
 {
-	enum { O_MAXBYTES = 256, O_RESERVE, O_MAXROWS, O_MAXARGS, O_MAXOPEN, O_ONDUP, O_KEY, O_MAXLINE,
-	       O_MAXDEPTH };
+	enum { O_MAXBYTES = 256, O_RESERVE, O_MAXROWS, O_MAXARGS, O_MAXOPEN, O_ONDUP, O_KEY };
 	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "max-bytes", required_argument, 0, O_MAXBYTES }, { "reserve", required_argument, 0, O_RESERVE },
 		{ "max-rows", required_argument, 0, O_MAXROWS }, { "max-args", required_argument, 0, O_MAXARGS },
 		{ "max-open-tables", required_argument, 0, O_MAXOPEN },
 		{ "on-duplicate", required_argument, 0, O_ONDUP }, { "key", required_argument, 0, O_KEY },
-		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
-	struct batcher b;
-	const char *out = "-", *rejects = NULL;
-	struct cli_common common = CLI_COMMON_INIT;
-	int c;
+		FRAME_LONGOPTS, { 0, 0, 0, 0 } };
 	uint64_t max_bytes = 1000000, reserve = 256;
-
-	cli_init(argv[0]);
-	memset(&b, 0, sizeof b);
-	b.max_rows = 1000;
-	b.max_args = 65535;
-	b.max_open = 64;
-	b.mode = SQLINS_IGNORE;
-	b.max_line = LINE_MAX_DEFAULT;
-	b.max_depth = SEG_ROW_DEPTH;
-	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
+	int c;
+	while ((c = cli_getopt(argc, argv, FRAME_SHORTOPTS, opts)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'r': rejects = optarg; break;
 		case O_MAXBYTES: max_bytes = opt_size("--max-bytes", optarg); break;
 		case O_RESERVE: reserve = opt_size("--reserve", optarg); break;
-		case O_MAXROWS: b.max_rows = opt_uint("--max-rows", optarg, 1, 100000000); break;
-		case O_MAXARGS: b.max_args = opt_uint("--max-args", optarg, 1, 100000000); break;
-		case O_MAXOPEN: b.max_open = opt_uint("--max-open-tables", optarg, 1, 1000000); break;
+		case O_MAXROWS: b->max_rows = opt_uint("--max-rows", optarg, 1, 100000000); break;
+		case O_MAXARGS: b->max_args = opt_uint("--max-args", optarg, 1, 100000000); break;
+		case O_MAXOPEN: b->max_open = opt_uint("--max-open-tables", optarg, 1, 1000000); break;
 		case O_ONDUP:
-			if (sqlinsert_mode_parse(optarg, &b.mode) < 0)
+			if (sqlinsert_mode_parse(optarg, &b->mode) < 0)
 				usage_error("--on-duplicate: '%s' is not ignore, update or error", optarg);
 			break;
-		case O_KEY: add_key_option(&b, optarg); break;
-		case O_MAXLINE:
-			b.max_line = opt_size("--max-line", optarg);
-			if (!b.max_line)
-				usage_error("--max-line must be positive");
-			break;
-		case O_MAXDEPTH: b.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		default: cli_common_option(c, optarg, &common, usage);
+		case O_KEY: add_key_option(b, optarg); break;
+		default: frame_option(c, optarg, fo, usage);
 		}
 	}
 	if (reserve >= max_bytes)
@@ -690,14 +619,26 @@ int main(int argc, char **argv)
 		            (unsigned long long)max_bytes);
 	if (max_bytes > SIZE_MAX / 2)
 		usage_error("--max-bytes %llu is too large", (unsigned long long)max_bytes);
-	b.limit = (size_t)(max_bytes - reserve);
+	b->limit = (size_t)(max_bytes - reserve);
+	return optind;
+}
 
+int main(int argc, char **argv)
+{
 	static const char *const counters[] = { "in", "out", "rows", "batches", "ddl", "rejected", NULL };
-	frame_open(&b.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
+	struct frame_opts fo = FRAME_OPTS_INIT(SEG_ROW_DEPTH, 1000000);
+	struct batcher b;
 
-	int status = frame_operands(argc - optind, argv + optind, batch_stream, &b);
+	cli_init(argv[0]);
+	memset(&b, 0, sizeof b);
+	b.max_rows = 1000;
+	b.max_args = 65535;
+	b.max_open = 64;
+	b.mode = SQLINS_IGNORE;
+	int first = options(argc, argv, &b, &fo);
+	frame_open(&b.io, &fo, counters);
+	int status = frame_run(&b.io, argc - first, argv + first, do_line, &b);
 	flush_all(&b);
-	stats_add(&b.io.st, "in", b.nin);
 	stats_add(&b.io.st, "rows", b.nrows);
 	status = frame_close(&b.io, status);
 	batcher_free(&b);

@@ -22,27 +22,31 @@
 
 struct dedup {
 	const char *key, *time_field;
-	int require_key, max_depth;
-	size_t max_line;
+	int require_key;
 	uint16_t max_day;        /* tomorrow: later event times count as none */
 	struct idset set;
-	struct writer out, dups;
+	struct frame io;         /* options, output, rejects, counters, progress */
+	struct writer dups;
 	int keep_dups;
-	struct rejects rej;
-	struct stats st;
-	struct progress prog;
 	struct json_members mem;
 	struct buf scratch;
-	uint64_t bytes, in, out_n, dup_n, nokey, notime;
+	uint64_t out_n, dup_n, nokey, notime;
+};
+
+/* The command line beyond the frame's options. */
+struct dedup_opts {
+	const char *dups, *state, *save;
+	uint64_t expect;
+	unsigned window;
 };
 
 static void usage(void)
 {
 	printf("usage: seg-dedup [options] [FILE...]\n"
 	       "Pass the first message of each messageId unchanged; drop the repeats.\n\n"
-	       "  -o, --output FILE          write kept messages to FILE (default stdout)\n"
+	       FRAME_USAGE_OUTPUT("kept messages")
 	       "      --dups FILE            write dropped repeats to FILE\n"
-	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+	       FRAME_USAGE_REJECTS
 	       "      --key FIELD            top-level field holding the id (default messageId)\n"
 	       "      --require-key          reject messages without a usable id (default: pass them)\n"
 	       "      --state FILE           load the ids of earlier runs from FILE\n"
@@ -50,13 +54,8 @@ static void usage(void)
 	       "      --window DAYS          leave ids older than DAYS days out of the saved state\n"
 	       "      --time-field FIELD     the event time for --window: receivedAt (default) or timestamp\n"
 	       "      --expect N             size the set for N ids up front\n"
-	       "      --max-line N           longest line read (default 16M)\n"
-	       "      --max-depth N          deepest JSON nesting (default 512)\n"
-	       "      --stats FILE           write the end summary as JSON to FILE\n"
-	       "  -q, --quiet                no summary line\n"
-	       "      --progress, --no-progress  force the progress line on or off\n"
-	       "  -h, --help                 this help\n"
-	       "  -V, --version              version\n\n"
+	       FRAME_USAGE_LIMITS("line read", "default 512")
+	       FRAME_USAGE_COMMON "\n"
 	       "Exit status: 0 done, 1 some rejected, 64 usage, 66 input or state not found,\n"
 	       "74 I/O error, 78 state file refused (corrupt, truncated, foreign).\n");
 }
@@ -113,46 +112,28 @@ static const char *key_hash(struct dedup *d, struct h128 *h)
 	return NULL;
 }
 
-/* parse_line: json_parse the line into d->mem; the reject reason or NULL. */
-static const char *parse_line(struct dedup *d, const struct line *l, char *detail, size_t n)
-{
-	if (l->too_long) {
-		snprintf(detail, n, "line of %llu bytes is longer than --max-line %zu; raw holds its first %zu bytes",
-		         (unsigned long long)l->full_len, d->max_line, l->len);
-		return "line_too_long";
-	}
-	struct json_error err;
-	if (json_parse(l->p, l->len, d->max_depth, &d->mem, &err) < 0) {
-		snprintf(detail, n, "at byte %zu: %s", err.offset, err.msg);
-		return err.code == JSON_E_UTF8 ? "bad_utf8" : err.code == JSON_E_DEPTH ? "too_deep" : "json_syntax";
-	}
-	if (json_type_at(l->p + strspn(l->p, " \t\r\n"), l->p + l->len) != JSON_OBJECT) {
-		snprintf(detail, n, "a message is a JSON object");
-		return "not_object";
-	}
-	return NULL;
-}
-
 /* one_line: decide the fate of one non-blank line. */
-static void one_line(struct dedup *d, const struct line *l, const char *name)
+static void one_line(void *ctx, const struct line *l, const char *name)
 {
+	struct dedup *d = ctx;
 	char detail[512];
 	struct h128 h;
-	const char *reason = parse_line(d, l, detail, sizeof detail);
+	const char *reason = frame_parse_object(l, d->io.max_line, d->io.max_depth, &d->mem, "message",
+	                                        detail, sizeof detail);
 	if (reason) {
-		reject(&d->rej, reason, detail, name, l->lineno, l->p, l->len);
+		reject(&d->io.rej, reason, detail, name, l->lineno, l->p, l->len);
 		return;
 	}
 	if ((reason = key_hash(d, &h))) {
 		if (d->require_key) {
-			rejectf(&d->rej, reason, name, l->lineno, l->p, l->len,
+			rejectf(&d->io.rej, reason, name, l->lineno, l->p, l->len,
 			        strcmp(reason, "bad_key") == 0 ? "%s is not a string or number"
 			                                       : "no %s (or null, or empty)", d->key);
 			return;
 		}
 		d->nokey++;
 		d->out_n++;
-		w_line(&d->out, l->p, l->len);
+		w_line(&d->io.out, l->p, l->len);
 		return;
 	}
 	struct json_slice t;
@@ -165,37 +146,12 @@ static void one_line(struct dedup *d, const struct line *l, const char *name)
 		d->set.newest = day;
 	if (idset_add(&d->set, h, day)) {
 		d->out_n++;
-		w_line(&d->out, l->p, l->len);
+		w_line(&d->io.out, l->p, l->len);
 	} else {
 		d->dup_n++;
 		if (d->keep_dups)
 			w_line(&d->dups, l->p, l->len);
 	}
-}
-
-/* dedup_stream: every line of one input. -1 on a read error. */
-static int dedup_stream(void *ctx, int fd, const char *name)
-{
-	struct dedup *d = ctx;
-	struct lreader r;
-	struct line l;
-	int rc;
-	lr_init_fd(&r, fd, name, d->max_line);
-	r.refuse_binary = 1;
-	while ((rc = lr_next(&r, &l)) == 1) {
-		d->bytes += l.len + 1;
-		if (line_blank(&l)) {
-			stats_add(&d->st, "blank", 1);
-			continue;
-		}
-		d->in++;
-		one_line(d, &l, name);
-		progress_tick(&d->prog, d->in, d->bytes);
-	}
-	if (rc < 0)
-		rc = lr_report(&r);
-	lr_free(&r);
-	return rc < 0 ? rc : 0;
 }
 
 /* load_state: the set saved earlier, or exit 66/74/78 naming the reason. */
@@ -225,104 +181,90 @@ static void save_state(struct dedup *d, const char *path, unsigned window)
 	d->set.window = (uint16_t)window;
 	if (idset_save(&d->set, path, keep_from, &saved, &expired, why, sizeof why) != IDSET_OK)
 		die(EX_IOERR, "%s: cannot save state: %s", path, why);
-	stats_add(&d->st, "saved", saved);
+	stats_add(&d->io.st, "saved", saved);
 	if (window)
-		stats_add(&d->st, "expired", expired);
+		stats_add(&d->io.st, "expired", expired);
+}
+
+/* options: the command line into d, fo and o; returns optind. */
+static int options(int argc, char **argv, struct dedup *d, struct frame_opts *fo, struct dedup_opts *o)
+{
+	enum { O_DUPS = 256, O_KEY, O_REQKEY, O_STATE, O_SAVE, O_WINDOW, O_TIMEF, O_EXPECT };
+	static const struct option opts[] = {
+		{ "dups", required_argument, 0, O_DUPS },
+		{ "key", required_argument, 0, O_KEY },
+		{ "require-key", no_argument, 0, O_REQKEY }, { "state", required_argument, 0, O_STATE },
+		{ "save-state", required_argument, 0, O_SAVE }, { "window", required_argument, 0, O_WINDOW },
+		{ "time-field", required_argument, 0, O_TIMEF }, { "expect", required_argument, 0, O_EXPECT },
+		FRAME_LONGOPTS, { 0, 0, 0, 0 } };
+	int c;
+	while ((c = cli_getopt(argc, argv, FRAME_SHORTOPTS, opts)) != -1) {
+		switch (c) {
+		case O_DUPS: o->dups = optarg; break;
+		case O_KEY: d->key = optarg; if (!*optarg) usage_error("--key needs a field name"); break;
+		case O_REQKEY: d->require_key = 1; break;
+		case O_STATE: o->state = optarg; break;
+		case O_SAVE: o->save = optarg; break;
+		case O_WINDOW: o->window = (unsigned)opt_uint("--window", optarg, 1, 36500); break;
+		case O_TIMEF: d->time_field = optarg; if (!*optarg) usage_error("--time-field needs a field name"); break;
+		case O_EXPECT: o->expect = opt_uint("--expect", optarg, 0, (uint64_t)1 << 40); break;
+		default: frame_option(c, optarg, fo, usage);
+		}
+	}
+	if (o->window && !o->save)
+		usage_error("--window only shapes the saved state: give --save-state FILE too");
+	return optind;
+}
+
+/* finish: after the input: the output safe first, then the counters and,
+ * when the input ended cleanly, the saved state. */
+static void finish(struct dedup *d, const struct dedup_opts *o, int status)
+{
+	frame_end(&d->io);
+	if (d->keep_dups) {
+		w_sync(&d->dups);
+		w_close(&d->dups);
+	}
+	stats_add(&d->io.st, "out", d->out_n);
+	stats_add(&d->io.st, "dups", d->dup_n);
+	stats_add(&d->io.st, "nokey", d->nokey);
+	stats_add(&d->io.st, "ids", d->set.count);
+	if (o->save && status == EX_DONE)
+		save_state(d, o->save, o->window);
+	else if (o->save)
+		diag(o->save, 0, "state not saved: the input did not end cleanly");
+	if (o->window)
+		stats_add(&d->io.st, "notime", d->notime);
 }
 
 int main(int argc, char **argv)
 {
-	enum { O_DUPS = 256, O_KEY, O_REQKEY, O_STATE, O_SAVE, O_WINDOW, O_TIMEF, O_EXPECT,
-	       O_MAXLINE, O_MAXDEPTH };
-	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' }, { "dups", required_argument, 0, O_DUPS },
-		{ "rejects", required_argument, 0, 'r' }, { "key", required_argument, 0, O_KEY },
-		{ "require-key", no_argument, 0, O_REQKEY }, { "state", required_argument, 0, O_STATE },
-		{ "save-state", required_argument, 0, O_SAVE }, { "window", required_argument, 0, O_WINDOW },
-		{ "time-field", required_argument, 0, O_TIMEF }, { "expect", required_argument, 0, O_EXPECT },
-		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
+	static const char *const counters[] = { "in", "out", "dups", "nokey", "rejected", NULL };
+	struct frame_opts fo = FRAME_OPTS_INIT(JSON_DEPTH_DEFAULT, 1000000);
+	struct dedup_opts o = { NULL, NULL, NULL, 0, 0 };
 	static struct dedup d;
-	const char *out = "-", *dups = NULL, *rejects = NULL;
-	const char *state = NULL, *save = NULL;
-	uint64_t expect = 0;
-	unsigned window = 0;
-	struct cli_common common = CLI_COMMON_INIT;
-	int c;
 
 	cli_init(argv[0]);
 	d.key = "messageId";
 	d.time_field = "receivedAt";
-	d.max_line = LINE_MAX_DEFAULT;
-	d.max_depth = JSON_DEPTH_DEFAULT;
-	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case O_DUPS: dups = optarg; break;
-		case 'r': rejects = optarg; break;
-		case O_KEY: d.key = optarg; if (!*optarg) usage_error("--key needs a field name"); break;
-		case O_REQKEY: d.require_key = 1; break;
-		case O_STATE: state = optarg; break;
-		case O_SAVE: save = optarg; break;
-		case O_WINDOW: window = (unsigned)opt_uint("--window", optarg, 1, 36500); break;
-		case O_TIMEF: d.time_field = optarg; if (!*optarg) usage_error("--time-field needs a field name"); break;
-		case O_EXPECT: expect = opt_uint("--expect", optarg, 0, (uint64_t)1 << 40); break;
-		case O_MAXLINE: d.max_line = opt_size("--max-line", optarg); if (!d.max_line) usage_error("--max-line must be positive"); break;
-		case O_MAXDEPTH: d.max_depth = (int)opt_uint("--max-depth", optarg, 1, 1000000); break;
-		default: cli_common_option(c, optarg, &common, usage);
-		}
-	}
-	if (window && !save)
-		usage_error("--window only shapes the saved state: give --save-state FILE too");
+	int first = options(argc, argv, &d, &fo, &o);
 	d.max_day = (uint16_t)(time(NULL) / 86400 + 1);
+	if (o.state)
+		load_state(&d, o.state, o.expect);
+	else
+		idset_init(&d.set, o.expect, idset_random_seed());
+	frame_open(&d.io, &fo, counters);
+	if (o.state)
+		stats_add(&d.io.st, "loaded", d.set.count);
+	if (o.dups && w_open(&d.dups, o.dups) < 0)
+		die(EX_IOERR, "%s: cannot create: %s", o.dups, strerror(errno));
+	d.keep_dups = o.dups != NULL;
 
-	stats_init(&d.st);
-	static const char *const counters[] = { "in", "out", "dups", "nokey", "rejected" };
-	for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
-		stats_add(&d.st, counters[i], 0);
-	if (state) {
-		load_state(&d, state, expect);
-		stats_add(&d.st, "loaded", d.set.count);
-	} else {
-		idset_init(&d.set, expect, idset_random_seed());
-	}
-	cli_stats_stdout(common.stats_file, out);
-	if (w_open(&d.out, out) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", out, strerror(errno));
-	if (dups && w_open(&d.dups, dups) < 0)
-		die(EX_IOERR, "%s: cannot create: %s", dups, strerror(errno));
-	d.keep_dups = dups != NULL;
-	rejects_open(&d.rej, rejects, &d.st);
-	progress_init(&d.prog, progress_wanted(common.force_progress, common.quiet));
-
-	int status = frame_operands(argc - optind, argv + optind, dedup_stream, &d);
-	w_close(&d.out);
-	if (d.keep_dups) {
-		w_sync(&d.dups);
-		w_close(&d.dups);
-	}
-	rejects_close(&d.rej);
-	progress_done(&d.prog);
-
-	stats_add(&d.st, "in", d.in);
-	stats_add(&d.st, "out", d.out_n);
-	stats_add(&d.st, "dups", d.dup_n);
-	stats_add(&d.st, "nokey", d.nokey);
-	stats_add(&d.st, "ids", d.set.count);
-	if (save && status == EX_DONE)
-		save_state(&d, save, window);
-	else if (save)
-		diag(save, 0, "state not saved: the input did not end cleanly");
-	if (window)
-		stats_add(&d.st, "notime", d.notime);
-	stats_summary(&d.st, common.quiet);
-	if (common.stats_file && stats_write(&d.st, common.stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", common.stats_file, strerror(errno));
-	if (status == EX_DONE && d.rej.count)
-		status = EX_REJECTED;
+	int status = frame_run(&d.io, argc - first, argv + first, one_line, &d);
+	finish(&d, &o, status);
+	status = frame_close(&d.io, status);
 	idset_free(&d.set);
 	json_members_free(&d.mem);
 	buf_free(&d.scratch);
-	stats_free(&d.st);
 	return status;
 }

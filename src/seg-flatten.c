@@ -32,12 +32,9 @@ struct flattener {
 	struct buf ddl;
 	struct rowfmt rf;
 	struct jpath pii;
-	size_t max_line;
-	int max_depth;
-	struct frame io;           /* output, rejects, counters, progress */
+	struct frame io;           /* options, output, rejects, counters, progress */
 	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
 	struct buf row, edited, scratch;
-	uint64_t bytes;
 };
 
 static void usage(void)
@@ -52,15 +49,10 @@ static void usage(void)
 	       "      --redact PATH          set the value at PATH to null; repeatable\n"
 	       "      --hash PATH            replace the value at PATH by hex SHA-256(salt + value); repeatable\n"
 	       "      --salt-file FILE       the salt for --hash (one trailing newline is ignored)\n"
-	       "  -o, --output FILE          write records to FILE (default stdout)\n"
-	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
-	       "      --max-line N           longest line read (default 16M)\n"
-	       "      --max-depth N          deepest JSON nesting (default 31, at most 512)\n"
-	       "      --stats FILE           write the end summary as JSON to FILE\n"
-	       "  -q, --quiet                no summary line\n"
-	       "      --progress, --no-progress  force the progress line on or off\n"
-	       "  -h, --help                 this help\n"
-	       "  -V, --version              version\n\n"
+	       FRAME_USAGE_OUTPUT("records")
+	       FRAME_USAGE_REJECTS
+	       FRAME_USAGE_LIMITS("line read", "default 31, at most 512")
+	       FRAME_USAGE_COMMON "\n"
 	       "Exit status: 0 all mapped, 1 some rejected, 64 usage, 66 input not found,\n"
 	       "74 I/O error, 78 unknown layout or unusable salt file.\n");
 }
@@ -68,7 +60,7 @@ static void usage(void)
 /* flatten_line: one line to a row record in f->row, or a reason. */
 static const char *flatten_line(struct flattener *f, const struct line *l, char *detail, size_t n)
 {
-	const char *reason = frame_parse_object(l, f->max_line, f->max_depth, &f->mem, "message", detail, n);
+	const char *reason = frame_parse_object(l, f->io.max_line, f->io.max_depth, &f->mem, "message", detail, n);
 	if (reason)
 		return reason;
 	const char *msg = l->p;
@@ -106,34 +98,16 @@ static void emit_row(struct flattener *f)
 	stats_add(&f->io.st, "out", 1);
 }
 
-/* flatten_stream: every line of one input to a row or the rejects. */
-static int flatten_stream(void *ctx, int fd, const char *name)
+/* flatten_one: one line to a row or the rejects. */
+static void flatten_one(void *ctx, const struct line *l, const char *name)
 {
 	struct flattener *f = ctx;
-	struct lreader r;
-	struct line l;
 	char detail[512];
-	int rc;
-	lr_init_fd(&r, fd, name, f->max_line);
-	r.refuse_binary = 1;
-	while ((rc = lr_next(&r, &l)) == 1) {
-		f->bytes += l.len + 1;
-		if (line_blank(&l)) {
-			stats_add(&f->io.st, "blank", 1);
-			continue;
-		}
-		stats_add(&f->io.st, "in", 1);
-		const char *reason = flatten_line(f, &l, detail, sizeof detail);
-		if (reason)
-			reject(&f->io.rej, reason, detail, name, l.lineno, l.p, l.len);
-		else
-			emit_row(f);
-		progress_tick(&f->io.prog, stats_get(&f->io.st, "in"), f->bytes);
-	}
-	if (rc < 0)
-		rc = lr_report(&r);
-	lr_free(&r);
-	return rc < 0 ? rc : 0;
+	const char *reason = flatten_line(f, l, detail, sizeof detail);
+	if (reason)
+		reject(&f->io.rej, reason, detail, name, l->lineno, l->p, l->len);
+	else
+		emit_row(f);
 }
 
 /* read_salt: the salt file's bytes without one trailing LF or CRLF; exits 78
@@ -188,78 +162,81 @@ static void add_rule(struct jpath *jp, const char *opt, const char *path, enum j
 		usage_error("%s '%s': %s", opt, path, why);
 }
 
-int main(int argc, char **argv)
+/* The command line beyond the frame's options. */
+struct flatten_opts {
+	const char *layout, *salt_file;
+	enum seg_ddl ddl;
+	int print_ddl;
+};
+
+/* options: the command line into f, fo and o; returns optind. */
+static int options(int argc, char **argv, struct flattener *f, struct frame_opts *fo, struct flatten_opts *o)
 {
-	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH };
+	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT };
 	static const struct option opts[] = {
 		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
 		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
 		{ "drop", required_argument, 0, O_DROP }, { "redact", required_argument, 0, O_REDACT },
 		{ "hash", required_argument, 0, O_HASH }, { "salt-file", required_argument, 0, O_SALT },
-		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
-		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
-		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
+		FRAME_LONGOPTS, { 0, 0, 0, 0 } };
+	int c;
+	while ((c = cli_getopt(argc, argv, "l:t:" FRAME_SHORTOPTS, opts)) != -1) {
+		switch (c) {
+		case 'l': o->layout = optarg; break;
+		case 't':
+			if (!sqlid_valid(optarg, strlen(optarg)))
+				usage_error("--table '%s': use 1 to 64 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
+			f->table = optarg;
+			break;
+		case O_DDL:
+			if (strcmp(optarg, "recommended") == 0) o->ddl = SEG_DDL_RECOMMENDED, f->emit_ddl = 1;
+			else if (strcmp(optarg, "compat") == 0) o->ddl = SEG_DDL_COMPAT, f->emit_ddl = 1;
+			else if (strcmp(optarg, "none") == 0) o->ddl = SEG_DDL_RECOMMENDED, f->emit_ddl = 0;
+			else usage_error("--ddl: '%s' is not recommended, compat or none", optarg);
+			break;
+		case O_PRINTDDL: o->print_ddl = 1; break;
+		case O_DROP: add_rule(&f->pii, "--drop", optarg, JPATH_DROP); break;
+		case O_REDACT: add_rule(&f->pii, "--redact", optarg, JPATH_REDACT); break;
+		case O_HASH: add_rule(&f->pii, "--hash", optarg, JPATH_HASH); break;
+		case O_SALT: o->salt_file = optarg; break;
+		default: frame_option(c, optarg, fo, usage);
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct frame_opts fo = FRAME_OPTS_INIT(SEG_JSON_DEPTH, SEG_DEPTH_MAX);
+	struct flatten_opts o = { "segment_data", NULL, SEG_DDL_RECOMMENDED, 0 };
 	struct flattener f;
-	const char *out = "-", *rejects = NULL, *layout = "segment_data";
-	const char *salt_file = NULL;
-	enum seg_ddl ddl = SEG_DDL_RECOMMENDED;
-	struct cli_common common = CLI_COMMON_INIT;
-	int print_ddl = 0, c;
 
 	cli_init(argv[0]);
 	memset(&f, 0, sizeof f);
 	jpath_init(&f.pii);
 	f.emit_ddl = 1;
-	f.max_line = LINE_MAX_DEFAULT;
-	f.max_depth = SEG_JSON_DEPTH;
-	while ((c = cli_getopt(argc, argv, "l:t:o:r:qhV", opts)) != -1) {
-		switch (c) {
-		case 'l': layout = optarg; break;
-		case 't':
-			if (!sqlid_valid(optarg, strlen(optarg)))
-				usage_error("--table '%s': use 1 to 64 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
-			f.table = optarg;
-			break;
-		case O_DDL:
-			if (strcmp(optarg, "recommended") == 0) ddl = SEG_DDL_RECOMMENDED, f.emit_ddl = 1;
-			else if (strcmp(optarg, "compat") == 0) ddl = SEG_DDL_COMPAT, f.emit_ddl = 1;
-			else if (strcmp(optarg, "none") == 0) ddl = SEG_DDL_RECOMMENDED, f.emit_ddl = 0;
-			else usage_error("--ddl: '%s' is not recommended, compat or none", optarg);
-			break;
-		case O_PRINTDDL: print_ddl = 1; break;
-		case O_DROP: add_rule(&f.pii, "--drop", optarg, JPATH_DROP); break;
-		case O_REDACT: add_rule(&f.pii, "--redact", optarg, JPATH_REDACT); break;
-		case O_HASH: add_rule(&f.pii, "--hash", optarg, JPATH_HASH); break;
-		case O_SALT: salt_file = optarg; break;
-		case 'o': out = optarg; break;
-		case 'r': rejects = optarg; break;
-		case O_MAXLINE: f.max_line = opt_size("--max-line", optarg); if (!f.max_line) usage_error("--max-line must be positive"); break;
-		case O_MAXDEPTH: f.max_depth = (int)opt_uint("--max-depth", optarg, 1, SEG_DEPTH_MAX); break;
-		default: cli_common_option(c, optarg, &common, usage);
-		}
-	}
-	if (tablelayout_get(layout, ddl, &f.lay) < 0)
-		die(EX_CONFIG, "unknown layout '%s' (known: %s)", layout, tablelayout_names());
+	int first = options(argc, argv, &f, &fo, &o);
+	if (tablelayout_get(o.layout, o.ddl, &f.lay) < 0)
+		die(EX_CONFIG, "unknown layout '%s' (known: %s)", o.layout, tablelayout_names());
 	if (!f.table)
 		f.table = f.lay.table;
 	tablelayout_ddl(&f.lay, f.table, &f.ddl);
-	if (print_ddl) {
+	if (o.print_ddl) {
 		printf("%s;\n", buf_cstr(&f.ddl));
 		flattener_free(&f);
 		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
 	}
-	if (jpath_has_op(&f.pii, JPATH_HASH) && !salt_file)
+	if (jpath_has_op(&f.pii, JPATH_HASH) && !o.salt_file)
 		usage_error("--hash needs --salt-file (unsalted hashes of e-mails or phone numbers are easy to reverse)");
-	if (salt_file)
-		read_salt(&f.pii, salt_file);
+	if (o.salt_file)
+		read_salt(&f.pii, o.salt_file);
 	size_t ncols;
 	const char *const *names = tablelayout_column_names(&f.lay, &ncols);
 	rowfmt_init(&f.rf, f.table, names, ncols);
 
 	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	frame_open(&f.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
-
-	int status = frame_operands(argc - optind, argv + optind, flatten_stream, &f);
+	frame_open(&f.io, &fo, counters);
+	int status = frame_run(&f.io, argc - first, argv + first, flatten_one, &f);
 	status = frame_close(&f.io, status);
 	flattener_free(&f);
 	return status;

@@ -37,7 +37,6 @@ struct maker {
 	struct frame io;           /* output, rejects, counters, progress */
 	struct json_members mem;
 	struct buf msg, hash_in, tmp;
-	uint64_t bytes;
 };
 
 static void usage(void)
@@ -266,35 +265,18 @@ static const char *make(struct maker *m, const struct line *l, char *detail, siz
 	return NULL;
 }
 
-/* make_stream: every row of one input to a message or a reject. */
-static int make_stream(void *ctx, int fd, const char *name)
+/* make_line: one row to a message or a reject. */
+static void make_line(void *ctx, const struct line *l, const char *name)
 {
 	struct maker *m = ctx;
-	struct lreader r;
-	struct line l;
 	char detail[512];
-	int rc;
-	lr_init_fd(&r, fd, name, m->max_line);
-	while ((rc = lr_next(&r, &l)) == 1) {
-		m->bytes += l.len + 1;
-		if (line_blank(&l)) {
-			stats_add(&m->io.st, "blank", 1);
-			continue;
-		}
-		stats_add(&m->io.st, "in", 1);
-		const char *reason = make(m, &l, detail, sizeof detail);
-		if (reason) {
-			reject(&m->io.rej, reason, detail, name, l.lineno, l.p, l.len);
-		} else {
-			w_line(&m->io.out, m->msg.p, m->msg.len);
-			stats_add(&m->io.st, "out", 1);
-		}
-		progress_tick(&m->io.prog, stats_get(&m->io.st, "in"), m->bytes);
+	const char *reason = make(m, l, detail, sizeof detail);
+	if (reason) {
+		reject(&m->io.rej, reason, detail, name, l->lineno, l->p, l->len);
+	} else {
+		w_line(&m->io.out, m->msg.p, m->msg.len);
+		stats_add(&m->io.st, "out", 1);
 	}
-	if (rc < 0)
-		diag(name, 0, "read error after line %llu: %s", (unsigned long long)r.lineno, strerror(errno));
-	lr_free(&r);
-	return rc < 0 ? -1 : 0;
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -354,7 +336,9 @@ static void set_run_time(struct maker *m)
 	snprintf(m->run_time, sizeof m->run_time, "%sZ", out);
 }
 
-int main(int argc, char **argv)
+/* options: the command line into m and fo, the kind operand included;
+ * returns the index of the first file operand. */
+static int options(int argc, char **argv, struct maker *m, struct frame_opts *fo)
 {
 	enum { O_USER = 256, O_ANON, O_GROUP, O_EVENT, O_EVENTCOL, O_TRAITS, O_PROPS, O_TS, O_IDFROM, O_MAXBYTES };
 	static const struct option opts[] = {
@@ -365,30 +349,20 @@ int main(int argc, char **argv)
 		{ "id-from", required_argument, 0, O_IDFROM }, { "max-bytes", required_argument, 0, O_MAXBYTES },
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
-	static struct maker m;
-	const char *out = "-", *rejects = NULL;
-	struct cli_common common = CLI_COMMON_INIT;
-	int c, have_traits = 0, have_props = 0;
-
-	cli_init(argv[0]);
-	m.max_bytes = 32768;
-	m.max_line = LINE_MAX_DEFAULT;
-	int kind = -1;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", opts, NULL)) != -1) {
+	int c, have_traits = 0, have_props = 0, kind = -1;
+	while ((c = cli_getopt(argc, argv, "o:r:qhV", opts)) != -1) {
 		switch (c) {
-		case O_USER: m.user_col = optarg; break;
-		case O_ANON: m.anon_col = optarg; break;
-		case O_GROUP: m.group_col = optarg; break;
-		case O_EVENT: m.event = optarg; break;
-		case O_EVENTCOL: m.event_col = optarg; break;
-		case O_TRAITS: parse_cols(&m.fields, "--traits", optarg); have_traits = 1; break;
-		case O_PROPS: parse_cols(&m.fields, "--properties", optarg); have_props = 1; break;
-		case O_TS: m.ts_col = optarg; break;
-		case O_IDFROM: parse_cols(&m.id_from, "--id-from", optarg); break;
-		case O_MAXBYTES: m.max_bytes = opt_size("--max-bytes", optarg); break;
-		case 'o': out = optarg; break;
-		case 'r': rejects = optarg; break;
-		default: cli_common_option(c, optarg, &common, usage);
+		case O_USER: m->user_col = optarg; break;
+		case O_ANON: m->anon_col = optarg; break;
+		case O_GROUP: m->group_col = optarg; break;
+		case O_EVENT: m->event = optarg; break;
+		case O_EVENTCOL: m->event_col = optarg; break;
+		case O_TRAITS: parse_cols(&m->fields, "--traits", optarg); have_traits = 1; break;
+		case O_PROPS: parse_cols(&m->fields, "--properties", optarg); have_props = 1; break;
+		case O_TS: m->ts_col = optarg; break;
+		case O_IDFROM: parse_cols(&m->id_from, "--id-from", optarg); break;
+		case O_MAXBYTES: m->max_bytes = opt_size("--max-bytes", optarg); break;
+		default: frame_option(c, optarg, fo, usage);   /* -o, -r and the common ones */
 		}
 	}
 	if (optind == argc)
@@ -398,16 +372,26 @@ int main(int argc, char **argv)
 			kind = k;
 	if (kind < 0)
 		usage_error("'%s' is not a kind of message: identify, track or group", argv[optind]);
-	optind++;
-	m.kind = (enum kind)kind;
+	m->kind = (enum kind)kind;
 	if (have_traits && have_props)
 		usage_error("--traits and --properties exclude each other");
-	check_options(&m, have_traits, have_props);
-	set_run_time(&m);
-	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	frame_open(&m.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
+	check_options(m, have_traits, have_props);
+	return optind + 1;
+}
 
-	int status = frame_operands(argc - optind, argv + optind, make_stream, &m);
+int main(int argc, char **argv)
+{
+	static const char *const counters[] = { "in", "out", "rejected", NULL };
+	struct frame_opts fo = FRAME_OPTS_INIT(SEG_JSON_DEPTH - 1, SEG_JSON_DEPTH - 1);
+	static struct maker m;
+
+	cli_init(argv[0]);
+	m.max_bytes = 32768;
+	m.max_line = LINE_MAX_DEFAULT;
+	int first = options(argc, argv, &m, &fo);
+	set_run_time(&m);
+	frame_open(&m.io, &fo, counters);
+	int status = frame_run(&m.io, argc - first, argv + first, make_line, &m);
 	status = frame_close(&m.io, status);
 	json_members_free(&m.mem);
 	buf_free(&m.msg);

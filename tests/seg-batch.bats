@@ -294,6 +294,14 @@ EOF
 	[ "$(sql --on-duplicate update --key ID)" = 'INSERT INTO `u` (`id`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `v` = VALUES(`v`)' ]
 }
 
+@test "--on-duplicate update leaves a key alone after 1--1 in the DDL (not a comment)" {
+	cat > "$T/in" <<'EOF'
+{"_table":"t","_ddl":"CREATE TABLE t (a INT DEFAULT 1--1, b INT PRIMARY KEY)"}
+{"_table":"t","a":1,"b":2}
+EOF
+	[ "$(seg-batch -q --on-duplicate update "$T/in" | jq -r 'select(._batch) | .body.sql')" = 'INSERT INTO `t` (`a`, `b`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `a` = VALUES(`a`)' ]
+}
+
 @test "table: one line per reject reason" {
 	local fails=0
 	while IFS='|' read -r want args line; do

@@ -13,10 +13,16 @@ setup() {
 }
 
 # pairs ARGS...: stdin holds pairs of lines, a message and the row seg-flatten
-# must make of it (or "reject:REASON"); reports every pair that differs.
+# must make of it (or "reject:REASON"); reports every pair that differs, and
+# fails on no pairs or an odd last line (a message without its row).
 pairs() {
-	local fails=0 in want got
-	while IFS= read -r in && IFS= read -r want; do
+	local fails=0 n=0 in want got
+	while IFS= read -r in; do
+		if ! IFS= read -r want; then
+			printf 'in:   %s\nwant: (missing: an odd last line)\n' "$in"
+			return 1
+		fi
+		n=$((n + 1))
 		got=$(printf '%s\n' "$in" | seg-flatten -q --ddl none -r "$T/rej" "$@" 2>&1) || true
 		if [ -s "$T/rej" ]; then
 			got="reject:$(jq -r .reason "$T/rej")"
@@ -26,11 +32,21 @@ pairs() {
 			fails=$((fails + 1))
 		fi
 	done
+	[ "$n" -gt 0 ] || { echo "pairs: no pairs given"; return 1; }
 	[ "$fails" -eq 0 ]
 }
 
 # sha SALT VALUE: the hex SHA-256 of salt followed by value, by coreutils.
 sha() { printf '%s%s' "$1" "$2" | sha256sum | cut -c1-64; }
+
+@test "the pairs helper fails on no pairs and on an odd last line" {
+	run pairs < /dev/null
+	[ "$status" -eq 1 ]
+	run pairs <<'EOT'
+{"type":"track","messageId":"m1","timestamp":"2015-12-10T04:08:31Z","event":"E"}
+EOT
+	[ "$status" -eq 1 ]
+}
 
 @test "every column on every message type" {
 	pairs <<'EOT'

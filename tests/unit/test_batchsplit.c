@@ -60,7 +60,6 @@ int main(void)
 	is_str(split2("{\"sql\":\"INSERT INTO t VALUES (?),(?)\",\"sql\":\"x\",\"args\":[1,2]}"),
 	       "ERR:the body has no single \"sql\" string", "duplicate sql");
 	is_str(split2("{\"sql\":\"INSERT INTO t VALUES (?),(?)\",\"args\":{}}"), "ERR:\"args\" is not an array", "args object");
-	is_int(batch_sql_rows("INSERT INTO t VALUES (?),(?),(?)", 32, &why), 3, "batch_sql_rows");
 	is_str(split2("{\"sql\":\"INSERT INTO t VALUES (?),(?),(?),(?),(?)\",\"args\":[\"a\\u0000\",\"\\\"\",\"\\\\\",null,true]}"),
 	       "{\"sql\":\"INSERT INTO t VALUES (?),(?)\",\"args\":[\"a\\u0000\",\"\\\"\"]}|"
 	       "{\"sql\":\"INSERT INTO t VALUES (?),(?),(?)\",\"args\":[\"\\\\\",null,true]}|2,3", "escaped args kept");

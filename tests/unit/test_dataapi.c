@@ -28,8 +28,6 @@ int main(void)
 	is_str(body("{ }", "db"), "{ \"database\":\"db\"}", "empty object");
 	is_str(body("{\"sql\":\"x\"} \n", "d\"b"), "{\"sql\":\"x\",\"database\":\"d\\\"b\"}", "escaped, trailing space dropped");
 	is_str(body("{\"sql\":\"x\"}", NULL), "{\"sql\":\"x\"}", "no database: unchanged");
-	is_int(dapi_body_extra("db"), strlen(",\"database\":\"db\""), "extra bytes");
-	is_int(dapi_body_extra(NULL), 0, "no extra bytes");
 
 	is_int(dapi_sql_errno("Error 1146: Table 'db.t' doesn't exist", 38), 1146, "Error N:");
 	is_int(dapi_sql_errno("Error 1062 (23000): Duplicate", 29), 1062, "Error N (state):");

@@ -43,5 +43,9 @@ int main(void)
 	is_str(keys("CREATE TABLE t (a INT PRIMARY"), "", "truncated text");
 	is_str(keys("((((((((((((((((((((((((((((a PRIMARY KEY"), "a", "deep parentheses");
 	is_str(keys("'unterminated"), "", "unterminated string");
+	/* "--" opens a comment only before a space or control character (MariaDB,
+	 * lib/sqllex): 1--1 is 1 minus -1, and b's key is still code */
+	is_str(keys("CREATE TABLE t (a INT DEFAULT 1--1, b INT PRIMARY KEY)"), "b", "1--1 is no comment");
+	is_str(keys("CREATE TABLE t (a INT DEFAULT 'it''s', b INT UNIQUE)"), "b", "doubled quote in a string");
 	return done();
 }

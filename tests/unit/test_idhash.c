@@ -177,8 +177,17 @@ static void spread(void)
 	free(hi);
 }
 
+/* fnv1a64: the published FNV-1a 64-bit test vectors. */
+static void fnv(void)
+{
+	ok(fnv1a64("", 0) == 0xcbf29ce484222325ULL, "fnv1a64 of nothing is the offset basis");
+	ok(fnv1a64("a", 1) == 0xaf63dc4c8601ec8cULL, "fnv1a64(\"a\")");
+	ok(fnv1a64("foobar", 6) == 0x85944171f73967e8ULL, "fnv1a64(\"foobar\")");
+}
+
 int main(void)
 {
+	fnv();
 	pinned();
 	streaming();
 	short_inputs();

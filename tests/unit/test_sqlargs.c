@@ -8,6 +8,21 @@
 #include "sqllex.h"
 #include "unit.h"
 
+/* placeholders: the count sql_bind expects, read from its mismatch error
+ * for no args (0 when it binds). */
+static long placeholders(const char *sql)
+{
+	struct buf out = BUF_INIT;
+	struct json_slice none = { NULL, 0, JSON_NONE };
+	char err[128];
+	long n = 0;
+	if (sql_bind(&out, sql, strlen(sql), none, sql_escape_plain, NULL, err, sizeof err) < 0 &&
+	    sscanf(err, "sql: expected %ld arguments", &n) != 1)
+		n = -1;
+	buf_free(&out);
+	return n;
+}
+
 static void counting(void)
 {
 	static const struct { const char *sql; size_t n; } t[] = {
@@ -27,7 +42,7 @@ static void counting(void)
 		{"", 0},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		is_int(sql_placeholders(t[i].sql, strlen(t[i].sql)), t[i].n, "placeholders, case %zu", i);
+		is_int(placeholders(t[i].sql), t[i].n, "placeholders, case %zu", i);
 }
 
 /* bind: bind the JSON array args into sql, return the text or the error. */
