@@ -25,6 +25,7 @@
 #include "redact.h"
 #include "reject.h"
 #include "retry.h"
+#include "s2target.h"
 #include "sqlinsert.h"
 #include "stats.h"
 
@@ -942,52 +943,6 @@ static int load_stream(void *ctx, int fd, const char *name)
 
 /* ---- setup ------------------------------------------------------------ */
 
-/* read_secret: the first line of a file (a password or a token). */
-static char *read_secret(const char *opt, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die(EX_CONFIG, "%s: %s: %s", opt, path, strerror(errno));
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, f);
-	fclose(f);
-	if (n <= 0)
-		die(EX_CONFIG, "%s: %s is empty", opt, path);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (!*line)
-		die(EX_CONFIG, "%s: %s has an empty first line", opt, path);
-	return line;
-}
-
-/* make_url: the exec endpoint from --url or --host/--port. */
-static char *make_url(const char *url, const char *host, unsigned port)
-{
-	struct buf b = BUF_INIT;
-	if (url) {
-		const char *s = strstr(url, "://");
-		const char *auth_end = s ? s + 3 + strcspn(s + 3, "/") : NULL;
-		if (!s || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
-			usage_error("--url: '%s' is not an http:// or https:// URL", url);
-		if (memchr(s + 3, '@', (size_t)(auth_end - s - 3)))
-			usage_error("--url: credentials in a URL are visible to other users; use S2_USER/S2_PASSWORD, --password-file or .netrc");
-		size_t n = strlen(url);
-		while (n && url[n - 1] == '/')
-			n--;
-		buf_add(&b, url, n);
-		if (n < 12 || strncmp(url + n - 12, "/api/v2/exec", 12))
-			buf_adds(&b, "/api/v2/exec");
-	} else {
-		if (!*host || strpbrk(host, "/@ ?#"))
-			usage_error("--host: '%s' is not a host name", host);
-		int v6 = strchr(host, ':') != NULL;
-		buf_printf(&b, "https://%s%s%s:%u/api/v2/exec", v6 ? "[" : "", host, v6 ? "]" : "", port);
-	}
-	char *u = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return u;
-}
-
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -1125,15 +1080,15 @@ int main(int argc, char **argv)
 		usage_error(url ? "--url and --host exclude each other" : "no target: give --url or --host");
 	if (pwfile && tokfile)
 		usage_error("--password-file and --token-file exclude each other");
-	L.conf.url = make_url(url, host, port);
+	L.conf.url = s2_endpoint_url(url, host, port, "exec");
 	if (!L.conf.user)
 		L.conf.user = getenv("S2_USER");
 	if (pwfile)
-		L.conf.password = read_secret("--password-file", pwfile);
+		L.conf.password = s2_read_secret("--password-file", pwfile);
 	else if (getenv("S2_PASSWORD"))
 		L.conf.password = xstrdup(getenv("S2_PASSWORD"));
 	if (tokfile)
-		L.conf.token = read_secret("--token-file", tokfile);
+		L.conf.token = s2_read_secret("--token-file", tokfile);
 	if (L.conf.password && !L.conf.user)
 		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
 	L.conf.max_conns = L.jobs;

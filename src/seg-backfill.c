@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "dayspec.h"
+#include "fsutil.h"
 #include "idset.h"
 #include "journal.h"
 #include "json.h"
@@ -30,30 +31,7 @@
 #include "segarchive.h"
 #include "statelock.h"
 #include "stats.h"
-
-/* a growable argv */
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static void sv_add(struct strv *s, const char *x)
-{
-	if (s->n + 2 > s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 16;
-		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
-	}
-	s->v[s->n++] = xstrdup(x);
-	s->v[s->n] = NULL;
-}
-
-static void sv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof *s);
-}
+#include "strv.h"
 
 enum { ST_FETCH, ST_VALIDATE, ST_DEDUP, ST_FLATTEN, ST_BATCH, ST_LOAD, NSTAGES };
 static const char *const stage_prog[NSTAGES] = {
@@ -209,9 +187,9 @@ static void opt_shard(const char *arg)
 /* pass: an option handed on to a stage as it is. */
 static void pass(int st, const char *opt, const char *arg)
 {
-	sv_add(&O.stage[st], opt);
+	strv_add(&O.stage[st], opt);
 	if (arg)
-		sv_add(&O.stage[st], arg);
+		strv_add(&O.stage[st], arg);
 }
 
 /* take_option: one option, from argv or from the config file. */
@@ -249,14 +227,14 @@ static void take_option(int c, const char *arg, struct cli_common *cc)
 	case O_CACERT: pass(ST_LOAD, "--cacert", arg); break;
 	case O_INSECURE: pass(ST_LOAD, "--insecure", NULL); pass(ST_FETCH, "--insecure", NULL); break;
 	case O_LOADJOBS: pass(ST_LOAD, "-j", arg); break;
-	case O_FETCHOPT: sv_add(&O.stage[ST_FETCH], arg); break;
-	case O_VALOPT: sv_add(&O.stage[ST_VALIDATE], arg); break;
-	case O_DEDUPOPT: sv_add(&O.stage[ST_DEDUP], arg); break;
-	case O_FLATOPT: sv_add(&O.stage[ST_FLATTEN], arg); break;
-	case O_BATCHOPT: sv_add(&O.stage[ST_BATCH], arg); break;
-	case O_LOADOPT: sv_add(&O.stage[ST_LOAD], arg); break;
+	case O_FETCHOPT: strv_add(&O.stage[ST_FETCH], arg); break;
+	case O_VALOPT: strv_add(&O.stage[ST_VALIDATE], arg); break;
+	case O_DEDUPOPT: strv_add(&O.stage[ST_DEDUP], arg); break;
+	case O_FLATOPT: strv_add(&O.stage[ST_FLATTEN], arg); break;
+	case O_BATCHOPT: strv_add(&O.stage[ST_BATCH], arg); break;
+	case O_LOADOPT: strv_add(&O.stage[ST_LOAD], arg); break;
 	case O_INTERVAL: O.interval = (unsigned)opt_uint("--progress-interval", arg, 1, 86400); break;
-	case O_SOURCE: sv_add(&O.cfg_sources, arg); break;
+	case O_SOURCE: strv_add(&O.cfg_sources, arg); break;
 	default: cli_common_option(c, arg, cc, usage);
 	}
 }
@@ -271,7 +249,7 @@ static void config_value(const char *path, const char *key, const char *val, str
 		if (strcmp(key, multi[s]) == 0) {
 			char *copy = xstrdup(val), *save = NULL;
 			for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-				sv_add(&O.stage[s], t);
+				strv_add(&O.stage[s], t);
 			free(copy);
 			return;
 		}
@@ -282,7 +260,7 @@ static void config_value(const char *path, const char *key, const char *val, str
 			if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
 				take_option(o->val, NULL, cc);
 		} else {
-			sv_add(&O.cfg_values, val);     /* kept: options point to it */
+			strv_add(&O.cfg_values, val);     /* kept: options point to it */
 			take_option(o->val, O.cfg_values.v[O.cfg_values.n - 1], cc);
 		}
 		return;
@@ -346,10 +324,10 @@ static void parse_args(int argc, char **argv, struct cli_common *cc)
 		take_option(c, optarg, cc);
 	}
 	for (int i = optind; i < argc; i++)
-		sv_add(&O.sources, argv[i]);
+		strv_add(&O.sources, argv[i]);
 	if (!O.sources.n)
 		for (size_t i = 0; i < O.cfg_sources.n; i++)
-			sv_add(&O.sources, O.cfg_sources.v[i]);
+			strv_add(&O.sources, O.cfg_sources.v[i]);
 	if (!O.sources.n)
 		usage_error("no SOURCE given (and no source in the config)");
 	if (O.ranged && O.since >= O.until)
@@ -377,30 +355,6 @@ static char *state_dir(void)
 	char *s = xstrdup(buf_cstr(&b));
 	buf_free(&b);
 	return s;
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				free(p);
-				return -1;
-			}
-			*s = '/';
-		}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
-static char *path2(const char *a, const char *b)
-{
-	struct buf x = BUF_INIT;
-	buf_printf(&x, "%s/%s", a, b);
-	return (char *)buf_cstr(&x);
 }
 
 /* ---- listing and planning ---------------------------------------------- */
@@ -490,47 +444,35 @@ static int run_one(struct strv *argv, const char *out, const char *log)
 	return pipeline_code(&pl, 0);
 }
 
-/* first_line: the first line of a log file, for an error message. */
-static void first_line(const char *path, char *out, size_t n)
-{
-	out[0] = 0;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(out, (int)n, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
-}
-
 /* list_units: seg-fetch --list over the sources and days, grouped in units. */
 static void list_units(struct job *J, const char *tmpdir)
 {
 	struct strv a = { 0 };
 	char *fetch = prog_path("seg-fetch");
-	char *out = path2(tmpdir, "listing.ndjson"), *log = path2(tmpdir, "listing.log");
+	char *out = fs_join(tmpdir, "listing.ndjson"), *log = fs_join(tmpdir, "listing.log");
 	char num[32];
-	sv_add(&a, fetch);
-	sv_add(&a, "--list");
-	sv_add(&a, "-q");
+	strv_add(&a, fetch);
+	strv_add(&a, "--list");
+	strv_add(&a, "-q");
 	if (O.since != INT64_MIN) {
 		snprintf(num, sizeof num, "%013lld", (long long)O.since);
-		sv_add(&a, "--since");
-		sv_add(&a, num);
+		strv_add(&a, "--since");
+		strv_add(&a, num);
 	}
 	if (O.until != INT64_MAX) {
 		snprintf(num, sizeof num, "%013lld", (long long)O.until);
-		sv_add(&a, "--until");
-		sv_add(&a, num);
+		strv_add(&a, "--until");
+		strv_add(&a, num);
 	}
 	for (size_t i = 0; i < O.stage[ST_FETCH].n; i++)
-		sv_add(&a, O.stage[ST_FETCH].v[i]);
+		strv_add(&a, O.stage[ST_FETCH].v[i]);
 	for (size_t i = 0; i < O.sources.n; i++)
-		sv_add(&a, O.sources.v[i]);
+		strv_add(&a, O.sources.v[i]);
 	unlink(log);
 	int code = run_one(&a, out, log);
 	if (code != 0) {
 		char msg[400];
-		first_line(log, msg, sizeof msg);
+		fs_first_line(log, msg, sizeof msg);
 		die(code == 1 ? EX_DATAERR : code > 127 ? EX_TEMPFAIL : code,
 		    "listing the sources failed (seg-fetch exit %d): %s", code, msg);
 	}
@@ -552,7 +494,7 @@ static void list_units(struct job *J, const char *tmpdir)
 	free(out);
 	free(log);
 	free(fetch);
-	sv_free(&a);
+	strv_free(&a);
 }
 
 /* plan_unit: new, changed since its journal entry, or done. */
@@ -632,11 +574,11 @@ static void job_free(struct job *J)
 	free(J->dir);
 	journal_close(&J->jn);
 	stats_free(&J->st);
-	sv_free(&O.sources);
-	sv_free(&O.cfg_sources);
-	sv_free(&O.cfg_values);
+	strv_free(&O.sources);
+	strv_free(&O.cfg_sources);
+	strv_free(&O.cfg_values);
 	for (int i = 0; i < NSTAGES; i++)
-		sv_free(&O.stage[i]);
+		strv_free(&O.stage[i]);
 }
 
 /* plan: shard, journal and empty days. */
@@ -674,7 +616,7 @@ static void plan(struct job *J)
 
 static char *ufile(const struct unit *u, const char *name)
 {
-	return path2(u->dir, name);
+	return fs_join(u->dir, name);
 }
 
 /* fetch_operands: what seg-fetch reads for u: the day folder (an S3
@@ -685,14 +627,14 @@ static void fetch_operands(const struct unit *u, struct strv *a)
 	if (u->state == U_CHANGED) {
 		for (size_t i = 0; i < u->nobj; i++)
 			if (u->changed[i])
-				sv_add(a, u->obj[i].object);
+				strv_add(a, u->obj[i].object);
 	} else if (u->day != INT64_MIN && strncmp(u->name, "s3://", 5) == 0) {
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "%s/", u->name);
-		sv_add(a, buf_cstr(&b));
+		strv_add(a, buf_cstr(&b));
 		buf_free(&b);
 	} else {
-		sv_add(a, u->name);
+		strv_add(a, u->name);
 	}
 }
 
@@ -700,54 +642,54 @@ static void fetch_operands(const struct unit *u, struct strv *a)
 static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 {
 	char *f = prog_path(stage_prog[st]);
-	sv_add(a, f);
+	strv_add(a, f);
 	free(f);
-	sv_add(a, "-q");
-	sv_add(a, "--no-progress");
+	strv_add(a, "-q");
+	strv_add(a, "--no-progress");
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s.stats", stage_short[st]);
-	sv_add(a, "--stats");
-	sv_add(a, f = ufile(u, buf_cstr(&b)));
+	strv_add(a, "--stats");
+	strv_add(a, f = ufile(u, buf_cstr(&b)));
 	free(f);
 	buf_free(&b);
 	if (st != ST_DEDUP && st != ST_LOAD) {
 		static const char *const rej[NSTAGES] = { "fetch-rejects.ndjson", "rejects.ndjson", NULL,
 		                                          "flatten-rejects.ndjson", "batch-rejects.ndjson", NULL };
-		sv_add(a, "--rejects");
-		sv_add(a, f = ufile(u, rej[st]));
+		strv_add(a, "--rejects");
+		strv_add(a, f = ufile(u, rej[st]));
 		free(f);
 	}
 	if (st == ST_FETCH)
-		sv_add(a, "--keep-going");
+		strv_add(a, "--keep-going");
 	if (st == ST_DEDUP) {
-		char *ids = path2(J->dir, "ids");
+		char *ids = fs_join(J->dir, "ids");
 		if (access(ids, F_OK) == 0) {
-			sv_add(a, "--state");
-			sv_add(a, ids);
+			strv_add(a, "--state");
+			strv_add(a, ids);
 		}
 		free(ids);
-		sv_add(a, "--save-state");
-		sv_add(a, f = ufile(u, "ids.new"));
+		strv_add(a, "--save-state");
+		strv_add(a, f = ufile(u, "ids.new"));
 		free(f);
 		char w[16];
 		snprintf(w, sizeof w, "%u", O.window);
-		sv_add(a, "--window");
-		sv_add(a, w);
+		strv_add(a, "--window");
+		strv_add(a, w);
 	}
 	if (st == ST_FLATTEN && !O.have_layout) {
-		sv_add(a, "--layout");
-		sv_add(a, "segment_data");
+		strv_add(a, "--layout");
+		strv_add(a, "segment_data");
 	}
 	if (st == ST_LOAD) {
-		sv_add(a, "--checkpoint");
-		sv_add(a, f = ufile(u, "load.ckpt"));
+		strv_add(a, "--checkpoint");
+		strv_add(a, f = ufile(u, "load.ckpt"));
 		free(f);
-		sv_add(a, "--failed");
-		sv_add(a, f = ufile(u, "failed.ndjson"));
+		strv_add(a, "--failed");
+		strv_add(a, f = ufile(u, "failed.ndjson"));
 		free(f);
 	}
 	for (size_t i = 0; i < O.stage[st].n; i++)
-		sv_add(a, O.stage[st].v[i]);
+		strv_add(a, O.stage[st].v[i]);
 	if (st == ST_FETCH)
 		fetch_operands(u, a);
 }
@@ -761,10 +703,10 @@ static int start_unit(struct job *J, struct unit *u)
 		"flatten.log", "batch.log", "load.log", "fetch-rejects.ndjson", "rejects.ndjson",
 		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
 		"results.ndjson", NULL };
-	char *units = path2(J->dir, "units");
-	u->dir = path2(units, u->key);
+	char *units = fs_join(J->dir, "units");
+	u->dir = fs_join(units, u->key);
 	free(units);
-	if (mkdir_p(u->dir) < 0) {
+	if (fs_mkdir_p(u->dir) < 0) {
 		diag(u->dir, 0, "cannot create: %s", strerror(errno));
 		return EX_IOERR;
 	}
@@ -788,7 +730,7 @@ static int start_unit(struct job *J, struct unit *u)
 	int rc = pipeline_start(&u->pl, st, NSTAGES, res, err, sizeof err);
 	free(res);
 	for (int i = 0; i < NSTAGES; i++) {
-		sv_free(&argv[i]);
+		strv_free(&argv[i]);
 		free(logs[i]);
 	}
 	if (rc < 0) {
@@ -879,7 +821,7 @@ static int quarantine(struct unit *u, struct buf *msg)
  * of units that ran beside it stay. */
 static int promote_ids(struct job *J, struct unit *u)
 {
-	char *fresh = ufile(u, "ids.new"), *cur = path2(J->dir, "ids");
+	char *fresh = ufile(u, "ids.new"), *cur = fs_join(J->dir, "ids");
 	int rc = 0;
 	char why[300];
 	if (access(fresh, F_OK) != 0) {
@@ -996,7 +938,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 		char *log = ufile(u, stage_short[cause]), line[300];
 		struct buf lf = BUF_INIT;
 		buf_printf(&lf, "%s.log", log);
-		first_line(buf_cstr(&lf), line, sizeof line);
+		fs_first_line(buf_cstr(&lf), line, sizeof line);
 		if (c > 128)
 			buf_printf(msg, "%s stopped by signal %d", stage_prog[cause], c - 128);
 		else
@@ -1187,7 +1129,7 @@ static void run_units(struct job *J)
  * start, so that every unit's saved set has the same hash seed to merge. */
 static void seed_ids(struct job *J)
 {
-	char *cur = path2(J->dir, "ids");
+	char *cur = fs_join(J->dir, "ids");
 	if (O.jobs > 1 && access(cur, F_OK) != 0) {
 		struct idset s;
 		uint64_t saved, expired;
@@ -1243,10 +1185,10 @@ static void dry_run(struct job *J)
  * only reads what is there. */
 static void open_state(struct job *J)
 {
-	char *jp = path2(J->dir, "journal");
+	char *jp = fs_join(J->dir, "journal");
 	if (!O.dry_run) {
 		pid_t holder;
-		if (mkdir_p(J->dir) < 0)
+		if (fs_mkdir_p(J->dir) < 0)
 			die(EX_IOERR, "%s: cannot create the state directory: %s", J->dir, strerror(errno));
 		int rc = statelock_take(J->dir, O.wait, &holder);
 		if (rc < 0)
