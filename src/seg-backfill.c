@@ -21,17 +21,21 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dapiquery.h"
 #include "dayspec.h"
 #include "fsutil.h"
+#include "idcheck.h"
 #include "idset.h"
 #include "journal.h"
 #include "json.h"
 #include "pipeline.h"
 #include "profile.h"
+#include "s2target.h"
 #include "segarchive.h"
 #include "statelock.h"
 #include "stats.h"
 #include "strv.h"
+#include "tablelayout.h"
 
 enum { ST_FETCH, ST_VALIDATE, ST_DEDUP, ST_FLATTEN, ST_BATCH, ST_LOAD, NSTAGES };
 static const char *const stage_prog[NSTAGES] = {
@@ -44,7 +48,7 @@ struct opts {
 	unsigned window, lookback, jobs, shard_k, shard_n, interval;
 	int64_t since, until;
 	int skip_damaged, allow_empty, dry_run, wait, quiet, force_progress, ranged;
-	int have_layout;
+	int have_layout, verify;
 };
 
 enum ustate { U_NEW, U_CHANGED, U_DONE };
@@ -124,6 +128,8 @@ static void usage(void)
 	       "  -q, --quiet              no progress, no summary\n"
 	       "      --progress, --no-progress\n"
 	       "  -h, --help, -V, --version\n\n"
+	       "\nseg-backfill verify [options] SOURCE...: list the messageIds of the archive (after\n"
+	       "seg-validate) that the table lacks, as NDJSON; exit 1 when any is missing.\n\n"
 	       "Exit status: 0 all done, 1 done with rejects/losses or batches failed, 64 usage,\n"
 	       "65 damaged object or empty day, 66 a source not found, 69 unavailable,\n"
 	       "74 I/O error, 75 stopped or state dir in use (re-run continues), 77 refused,\n"
@@ -1181,6 +1187,268 @@ static void dry_run(struct job *J)
 		     (unsigned long long)units, J->n, (unsigned long long)objs, (unsigned long long)bytes);
 }
 
+/* ---- verify ------------------------------------------------------------- */
+
+/* print_missing: one id of the archive the table lacks, on stdout. */
+static void print_missing(void *ctx, const char *id, size_t n)
+{
+	const struct unit *u = ctx;
+	struct buf b = BUF_INIT;
+	char ds[16];
+	buf_adds(&b, "{\"day\":");
+	if (u->day != INT64_MIN) {
+		day_format(u->day, ds, sizeof ds);
+		buf_printf(&b, "\"%s\"", ds);
+	} else {
+		buf_adds(&b, "null");
+	}
+	buf_adds(&b, ",\"messageId\":");
+	json_write_str(&b, id, n);
+	buf_adds(&b, ",\"unit\":");
+	json_write_str(&b, u->name, strlen(u->name));
+	buf_adds(&b, "}\n");
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+/* verify_target: the query/rows endpoint and credentials, from the options
+ * the load gives s2-load (and S2_USER, S2_PASSWORD as s2-load reads them). */
+static void verify_target(struct dapi_config *conf)
+{
+	const struct strv *l = &O.stage[ST_LOAD];
+	const char *url = strv_last(l, "--url"), *host = strv_last(l, "--host"), *port = strv_last(l, "--port");
+	const char *pw = strv_last(l, "--password-file"), *tok = strv_last(l, "--token-file");
+	if (!url == !host)
+		usage_error(url ? "--url and --host exclude each other" : "no target: give --url or --host");
+	memset(conf, 0, sizeof *conf);
+	conf->url = s2_endpoint_url(url, host, port ? (unsigned)opt_uint("--port", port, 1, 65535) : 443, "query/rows");
+	conf->database = strv_last(l, "--database") ? strv_last(l, "--database") : strv_last(l, "-d");
+	conf->user = strv_last(l, "--user") ? strv_last(l, "--user") : strv_last(l, "-u");
+	if (!conf->user)
+		conf->user = getenv("S2_USER");
+	if (pw)
+		conf->password = s2_read_secret("--password-file", pw);
+	else if (getenv("S2_PASSWORD"))
+		conf->password = xstrdup(getenv("S2_PASSWORD"));
+	if (tok)
+		conf->token = s2_read_secret("--token-file", tok);
+	if (conf->password && !conf->user)
+		die(EX_CONFIG, "a password was given but no user: set S2_USER or --user");
+	conf->cacert = strv_last(l, "--cacert");
+	for (size_t i = 0; i < l->n; i++)
+		conf->insecure |= strcmp(l->v[i], "--insecure") == 0;
+	conf->netrc = 1;
+	conf->netrc_file = strv_last(l, "--netrc-file");
+	conf->connect_timeout_ms = 10000;
+	conf->timeout_ms = 300000;
+	conf->max_conns = 1;
+}
+
+/* verify_table: the table the load writes: --table, else the layout's. */
+static const char *verify_table(void)
+{
+	const struct strv *f = &O.stage[ST_FLATTEN];
+	const char *t = strv_last(f, "--table") ? strv_last(f, "--table") : strv_last(f, "-t");
+	const char *l = strv_last(f, "--layout") ? strv_last(f, "--layout") : strv_last(f, "-l");
+	struct tablelayout tl;
+	if (t)
+		return t;
+	if (tablelayout_get(l ? l : "segment_data", SEG_DDL_RECOMMENDED, &tl) < 0)
+		usage_error("--layout: '%s' is not one of %s", l, tablelayout_names());
+	return tl.table;
+}
+
+/* message_id: the id bytes of one validated message, as seg-flatten loads
+ * them: a string decoded, a number as its digits. 0, or -1 if none. */
+static int message_id(const char *line, size_t n, struct buf *id)
+{
+	struct json_members m = { 0 };
+	struct json_error e;
+	struct json_slice v;
+	int rc = -1;
+	buf_reset(id);
+	if (json_parse(line, n, 0, &m, &e) == 0 && json_members_get(&m, "messageId", &v)) {
+		if (v.type == JSON_STRING && v.n > 2) {
+			json_str_decode(v, id);
+			rc = 0;
+		} else if (v.type == JSON_NUMBER) {
+			buf_add(id, v.p, v.n);
+			rc = 0;
+		}
+	}
+	json_members_free(&m);
+	return rc;
+}
+
+static int dapi_exit(enum dapi_outcome o)
+{
+	switch (o) {
+	case DAPI_OK: return EX_DONE;
+	case DAPI_AUTH: return EX_NOPERM;
+	case DAPI_TRANSIENT: case DAPI_BAD_ANSWER: return EX_UNAVAILABLE;
+	case DAPI_TOO_LARGE: return EX_IOERR;
+	default: return EX_CONFIG;     /* a query every id would fail: no table, column, database */
+	}
+}
+
+/* verify_start: seg-fetch | seg-validate of the whole unit, as the load
+ * runs them, into a FIFO the driver reads. The read end, or -1. */
+static int verify_start(struct job *J, struct unit *u, const char *tmp)
+{
+	struct strv argv[2] = { { 0 } };
+	struct pipe_stage st[2];
+	char err[300], *fifo;
+	int fd = -1;
+	u->state = U_NEW;                  /* every object, not only changed ones */
+	u->dir = fs_join(tmp, u->key);
+	fifo = ufile(u, "validated.fifo");
+	if (fs_mkdir_p(u->dir) < 0 || mkfifo(fifo, 0600) < 0 ||
+	    (fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		die(EX_IOERR, "%s: %s", fifo, strerror(errno));
+	char *logs[2] = { ufile(u, "fetch.log"), ufile(u, "validate.log") };
+	for (int i = 0; i < 2; i++) {
+		stage_argv(J, u, i, &argv[i]);
+		st[i].argv = argv[i].v;
+		st[i].log = logs[i];
+	}
+	if (pipeline_start(&u->pl, st, 2, fifo, err, sizeof err) < 0)
+		die(EX_IOERR, "%s", err);
+	fcntl(fd, F_SETFL, 0);             /* a writer is there: block from now on */
+	for (int i = 0; i < 2; i++) {
+		strv_free(&argv[i]);
+		free(logs[i]);
+	}
+	unlink(fifo);
+	free(fifo);
+	return fd;
+}
+
+/* verify_read: every distinct id the pipeline yields, to the check. The id
+ * set costs at most 24 bytes a distinct id (lib/idset.h); that and one
+ * chunk of the check are the memory of a day. */
+static enum dapi_outcome verify_read(int fd, struct idcheck *k, uint64_t *ids)
+{
+	FILE *f = fdopen(fd, "r");
+	struct idset seen;
+	struct buf id = BUF_INIT;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	enum dapi_outcome o = DAPI_OK;
+	if (!f)
+		die(EX_IOERR, "fdopen: %s", strerror(errno));
+	idset_init(&seen, 0, idset_random_seed());
+	while (o == DAPI_OK && !stop_sig && (n = getline(&line, &cap, f)) > 0) {
+		if (message_id(line, (size_t)(line[n - 1] == '\n' ? n - 1 : n), &id) < 0)
+			continue;
+		if (idset_add(&seen, idset_key(&seen, id.p, id.len), 0) == 1) {
+			(*ids)++;
+			o = idcheck_add(k, id.p, id.len);
+		}
+	}
+	if (o == DAPI_OK && !stop_sig)
+		o = idcheck_flush(k);
+	fclose(f);                          /* a stopped reader: the stages get SIGPIPE */
+	free(line);
+	buf_free(&id);
+	idset_free(&seen);
+	return o;
+}
+
+/* verify_unit: compare one unit; its exit status (0 when nothing is
+ * missing, 1 when ids are, else why it could not be compared). */
+static int verify_unit(struct job *J, struct unit *u, struct idcheck *k, const char *tmp)
+{
+	uint64_t ids = 0, absent = k->absent;
+	k->ctx = u;
+	int fd = verify_start(J, u, tmp);
+	enum dapi_outcome o = verify_read(fd, k, &ids);
+	pipeline_wait(&u->pl);
+	struct buf msg = BUF_INIT;
+	int code = EX_DONE, cause = cause_stage(&u->pl);
+	if (stop_sig) {
+		code = EX_TEMPFAIL;
+		buf_adds(&msg, "stopped");
+	} else if (o != DAPI_OK) {
+		code = dapi_exit(o);
+		buf_printf(&msg, "the table could not be read: %s", k->err);
+	} else if (cause >= 0) {
+		char line[300], *log = ufile(u, cause == ST_FETCH ? "fetch.log" : "validate.log");
+		int c = pipeline_code(&u->pl, cause);
+		fs_first_line(log, line, sizeof line);
+		buf_printf(&msg, "%s exited %d: %s", stage_prog[cause], c, line[0] ? line : "no message");
+		code = c > 128 ? EX_TEMPFAIL : c < EX_USAGE || c > EX_CONFIG ? EX_IOERR : c;
+		free(log);
+	}
+	if (code != EX_DONE)
+		diag(u->name, 0, "not verified: %s", buf_cstr(&msg));
+	else if (!O.quiet)
+		diag(u->name, 0, "%llu ids after validation, %llu missing from %s", (unsigned long long)ids,
+		     (unsigned long long)(k->absent - absent), k->table);
+	buf_free(&msg);
+	return code == EX_DONE && k->absent > absent ? EX_REJECTED : code;
+}
+
+/* verify_clean: the temporary files of verify. */
+static void verify_clean(struct job *J)
+{
+	static const char *const f[] = { "fetch.log", "validate.log", "fetch.stats", "validate.stats",
+	                                 "fetch-rejects.ndjson", "rejects.ndjson", NULL };
+	for (size_t i = 0; i < J->n; i++) {
+		if (!J->u[i].dir)
+			continue;
+		for (int j = 0; f[j]; j++) {
+			char *p = ufile(&J->u[i], f[j]);
+			unlink(p);
+			free(p);
+		}
+		rmdir(J->u[i].dir);
+	}
+}
+
+/* verify: every unit's ids against the table (see seg-backfill(1),
+ * VERIFY). Reads the archive and the table; writes only a temporary folder. */
+static int verify(struct job *J)
+{
+	struct dapi_config conf;
+	struct dapi_client api;
+	struct retry_policy rp;
+	struct idcheck k;
+	char err[300], tmpl[] = "/tmp/seg-backfill-verify.XXXXXX";
+	const char *tmp = mkdtemp(tmpl);
+	if (!tmp)
+		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
+	verify_target(&conf);
+	if (dapi_client_init(&api, &conf, err, sizeof err) < 0)
+		die(EX_CONFIG, "%s", err);
+	retry_policy_defaults(&rp);
+	rp.max_time_ms = 120000;
+	idcheck_init(&k, &api, &rp, verify_table(), "messageId", print_missing, NULL);
+	list_units(J, tmp);
+	plan(J);
+	int status = J->status;
+	for (size_t i = 0; i < J->n && !stop_sig; i++) {
+		int c = verify_unit(J, &J->u[i], &k, tmp);
+		status = worse(status, c);
+		fflush(stdout);
+		if (c != EX_DONE && c != EX_REJECTED && c != EX_DATAERR)
+			break;                     /* the target or the installation: every day would fail */
+	}
+	if (stop_sig)
+		status = EX_TEMPFAIL;
+	if (!O.quiet)
+		diag(NULL, 0, "verified %zu units: %llu ids present, %llu missing", J->n,
+		     (unsigned long long)k.present, (unsigned long long)k.absent);
+	idcheck_free(&k);
+	dapi_client_free(&api);
+	free((char *)conf.url);
+	free((char *)conf.password);
+	free((char *)conf.token);
+	verify_clean(J);
+	rmdir(tmp);
+	return status;
+}
+
 /* open_state: the state directory, its lock and its journal. A dry run
  * only reads what is there. */
 static void open_state(struct job *J)
@@ -1243,11 +1511,19 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-int main(int argc, char **argv)
+/* setup: options, config, counters, the state directory's path, signals. */
+static void setup(struct job *J, int argc, char **argv)
 {
-	static struct job J;
+	static const char *const keys[] = { "units", "done", "failed", "temporary", "skipped", "rows",
+	                                    "rejected", "duplicates", "damaged", "bytes", NULL };
 	struct cli_common cc = CLI_COMMON_INIT;
 	cli_init(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
+		O.verify = 1;
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	O.window = 7;
 	O.jobs = 1;
 	O.interval = 60;
@@ -1257,26 +1533,44 @@ int main(int argc, char **argv)
 	O.quiet = cc.quiet;
 	O.force_progress = cc.force_progress;
 	O.stats_file = cc.stats_file;
-	stats_init(&J.st);
-	static const char *const keys[] = { "units", "done", "failed", "temporary", "skipped", "rows",
-	                                    "rejected", "duplicates", "damaged", "bytes", NULL };
+	stats_init(&J->st);
 	for (int i = 0; keys[i]; i++)
-		stats_add(&J.st, keys[i], 0);
-	J.start_ms = now_ms();
-	J.last_draw = J.start_ms;
-	J.dir = state_dir();
+		stats_add(&J->st, keys[i], 0);
+	J->start_ms = now_ms();
+	J->last_draw = J->start_ms;
+	J->dir = state_dir();
+	J->jn.fd = -1;
 	install_signals();
-	open_state(&J);
-	choose_days(&J);
+}
+
+/* listing: the units of the chosen days, planned against the journal. A
+ * dry run lists into a temporary folder: it writes nothing in the state. */
+static void listing(struct job *J)
+{
 	char tmpl[] = "/tmp/seg-backfill.XXXXXX";
-	const char *tmpdir = O.dry_run ? mkdtemp(tmpl) : J.dir;
+	const char *tmpdir = O.dry_run ? mkdtemp(tmpl) : J->dir;
 	if (!tmpdir)
 		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
-	list_units(&J, tmpdir);
+	list_units(J, tmpdir);
 	if (O.dry_run)
 		rmdir(tmpdir);
-	plan(&J);
-	stats_add(&J.st, "units", J.n);
+	plan(J);
+	stats_add(&J->st, "units", J->n);
+}
+
+int main(int argc, char **argv)
+{
+	static struct job J;
+	int status;
+	setup(&J, argc, argv);
+	if (O.verify) {
+		status = verify(&J);
+		job_free(&J);
+		return status;
+	}
+	open_state(&J);
+	choose_days(&J);
+	listing(&J);
 	if (O.dry_run) {
 		dry_run(&J);
 		job_free(&J);
@@ -1295,7 +1589,7 @@ int main(int argc, char **argv)
 	if (stop_sig)
 		J.status = EX_TEMPFAIL;
 	summary(&J);
-	int status = J.status;
+	status = J.status;
 	job_free(&J);
 	return status;
 }

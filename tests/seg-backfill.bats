@@ -53,6 +53,69 @@ bf() {
 	seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" "$@"
 }
 
+vf() {
+	seg-backfill verify -q --url "$S2_URL" --database "$S2_DATABASE" "$@"
+}
+
+# unit_of DIR ID: the day folder of the archive DIR that holds ID
+unit_of() {
+	local u
+	for u in "$1"/segment-logs/*/*; do
+		seg-fetch -q "$u" | jq -r .messageId | grep -qxF "$2" && { echo "$u"; return; }
+	done
+}
+
+@test "verify: a clean load verifies with 0; the id of a row deleted from the table is named exactly" {
+	mkarchive "$T/a" 2
+	run bf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+	run vf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ -z "$output" ]
+	id=$(sql "SELECT messageId FROM segment_data ORDER BY messageId LIMIT 1 OFFSET 200")
+	u=$(unit_of "$T/a" "$id")
+	day=$(date -u -d "@$(( ${u##*/} / 1000 ))" +%F)
+	sql "DELETE FROM segment_data WHERE messageId = '$id'"
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 319 ]
+	run vf "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(jq -cn --arg d "$day" --arg id "$id" --arg u "$u" '{day: $d, messageId: $id, unit: $u}')" ]
+	# one day only: the other days are not read
+	run vf --day "$day" "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r .messageId)" = "$id" ]
+	other=$(date -u -d "$day + 1 day" +%F); [ "$day" = 2015-05-27 ] || other=2015-05-27
+	run vf --day "$other" "$T/a"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "verify: ids over many chunks, a repeated id, an id with escapes and non-ASCII bytes; no table is 78" {
+	mkdir -p "$T/a/segment-logs/s1/$DAY0"
+	{ seg-gen --seed 41 --count 1300 --start-ms $DAY0
+	  seg-gen --seed 41 --count 10 --start-ms $DAY0
+	  seg-gen --seed 42 --count 1 --start-ms $DAY0 | jq -c '.messageId = "q\"\\ é ü 日本"'
+	} | gzip > "$T/a/segment-logs/s1/$DAY0/1-0.gz"
+	run vf "$T/a"
+	[ "$status" -eq 78 ]
+	run bf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 1301 ]
+	run vf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	seg-fetch -q "$T/a" | jq -r .messageId | sed -n '3p;777p;1250p' | sort > "$T/gone"
+	while read -r id; do sql "DELETE FROM segment_data WHERE messageId = '$id'"; done < "$T/gone"
+	sql "DELETE FROM segment_data WHERE messageId LIKE 'q%'"
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 1297 ]
+	run vf "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | wc -l)" -eq 4 ]
+	[ "$(echo "$output" | jq -r .messageId | grep -v '^q' | sort)" = "$(cat "$T/gone")" ]
+	[ "$(echo "$output" | jq -r .messageId | grep -c '^q')" -eq 1 ]
+	[ "$(echo "$output" | jq -r 'select(.messageId | startswith("q")) | .messageId')" = 'q"\ é ü 日本' ]
+}
+
 @test "the sample archive lands exactly; a re-run skips every unit" {
 	A=$BATS_TEST_DIRNAME/../share/examples/archive
 	run bf "$A"
