@@ -68,6 +68,10 @@ struct unit {
 	off_t res_off;
 	uint64_t rows_live;
 	char *dir;
+	/* its outcome, for --stats: code -1 while not run */
+	int code;
+	uint64_t t0, ms, rows, rejects, failed;
+	char *look, *why;        /* the file to look at, the message */
 };
 
 struct job {
@@ -431,6 +435,7 @@ static void add_object(struct job *J, struct jobject *o)
 		u->name[nlen] = 0;
 		u->day = day;
 		u->key = unit_key(u->name, o->object, day);
+		u->code = -1;
 	}
 	u->obj = xrealloc(u->obj, (u->nobj + 1) * sizeof *u->obj);
 	u->obj[u->nobj++] = *o;
@@ -568,6 +573,8 @@ static void unit_free(struct unit *u)
 	free(u->name);
 	free(u->key);
 	free(u->dir);
+	free(u->look);
+	free(u->why);
 	memset(u, 0, sizeof *u);
 }
 
@@ -747,6 +754,7 @@ static int start_unit(struct job *J, struct unit *u)
 	u->gen = J->idgen;
 	u->res_off = 0;
 	u->rows_live = 0;
+	u->t0 = now_ms();
 	J->running++;
 	return 0;
 }
@@ -938,6 +946,8 @@ static int worse(int a, int b)
  * code) or temporary (75), with a message saying which stage and file. */
 static int triage(struct unit *u, struct stats *st, struct buf *msg)
 {
+	free(u->look);
+	u->look = NULL;
 	int cause = cause_stage(&u->pl);
 	if (cause >= 0) {
 		int c = pipeline_code(&u->pl, cause);
@@ -950,6 +960,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 		else
 			buf_printf(msg, "%s exited %d: %s (log %s)", stage_prog[cause], c, line[0] ? line : "no message",
 			           buf_cstr(&lf));
+		u->look = xstrdup(buf_cstr(&lf));
 		free(log);
 		buf_free(&lf);
 		if (c > 128 || c == EX_TEMPFAIL || stop_sig)
@@ -962,7 +973,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 	if (pipeline_code(&u->pl, ST_LOAD) != 0 || failed) {
 		char *f = ufile(u, "failed.ndjson");
 		buf_printf(msg, "s2-load: %llu batches failed; they are in %s", (unsigned long long)failed, f);
-		free(f);
+		u->look = f;
 		return EX_REJECTED;
 	}
 	if (stats_get(&st[ST_FETCH], "damaged")) {
@@ -972,7 +983,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 		buf_printf(msg, "%llu damaged object%s: %s; listed in %s%s",
 		           (unsigned long long)stats_get(&st[ST_FETCH], "damaged"), n == 1 ? "" : "s",
 		           buf_cstr(&names), q, O.skip_damaged ? " (skipped: counted as lost)" : "");
-		free(q);
+		u->look = q;
 		buf_free(&names);
 		if (!O.skip_damaged)
 			return EX_DATAERR;
@@ -1008,6 +1019,12 @@ static void finish_unit(struct job *J, struct unit *u)
 		code = EX_IOERR;
 	uint64_t rej = stats_get(&st[ST_FETCH], "rejected") + stats_get(&st[ST_VALIDATE], "rejected") +
 	               stats_get(&st[ST_FLATTEN], "rejected") + stats_get(&st[ST_BATCH], "rejected");
+	u->code = code;
+	u->ms = now_ms() - u->t0;
+	u->rows = stats_get(&st[ST_LOAD], "rows");
+	u->rejects = rej;
+	u->failed = stats_get(&st[ST_LOAD], "failed");
+	u->why = msg.len ? xstrdup(buf_cstr(&msg)) : NULL;
 	stats_add(&J->st, "rows", stats_get(&st[ST_LOAD], "rows"));
 	stats_add(&J->st, "rejected", rej);
 	stats_add(&J->st, "duplicates", stats_get(&st[ST_DEDUP], "dups"));
@@ -1117,6 +1134,7 @@ static void run_units(struct job *J)
 				continue;
 			int rc = start_unit(J, u);
 			if (rc) {
+				u->code = rc;
 				J->status = worse(J->status, rc);
 				J->halt = 1;
 			}
@@ -1487,6 +1505,56 @@ static void choose_days(struct job *J)
 		O.since -= (int64_t)O.lookback * SEG_DAY_MS;
 }
 
+/* unit_status: a unit's outcome in one word. */
+static const char *unit_status(const struct unit *u)
+{
+	if (u->state == U_DONE)
+		return "skipped";              /* journaled by an earlier run */
+	switch (u->code) {
+	case -1: return "not run";
+	case EX_DONE: return "done";
+	case EX_TEMPFAIL: return "stopped";
+	default: return "failed";
+	}
+}
+
+/* units_json: the "per_unit" member of --stats: one object per unit. */
+static void units_json(const struct job *J, struct buf *b)
+{
+	buf_adds(b, ",\"per_unit\":[");
+	for (size_t i = 0; i < J->n; i++) {
+		const struct unit *u = &J->u[i];
+		char ds[16];
+		buf_adds(b, i ? ",{\"unit\":" : "{\"unit\":");
+		json_write_str(b, u->name, strlen(u->name));
+		if (u->day != INT64_MIN) {
+			day_format(u->day, ds, sizeof ds);
+			buf_printf(b, ",\"day\":\"%s\"", ds);
+		} else {
+			buf_adds(b, ",\"day\":null");
+		}
+		buf_printf(b, ",\"status\":\"%s\",\"exit\":", unit_status(u));
+		if (u->state == U_DONE || u->code < 0)
+			buf_adds(b, "null");
+		else
+			buf_printf(b, "%d", u->code);
+		buf_printf(b, ",\"rows\":%llu,\"rejects\":%llu,\"failed_batches\":%llu,\"seconds\":%.3f,\"look\":",
+		           (unsigned long long)u->rows, (unsigned long long)u->rejects, (unsigned long long)u->failed,
+		           (double)u->ms / 1000.0);
+		if (u->look && u->code != EX_DONE)
+			json_write_str(b, u->look, strlen(u->look));
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ",\"message\":");
+		if (u->why)
+			json_write_str(b, u->why, strlen(u->why));
+		else
+			buf_adds(b, "null");
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
 static void summary(struct job *J)
 {
 	stats_add(&J->st, "status", (uint64_t)J->status);
@@ -1497,8 +1565,13 @@ static void summary(struct job *J)
 		     (unsigned long long)stats_get(&J->st, "temporary"), (unsigned long long)stats_get(&J->st, "skipped"),
 		     (unsigned long long)stats_get(&J->st, "rows"), (unsigned long long)stats_get(&J->st, "rejected"),
 		     (unsigned long long)stats_get(&J->st, "duplicates"), (unsigned long long)stats_get(&J->st, "damaged"));
-	if (O.stats_file && stats_write(&J->st, O.stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", O.stats_file, strerror(errno));
+	if (O.stats_file) {
+		struct buf b = BUF_INIT;
+		units_json(J, &b);
+		if (stats_write_with(&J->st, O.stats_file, b.p, b.len) < 0)
+			die(EX_IOERR, "%s: cannot write stats: %s", O.stats_file, strerror(errno));
+		buf_free(&b);
+	}
 }
 
 static void install_signals(void)

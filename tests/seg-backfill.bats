@@ -190,6 +190,26 @@ truncated_day() {
 	[ "$(sql 'SELECT COUNT(*) - COUNT(DISTINCT messageId) FROM segment_data')" -eq 0 ]
 }
 
+@test "--stats lists every unit: status, exit, rows, rejects, failed batches, seconds, the file to look at" {
+	truncated_day
+	d1=$T/a/segment-logs/srcA/$((DAY0 + DAYMS))
+	mkdir -p "$d1"
+	seg-gen --seed 24 --count 300 --start-ms $((DAY0 + DAYMS)) | gzip > "$d1/1432771200-0.gz"
+	run bf --stats "$T/st.json" "$T/a"
+	[ "$status" -eq 65 ]
+	[ "$(jq -c '[.per_unit[] | [.status, .exit, .rows, .rejects, .failed_batches]]' "$T/st.json")" = \
+	  '[["failed",65,600,0,0],["done",0,300,0,0]]' ]   # the failed unit's other objects loaded
+	look=$(jq -r '.per_unit[0].look' "$T/st.json")
+	[ "${look##*/}" = quarantine.ndjson ]
+	[ "$(jq -r .object "$look")" = "$T/a/segment-logs/srcA/$DAY0/1432688400-1.gz" ]
+	jq -e '.per_unit[0].message | test("damaged object")' "$T/st.json"
+	jq -e '.per_unit[1].look == null and .per_unit[1].seconds >= 0' "$T/st.json"
+	run bf --stats "$T/st.json" --since $DAY0 "$T/a"
+	[ "$status" -eq 65 ]
+	[ "$(jq -c '[.per_unit[] | [.unit, .status]]' "$T/st.json")" = \
+	  "$(jq -cn --arg a "$T/a/segment-logs/srcA/$DAY0" --arg b "$d1" '[[$a, "failed"], [$b, "skipped"]]')" ]
+}
+
 @test "--skip-damaged loads the rest and counts the loss" {
 	truncated_day
 	run bf --skip-damaged --stats "$T/st.json" "$T/a"
