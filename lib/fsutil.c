@@ -34,6 +34,21 @@ char *fs_join(const char *a, const char *b)
 	return (char *)buf_cstr(&x);
 }
 
+char *fs_mkdtemp(const char *prefix)
+{
+	const char *t = getenv("TMPDIR");
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s.XXXXXX", t && *t ? t : "/tmp", prefix);
+	char *p = (char *)buf_cstr(&b);
+	if (!mkdtemp(p)) {
+		int saved = errno;
+		free(p);
+		errno = saved;
+		return NULL;
+	}
+	return p;
+}
+
 void fs_first_line(const char *path, char *out, size_t n)
 {
 	out[0] = 0;

@@ -1,5 +1,5 @@
 /* fsutil.h: small file-system helpers: mkdir -p, joining two path parts,
- * and the first line of a file (a log's message for a diagnostic). */
+ * a temporary folder, and the first line of a file (a log's message for a diagnostic). */
 #ifndef SEG_FSUTIL_H
 #define SEG_FSUTIL_H
 #include <stddef.h>
@@ -9,6 +9,9 @@
 int fs_mkdir_p(const char *path);
 /* fs_join: "a/b", malloc'd. */
 char *fs_join(const char *a, const char *b);
+/* fs_mkdtemp: a new private folder $TMPDIR/prefix.XXXXXX (/tmp without
+ * TMPDIR), malloc'd; NULL with errno set on failure. */
+char *fs_mkdtemp(const char *prefix);
 /* fs_first_line: the first line of path without its newline, truncated to
  * fit out; "" when the file is missing or empty. */
 void fs_first_line(const char *path, char *out, size_t n);

@@ -707,15 +707,26 @@ static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 		fetch_operands(u, a);
 }
 
-/* start_unit: clear the files of an earlier attempt (not the checkpoint)
- * and start the unit's pipeline. */
-static int start_unit(struct job *J, struct unit *u)
+/* clear_unit: remove the files of an attempt from u's folder (not the
+ * checkpoint). */
+static void clear_unit(const struct unit *u)
 {
-	static const char *const stale[] = { "ids.new", "fetch.stats", "validate.stats", "dedup.stats",
+	static const char *const files[] = { "ids.new", "fetch.stats", "validate.stats", "dedup.stats",
 		"flatten.stats", "batch.stats", "load.stats", "fetch.log", "validate.log", "dedup.log",
 		"flatten.log", "batch.log", "load.log", "fetch-rejects.ndjson", "rejects.ndjson",
 		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
 		"results.ndjson", NULL };
+	for (int i = 0; files[i]; i++) {
+		char *f = ufile(u, files[i]);
+		unlink(f);
+		free(f);
+	}
+}
+
+/* start_unit: clear the files of an earlier attempt (not the checkpoint)
+ * and start the unit's pipeline. */
+static int start_unit(struct job *J, struct unit *u)
+{
 	char *units = fs_join(J->dir, "units");
 	u->dir = fs_join(units, u->key);
 	free(units);
@@ -723,11 +734,7 @@ static int start_unit(struct job *J, struct unit *u)
 		diag(u->dir, 0, "cannot create: %s", strerror(errno));
 		return EX_IOERR;
 	}
-	for (int i = 0; stale[i]; i++) {
-		char *f = ufile(u, stale[i]);
-		unlink(f);
-		free(f);
-	}
+	clear_unit(u);
 	struct strv argv[NSTAGES] = { { 0 } };
 	struct pipe_stage st[NSTAGES];
 	char *logs[NSTAGES];
@@ -1167,6 +1174,107 @@ static void seed_ids(struct job *J)
 	free(cur);
 }
 
+/* sample_unit: the first unit to load with an object of known size, and
+ * that object's index in *k; NULL when there is none. */
+static struct unit *sample_unit(struct job *J, size_t *k)
+{
+	for (size_t i = 0; i < J->n; i++) {
+		struct unit *u = &J->u[i];
+		for (size_t j = 0; j < u->nobj && u->state != U_DONE; j++)
+			if (u->obj[j].size > 0 && (u->state != U_CHANGED || u->changed[j])) {
+				*k = j;
+				return u;
+			}
+	}
+	return NULL;
+}
+
+/* sample_time: seconds to fetch, validate, flatten and batch one object of
+ * the first unit to load into /dev/null (nothing is loaded, no id set is
+ * read or written), its name and size in *obj and *bytes; -1 when there is
+ * nothing to sample or the sample failed. */
+static double sample_time(struct job *J, const char *tmp, const char **obj, uint64_t *bytes)
+{
+	static const int stages[] = { ST_FETCH, ST_VALIDATE, ST_FLATTEN, ST_BATCH };
+	struct strv argv[4] = { { 0 } };
+	struct pipe_stage st[4];
+	struct pipeline pl;
+	char *logs[4], err[300];
+	size_t k;
+	struct unit *u = sample_unit(J, &k);
+	if (!u)
+		return -1;
+	enum ustate was = u->state;
+	unsigned char *changed = u->changed;
+	u->changed = xcalloc(u->nobj, 1);
+	u->changed[k] = 1;
+	u->state = U_CHANGED;               /* fetch_operands: that object only */
+	u->dir = fs_join(tmp, u->key);
+	if (fs_mkdir_p(u->dir) < 0)
+		die(EX_IOERR, "%s: %s", u->dir, strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		stage_argv(J, u, stages[i], &argv[i]);
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s/%s.log", u->dir, stage_short[stages[i]]);
+		logs[i] = (char *)buf_cstr(&b);
+		st[i] = (struct pipe_stage){ argv[i].v, logs[i] };
+	}
+	uint64_t t0 = now_ms();
+	int rc = pipeline_start(&pl, st, 4, NULL, err, sizeof err);
+	if (rc == 0)
+		pipeline_wait(&pl);
+	double secs = (double)(now_ms() - t0) / 1000.0;
+	for (int i = 0; i < 4 && rc == 0; i++)
+		if (pipeline_code(&pl, i) > 1)
+			rc = -1;
+	for (int i = 0; i < 4; i++) {
+		strv_free(&argv[i]);
+		free(logs[i]);
+	}
+	clear_unit(u);
+	rmdir(u->dir);
+	free(u->changed);
+	u->changed = changed;
+	u->state = was;
+	*obj = u->obj[k].object;
+	*bytes = (uint64_t)u->obj[k].size;
+	return rc == 0 ? secs : -1;
+}
+
+/* estimate: the time the load would take, from a timed sample scaled by
+ * bytes, as the dry run's last line ({"estimate":{..}}) and in its summary.
+ * The sample leaves out s2-load (it would write): the estimate is the
+ * reading side's, a lower bound when the database is the slower end. */
+static void estimate(struct job *J, uint64_t bytes, struct buf *said)
+{
+	char *tmp = fs_mkdtemp("seg-backfill-sample");
+	const char *obj = NULL;
+	uint64_t sbytes = 0;
+	if (!tmp)
+		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
+	double secs = sample_time(J, tmp, &obj, &sbytes);
+	rmdir(tmp);
+	free(tmp);
+	struct buf b = BUF_INIT;
+	if (secs < 0 && !obj && !bytes) {
+		buf_adds(&b, "{\"estimate\":{\"bytes\":0,\"seconds\":0}}\n");   /* nothing to load */
+	} else if (secs < 0) {
+		buf_adds(&b, "{\"estimate\":null}\n");
+		buf_adds(said, obj ? "; no estimate: the sample failed" : "");
+	} else {
+		double all = secs * (double)bytes / (double)sbytes;
+		unsigned long long s = (unsigned long long)(all + 0.5);
+		buf_adds(&b, "{\"estimate\":{\"sample\":");
+		json_write_str(&b, obj, strlen(obj));
+		buf_printf(&b, ",\"sample_bytes\":%llu,\"sample_seconds\":%.3f,\"bytes\":%llu,\"seconds\":%.0f}}\n",
+		           (unsigned long long)sbytes, secs, (unsigned long long)bytes, all);
+		buf_printf(said, "; estimated %llu:%02llu:%02llu (a %.1f s sample of %llu bytes, without the load)",
+		           s / 3600, s / 60 % 60, s % 60, secs, (unsigned long long)sbytes);
+	}
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+}
+
 /* dry_run: the plan as JSON lines on stdout; nothing is written. */
 static void dry_run(struct job *J)
 {
@@ -1199,10 +1307,13 @@ static void dry_run(struct job *J)
 		bytes += by;
 		units += u->state != U_DONE;
 	}
+	struct buf said = BUF_INIT;
+	estimate(J, bytes, &said);
 	fflush(stdout);
 	if (!O.quiet)
-		diag(NULL, 0, "dry run: %llu of %zu units to load, %llu objects, %llu bytes; nothing changed",
-		     (unsigned long long)units, J->n, (unsigned long long)objs, (unsigned long long)bytes);
+		diag(NULL, 0, "dry run: %llu of %zu units to load, %llu objects, %llu bytes%s; nothing changed",
+		     (unsigned long long)units, J->n, (unsigned long long)objs, (unsigned long long)bytes, buf_cstr(&said));
+	buf_free(&said);
 }
 
 /* ---- verify ------------------------------------------------------------- */
@@ -1410,18 +1521,11 @@ static int verify_unit(struct job *J, struct unit *u, struct idcheck *k, const c
 /* verify_clean: the temporary files of verify. */
 static void verify_clean(struct job *J)
 {
-	static const char *const f[] = { "fetch.log", "validate.log", "fetch.stats", "validate.stats",
-	                                 "fetch-rejects.ndjson", "rejects.ndjson", NULL };
-	for (size_t i = 0; i < J->n; i++) {
-		if (!J->u[i].dir)
-			continue;
-		for (int j = 0; f[j]; j++) {
-			char *p = ufile(&J->u[i], f[j]);
-			unlink(p);
-			free(p);
+	for (size_t i = 0; i < J->n; i++)
+		if (J->u[i].dir) {
+			clear_unit(&J->u[i]);
+			rmdir(J->u[i].dir);
 		}
-		rmdir(J->u[i].dir);
-	}
 }
 
 /* verify: every unit's ids against the table (see seg-backfill(1),
@@ -1432,8 +1536,7 @@ static int verify(struct job *J)
 	struct dapi_client api;
 	struct retry_policy rp;
 	struct idcheck k;
-	char err[300], tmpl[] = "/tmp/seg-backfill-verify.XXXXXX";
-	const char *tmp = mkdtemp(tmpl);
+	char err[300], *tmp = fs_mkdtemp("seg-backfill-verify");
 	if (!tmp)
 		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
 	verify_target(&conf);
@@ -1464,6 +1567,7 @@ static int verify(struct job *J)
 	free((char *)conf.token);
 	verify_clean(J);
 	rmdir(tmp);
+	free(tmp);
 	return status;
 }
 
@@ -1620,13 +1724,13 @@ static void setup(struct job *J, int argc, char **argv)
  * dry run lists into a temporary folder: it writes nothing in the state. */
 static void listing(struct job *J)
 {
-	char tmpl[] = "/tmp/seg-backfill.XXXXXX";
-	const char *tmpdir = O.dry_run ? mkdtemp(tmpl) : J->dir;
-	if (!tmpdir)
+	char *tmp = O.dry_run ? fs_mkdtemp("seg-backfill") : NULL;
+	if (O.dry_run && !tmp)
 		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
-	list_units(J, tmpdir);
-	if (O.dry_run)
-		rmdir(tmpdir);
+	list_units(J, tmp ? tmp : J->dir);
+	if (tmp)
+		rmdir(tmp);
+	free(tmp);
 	plan(J);
 	stats_add(&J->st, "units", J->n);
 }

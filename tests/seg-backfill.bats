@@ -330,17 +330,30 @@ truncated_day() {
 
 @test "--dry-run lists units, objects and bytes and changes nothing" {
 	mkarchive "$T/a" 2
-	run bf --dry-run "$T/a"
+	mkdir "$T/tmp"
+	TMPDIR=$T/tmp run bf --dry-run "$T/a"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | jq -s 'length')" -eq 4 ]
-	[ "$(echo "$output" | jq -s '[.[].objects] | add')" -eq 8 ]
-	[ "$(echo "$output" | jq -s '[.[].bytes] | add')" -eq "$(cat "$T"/a/segment-logs/*/*/*.gz | wc -c)" ]
+	[ "$(echo "$output" | jq -s '[.[] | select(.unit)] | length')" -eq 4 ]
+	[ "$(echo "$output" | jq -s '[.[].objects // 0] | add')" -eq 8 ]
+	total=$(cat "$T"/a/segment-logs/*/*/*.gz | wc -c)
+	[ "$(echo "$output" | jq -s '[.[] | select(.unit) | .bytes] | add')" -eq "$total" ]
+	# the estimate: the last line, a sample of the first object of the first unit scaled by bytes
+	est=$(echo "$output" | tail -n 1)
+	first=$(ls "$T"/a/segment-logs/srcA/$DAY0/* | head -n 1)
+	[ "$(echo "$est" | jq -r .estimate.sample)" = "$first" ]
+	[ "$(echo "$est" | jq .estimate.sample_bytes)" -eq "$(stat -c %s "$first")" ]
+	[ "$(echo "$est" | jq .estimate.bytes)" -eq "$total" ]
+	echo "$est" | jq -e '.estimate.sample_seconds > 0 and (.estimate.seconds - .estimate.sample_seconds * .estimate.bytes / .estimate.sample_bytes | fabs) <= 0.5'
 	[ ! -e "$ST" ]
 	[ -z "$(sql "SHOW TABLES LIKE 'segment_data'")" ]
+	[ -z "$(ls -A "$T/tmp")" ]                   # the sample's files are gone too
+	run seg-backfill --dry-run --state-dir "$ST" "$T/a"       # the summary line on stderr
+	[[ "$output" == *"estimated "*"sample of $(stat -c %s "$first") bytes"* ]]
 	bf "$T/a"
 	cp "$ST/journal" "$T/j0"
 	run bf --dry-run --since $DAY0 "$T/a"
-	[ "$(echo "$output" | jq -r .state | sort -u)" = done ]
+	[ "$(echo "$output" | jq -r 'select(.unit) | .state' | sort -u)" = done ]
+	[ "$(echo "$output" | tail -n 1)" = '{"estimate":{"bytes":0,"seconds":0}}' ]
 	cmp "$ST/journal" "$T/j0"
 }
 
