@@ -64,6 +64,7 @@ struct unit {
 	enum ustate state;
 	struct pipeline pl;
 	int running;
+	int reading;             /* a stage before s2-load still runs */
 	unsigned gen;            /* the id set generation it started from */
 	off_t res_off;
 	uint64_t rows_live;
@@ -81,7 +82,7 @@ struct job {
 	char *dir;               /* the state directory */
 	int status, halt;
 	unsigned idgen;
-	size_t running, todo, finished;
+	size_t running, reading, todo, finished;
 	uint64_t start_ms, bytes_todo, bytes_done, rows, last_draw;
 	struct stats st;
 	int tty;
@@ -762,7 +763,9 @@ static int start_unit(struct job *J, struct unit *u)
 	u->res_off = 0;
 	u->rows_live = 0;
 	u->t0 = now_ms();
+	u->reading = 1;
 	J->running++;
+	J->reading++;
 	return 0;
 }
 
@@ -1013,6 +1016,10 @@ static void finish_unit(struct job *J, struct unit *u)
 	struct buf msg = BUF_INIT;
 	u->running = 0;
 	J->running--;
+	if (u->reading) {
+		u->reading = 0;
+		J->reading--;
+	}
 	J->finished++;
 	read_results(u);
 	for (int i = 0; i < NSTAGES; i++) {
@@ -1095,6 +1102,15 @@ static void progress(struct job *J, int final)
 	J->last_draw = now;
 }
 
+/* reading: does a stage before s2-load still run? */
+static int reading(const struct pipeline *pl)
+{
+	for (int i = 0; i < ST_LOAD; i++)
+		if (!pl->reaped[i])
+			return 1;
+	return 0;
+}
+
 /* reap: collect the stages that ended; finish units whose stages all did. */
 static void reap(struct job *J)
 {
@@ -1103,6 +1119,10 @@ static void reap(struct job *J)
 	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
 		for (size_t i = 0; i < J->n; i++)
 			if (J->u[i].running && pipeline_reap(&J->u[i].pl, pid, ws)) {
+				if (J->u[i].reading && !reading(&J->u[i].pl)) {
+					J->u[i].reading = 0;
+					J->reading--;
+				}
 				if (J->u[i].pl.left == 0)
 					finish_unit(J, &J->u[i]);
 				break;
@@ -1135,7 +1155,12 @@ static void run_units(struct job *J)
 	size_t next = 0;
 	uint64_t asked = 0;
 	for (;;) {
-		while (J->running < O.jobs && next < J->n && !J->halt && !stop_sig) {
+		/* -j N units read at once; a unit whose s2-load alone still runs
+		 * (its last batches in flight) does not count, so the next one
+		 * starts reading meanwhile and the database never waits for a
+		 * unit's start (bench-backfill: -j 1 was slower than the
+		 * hand-written pipeline by that gap). At most N draining. */
+		while (J->reading < O.jobs && J->running < 2 * (size_t)O.jobs && next < J->n && !J->halt && !stop_sig) {
 			struct unit *u = &J->u[next++];
 			if (u->state == U_DONE)
 				continue;
@@ -1156,12 +1181,13 @@ static void run_units(struct job *J)
 	progress(J, 1);
 }
 
-/* seed_ids: with units in parallel, the id set must exist before they
- * start, so that every unit's saved set has the same hash seed to merge. */
+/* seed_ids: units overlap (-j, and a unit starts while the one before
+ * drains its load), so the id set must exist before they start: every
+ * unit's saved set then has the same hash seed to merge. */
 static void seed_ids(struct job *J)
 {
 	char *cur = fs_join(J->dir, "ids");
-	if (O.jobs > 1 && access(cur, F_OK) != 0) {
+	if (access(cur, F_OK) != 0) {
 		struct idset s;
 		uint64_t saved, expired;
 		char why[300];
@@ -1492,6 +1518,8 @@ static int verify_unit(struct job *J, struct unit *u, struct idcheck *k, const c
 	k->ctx = u;
 	int fd = verify_start(J, u, tmp);
 	enum dapi_outcome o = verify_read(fd, k, &ids);
+	if (stop_sig || o != DAPI_OK)
+		pipeline_signal(&u->pl, SIGTERM);   /* no one reads them any more */
 	pipeline_wait(&u->pl);
 	struct buf msg = BUF_INIT;
 	int code = EX_DONE, cause = cause_stage(&u->pl);
