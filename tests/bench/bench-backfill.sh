@@ -29,9 +29,9 @@ trap '"$helpers/gateway.sh" stop "$S2_GATEWAY_DIR"; "$helpers/mariadb.sh" stop "
 trap 'exit 1' INT TERM
 db() { mariadb --defaults-file="$MARIADB_ADMIN_CNF" -N -B -D "$S2_DATABASE" -e "$1"; }
 
-# The three commands are timed in turns (hand, -j 1, -j 2, hand, ...), best
-# of REPEAT each: on a shared machine the load drifts over minutes, and
-# timing one command's repeats back to back charges the drift to it. The
+# The three commands are timed in turns, best of REPEAT each: on a shared
+# machine the load drifts over minutes, and timing one command's repeats
+# back to back charges the drift to it. The
 # stages' own CPU is small beside the database's (measured: about 2.4 s of
 # user+sys for either command against 13-19 s of wall time), so the wall
 # time is mostly MariaDB's and varies with what else runs.
@@ -54,11 +54,19 @@ once() {
 
 best() { echo "$1 $2" | awk '{ if ($1 == "" || $1 < 0) print $2; else if ($2 < 0) print -1; else print ($2 < $1 ? $2 : $1) }'; }
 
+# timed runs: a warm-up first (the first load into a fresh server is
+# faster: nothing left to flush from a run before), then the order rotates
+# each round, so no command always follows the same one.
+once "$HAND" > /dev/null
 th= t1= t2=
-for _ in $(seq "$REPEAT"); do
-	th=$(best "$th" "$(once "$HAND")")
-	t1=$(best "$t1" "$(once "$(drv 1)")")
-	t2=$(best "$t2" "$(once "$(drv 2)")")
+for r in $(seq "$REPEAT"); do
+	for k in 0 1 2; do
+		case $(( (k + r) % 3 )) in
+		0) th=$(best "$th" "$(once "$HAND")") ;;
+		1) t1=$(best "$t1" "$(once "$(drv 1)")") ;;
+		2) t2=$(best "$t2" "$(once "$(drv 2)")") ;;
+		esac
+	done
 done
 
 # show NAME SECONDS: the line; the rows/s in $r
