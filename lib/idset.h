@@ -67,8 +67,10 @@ int idset_add(struct idset *s, struct h128 h, uint16_t day);
 /* idset_has: 1 if h is in the set, and its day in *day when day != NULL. */
 int idset_has(const struct idset *s, struct h128 h, uint16_t *day);
 /* idset_merge: add every id of src (with its day) to dst; the newest day is
- * the later of the two. -1 (nothing added) when the seeds differ, as the
- * same id hashes differently then; else the number of ids that were new. */
+ * the later of the two. Linear: dst is rebuilt in a new table sized for
+ * both (for a moment dst, src and the union are held at once). -1
+ * (nothing added) when the seeds differ, as the same id hashes differently
+ * then; else the number of ids that were new. */
 int64_t idset_merge(struct idset *dst, const struct idset *src);
 /* idset_bytes: memory held by the table. */
 uint64_t idset_bytes(const struct idset *s);

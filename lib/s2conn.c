@@ -48,12 +48,9 @@ static char *read_secret(const char *opt, const char *path)
 	return line;
 }
 
-/* make_url: the endpoint's URL from --url (a base URL, or one that ends in
- * /api/v2/ENDPOINT already) or --host/--port. */
-static char *make_url(const char *url, const char *host, unsigned port, const char *endpoint)
+char *s2conn_url(const char *url, const char *host, unsigned port, const char *endpoint)
 {
-	struct buf b = BUF_INIT, path = BUF_INIT;
-	buf_printf(&path, "/api/v2/%s", endpoint);
+	struct buf b = BUF_INIT;
 	if (url) {
 		const char *s = strstr(url, "://");
 		const char *auth_end = s ? s + 3 + strcspn(s + 3, "/") : NULL;
@@ -64,18 +61,19 @@ static char *make_url(const char *url, const char *host, unsigned port, const ch
 		size_t n = strlen(url);
 		while (n && url[n - 1] == '/')
 			n--;
+		const char *api = strstr(auth_end, "/api/v2/");
+		if (api && api < url + n)
+			n = (size_t)(api - url);      /* an endpoint named: ours replaces it */
 		buf_add(&b, url, n);
-		if (n < path.len || strncmp(url + n - path.len, path.p, path.len))
-			buf_add(&b, path.p, path.len);
+		buf_printf(&b, "/api/v2/%s", endpoint);
 	} else {
 		if (!*host || strpbrk(host, "/@ ?#"))
 			usage_error("--host: '%s' is not a host name", host);
 		int v6 = strchr(host, ':') != NULL;
-		buf_printf(&b, "https://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "", port, buf_cstr(&path));
+		buf_printf(&b, "https://%s%s%s:%u/api/v2/%s", v6 ? "[" : "", host, v6 ? "]" : "", port, endpoint);
 	}
 	char *u = xstrdup(buf_cstr(&b));
 	buf_free(&b);
-	buf_free(&path);
 	return u;
 }
 
@@ -131,7 +129,7 @@ void s2conn_setup(struct s2conn *o, struct dapi_config *k, const char *endpoint)
 		usage_error(o->url ? "--url and --host exclude each other" : "no target: give --url or --host");
 	if (o->pwfile && o->tokfile)
 		usage_error("--password-file and --token-file exclude each other");
-	k->url = make_url(o->url, o->host, o->port, endpoint);
+	k->url = s2conn_url(o->url, o->host, o->port, endpoint);
 	if (!k->user)
 		k->user = getenv("S2_USER");
 	if (o->pwfile)

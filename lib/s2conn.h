@@ -53,6 +53,12 @@ int s2conn_option(struct s2conn *o, struct dapi_config *k, int c, const char *ar
  * options, 78 on unreadable secret files or a password without a user. */
 void s2conn_setup(struct s2conn *o, struct dapi_config *k, const char *endpoint);
 
+/* s2conn_url: the URL of endpoint ("exec", "query/rows") from url (a base
+ * URL, or one ending in any /api/v2/... endpoint, which is replaced) or else
+ * from host and port (HTTPS). Credentials in the URL, a scheme other than
+ * http(s) or a bad host name are usage errors (exit 64). malloc'd. */
+char *s2conn_url(const char *url, const char *host, unsigned port, const char *endpoint);
+
 /* s2conn_free: what s2conn_setup allocated (k->url, password, token). */
 void s2conn_free(struct s2conn *o, struct dapi_config *k);
 #endif

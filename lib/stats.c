@@ -75,6 +75,11 @@ void stats_summary(const struct stats *s, int quiet)
 
 int stats_write(const struct stats *s, const char *path)
 {
+	return stats_write_with(s, path, NULL, 0);
+}
+
+int stats_write_with(const struct stats *s, const char *path, const char *extra, size_t n)
+{
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "{\"program\":");
 	json_write_str(&b, progname, strlen(progname));
@@ -90,7 +95,10 @@ int stats_write(const struct stats *s, const char *path)
 		json_write_str(&b, s->reason[i].key, strlen(s->reason[i].key));
 		buf_printf(&b, ":%llu", (unsigned long long)s->reason[i].v);
 	}
-	buf_printf(&b, "},\"seconds\":%.3f}\n", (double)(now_ms() - s->start_ms) / 1000.0);
+	buf_addc(&b, '}');
+	if (n)
+		buf_add(&b, extra, n);
+	buf_printf(&b, ",\"seconds\":%.3f}\n", (double)(now_ms() - s->start_ms) / 1000.0);
 	int to_stdout = strcmp(path, "-") == 0;
 	FILE *f = to_stdout ? stdout : fopen(path, "w");
 	int rc = -1;

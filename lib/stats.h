@@ -24,6 +24,10 @@ void stats_summary(const struct stats *s, int quiet);
 /* stats_write: write {"program":..,"key":N,..,"reasons":{..},"seconds":S} to
  * path ("-": standard output). Returns -1 with errno set on failure. */
 int stats_write(const struct stats *s, const char *path);
+/* stats_write_with: the same with more members: extra[0..n) is inserted
+ * as it is before "seconds" (",\"units\":[...]": a leading comma, valid
+ * JSON members). */
+int stats_write_with(const struct stats *s, const char *path, const char *extra, size_t n);
 /* stats_load: read back a file written by stats_write (any program's
  * --stats): its numeric members into the main counters and its reasons.
  * s is initialized first. 0, or -1 when the file is missing or unreadable. */

@@ -21,40 +21,22 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dapiquery.h"
 #include "dayspec.h"
+#include "fsutil.h"
+#include "idcheck.h"
 #include "idhash.h"
 #include "idset.h"
 #include "journal.h"
 #include "json.h"
 #include "pipeline.h"
 #include "profile.h"
+#include "s2conn.h"
 #include "segarchive.h"
 #include "statelock.h"
 #include "stats.h"
-
-/* a growable argv */
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static void sv_add(struct strv *s, const char *x)
-{
-	if (s->n + 2 > s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 16;
-		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
-	}
-	s->v[s->n++] = xstrdup(x);
-	s->v[s->n] = NULL;
-}
-
-static void sv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof *s);
-}
+#include "strv.h"
+#include "tablelayout.h"
 
 enum { ST_FETCH, ST_VALIDATE, ST_DEDUP, ST_FLATTEN, ST_BATCH, ST_LOAD, NSTAGES };
 static const char *const stage_prog[NSTAGES] = {
@@ -67,7 +49,7 @@ struct opts {
 	unsigned window, lookback, jobs, shard_k, shard_n, interval;
 	int64_t since, until;
 	int skip_damaged, allow_empty, dry_run, wait, quiet, force_progress, ranged;
-	int have_layout;
+	int have_layout, verify;
 };
 
 enum ustate { U_NEW, U_CHANGED, U_DONE };
@@ -83,10 +65,15 @@ struct unit {
 	enum ustate state;
 	struct pipeline pl;
 	int running;
+	int reading;             /* a stage before s2-load still runs */
 	unsigned gen;            /* the id set generation it started from */
 	off_t res_off;
 	uint64_t rows_live;
 	char *dir;
+	/* its outcome, for --stats: code -1 while not run */
+	int code;
+	uint64_t t0, ms, rows, rejects, failed;
+	char *look, *why;        /* the file to look at, the message */
 };
 
 struct job {
@@ -96,7 +83,7 @@ struct job {
 	char *dir;               /* the state directory */
 	int status, halt;
 	unsigned idgen;
-	size_t running, todo, finished;
+	size_t running, reading, todo, finished;
 	uint64_t start_ms, bytes_todo, bytes_done, rows, last_draw;
 	struct stats st;
 	int tty;
@@ -147,6 +134,8 @@ static void usage(void)
 	       "  -q, --quiet              no progress, no summary\n"
 	       "      --progress, --no-progress\n"
 	       "  -h, --help, -V, --version\n\n"
+	       "\nseg-backfill verify [options] SOURCE...: list the messageIds of the archive (after\n"
+	       "seg-validate) that the table lacks, as NDJSON; exit 1 when any is missing.\n\n"
 	       "Exit status: 0 all done, 1 done with rejects/losses or batches failed, 64 usage,\n"
 	       "65 damaged object or empty day, 66 a source not found, 69 unavailable,\n"
 	       "74 I/O error, 75 stopped or state dir in use (re-run continues), 77 refused,\n"
@@ -210,9 +199,9 @@ static void opt_shard(const char *arg)
 /* pass: an option handed on to a stage as it is. */
 static void pass(int st, const char *opt, const char *arg)
 {
-	sv_add(&O.stage[st], opt);
+	strv_add(&O.stage[st], opt);
 	if (arg)
-		sv_add(&O.stage[st], arg);
+		strv_add(&O.stage[st], arg);
 }
 
 /* take_option: one option, from argv or from the config file. */
@@ -250,14 +239,14 @@ static void take_option(int c, const char *arg, struct cli_common *cc)
 	case O_CACERT: pass(ST_LOAD, "--cacert", arg); break;
 	case O_INSECURE: pass(ST_LOAD, "--insecure", NULL); pass(ST_FETCH, "--insecure", NULL); break;
 	case O_LOADJOBS: pass(ST_LOAD, "-j", arg); break;
-	case O_FETCHOPT: sv_add(&O.stage[ST_FETCH], arg); break;
-	case O_VALOPT: sv_add(&O.stage[ST_VALIDATE], arg); break;
-	case O_DEDUPOPT: sv_add(&O.stage[ST_DEDUP], arg); break;
-	case O_FLATOPT: sv_add(&O.stage[ST_FLATTEN], arg); break;
-	case O_BATCHOPT: sv_add(&O.stage[ST_BATCH], arg); break;
-	case O_LOADOPT: sv_add(&O.stage[ST_LOAD], arg); break;
+	case O_FETCHOPT: strv_add(&O.stage[ST_FETCH], arg); break;
+	case O_VALOPT: strv_add(&O.stage[ST_VALIDATE], arg); break;
+	case O_DEDUPOPT: strv_add(&O.stage[ST_DEDUP], arg); break;
+	case O_FLATOPT: strv_add(&O.stage[ST_FLATTEN], arg); break;
+	case O_BATCHOPT: strv_add(&O.stage[ST_BATCH], arg); break;
+	case O_LOADOPT: strv_add(&O.stage[ST_LOAD], arg); break;
 	case O_INTERVAL: O.interval = (unsigned)opt_uint("--progress-interval", arg, 1, 86400); break;
-	case O_SOURCE: sv_add(&O.cfg_sources, arg); break;
+	case O_SOURCE: strv_add(&O.cfg_sources, arg); break;
 	default: cli_common_option(c, arg, cc, usage);
 	}
 }
@@ -272,7 +261,7 @@ static void config_value(const char *path, const char *key, const char *val, str
 		if (strcmp(key, multi[s]) == 0) {
 			char *copy = xstrdup(val), *save = NULL;
 			for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-				sv_add(&O.stage[s], t);
+				strv_add(&O.stage[s], t);
 			free(copy);
 			return;
 		}
@@ -283,7 +272,7 @@ static void config_value(const char *path, const char *key, const char *val, str
 			if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
 				take_option(o->val, NULL, cc);
 		} else {
-			sv_add(&O.cfg_values, val);     /* kept: options point to it */
+			strv_add(&O.cfg_values, val);     /* kept: options point to it */
 			take_option(o->val, O.cfg_values.v[O.cfg_values.n - 1], cc);
 		}
 		return;
@@ -344,10 +333,10 @@ static void parse_args(int argc, char **argv, struct cli_common *cc)
 		take_option(c, optarg, cc);
 	}
 	for (int i = optind; i < argc; i++)
-		sv_add(&O.sources, argv[i]);
+		strv_add(&O.sources, argv[i]);
 	if (!O.sources.n)
 		for (size_t i = 0; i < O.cfg_sources.n; i++)
-			sv_add(&O.sources, O.cfg_sources.v[i]);
+			strv_add(&O.sources, O.cfg_sources.v[i]);
 	if (!O.sources.n)
 		usage_error("no SOURCE given (and no source in the config)");
 	if (O.ranged && O.since >= O.until)
@@ -375,30 +364,6 @@ static char *state_dir(void)
 	char *s = xstrdup(buf_cstr(&b));
 	buf_free(&b);
 	return s;
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				free(p);
-				return -1;
-			}
-			*s = '/';
-		}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
-static char *path2(const char *a, const char *b)
-{
-	struct buf x = BUF_INIT;
-	buf_printf(&x, "%s/%s", a, b);
-	return (char *)buf_cstr(&x);
 }
 
 /* ---- listing and planning ---------------------------------------------- */
@@ -461,6 +426,7 @@ static void add_object(struct job *J, struct jobject *o)
 		u->name[nlen] = 0;
 		u->day = day;
 		u->key = unit_key(u->name, o->object, day);
+		u->code = -1;
 	}
 	u->obj = xrealloc(u->obj, (u->nobj + 1) * sizeof *u->obj);
 	u->obj[u->nobj++] = *o;
@@ -480,47 +446,35 @@ static int run_one(struct strv *argv, const char *out, const char *log)
 	return pipeline_code(&pl, 0);
 }
 
-/* first_line: the first line of a log file, for an error message. */
-static void first_line(const char *path, char *out, size_t n)
-{
-	out[0] = 0;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(out, (int)n, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
-}
-
 /* list_units: seg-fetch --list over the sources and days, grouped in units. */
 static void list_units(struct job *J, const char *tmpdir)
 {
 	struct strv a = { 0 };
 	char *fetch = prog_path("seg-fetch");
-	char *out = path2(tmpdir, "listing.ndjson"), *log = path2(tmpdir, "listing.log");
+	char *out = fs_join(tmpdir, "listing.ndjson"), *log = fs_join(tmpdir, "listing.log");
 	char num[32];
-	sv_add(&a, fetch);
-	sv_add(&a, "--list");
-	sv_add(&a, "-q");
+	strv_add(&a, fetch);
+	strv_add(&a, "--list");
+	strv_add(&a, "-q");
 	if (O.since != INT64_MIN) {
 		snprintf(num, sizeof num, "%013lld", (long long)O.since);
-		sv_add(&a, "--since");
-		sv_add(&a, num);
+		strv_add(&a, "--since");
+		strv_add(&a, num);
 	}
 	if (O.until != INT64_MAX) {
 		snprintf(num, sizeof num, "%013lld", (long long)O.until);
-		sv_add(&a, "--until");
-		sv_add(&a, num);
+		strv_add(&a, "--until");
+		strv_add(&a, num);
 	}
 	for (size_t i = 0; i < O.stage[ST_FETCH].n; i++)
-		sv_add(&a, O.stage[ST_FETCH].v[i]);
+		strv_add(&a, O.stage[ST_FETCH].v[i]);
 	for (size_t i = 0; i < O.sources.n; i++)
-		sv_add(&a, O.sources.v[i]);
+		strv_add(&a, O.sources.v[i]);
 	unlink(log);
 	int code = run_one(&a, out, log);
 	if (code != 0) {
 		char msg[400];
-		first_line(log, msg, sizeof msg);
+		fs_first_line(log, msg, sizeof msg);
 		die(code == 1 ? EX_DATAERR : code > 127 ? EX_TEMPFAIL : code,
 		    "listing the sources failed (seg-fetch exit %d): %s", code, msg);
 	}
@@ -542,7 +496,7 @@ static void list_units(struct job *J, const char *tmpdir)
 	free(out);
 	free(log);
 	free(fetch);
-	sv_free(&a);
+	strv_free(&a);
 }
 
 /* plan_unit: new, changed since its journal entry, or done. */
@@ -610,6 +564,8 @@ static void unit_free(struct unit *u)
 	free(u->name);
 	free(u->key);
 	free(u->dir);
+	free(u->look);
+	free(u->why);
 	memset(u, 0, sizeof *u);
 }
 
@@ -622,11 +578,11 @@ static void job_free(struct job *J)
 	free(J->dir);
 	journal_close(&J->jn);
 	stats_free(&J->st);
-	sv_free(&O.sources);
-	sv_free(&O.cfg_sources);
-	sv_free(&O.cfg_values);
+	strv_free(&O.sources);
+	strv_free(&O.cfg_sources);
+	strv_free(&O.cfg_values);
 	for (int i = 0; i < NSTAGES; i++)
-		sv_free(&O.stage[i]);
+		strv_free(&O.stage[i]);
 }
 
 /* plan: shard, journal and empty days. */
@@ -664,7 +620,7 @@ static void plan(struct job *J)
 
 static char *ufile(const struct unit *u, const char *name)
 {
-	return path2(u->dir, name);
+	return fs_join(u->dir, name);
 }
 
 /* fetch_operands: what seg-fetch reads for u: the day folder (an S3
@@ -675,14 +631,14 @@ static void fetch_operands(const struct unit *u, struct strv *a)
 	if (u->state == U_CHANGED) {
 		for (size_t i = 0; i < u->nobj; i++)
 			if (u->changed[i])
-				sv_add(a, u->obj[i].object);
+				strv_add(a, u->obj[i].object);
 	} else if (u->day != INT64_MIN && strncmp(u->name, "s3://", 5) == 0) {
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "%s/", u->name);
-		sv_add(a, buf_cstr(&b));
+		strv_add(a, buf_cstr(&b));
 		buf_free(&b);
 	} else {
-		sv_add(a, u->name);
+		strv_add(a, u->name);
 	}
 }
 
@@ -690,79 +646,86 @@ static void fetch_operands(const struct unit *u, struct strv *a)
 static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 {
 	char *f = prog_path(stage_prog[st]);
-	sv_add(a, f);
+	strv_add(a, f);
 	free(f);
-	sv_add(a, "-q");
-	sv_add(a, "--no-progress");
+	strv_add(a, "-q");
+	strv_add(a, "--no-progress");
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s.stats", stage_short[st]);
-	sv_add(a, "--stats");
-	sv_add(a, f = ufile(u, buf_cstr(&b)));
+	strv_add(a, "--stats");
+	strv_add(a, f = ufile(u, buf_cstr(&b)));
 	free(f);
 	buf_free(&b);
 	if (st != ST_DEDUP && st != ST_LOAD) {
 		static const char *const rej[NSTAGES] = { "fetch-rejects.ndjson", "rejects.ndjson", NULL,
 		                                          "flatten-rejects.ndjson", "batch-rejects.ndjson", NULL };
-		sv_add(a, "--rejects");
-		sv_add(a, f = ufile(u, rej[st]));
+		strv_add(a, "--rejects");
+		strv_add(a, f = ufile(u, rej[st]));
 		free(f);
 	}
 	if (st == ST_FETCH)
-		sv_add(a, "--keep-going");
+		strv_add(a, "--keep-going");
 	if (st == ST_DEDUP) {
-		char *ids = path2(J->dir, "ids");
+		char *ids = fs_join(J->dir, "ids");
 		if (access(ids, F_OK) == 0) {
-			sv_add(a, "--state");
-			sv_add(a, ids);
+			strv_add(a, "--state");
+			strv_add(a, ids);
 		}
 		free(ids);
-		sv_add(a, "--save-state");
-		sv_add(a, f = ufile(u, "ids.new"));
+		strv_add(a, "--save-state");
+		strv_add(a, f = ufile(u, "ids.new"));
 		free(f);
 		char w[16];
 		snprintf(w, sizeof w, "%u", O.window);
-		sv_add(a, "--window");
-		sv_add(a, w);
+		strv_add(a, "--window");
+		strv_add(a, w);
 	}
 	if (st == ST_FLATTEN && !O.have_layout) {
-		sv_add(a, "--layout");
-		sv_add(a, "segment_data");
+		strv_add(a, "--layout");
+		strv_add(a, "segment_data");
 	}
 	if (st == ST_LOAD) {
-		sv_add(a, "--checkpoint");
-		sv_add(a, f = ufile(u, "load.ckpt"));
+		strv_add(a, "--checkpoint");
+		strv_add(a, f = ufile(u, "load.ckpt"));
 		free(f);
-		sv_add(a, "--failed");
-		sv_add(a, f = ufile(u, "failed.ndjson"));
+		strv_add(a, "--failed");
+		strv_add(a, f = ufile(u, "failed.ndjson"));
 		free(f);
 	}
 	for (size_t i = 0; i < O.stage[st].n; i++)
-		sv_add(a, O.stage[st].v[i]);
+		strv_add(a, O.stage[st].v[i]);
 	if (st == ST_FETCH)
 		fetch_operands(u, a);
+}
+
+/* clear_unit: remove the files of an attempt from u's folder (not the
+ * checkpoint). */
+static void clear_unit(const struct unit *u)
+{
+	static const char *const files[] = { "ids.new", "fetch.stats", "validate.stats", "dedup.stats",
+		"flatten.stats", "batch.stats", "load.stats", "fetch.log", "validate.log", "dedup.log",
+		"flatten.log", "batch.log", "load.log", "fetch-rejects.ndjson", "rejects.ndjson",
+		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
+		"results.ndjson", NULL };
+	for (int i = 0; files[i]; i++) {
+		char *f = ufile(u, files[i]);
+		unlink(f);
+		free(f);
+	}
 }
 
 /* start_unit: clear the files of an earlier attempt (not the checkpoint)
  * and start the unit's pipeline. */
 static int start_unit(struct job *J, struct unit *u)
 {
-	static const char *const stale[] = { "ids.new", "fetch.stats", "validate.stats", "dedup.stats",
-		"flatten.stats", "batch.stats", "load.stats", "fetch.log", "validate.log", "dedup.log",
-		"flatten.log", "batch.log", "load.log", "fetch-rejects.ndjson", "rejects.ndjson",
-		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
-		"results.ndjson", NULL };
-	char *units = path2(J->dir, "units");
-	u->dir = path2(units, u->key);
+	char *units = fs_join(J->dir, "units");
+	u->dir = fs_join(units, u->key);
 	free(units);
-	if (mkdir_p(u->dir) < 0) {
+	if (fs_mkdir_p(u->dir) < 0) {
 		diag(u->dir, 0, "cannot create: %s", strerror(errno));
 		return EX_IOERR;
 	}
-	for (int i = 0; stale[i]; i++) {
-		char *f = ufile(u, stale[i]);
-		unlink(f);
-		free(f);
-	}
+	clear_unit(u);
 	struct strv argv[NSTAGES] = { { 0 } };
 	struct pipe_stage st[NSTAGES];
 	char *logs[NSTAGES];
@@ -778,7 +741,7 @@ static int start_unit(struct job *J, struct unit *u)
 	int rc = pipeline_start(&u->pl, st, NSTAGES, res, err, sizeof err);
 	free(res);
 	for (int i = 0; i < NSTAGES; i++) {
-		sv_free(&argv[i]);
+		strv_free(&argv[i]);
 		free(logs[i]);
 	}
 	if (rc < 0) {
@@ -789,7 +752,10 @@ static int start_unit(struct job *J, struct unit *u)
 	u->gen = J->idgen;
 	u->res_off = 0;
 	u->rows_live = 0;
+	u->t0 = now_ms();
+	u->reading = 1;
 	J->running++;
+	J->reading++;
 	return 0;
 }
 
@@ -869,7 +835,7 @@ static int quarantine(struct unit *u, struct buf *msg)
  * of units that ran beside it stay. */
 static int promote_ids(struct job *J, struct unit *u)
 {
-	char *fresh = ufile(u, "ids.new"), *cur = path2(J->dir, "ids");
+	char *fresh = ufile(u, "ids.new"), *cur = fs_join(J->dir, "ids");
 	int rc = 0;
 	char why[300];
 	if (access(fresh, F_OK) != 0) {
@@ -980,18 +946,21 @@ static int worse(int a, int b)
  * code) or temporary (75), with a message saying which stage and file. */
 static int triage(struct unit *u, struct stats *st, struct buf *msg)
 {
+	free(u->look);
+	u->look = NULL;
 	int cause = cause_stage(&u->pl);
 	if (cause >= 0) {
 		int c = pipeline_code(&u->pl, cause);
 		char *log = ufile(u, stage_short[cause]), line[300];
 		struct buf lf = BUF_INIT;
 		buf_printf(&lf, "%s.log", log);
-		first_line(buf_cstr(&lf), line, sizeof line);
+		fs_first_line(buf_cstr(&lf), line, sizeof line);
 		if (c > 128)
 			buf_printf(msg, "%s stopped by signal %d", stage_prog[cause], c - 128);
 		else
 			buf_printf(msg, "%s exited %d: %s (log %s)", stage_prog[cause], c, line[0] ? line : "no message",
 			           buf_cstr(&lf));
+		u->look = xstrdup(buf_cstr(&lf));
 		free(log);
 		buf_free(&lf);
 		if (c > 128 || c == EX_TEMPFAIL || stop_sig)
@@ -1004,7 +973,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 	if (pipeline_code(&u->pl, ST_LOAD) != 0 || failed) {
 		char *f = ufile(u, "failed.ndjson");
 		buf_printf(msg, "s2-load: %llu batches failed; they are in %s", (unsigned long long)failed, f);
-		free(f);
+		u->look = f;
 		return EX_REJECTED;
 	}
 	if (stats_get(&st[ST_FETCH], "damaged")) {
@@ -1014,7 +983,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 		buf_printf(msg, "%llu damaged object%s: %s; listed in %s%s",
 		           (unsigned long long)stats_get(&st[ST_FETCH], "damaged"), n == 1 ? "" : "s",
 		           buf_cstr(&names), q, O.skip_damaged ? " (skipped: counted as lost)" : "");
-		free(q);
+		u->look = q;
 		buf_free(&names);
 		if (!O.skip_damaged)
 			return EX_DATAERR;
@@ -1037,6 +1006,10 @@ static void finish_unit(struct job *J, struct unit *u)
 	struct buf msg = BUF_INIT;
 	u->running = 0;
 	J->running--;
+	if (u->reading) {
+		u->reading = 0;
+		J->reading--;
+	}
 	J->finished++;
 	read_results(u);
 	for (int i = 0; i < NSTAGES; i++) {
@@ -1050,6 +1023,12 @@ static void finish_unit(struct job *J, struct unit *u)
 		code = EX_IOERR;
 	uint64_t rej = stats_get(&st[ST_FETCH], "rejected") + stats_get(&st[ST_VALIDATE], "rejected") +
 	               stats_get(&st[ST_FLATTEN], "rejected") + stats_get(&st[ST_BATCH], "rejected");
+	u->code = code;
+	u->ms = now_ms() - u->t0;
+	u->rows = stats_get(&st[ST_LOAD], "rows");
+	u->rejects = rej;
+	u->failed = stats_get(&st[ST_LOAD], "failed");
+	u->why = msg.len ? xstrdup(buf_cstr(&msg)) : NULL;
 	stats_add(&J->st, "rows", stats_get(&st[ST_LOAD], "rows"));
 	stats_add(&J->st, "rejected", rej);
 	stats_add(&J->st, "duplicates", stats_get(&st[ST_DEDUP], "dups"));
@@ -1113,6 +1092,15 @@ static void progress(struct job *J, int final)
 	J->last_draw = now;
 }
 
+/* reading: does a stage before s2-load still run? */
+static int reading(const struct pipeline *pl)
+{
+	for (int i = 0; i < ST_LOAD; i++)
+		if (!pl->reaped[i])
+			return 1;
+	return 0;
+}
+
 /* reap: collect the stages that ended; finish units whose stages all did. */
 static void reap(struct job *J)
 {
@@ -1121,6 +1109,10 @@ static void reap(struct job *J)
 	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
 		for (size_t i = 0; i < J->n; i++)
 			if (J->u[i].running && pipeline_reap(&J->u[i].pl, pid, ws)) {
+				if (J->u[i].reading && !reading(&J->u[i].pl)) {
+					J->u[i].reading = 0;
+					J->reading--;
+				}
 				if (J->u[i].pl.left == 0)
 					finish_unit(J, &J->u[i]);
 				break;
@@ -1153,12 +1145,18 @@ static void run_units(struct job *J)
 	size_t next = 0;
 	uint64_t asked = 0;
 	for (;;) {
-		while (J->running < O.jobs && next < J->n && !J->halt && !stop_sig) {
+		/* -j N units read at once; a unit whose s2-load alone still runs
+		 * (its last batches in flight) does not count, so the next one
+		 * starts reading meanwhile and the database never waits for a
+		 * unit's start (bench-backfill: -j 1 was slower than the
+		 * hand-written pipeline by that gap). At most N draining. */
+		while (J->reading < O.jobs && J->running < 2 * (size_t)O.jobs && next < J->n && !J->halt && !stop_sig) {
 			struct unit *u = &J->u[next++];
 			if (u->state == U_DONE)
 				continue;
 			int rc = start_unit(J, u);
 			if (rc) {
+				u->code = rc;
 				J->status = worse(J->status, rc);
 				J->halt = 1;
 			}
@@ -1173,12 +1171,13 @@ static void run_units(struct job *J)
 	progress(J, 1);
 }
 
-/* seed_ids: with units in parallel, the id set must exist before they
- * start, so that every unit's saved set has the same hash seed to merge. */
+/* seed_ids: units overlap (-j, and a unit starts while the one before
+ * drains its load), so the id set must exist before they start: every
+ * unit's saved set then has the same hash seed to merge. */
 static void seed_ids(struct job *J)
 {
-	char *cur = path2(J->dir, "ids");
-	if (O.jobs > 1 && access(cur, F_OK) != 0) {
+	char *cur = fs_join(J->dir, "ids");
+	if (access(cur, F_OK) != 0) {
 		struct idset s;
 		uint64_t saved, expired;
 		char why[300];
@@ -1189,6 +1188,107 @@ static void seed_ids(struct job *J)
 		idset_free(&s);
 	}
 	free(cur);
+}
+
+/* sample_unit: the first unit to load with an object of known size, and
+ * that object's index in *k; NULL when there is none. */
+static struct unit *sample_unit(struct job *J, size_t *k)
+{
+	for (size_t i = 0; i < J->n; i++) {
+		struct unit *u = &J->u[i];
+		for (size_t j = 0; j < u->nobj && u->state != U_DONE; j++)
+			if (u->obj[j].size > 0 && (u->state != U_CHANGED || u->changed[j])) {
+				*k = j;
+				return u;
+			}
+	}
+	return NULL;
+}
+
+/* sample_time: seconds to fetch, validate, flatten and batch one object of
+ * the first unit to load into /dev/null (nothing is loaded, no id set is
+ * read or written), its name and size in *obj and *bytes; -1 when there is
+ * nothing to sample or the sample failed. */
+static double sample_time(struct job *J, const char *tmp, const char **obj, uint64_t *bytes)
+{
+	static const int stages[] = { ST_FETCH, ST_VALIDATE, ST_FLATTEN, ST_BATCH };
+	struct strv argv[4] = { { 0 } };
+	struct pipe_stage st[4];
+	struct pipeline pl;
+	char *logs[4], err[300];
+	size_t k;
+	struct unit *u = sample_unit(J, &k);
+	if (!u)
+		return -1;
+	enum ustate was = u->state;
+	unsigned char *changed = u->changed;
+	u->changed = xcalloc(u->nobj, 1);
+	u->changed[k] = 1;
+	u->state = U_CHANGED;               /* fetch_operands: that object only */
+	u->dir = fs_join(tmp, u->key);
+	if (fs_mkdir_p(u->dir) < 0)
+		die(EX_IOERR, "%s: %s", u->dir, strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		stage_argv(J, u, stages[i], &argv[i]);
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s/%s.log", u->dir, stage_short[stages[i]]);
+		logs[i] = (char *)buf_cstr(&b);
+		st[i] = (struct pipe_stage){ argv[i].v, logs[i] };
+	}
+	uint64_t t0 = now_ms();
+	int rc = pipeline_start(&pl, st, 4, NULL, err, sizeof err);
+	if (rc == 0)
+		pipeline_wait(&pl);
+	double secs = (double)(now_ms() - t0) / 1000.0;
+	for (int i = 0; i < 4 && rc == 0; i++)
+		if (pipeline_code(&pl, i) > 1)
+			rc = -1;
+	for (int i = 0; i < 4; i++) {
+		strv_free(&argv[i]);
+		free(logs[i]);
+	}
+	clear_unit(u);
+	rmdir(u->dir);
+	free(u->changed);
+	u->changed = changed;
+	u->state = was;
+	*obj = u->obj[k].object;
+	*bytes = (uint64_t)u->obj[k].size;
+	return rc == 0 ? secs : -1;
+}
+
+/* estimate: the time the load would take, from a timed sample scaled by
+ * bytes, as the dry run's last line ({"estimate":{..}}) and in its summary.
+ * The sample leaves out s2-load (it would write): the estimate is the
+ * reading side's, a lower bound when the database is the slower end. */
+static void estimate(struct job *J, uint64_t bytes, struct buf *said)
+{
+	char *tmp = fs_mkdtemp("seg-backfill-sample");
+	const char *obj = NULL;
+	uint64_t sbytes = 0;
+	if (!tmp)
+		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
+	double secs = sample_time(J, tmp, &obj, &sbytes);
+	rmdir(tmp);
+	free(tmp);
+	struct buf b = BUF_INIT;
+	if (secs < 0 && !obj && !bytes) {
+		buf_adds(&b, "{\"estimate\":{\"bytes\":0,\"seconds\":0}}\n");   /* nothing to load */
+	} else if (secs < 0) {
+		buf_adds(&b, "{\"estimate\":null}\n");
+		buf_adds(said, obj ? "; no estimate: the sample failed" : "");
+	} else {
+		double all = secs * (double)bytes / (double)sbytes;
+		unsigned long long s = (unsigned long long)(all + 0.5);
+		buf_adds(&b, "{\"estimate\":{\"sample\":");
+		json_write_str(&b, obj, strlen(obj));
+		buf_printf(&b, ",\"sample_bytes\":%llu,\"sample_seconds\":%.3f,\"bytes\":%llu,\"seconds\":%.0f}}\n",
+		           (unsigned long long)sbytes, secs, (unsigned long long)bytes, all);
+		buf_printf(said, "; estimated %llu:%02llu:%02llu (a %.1f s sample of %llu bytes, without the load)",
+		           s / 3600, s / 60 % 60, s % 60, secs, (unsigned long long)sbytes);
+	}
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
 }
 
 /* dry_run: the plan as JSON lines on stdout; nothing is written. */
@@ -1223,20 +1323,273 @@ static void dry_run(struct job *J)
 		bytes += by;
 		units += u->state != U_DONE;
 	}
+	struct buf said = BUF_INIT;
+	estimate(J, bytes, &said);
 	fflush(stdout);
 	if (!O.quiet)
-		diag(NULL, 0, "dry run: %llu of %zu units to load, %llu objects, %llu bytes; nothing changed",
-		     (unsigned long long)units, J->n, (unsigned long long)objs, (unsigned long long)bytes);
+		diag(NULL, 0, "dry run: %llu of %zu units to load, %llu objects, %llu bytes%s; nothing changed",
+		     (unsigned long long)units, J->n, (unsigned long long)objs, (unsigned long long)bytes, buf_cstr(&said));
+	buf_free(&said);
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+/* print_missing: one id of the archive the table lacks, on stdout. */
+static void print_missing(void *ctx, const char *id, size_t n)
+{
+	const struct unit *u = ctx;
+	struct buf b = BUF_INIT;
+	char ds[16];
+	buf_adds(&b, "{\"day\":");
+	if (u->day != INT64_MIN) {
+		day_format(u->day, ds, sizeof ds);
+		buf_printf(&b, "\"%s\"", ds);
+	} else {
+		buf_adds(&b, "null");
+	}
+	buf_adds(&b, ",\"messageId\":");
+	json_write_str(&b, id, n);
+	buf_adds(&b, ",\"unit\":");
+	json_write_str(&b, u->name, strlen(u->name));
+	buf_adds(&b, "}\n");
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+/* verify_target: the query/rows endpoint and credentials, from the options
+ * the load gives s2-load (and S2_USER, S2_PASSWORD as s2-load reads them). */
+static void verify_target(struct dapi_config *conf, struct s2conn *conn)
+{
+	const struct strv *l = &O.stage[ST_LOAD];
+	const char *port = strv_last(l, "--port");
+	memset(conf, 0, sizeof *conf);
+	*conn = (struct s2conn)S2CONN_INIT;
+	conn->url = strv_last(l, "--url");
+	conn->host = strv_last(l, "--host");
+	if (port)
+		conn->port = (unsigned)opt_uint("--port", port, 1, 65535);
+	conn->pwfile = strv_last(l, "--password-file");
+	conn->tokfile = strv_last(l, "--token-file");
+	conf->database = strv_last(l, "--database") ? strv_last(l, "--database") : strv_last(l, "-d");
+	conf->user = strv_last(l, "--user") ? strv_last(l, "--user") : strv_last(l, "-u");
+	conf->cacert = strv_last(l, "--cacert");
+	for (size_t i = 0; i < l->n; i++)
+		conf->insecure |= strcmp(l->v[i], "--insecure") == 0;
+	conf->netrc = 1;
+	conf->netrc_file = strv_last(l, "--netrc-file");
+	conf->connect_timeout_ms = 10000;
+	conf->timeout_ms = 300000;
+	conf->max_conns = 1;
+	s2conn_setup(conn, conf, "query/rows");
+}
+
+/* verify_table: the table the load writes: --table, else the layout's. */
+static const char *verify_table(void)
+{
+	const struct strv *f = &O.stage[ST_FLATTEN];
+	const char *t = strv_last(f, "--table") ? strv_last(f, "--table") : strv_last(f, "-t");
+	const char *l = strv_last(f, "--layout") ? strv_last(f, "--layout") : strv_last(f, "-l");
+	struct tablelayout tl;
+	if (t)
+		return t;
+	if (tablelayout_get(l ? l : "segment_data", SEG_DDL_RECOMMENDED, &tl) < 0)
+		usage_error("--layout: '%s' is not one of %s", l, tablelayout_names());
+	return tl.table;
+}
+
+/* message_id: the id bytes of one validated message, as seg-flatten loads
+ * them: a string decoded, a number as its digits. 0, or -1 if none. */
+static int message_id(const char *line, size_t n, struct buf *id)
+{
+	struct json_members m = { 0 };
+	struct json_error e;
+	struct json_slice v;
+	int rc = -1;
+	buf_reset(id);
+	if (json_parse(line, n, 0, &m, &e) == 0 && json_members_get(&m, "messageId", &v)) {
+		if (v.type == JSON_STRING && v.n > 2) {
+			json_str_decode(v, id);
+			rc = 0;
+		} else if (v.type == JSON_NUMBER) {
+			buf_add(id, v.p, v.n);
+			rc = 0;
+		}
+	}
+	json_members_free(&m);
+	return rc;
+}
+
+static int dapi_exit(enum dapi_outcome o)
+{
+	switch (o) {
+	case DAPI_OK: return EX_DONE;
+	case DAPI_AUTH: return EX_NOPERM;
+	case DAPI_TRANSIENT: case DAPI_BAD_ANSWER: return EX_UNAVAILABLE;
+	case DAPI_TOO_LARGE: return EX_IOERR;
+	default: return EX_CONFIG;     /* a query every id would fail: no table, column, database */
+	}
+}
+
+/* verify_start: seg-fetch | seg-validate of the whole unit, as the load
+ * runs them, into a FIFO the driver reads. The read end, or -1. */
+static int verify_start(struct job *J, struct unit *u, const char *tmp)
+{
+	struct strv argv[2] = { { 0 } };
+	struct pipe_stage st[2];
+	char err[300], *fifo;
+	int fd = -1;
+	u->state = U_NEW;                  /* every object, not only changed ones */
+	u->dir = fs_join(tmp, u->key);
+	fifo = ufile(u, "validated.fifo");
+	if (fs_mkdir_p(u->dir) < 0 || mkfifo(fifo, 0600) < 0 ||
+	    (fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		die(EX_IOERR, "%s: %s", fifo, strerror(errno));
+	char *logs[2] = { ufile(u, "fetch.log"), ufile(u, "validate.log") };
+	for (int i = 0; i < 2; i++) {
+		stage_argv(J, u, i, &argv[i]);
+		st[i].argv = argv[i].v;
+		st[i].log = logs[i];
+	}
+	if (pipeline_start(&u->pl, st, 2, fifo, err, sizeof err) < 0)
+		die(EX_IOERR, "%s", err);
+	fcntl(fd, F_SETFL, 0);             /* a writer is there: block from now on */
+	for (int i = 0; i < 2; i++) {
+		strv_free(&argv[i]);
+		free(logs[i]);
+	}
+	unlink(fifo);
+	free(fifo);
+	return fd;
+}
+
+/* verify_read: every distinct id the pipeline yields, to the check. The id
+ * set costs at most 24 bytes a distinct id (lib/idset.h); that and one
+ * chunk of the check are the memory of a day. */
+static enum dapi_outcome verify_read(int fd, struct idcheck *k, uint64_t *ids)
+{
+	FILE *f = fdopen(fd, "r");
+	struct idset seen;
+	struct buf id = BUF_INIT;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	enum dapi_outcome o = DAPI_OK;
+	if (!f)
+		die(EX_IOERR, "fdopen: %s", strerror(errno));
+	idset_init(&seen, 0, idset_random_seed());
+	while (o == DAPI_OK && !stop_sig && (n = getline(&line, &cap, f)) > 0) {
+		if (message_id(line, (size_t)(line[n - 1] == '\n' ? n - 1 : n), &id) < 0)
+			continue;
+		if (idset_add(&seen, idset_key(&seen, id.p, id.len), 0) == 1) {
+			(*ids)++;
+			o = idcheck_add(k, id.p, id.len);
+		}
+	}
+	if (o == DAPI_OK && !stop_sig)
+		o = idcheck_flush(k);
+	fclose(f);                          /* a stopped reader: the stages get SIGPIPE */
+	free(line);
+	buf_free(&id);
+	idset_free(&seen);
+	return o;
+}
+
+/* verify_unit: compare one unit; its exit status (0 when nothing is
+ * missing, 1 when ids are, else why it could not be compared). */
+static int verify_unit(struct job *J, struct unit *u, struct idcheck *k, const char *tmp)
+{
+	uint64_t ids = 0, absent = k->absent;
+	k->ctx = u;
+	int fd = verify_start(J, u, tmp);
+	enum dapi_outcome o = verify_read(fd, k, &ids);
+	if (stop_sig || o != DAPI_OK)
+		pipeline_signal(&u->pl, SIGTERM);   /* no one reads them any more */
+	pipeline_wait(&u->pl);
+	struct buf msg = BUF_INIT;
+	int code = EX_DONE, cause = cause_stage(&u->pl);
+	if (stop_sig) {
+		code = EX_TEMPFAIL;
+		buf_adds(&msg, "stopped");
+	} else if (o != DAPI_OK) {
+		code = dapi_exit(o);
+		buf_printf(&msg, "the table could not be read: %s", k->err);
+	} else if (cause >= 0) {
+		char line[300], *log = ufile(u, cause == ST_FETCH ? "fetch.log" : "validate.log");
+		int c = pipeline_code(&u->pl, cause);
+		fs_first_line(log, line, sizeof line);
+		buf_printf(&msg, "%s exited %d: %s", stage_prog[cause], c, line[0] ? line : "no message");
+		code = c > 128 ? EX_TEMPFAIL : c < EX_USAGE || c > EX_CONFIG ? EX_IOERR : c;
+		free(log);
+	}
+	if (code != EX_DONE)
+		diag(u->name, 0, "not verified: %s", buf_cstr(&msg));
+	else if (!O.quiet)
+		diag(u->name, 0, "%llu ids after validation, %llu missing from %s", (unsigned long long)ids,
+		     (unsigned long long)(k->absent - absent), k->table);
+	buf_free(&msg);
+	return code == EX_DONE && k->absent > absent ? EX_REJECTED : code;
+}
+
+/* verify_clean: the temporary files of verify. */
+static void verify_clean(struct job *J)
+{
+	for (size_t i = 0; i < J->n; i++)
+		if (J->u[i].dir) {
+			clear_unit(&J->u[i]);
+			rmdir(J->u[i].dir);
+		}
+}
+
+/* verify: every unit's ids against the table (see seg-backfill(1),
+ * VERIFY). Reads the archive and the table; writes only a temporary folder. */
+static int verify(struct job *J)
+{
+	struct dapi_config conf;
+	struct s2conn conn;
+	struct dapi_client api;
+	struct retry_policy rp;
+	struct idcheck k;
+	char err[300], *tmp = fs_mkdtemp("seg-backfill-verify");
+	if (!tmp)
+		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
+	verify_target(&conf, &conn);
+	if (dapi_client_init(&api, &conf, err, sizeof err) < 0)
+		die(EX_CONFIG, "%s", err);
+	retry_policy_defaults(&rp);
+	rp.max_time_ms = 120000;
+	idcheck_init(&k, &api, &rp, verify_table(), "messageId", print_missing, NULL);
+	list_units(J, tmp);
+	plan(J);
+	int status = J->status;
+	for (size_t i = 0; i < J->n && !stop_sig; i++) {
+		int c = verify_unit(J, &J->u[i], &k, tmp);
+		status = worse(status, c);
+		fflush(stdout);
+		if (c != EX_DONE && c != EX_REJECTED && c != EX_DATAERR)
+			break;                     /* the target or the installation: every day would fail */
+	}
+	if (stop_sig)
+		status = EX_TEMPFAIL;
+	if (!O.quiet)
+		diag(NULL, 0, "verified %zu units: %llu ids present, %llu missing", J->n,
+		     (unsigned long long)k.present, (unsigned long long)k.absent);
+	idcheck_free(&k);
+	dapi_client_free(&api);
+	s2conn_free(&conn, &conf);
+	verify_clean(J);
+	rmdir(tmp);
+	free(tmp);
+	return status;
 }
 
 /* open_state: the state directory, its lock and its journal. A dry run
  * only reads what is there. */
 static void open_state(struct job *J)
 {
-	char *jp = path2(J->dir, "journal");
+	char *jp = fs_join(J->dir, "journal");
 	if (!O.dry_run) {
 		pid_t holder;
-		if (mkdir_p(J->dir) < 0)
+		if (fs_mkdir_p(J->dir) < 0)
 			die(EX_IOERR, "%s: cannot create the state directory: %s", J->dir, strerror(errno));
 		int rc = statelock_take(J->dir, O.wait, &holder);
 		if (rc < 0)
@@ -1267,6 +1620,56 @@ static void choose_days(struct job *J)
 		O.since -= (int64_t)O.lookback * SEG_DAY_MS;
 }
 
+/* unit_status: a unit's outcome in one word. */
+static const char *unit_status(const struct unit *u)
+{
+	if (u->state == U_DONE)
+		return "skipped";              /* journaled by an earlier run */
+	switch (u->code) {
+	case -1: return "not run";
+	case EX_DONE: return "done";
+	case EX_TEMPFAIL: return "stopped";
+	default: return "failed";
+	}
+}
+
+/* units_json: the "per_unit" member of --stats: one object per unit. */
+static void units_json(const struct job *J, struct buf *b)
+{
+	buf_adds(b, ",\"per_unit\":[");
+	for (size_t i = 0; i < J->n; i++) {
+		const struct unit *u = &J->u[i];
+		char ds[16];
+		buf_adds(b, i ? ",{\"unit\":" : "{\"unit\":");
+		json_write_str(b, u->name, strlen(u->name));
+		if (u->day != INT64_MIN) {
+			day_format(u->day, ds, sizeof ds);
+			buf_printf(b, ",\"day\":\"%s\"", ds);
+		} else {
+			buf_adds(b, ",\"day\":null");
+		}
+		buf_printf(b, ",\"status\":\"%s\",\"exit\":", unit_status(u));
+		if (u->state == U_DONE || u->code < 0)
+			buf_adds(b, "null");
+		else
+			buf_printf(b, "%d", u->code);
+		buf_printf(b, ",\"rows\":%llu,\"rejects\":%llu,\"failed_batches\":%llu,\"seconds\":%.3f,\"look\":",
+		           (unsigned long long)u->rows, (unsigned long long)u->rejects, (unsigned long long)u->failed,
+		           (double)u->ms / 1000.0);
+		if (u->look && u->code != EX_DONE)
+			json_write_str(b, u->look, strlen(u->look));
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ",\"message\":");
+		if (u->why)
+			json_write_str(b, u->why, strlen(u->why));
+		else
+			buf_adds(b, "null");
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
 static void summary(struct job *J)
 {
 	stats_add(&J->st, "status", (uint64_t)J->status);
@@ -1277,8 +1680,13 @@ static void summary(struct job *J)
 		     (unsigned long long)stats_get(&J->st, "temporary"), (unsigned long long)stats_get(&J->st, "skipped"),
 		     (unsigned long long)stats_get(&J->st, "rows"), (unsigned long long)stats_get(&J->st, "rejected"),
 		     (unsigned long long)stats_get(&J->st, "duplicates"), (unsigned long long)stats_get(&J->st, "damaged"));
-	if (O.stats_file && stats_write(&J->st, O.stats_file) < 0)
-		die(EX_IOERR, "%s: cannot write stats: %s", O.stats_file, strerror(errno));
+	if (O.stats_file) {
+		struct buf b = BUF_INIT;
+		units_json(J, &b);
+		if (stats_write_with(&J->st, O.stats_file, b.p, b.len) < 0)
+			die(EX_IOERR, "%s: cannot write stats: %s", O.stats_file, strerror(errno));
+		buf_free(&b);
+	}
 }
 
 static void install_signals(void)
@@ -1291,11 +1699,19 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-int main(int argc, char **argv)
+/* setup: options, config, counters, the state directory's path, signals. */
+static void setup(struct job *J, int argc, char **argv)
 {
-	static struct job J;
+	static const char *const keys[] = { "units", "done", "failed", "temporary", "skipped", "rows",
+	                                    "rejected", "duplicates", "damaged", "bytes", NULL };
 	struct cli_common cc = CLI_COMMON_INIT;
 	cli_init(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
+		O.verify = 1;
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	O.window = 7;
 	O.jobs = 1;
 	O.interval = 60;
@@ -1305,26 +1721,44 @@ int main(int argc, char **argv)
 	O.quiet = cc.quiet;
 	O.force_progress = cc.force_progress;
 	O.stats_file = cc.stats_file;
-	stats_init(&J.st);
-	static const char *const keys[] = { "units", "done", "failed", "temporary", "skipped", "rows",
-	                                    "rejected", "duplicates", "damaged", "bytes", NULL };
+	stats_init(&J->st);
 	for (int i = 0; keys[i]; i++)
-		stats_add(&J.st, keys[i], 0);
-	J.start_ms = now_ms();
-	J.last_draw = J.start_ms;
-	J.dir = state_dir();
+		stats_add(&J->st, keys[i], 0);
+	J->start_ms = now_ms();
+	J->last_draw = J->start_ms;
+	J->dir = state_dir();
+	J->jn.fd = -1;
 	install_signals();
+}
+
+/* listing: the units of the chosen days, planned against the journal. A
+ * dry run lists into a temporary folder: it writes nothing in the state. */
+static void listing(struct job *J)
+{
+	char *tmp = O.dry_run ? fs_mkdtemp("seg-backfill") : NULL;
+	if (O.dry_run && !tmp)
+		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
+	list_units(J, tmp ? tmp : J->dir);
+	if (tmp)
+		rmdir(tmp);
+	free(tmp);
+	plan(J);
+	stats_add(&J->st, "units", J->n);
+}
+
+int main(int argc, char **argv)
+{
+	static struct job J;
+	int status;
+	setup(&J, argc, argv);
+	if (O.verify) {
+		status = verify(&J);
+		job_free(&J);
+		return status;
+	}
 	open_state(&J);
 	choose_days(&J);
-	char tmpl[] = "/tmp/seg-backfill.XXXXXX";
-	const char *tmpdir = O.dry_run ? mkdtemp(tmpl) : J.dir;
-	if (!tmpdir)
-		die(EX_IOERR, "mkdtemp: %s", strerror(errno));
-	list_units(&J, tmpdir);
-	if (O.dry_run)
-		rmdir(tmpdir);
-	plan(&J);
-	stats_add(&J.st, "units", J.n);
+	listing(&J);
 	if (O.dry_run) {
 		dry_run(&J);
 		job_free(&J);
@@ -1343,7 +1777,7 @@ int main(int argc, char **argv)
 	if (stop_sig)
 		J.status = EX_TEMPFAIL;
 	summary(&J);
-	int status = J.status;
+	status = J.status;
 	job_free(&J);
 	return status;
 }

@@ -53,6 +53,69 @@ bf() {
 	seg-backfill -q --state-dir "$ST" --url "$S2_URL" --database "$S2_DATABASE" "$@"
 }
 
+vf() {
+	seg-backfill verify -q --url "$S2_URL" --database "$S2_DATABASE" "$@"
+}
+
+# unit_of DIR ID: the day folder of the archive DIR that holds ID
+unit_of() {
+	local u
+	for u in "$1"/segment-logs/*/*; do
+		seg-fetch -q "$u" | jq -r .messageId | grep -qxF "$2" && { echo "$u"; return; }
+	done
+}
+
+@test "verify: a clean load verifies with 0; the id of a row deleted from the table is named exactly" {
+	mkarchive "$T/a" 2
+	run bf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+	run vf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ -z "$output" ]
+	id=$(sql "SELECT messageId FROM segment_data ORDER BY messageId LIMIT 1 OFFSET 200")
+	u=$(unit_of "$T/a" "$id")
+	day=$(date -u -d "@$(( ${u##*/} / 1000 ))" +%F)
+	sql "DELETE FROM segment_data WHERE messageId = '$id'"
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 319 ]
+	run vf "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(jq -cn --arg d "$day" --arg id "$id" --arg u "$u" '{day: $d, messageId: $id, unit: $u}')" ]
+	# one day only: the other days are not read
+	run vf --day "$day" "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r .messageId)" = "$id" ]
+	other=$(date -u -d "$day + 1 day" +%F); [ "$day" = 2015-05-27 ] || other=2015-05-27
+	run vf --day "$other" "$T/a"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "verify: ids over many chunks, a repeated id, an id with escapes and non-ASCII bytes; no table is 78" {
+	mkdir -p "$T/a/segment-logs/s1/$DAY0"
+	{ seg-gen --seed 41 --count 1300 --start-ms $DAY0
+	  seg-gen --seed 41 --count 10 --start-ms $DAY0
+	  seg-gen --seed 42 --count 1 --start-ms $DAY0 | jq -c '.messageId = "q\"\\ é ü 日本"'
+	} | gzip > "$T/a/segment-logs/s1/$DAY0/1-0.gz"
+	run vf "$T/a"
+	[ "$status" -eq 78 ]
+	run bf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 1301 ]
+	run vf "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	seg-fetch -q "$T/a" | jq -r .messageId | sed -n '3p;777p;1250p' | sort > "$T/gone"
+	while read -r id; do sql "DELETE FROM segment_data WHERE messageId = '$id'"; done < "$T/gone"
+	sql "DELETE FROM segment_data WHERE messageId LIKE 'q%'"
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 1297 ]
+	run vf "$T/a"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | wc -l)" -eq 4 ]
+	[ "$(echo "$output" | jq -r .messageId | grep -v '^q' | sort)" = "$(cat "$T/gone")" ]
+	[ "$(echo "$output" | jq -r .messageId | grep -c '^q')" -eq 1 ]
+	[ "$(echo "$output" | jq -r 'select(.messageId | startswith("q")) | .messageId')" = 'q"\ é ü 日本' ]
+}
+
 @test "the sample archive lands exactly; a re-run skips every unit" {
 	A=$BATS_TEST_DIRNAME/../share/examples/archive
 	run bf "$A"
@@ -113,7 +176,7 @@ truncated_day() {
 	q=$(echo "$ST"/units/*/quarantine.ndjson)
 	[ "$(jq -r .object "$q")" = "$T/a/segment-logs/srcA/$DAY0/1432688400-1.gz" ]
 	[ "$(jq -r .offset "$q")" -gt 0 ]
-	[ ! -e "$ST/ids" ]
+	[ "$(od -An -tu8 -j32 -N8 "$ST/ids" | tr -d ' ')" -eq 0 ]   # the id set (seeded empty) holds no id
 	[ ! -s "$ST/journal" ]
 	# the objects before and after it are in the table, all of them
 	zcat "$T/a/segment-logs/srcA/$DAY0/1432692000-2.gz" | jq -r .messageId | sort -u > "$T/after"
@@ -125,6 +188,26 @@ truncated_day() {
 	run bf "$T/a"
 	[ "$status" -eq 65 ]
 	[ "$(sql 'SELECT COUNT(*) - COUNT(DISTINCT messageId) FROM segment_data')" -eq 0 ]
+}
+
+@test "--stats lists every unit: status, exit, rows, rejects, failed batches, seconds, the file to look at" {
+	truncated_day
+	d1=$T/a/segment-logs/srcA/$((DAY0 + DAYMS))
+	mkdir -p "$d1"
+	seg-gen --seed 24 --count 300 --start-ms $((DAY0 + DAYMS)) | gzip > "$d1/1432771200-0.gz"
+	run bf --stats "$T/st.json" "$T/a"
+	[ "$status" -eq 65 ]
+	[ "$(jq -c '[.per_unit[] | [.status, .exit, .rows, .rejects, .failed_batches]]' "$T/st.json")" = \
+	  '[["failed",65,600,0,0],["done",0,300,0,0]]' ]   # the failed unit's other objects loaded
+	look=$(jq -r '.per_unit[0].look' "$T/st.json")
+	[ "${look##*/}" = quarantine.ndjson ]
+	[ "$(jq -r .object "$look")" = "$T/a/segment-logs/srcA/$DAY0/1432688400-1.gz" ]
+	jq -e '.per_unit[0].message | test("damaged object")' "$T/st.json"
+	jq -e '.per_unit[1].look == null and .per_unit[1].seconds >= 0' "$T/st.json"
+	run bf --stats "$T/st.json" --since $DAY0 "$T/a"
+	[ "$status" -eq 65 ]
+	[ "$(jq -c '[.per_unit[] | [.unit, .status]]' "$T/st.json")" = \
+	  "$(jq -cn --arg a "$T/a/segment-logs/srcA/$DAY0" --arg b "$d1" '[[$a, "failed"], [$b, "skipped"]]')" ]
 }
 
 @test "--skip-damaged loads the rest and counts the loss" {
@@ -247,17 +330,30 @@ truncated_day() {
 
 @test "--dry-run lists units, objects and bytes and changes nothing" {
 	mkarchive "$T/a" 2
-	run bf --dry-run "$T/a"
+	mkdir "$T/tmp"
+	TMPDIR=$T/tmp run bf --dry-run "$T/a"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | jq -s 'length')" -eq 4 ]
-	[ "$(echo "$output" | jq -s '[.[].objects] | add')" -eq 8 ]
-	[ "$(echo "$output" | jq -s '[.[].bytes] | add')" -eq "$(cat "$T"/a/segment-logs/*/*/*.gz | wc -c)" ]
+	[ "$(echo "$output" | jq -s '[.[] | select(.unit)] | length')" -eq 4 ]
+	[ "$(echo "$output" | jq -s '[.[].objects // 0] | add')" -eq 8 ]
+	total=$(cat "$T"/a/segment-logs/*/*/*.gz | wc -c)
+	[ "$(echo "$output" | jq -s '[.[] | select(.unit) | .bytes] | add')" -eq "$total" ]
+	# the estimate: the last line, a sample of the first object of the first unit scaled by bytes
+	est=$(echo "$output" | tail -n 1)
+	first=$(ls "$T"/a/segment-logs/srcA/$DAY0/* | head -n 1)
+	[ "$(echo "$est" | jq -r .estimate.sample)" = "$first" ]
+	[ "$(echo "$est" | jq .estimate.sample_bytes)" -eq "$(stat -c %s "$first")" ]
+	[ "$(echo "$est" | jq .estimate.bytes)" -eq "$total" ]
+	echo "$est" | jq -e '.estimate.sample_seconds > 0 and (.estimate.seconds - .estimate.sample_seconds * .estimate.bytes / .estimate.sample_bytes | fabs) <= 0.5'
 	[ ! -e "$ST" ]
 	[ -z "$(sql "SHOW TABLES LIKE 'segment_data'")" ]
+	[ -z "$(ls -A "$T/tmp")" ]                   # the sample's files are gone too
+	run seg-backfill --dry-run --state-dir "$ST" "$T/a"       # the summary line on stderr
+	[[ "$output" == *"estimated "*"sample of $(stat -c %s "$first") bytes"* ]]
 	bf "$T/a"
 	cp "$ST/journal" "$T/j0"
 	run bf --dry-run --since $DAY0 "$T/a"
-	[ "$(echo "$output" | jq -r .state | sort -u)" = done ]
+	[ "$(echo "$output" | jq -r 'select(.unit) | .state' | sort -u)" = done ]
+	[ "$(echo "$output" | tail -n 1)" = '{"estimate":{"bytes":0,"seconds":0}}' ]
 	cmp "$ST/journal" "$T/j0"
 }
 

@@ -1,6 +1,6 @@
 /* test_idset.c: the ordered id set: membership through many in-place
  * resizes, the canonical layout invariant, memory per id, days, hostile
- * hash distributions, and the state file: round trip, window expiry, and
+ * hash distributions, merging two sets, and the state file: round trip, window expiry, and
  * refusal of corrupt, truncated, extended, foreign and newer files. */
 #include <fcntl.h>
 #include <stdint.h>
@@ -148,6 +148,44 @@ static unsigned char *read_file(const char *p, size_t *n)
 	*n = (size_t)read(fd, b, (size_t)st.st_size);
 	close(fd);
 	return b;
+}
+
+/* merge: the union of two sets, overlapping, the later day of an id in
+ * both, the newest day; another seed refused; the union laid out as a
+ * loaded set is (layout_ok), so lookups find every id. */
+static void merge(void)
+{
+	struct idset a, b, c;
+	idset_init(&a, 0, 9);
+	idset_init(&b, 0, 9);
+	enum { N = 50000 };
+	for (unsigned long i = 0; i < N; i++)
+		idset_add(&a, key(&a, "m-%lu", i), 3);                 /* m-0 .. m-49999, day 3 */
+	for (unsigned long i = N / 2; i < N + N / 2; i++)
+		idset_add(&b, key(&b, "m-%lu", i), i < N ? 5 : 2);     /* m-25000 .. m-74999 */
+	a.newest = 3;
+	b.newest = 5;
+	is_int(idset_merge(&a, &b), N / 2, "merge: the ids new to dst are counted");
+	is_int(a.count, N + N / 2, "merge: the union's count");
+	ok(layout_ok(&a), "merge: the union is laid out canonically");
+	int found = 0, days_ok = 0;
+	for (unsigned long i = 0; i < N + N / 2; i++) {
+		uint16_t d = 0;
+		found += idset_has(&a, key(&a, "m-%lu", i), &d);
+		days_ok += d == (i < N / 2 ? 3 : i < N ? 5 : 2);
+	}
+	is_int(found, N + N / 2, "merge: every id of both is found");
+	is_int(days_ok, N + N / 2, "merge: an id in both keeps the later day");
+	ok(!idset_has(&a, key(&a, "m-%lu", N + N / 2), NULL), "merge: no other id");
+	is_int(a.newest, 5, "merge: the newest day of the two");
+	ok(idset_add(&a, key(&a, "m-%lu", 1000000), 1) == 1 && layout_ok(&a), "merge: the union takes more ids");
+	idset_init(&c, 0, 10);
+	idset_add(&c, key(&c, "x", 0), 1);
+	is_int(idset_merge(&a, &c), -1, "merge: another seed is refused");
+	is_int(a.count, N + N / 2 + 1, "merge: a refused merge adds nothing");
+	idset_free(&a);
+	idset_free(&b);
+	idset_free(&c);
 }
 
 static void write_file(const char *p, const void *b, size_t n)
@@ -317,6 +355,7 @@ int main(void)
 	membership();
 	memory();
 	days();
+	merge();
 	hostile();
 	round_trip();
 	corrupt();
