@@ -62,6 +62,9 @@ struct batcher {
 	struct table *last;      /* the table of the previous row, a cache */
 	struct frame io;           /* output, rejects, counters, progress */
 	struct json_members mem;
+	struct json_members rowmem;  /* the members of a "_row" envelope */
+	const struct json_members *cols;  /* the row's columns: rowmem or mem */
+	int enveloped;           /* cols is a "_row": no key there is metadata */
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
 	uint64_t bytes_in;
@@ -168,6 +171,15 @@ static int is_meta(struct buf *scratch, struct json_slice key)
 	size_t n;
 	str_text(scratch, key, &p, &n);
 	return n && p[0] == '_';
+}
+
+/* skip_key: is this key of the row's column members metadata? Never inside
+ * a "_row" envelope, where every key is a column. */
+static int skip_key(struct batcher *b, struct json_slice k)
+{
+	if (b->enveloped)
+		return 0;
+	return k.p[1] == '_' || (k.p[1] == '\\' && is_meta(&b->scratch, k));
 }
 
 static void rehash(struct batcher *b)
@@ -339,9 +351,9 @@ static int key_is(struct batcher *b, struct json_slice k, const struct table *t,
 static int same_columns(struct batcher *b, const struct table *t)
 {
 	size_t c = 0;
-	for (size_t i = 0; i < b->mem.n; i++) {
-		struct json_slice k = b->mem.m[i].key;
-		if (k.p[1] == '_' || (k.p[1] == '\\' && is_meta(&b->scratch, k)))
+	for (size_t i = 0; i < b->cols->n; i++) {
+		struct json_slice k = b->cols->m[i].key;
+		if (skip_key(b, k))
 			continue;
 		if (c == t->cols.n || !key_is(b, k, t, c))
 			return 0;
@@ -385,9 +397,9 @@ static int read_columns(struct batcher *b, struct names *nm)
 {
 	char why[128];
 	names_reset(nm);
-	for (size_t i = 0; i < b->mem.n; i++) {
-		struct json_slice k = b->mem.m[i].key;
-		if (is_meta(&b->scratch, k))
+	for (size_t i = 0; i < b->cols->n; i++) {
+		struct json_slice k = b->cols->m[i].key;
+		if (skip_key(b, k))
 			continue;
 		const char *p;
 		size_t n;
@@ -427,9 +439,9 @@ static void add_args(struct batcher *b, struct table *t)
 {
 	struct buf *a = &t->args;
 	int first = 1;
-	for (size_t i = 0; i < b->mem.n; i++) {
-		struct json_member *m = &b->mem.m[i];
-		if (m->key.p[1] == '_' || (m->key.p[1] == '\\' && is_meta(&b->scratch, m->key)))
+	for (size_t i = 0; i < b->cols->n; i++) {
+		const struct json_member *m = &b->cols->m[i];
+		if (skip_key(b, m->key))
 			continue;
 		if (!first)
 			buf_addc(a, ',');
@@ -533,10 +545,12 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 	t->shape_ok = 0;   /* mode or keys may have changed */
 }
 
-/* meta: the _table, _ddl and _upsert members of the record (last wins). */
-static void meta(struct batcher *b, struct json_slice *tname, struct json_slice *ddl, struct json_slice *upsert)
+/* meta: the _table, _ddl, _upsert and _row members of the record (last wins). */
+static void meta(struct batcher *b, struct json_slice *tname, struct json_slice *ddl, struct json_slice *upsert,
+                 struct json_slice *row)
 {
-	tname->type = ddl->type = upsert->type = JSON_NONE;
+	static const struct json_slice none = { NULL, 0, JSON_NONE };
+	*tname = *ddl = *upsert = *row = none;
 	for (size_t i = 0; i < b->mem.n; i++) {
 		struct json_member *m = &b->mem.m[i];
 		if (m->key.p[1] != '_' && m->key.p[1] != '\\')
@@ -547,7 +561,38 @@ static void meta(struct batcher *b, struct json_slice *tname, struct json_slice 
 			*ddl = m->val;
 		else if (json_key_eq(m->key, "_upsert"))
 			*upsert = m->val;
+		else if (json_key_eq(m->key, "_row"))
+			*row = m->val;
 	}
+}
+
+/* row_columns: where the row's columns are: the "_row" object's members
+ * (every key a column), or the record's own members that do not start with
+ * '_' (the older flat form). Returns 0, or -1 after rejecting the line. */
+static int row_columns(struct batcher *b, struct json_slice row)
+{
+	b->cols = &b->mem;
+	b->enveloped = 0;
+	if (row.type == JSON_NONE)
+		return 0;
+	if (row.type != JSON_OBJECT) {
+		reject_line(b, "bad_row", "_row must be an object");
+		return -1;
+	}
+	for (size_t i = 0; i < b->mem.n; i++)
+		if (!skip_key(b, b->mem.m[i].key)) {
+			reject_line(b, "bad_row", "a record with _row has its columns there only, found %.*s",
+			            (int)(b->mem.m[i].key.n > 80 ? 80 : b->mem.m[i].key.n), b->mem.m[i].key.p);
+			return -1;
+		}
+	struct json_error err;
+	if (json_parse(row.p, row.n, b->max_depth, &b->rowmem, &err) < 0) {
+		reject_line(b, "bad_row", "_row: %s", err.msg);
+		return -1;
+	}
+	b->cols = &b->rowmem;
+	b->enveloped = 1;
+	return 0;
 }
 
 /* do_line: one input line: a row record, a DDL record, or a reject. */
@@ -560,15 +605,15 @@ static void do_line(struct batcher *b, const struct line *l)
 		reject_line(b, reason, "%s", detail);
 		return;
 	}
-	struct json_slice tname, ddl, upsert;
-	meta(b, &tname, &ddl, &upsert);
+	struct json_slice tname, ddl, upsert, row;
+	meta(b, &tname, &ddl, &upsert, &row);
 	if (tname.type != JSON_STRING) {
 		reject_line(b, "missing_table", tname.type == JSON_NONE ? "no _table member" : "_table must be a string");
 		return;
 	}
 	if (ddl.type != JSON_NONE)
 		do_ddl(b, tname, ddl, upsert);
-	else
+	else if (row_columns(b, row) == 0)
 		do_row(b, tname);
 }
 
@@ -630,6 +675,7 @@ static void batcher_free(struct batcher *b)
 	names_free(&b->key_opt);
 	names_free(&b->newcols);
 	json_members_free(&b->mem);
+	json_members_free(&b->rowmem);
 	buf_free(&b->body);
 	buf_free(&b->rec);
 	buf_free(&b->scratch);

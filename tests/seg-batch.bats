@@ -408,7 +408,7 @@ EOF
 	[[ "$sql" == *" ON DUPLICATE KEY UPDATE \`timestamp\` = VALUES(\`timestamp\`), "* ]]
 	[[ "$sql" != *'`messageId` = VALUES'* ]]
 	# args are the row values, in order
-	[ "$(jq -c 'select(._batch) | .body.args[]' "$T/out")" = "$(jq -c 'select(._ddl | not) | del(._table) | .[]' "$T/rows")" ]
+	[ "$(jq -c 'select(._batch) | .body.args[]' "$T/out")" = "$(jq -c 'select(._ddl | not) | ._row[]' "$T/rows")" ]
 	# compat DDL (Segment's own table) and the raw layout
 	seg-flatten -q --ddl compat "$docs/complete.ndjson" | seg-batch -q > "$T/out"
 	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out")" = "INSERT INTO \`segment_data\` ($cols) VALUES $(yes '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' | head -n 5 | paste -sd '|' | sed 's/|/, /g') ON DUPLICATE KEY UPDATE \`context\` = \`context\`" ]
@@ -424,4 +424,20 @@ EOF
 	[ "$status" -eq 1 ]
 	[ "$(jq -c '[.in,.rows,.ddl,.rejected,.blank,.out]' "$T/st")" = "[7,2,1,4,3,2]" ]
 	assert_accounted "$T/st" rows ddl rejected
+}
+
+@test "row envelope: every key inside _row is a column, _9mega and _table too; the flat form still reads" {
+	cat > "$T/in" <<'EOT'
+{"_table":"t","_row":{"id":1,"_9mega":2,"_table":"x"}}
+{"_table":"t","_row":{"id":3,"_9mega":4,"_table":"y"}}
+{"_table":"t","id":5}
+{"_table":"t","_row":{"id":6},"x":7}
+{"_table":"t","_row":[1]}
+EOT
+	run seg-batch -q -r "$T/rej" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r .body.sql | head -n 1)" = 'INSERT INTO `t` (`id`, `_9mega`, `_table`) VALUES (?, ?, ?), (?, ?, ?) ON DUPLICATE KEY UPDATE `_table` = `_table`' ]
+	[ "$(printf '%s\n' "$output" | jq -c .body.args)" = '[1,2,"x",3,4,"y"]
+[5]' ]
+	[ "$(jq -r '.reason + ":" + (.line | tostring)' "$T/rej" | tr '\n' ' ')" = "bad_row:4 bad_row:5 " ]
 }
