@@ -88,6 +88,12 @@ int json_str_has_escape(struct json_slice s);
 /* json_str_decode: append the decoded UTF-8 of a valid string slice to out. */
 void json_str_decode(struct json_slice s, struct buf *out);
 
+/* json_raw_utf8: append the valid JSON text p[0..n) to out with every
+ * escaped surrogate pair (\ud83d\ude00) written as the raw UTF-8 of its
+ * character; everything else byte for byte. SingleStore stores an escaped
+ * pair in a JSON column corrupted, raw UTF-8 intact. */
+void json_raw_utf8(const char *p, size_t n, struct buf *out);
+
 /* json_write_str: append s[0..n) as a JSON string with quotes, escaping '"',
  * '\\' and control characters. Bytes that are not valid UTF-8 become U+FFFD,
  * so the output is always valid JSON. */

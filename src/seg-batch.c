@@ -41,6 +41,7 @@ struct table {
 	size_t nlen;
 	uint64_t hash;
 	int upsert;              /* a DDL record said "_upsert": true */
+	char *newest;            /* a DDL record said "_newest": "col" */
 	struct names keys;       /* key columns named by DDL */
 	struct names cols;       /* column list of the open batch */
 	unsigned char *is_key;   /* per column of cols */
@@ -312,7 +313,15 @@ static void shape(struct batcher *b, struct table *t)
 		t->is_key[i] = names_has(&t->keys, c, t->cols.len[i]) || names_has(&b->key_opt, c, t->cols.len[i]);
 	}
 	enum sqlinsert_mode mode = t->upsert ? SQLINS_UPDATE : b->mode;
-	sqlinsert_build(&t->ins, mode, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key);
+	size_t ts = SIZE_MAX;
+	for (size_t i = 0; t->newest && i < t->cols.n; i++)
+		if (t->cols.len[i] == strlen(t->newest) && !t->is_key[i] &&
+		    strncasecmp(cols[i], t->newest, t->cols.len[i]) == 0)
+			ts = i;
+	if (ts != SIZE_MAX)
+		sqlinsert_build_newest(&t->ins, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key, ts);
+	else
+		sqlinsert_build(&t->ins, mode, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key);
 	free(cols);
 	t->shape_ok = 1;
 }
@@ -527,6 +536,11 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 		reject_line(b, "bad_ddl", "_upsert must be true or false");
 		return;
 	}
+	struct json_slice nw;
+	if (json_members_get(&b->mem, "_newest", &nw) && nw.type != JSON_STRING) {
+		reject_line(b, "bad_ddl", "_newest must be a column name");
+		return;
+	}
 	struct table *t = table_get(b, tname, why, sizeof why);
 	if (!t) {
 		reject_line(b, "bad_identifier", "_table %.*s: %s", (int)(tname.n > 80 ? 80 : tname.n), tname.p, why);
@@ -538,6 +552,14 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 	stats_add(&b->io.st, "out", 1);
 	if (upsert.type != JSON_NONE)
 		t->upsert = upsert.type == JSON_TRUE;
+	struct json_slice newest;
+	if (json_members_get(&b->mem, "_newest", &newest) && newest.type == JSON_STRING) {
+		struct buf nb = BUF_INIT;
+		json_str_decode(newest, &nb);
+		free(t->newest);
+		t->newest = xstrdup(buf_cstr(&nb));
+		buf_free(&nb);
+	}
 	struct buf text = BUF_INIT;
 	json_str_decode(ddl, &text);
 	ddlkeys_scan(text.p ? text.p : "", text.len, key_found, t);
@@ -664,6 +686,7 @@ static void batcher_free(struct batcher *b)
 		for (struct table *t = b->bucket[i], *next; t; t = next) {
 			next = t->next;
 			free(t->name);
+			free(t->newest);
 			names_free(&t->keys);
 			names_free(&t->cols);
 			free(t->is_key);

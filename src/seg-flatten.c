@@ -22,6 +22,7 @@
 #include "sqlid.h"
 #include "tablelayout.h"
 #include "stats.h"
+#include "warehouse.h"
 
 #define SALT_MAX (64 << 10)
 
@@ -38,13 +39,19 @@ struct flattener {
 	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
 	struct buf row, edited, scratch;
 	uint64_t bytes;
+	struct warehouse *wh;      /* --layout warehouse */
 };
 
 static void usage(void)
 {
 	printf("usage: seg-flatten [options] [FILE...]\n"
 	       "Turn Segment messages into SingleStore row records (and a DDL record per table).\n\n"
-	       "  -l, --layout NAME          segment_data (default) or raw (table segment_raw_data)\n"
+	       "  -l, --layout NAME          segment_data (default), raw (table segment_raw_data)\n"
+	       "                             or warehouse (Segment's warehouse tables)\n"
+	       "      --schema PREFIX        warehouse: table names start with PREFIX_\n"
+	       "      --max-name N           warehouse: longest table or column name (default 256)\n"
+	       "      --state FILE           warehouse: the known schema, from an earlier --save-state\n"
+	       "      --save-state FILE      warehouse: write the grown schema there at a clean end\n"
 	       "  -t, --table NAME           table name (default: the layout's)\n"
 	       "      --ddl KIND             recommended (default), compat (Segment's own table) or none\n"
 	       "      --print-ddl            print the CREATE TABLE statement and exit\n"
@@ -65,7 +72,18 @@ static void usage(void)
 	       "74 I/O error, 78 unknown layout or unusable salt file.\n");
 }
 
-/* flatten_line: one line to a row record in f->row, or a reason. */
+/* wh_emit: a record of the warehouse layout (DDL only when DDL is wanted). */
+static void wh_emit(void *ctx, const char *rec, size_t n, int is_ddl, int is_discard)
+{
+	struct flattener *f = ctx;
+	if (is_ddl && !f->emit_ddl)
+		return;
+	w_line(&f->io.out, rec, n);
+	stats_add(&f->io.st, is_ddl ? "ddl" : is_discard ? "discarded" : "rows", 1);
+}
+
+/* flatten_line: one line to a row record in f->row (the warehouse layout:
+ * its records written), or a reason. */
 static const char *flatten_line(struct flattener *f, const struct line *l, char *detail, size_t n)
 {
 	const char *reason = frame_parse_object(l, f->max_line, f->max_depth, &f->mem, "message", detail, n);
@@ -87,6 +105,8 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 		f->mem = f->mem2;
 		f->mem2 = t;
 	}
+	if (f->wh)
+		return warehouse_message(f->wh, msg, len, &f->mem, wh_emit, f, detail, n);
 	buf_reset(&f->row);
 	return tablelayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
 }
@@ -125,6 +145,8 @@ static int flatten_stream(void *ctx, int fd, const char *name)
 		const char *reason = flatten_line(f, &l, detail, sizeof detail);
 		if (reason)
 			reject(&f->io.rej, reason, detail, name, l.lineno, l.p, l.len);
+		else if (f->wh)
+			stats_add(&f->io.st, "out", 1);
 		else
 			emit_row(f);
 		progress_tick(&f->io.prog, stats_get(&f->io.st, "in"), f->bytes);
@@ -174,6 +196,7 @@ static void flattener_free(struct flattener *f)
 	if (f->rf.colkey)
 		rowfmt_free(&f->rf);
 	jpath_free(&f->pii);
+	warehouse_free(f->wh);
 	buf_free(&f->ddl);
 	buf_free(&f->row);
 	buf_free(&f->edited);
@@ -187,9 +210,43 @@ static void add_rule(struct jpath *jp, const char *opt, const char *path, enum j
 		usage_error("%s '%s': %s", opt, path, why);
 }
 
+/* warehouse_main: the rest of main for --layout warehouse. The grown schema
+ * is saved only when every input was read to its end and the output
+ * flushed. */
+static int warehouse_main(struct flattener *f, const struct cli_common *common, int nin, char **in,
+                          const char *out, const char *rejects, const char *schema, size_t max_name,
+                          const char *state, const char *save_state, int print_ddl)
+{
+	char why[256];
+	if (f->table)
+		usage_error("--table does not apply to --layout warehouse (see --schema)");
+	f->wh = warehouse_new(schema, max_name);
+	if (state && warehouse_load(f->wh, state, why, sizeof why) < 0 && errno != ENOENT)
+		die(EX_CONFIG, "%s: %s", state, why);
+	if (print_ddl) {
+		struct buf b = BUF_INIT;
+		warehouse_print_ddl(f->wh, &b);
+		fwrite(b.p, 1, b.len, stdout);
+		buf_free(&b);
+		flattener_free(f);
+		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
+	}
+	static const char *const counters[] = { "in", "out", "rejected", "rows", "discarded", NULL };
+	frame_open(&f->io, out, rejects, common->stats_file, common->quiet, common->force_progress, counters);
+	int status = frame_operands(nin, in, flatten_stream, f);
+	status = frame_close(&f->io, status);
+	if (save_state && (status == EX_DONE || status == 1) && warehouse_save(f->wh, save_state) < 0) {
+		diag(save_state, 0, "cannot save the schema state: %s", strerror(errno));
+		status = EX_IOERR;
+	}
+	flattener_free(f);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
-	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH };
+	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH,
+	       O_SCHEMA, O_MAXNAME, O_STATE, O_SAVESTATE };
 	static const struct option opts[] = {
 		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
 		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
@@ -197,10 +254,13 @@ int main(int argc, char **argv)
 		{ "hash", required_argument, 0, O_HASH }, { "salt-file", required_argument, 0, O_SALT },
 		{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
+		{ "schema", required_argument, 0, O_SCHEMA }, { "max-name", required_argument, 0, O_MAXNAME },
+		{ "state", required_argument, 0, O_STATE }, { "save-state", required_argument, 0, O_SAVESTATE },
 		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	struct flattener f;
 	const char *out = "-", *rejects = NULL, *layout = "segment_data";
-	const char *salt_file = NULL;
+	const char *salt_file = NULL, *schema = "", *state = NULL, *save_state = NULL;
+	size_t max_name = SQLID_MAX;
 	enum seg_ddl ddl = SEG_DDL_RECOMMENDED;
 	struct cli_common common = CLI_COMMON_INIT;
 	int print_ddl = 0, c;
@@ -216,7 +276,7 @@ int main(int argc, char **argv)
 		case 'l': layout = optarg; break;
 		case 't':
 			if (!sqlid_valid(optarg, strlen(optarg)))
-				usage_error("--table '%s': use 1 to 64 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
+				usage_error("--table '%s': use 1 to 256 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
 			f.table = optarg;
 			break;
 		case O_DDL:
@@ -234,11 +294,28 @@ int main(int argc, char **argv)
 		case 'r': rejects = optarg; break;
 		case O_MAXLINE: f.max_line = opt_size("--max-line", optarg); if (!f.max_line) usage_error("--max-line must be positive"); break;
 		case O_MAXDEPTH: f.max_depth = (int)opt_uint("--max-depth", optarg, 1, SEG_DEPTH_MAX); break;
+		case O_SCHEMA:
+			if (!sqlid_valid(optarg, strlen(optarg)))
+				usage_error("--schema '%s': use 1 to 256 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
+			schema = optarg;
+			break;
+		case O_MAXNAME: max_name = (size_t)opt_uint("--max-name", optarg, 16, SQLID_MAX); break;
+		case O_STATE: state = optarg; break;
+		case O_SAVESTATE: save_state = optarg; break;
 		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
+	if (jpath_has_op(&f.pii, JPATH_HASH) && !salt_file)
+		usage_error("--hash needs --salt-file (unsalted hashes of e-mails or phone numbers are easy to reverse)");
+	if (salt_file)
+		read_salt(&f.pii, salt_file);
+	if (strcmp(layout, "warehouse") == 0)
+		return warehouse_main(&f, &common, argc - optind, argv + optind, out, rejects,
+		                      schema, max_name, state, save_state, print_ddl);
+	if (*schema || state || save_state)
+		usage_error("--schema, --state and --save-state are for --layout warehouse");
 	if (tablelayout_get(layout, ddl, &f.lay) < 0)
-		die(EX_CONFIG, "unknown layout '%s' (known: %s)", layout, tablelayout_names());
+		die(EX_CONFIG, "unknown layout '%s' (known: %s, warehouse)", layout, tablelayout_names());
 	if (!f.table)
 		f.table = f.lay.table;
 	tablelayout_ddl(&f.lay, f.table, &f.ddl);
@@ -247,10 +324,6 @@ int main(int argc, char **argv)
 		flattener_free(&f);
 		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
 	}
-	if (jpath_has_op(&f.pii, JPATH_HASH) && !salt_file)
-		usage_error("--hash needs --salt-file (unsalted hashes of e-mails or phone numbers are easy to reverse)");
-	if (salt_file)
-		read_salt(&f.pii, salt_file);
 	size_t ncols;
 	const char *const *names = tablelayout_column_names(&f.lay, &ncols);
 	rowfmt_init(&f.rf, f.table, names, ncols);
