@@ -92,6 +92,30 @@ void sqlinsert_build_newest(struct sqlinsert *s, const char *table, size_t tlen,
 	newest_term(&s->suffix, cols[ts], lens[ts], cols[ts], lens[ts]);
 }
 
+static void minmax_term(struct buf *b, const char *fn, const char *c, size_t cl)
+{
+	sqlid_quote(b, c, cl);
+	buf_printf(b, " = %s(", fn);
+	sqlid_quote(b, c, cl);
+	buf_adds(b, ", VALUES(");
+	sqlid_quote(b, c, cl);
+	buf_adds(b, "))");
+}
+
+void sqlinsert_build_seen(struct sqlinsert *s, const char *table, size_t tlen,
+                          const char *const *cols, const size_t *lens, size_t ncols,
+                          const unsigned char *is_key, size_t least, size_t greatest)
+{
+	sqlinsert_build(s, SQLINS_ERROR, table, tlen, cols, lens, ncols, is_key);
+	buf_adds(&s->suffix, " ON DUPLICATE KEY UPDATE ");
+	if (least < ncols)
+		minmax_term(&s->suffix, "LEAST", cols[least], lens[least]);
+	if (least < ncols && greatest < ncols)
+		buf_adds(&s->suffix, ", ");
+	if (greatest < ncols)
+		minmax_term(&s->suffix, "GREATEST", cols[greatest], lens[greatest]);
+}
+
 /* A tuple of n placeholders, "(?, ?, ?)", is 3n bytes; tuples are joined
  * by ", ". */
 size_t sqlinsert_row_growth(const struct sqlinsert *s)

@@ -55,6 +55,14 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
 void sqlinsert_build_newest(struct sqlinsert *s, const char *table, size_t tlen,
                             const char *const *cols, const size_t *lens, size_t ncols,
                             const unsigned char *is_key, size_t ts);
+/* sqlinsert_build_seen: the statement of a "first and last seen" table: on a
+ * duplicate key only column least (an index into cols, or SIZE_MAX) takes
+ * LEAST(old, new) and column greatest GREATEST(old, new); the other
+ * columns keep their stored values. The end state is the same in any load
+ * order. */
+void sqlinsert_build_seen(struct sqlinsert *s, const char *table, size_t tlen,
+                          const char *const *cols, const size_t *lens, size_t ncols,
+                          const unsigned char *is_key, size_t least, size_t greatest);
 /* sqlinsert_len: bytes of the statement text for rows rows (rows >= 1). */
 size_t sqlinsert_len(const struct sqlinsert *s, size_t rows);
 /* sqlinsert_row_growth: bytes one more row adds to the text once rows >= 1. */

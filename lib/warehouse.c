@@ -71,7 +71,8 @@ struct warehouse {
 	int discards_created;
 	unsigned ndiscard;       /* discards of the current message */
 	struct buf cells, rec, path, name, key, kbuf, disc, tmp;
-	struct buf dname;        /* the discards table's name */
+	struct buf dname, iname; /* the discards and identities tables' names */
+	int identities_created;
 	struct buf idbuf, uidbuf, event;   /* the message's id, a users/accounts id, "event_slug" */
 	/* the message being mapped */
 	struct segmsg f;
@@ -243,6 +244,9 @@ struct warehouse *warehouse_new(const char *prefix, size_t max_name)
 	table_name(w, "discards", 8);
 	buf_add(&w->dname, w->name.p, w->name.len);
 	buf_cstr(&w->dname);
+	table_name(w, "identities", 10);
+	buf_add(&w->iname, w->name.p, w->name.len);
+	buf_cstr(&w->iname);
 	return w;
 }
 
@@ -272,6 +276,7 @@ void warehouse_free(struct warehouse *w)
 	buf_free(&w->uidbuf);
 	buf_free(&w->event);
 	buf_free(&w->dname);
+	buf_free(&w->iname);
 	buf_free(&w->disc);
 	buf_free(&w->tmp);
 	free(w);
@@ -342,6 +347,16 @@ static void discards_text(struct warehouse *w, struct buf *b)
 	         "  SHARD KEY (`id`),\n  UNIQUE KEY (`id`, `seq`, `table_name`, `column_name`) USING HASH,\n  SORT KEY (`received_at`)\n)");
 }
 
+static void identities_text(struct warehouse *w, struct buf *b)
+{
+	buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
+	sqlid_quote(b, w->iname.p, w->iname.len);
+	buf_adds(b, " (\n  `anonymous_id` VARBINARY(1020) NOT NULL,\n  `user_id` VARBINARY(1020) NOT NULL,\n"
+	         "  `first_seen` DATETIME(6) NOT NULL,\n  `last_seen` DATETIME(6) NOT NULL,\n"
+	         "  SHARD KEY (`user_id`),\n  UNIQUE KEY (`anonymous_id`, `user_id`) USING HASH,\n"
+	         "  SORT KEY (`user_id`)\n)");
+}
+
 void warehouse_print_ddl(struct warehouse *w, struct buf *out)
 {
 	static const char *const fixed[] = { "tracks", "identifies", "users", "pages", "screens",
@@ -354,6 +369,8 @@ void warehouse_print_ddl(struct warehouse *w, struct buf *out)
 		create_text(t, out);
 		buf_adds(out, ";\n");
 	}
+	identities_text(w, out);
+	buf_adds(out, ";\n");
 	discards_text(w, out);
 	buf_adds(out, ";\n");
 }
@@ -799,6 +816,49 @@ static int usable_id(struct warehouse *w, struct json_slice v)
 	return n <= ID_MAX;
 }
 
+/* id_value: an id (string or number) as a JSON string value. */
+static void id_value(struct buf *b, struct json_slice v)
+{
+	if (v.type == JSON_STRING) {
+		buf_add(b, v.p, v.n);
+		return;
+	}
+	buf_addc(b, '"');
+	buf_add(b, v.p, v.n);
+	buf_addc(b, '"');
+}
+
+/* identity_row: anon (an anonymous or previous id) seen with user at ts. */
+static void identity_row(struct warehouse *w, struct json_slice anon, struct json_slice user, const char *ts)
+{
+	if (!usable_id(w, anon) || !usable_id(w, user))
+		return;
+	if (!w->identities_created) {
+		buf_reset(&w->tmp);
+		identities_text(w, &w->tmp);
+		buf_reset(&w->rec);
+		ddl_record(&w->rec, buf_cstr(&w->iname), buf_cstr(&w->tmp));
+		w->rec.len--;
+		buf_adds(&w->rec, ",\"_least\":\"first_seen\",\"_greatest\":\"last_seen\"}");
+		w->emit(w->ctx, w->rec.p, w->rec.len, 1, 0);
+		w->identities_created = 1;
+	}
+	struct buf *r = &w->rec;
+	buf_reset(r);
+	buf_adds(r, "{\"_table\":");
+	json_write_str(r, w->iname.p, w->iname.len);
+	buf_adds(r, ",\"_row\":{\"anonymous_id\":");
+	id_value(r, anon);
+	buf_adds(r, ",\"user_id\":");
+	id_value(r, user);
+	buf_adds(r, ",\"first_seen\":");
+	buf_add(r, ts, 28);
+	buf_adds(r, ",\"last_seen\":");
+	buf_add(r, ts, 28);
+	buf_adds(r, "}}");
+	w->emit(w->ctx, r->p, r->len, 0, 0);
+}
+
 /* event_table: the event's table name into w->name, its slug (quoted) in
  * w->event; NULL, or a reason. An event named like one of the layout's own
  * tables gets a '_' prefix. */
@@ -866,6 +926,9 @@ const char *warehouse_message(struct warehouse *w, const char *msg, size_t n,
 		latest_row(w, fixed_table(w, "users", K_USERS), ts, w->f.user_id);
 	if (kinds[k] == K_GROUPS && usable_id(w, w->f.group_id))
 		latest_row(w, fixed_table(w, "accounts", K_ACCOUNTS), ts, w->f.group_id);
+	identity_row(w, w->f.anonymous_id, w->f.user_id, ts);
+	if (kinds[k] == K_ALIASES)
+		identity_row(w, w->f.previous_id, w->f.user_id, ts);
 	if (w->disc.len) {
 		if (!w->discards_created) {
 			buf_reset(&w->tmp);

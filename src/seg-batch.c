@@ -42,6 +42,7 @@ struct table {
 	uint64_t hash;
 	int upsert;              /* a DDL record said "_upsert": true */
 	char *newest;            /* a DDL record said "_newest": "col" */
+	char *least, *greatest;  /* ... "_least": "col", "_greatest": "col" */
 	struct names keys;       /* key columns named by DDL */
 	struct names cols;       /* column list of the open batch */
 	unsigned char *is_key;   /* per column of cols */
@@ -302,6 +303,16 @@ static void key_found(void *ctx, const char *name, size_t len)
 		names_add(&t->keys, name, len);
 }
 
+/* col_index: the index of the non-key column called name in t's column
+ * list, SIZE_MAX when name is NULL or not there. */
+static size_t col_index(const struct table *t, const char *const *cols, const char *name)
+{
+	for (size_t i = 0; name && i < t->cols.n; i++)
+		if (t->cols.len[i] == strlen(name) && !t->is_key[i] && strncasecmp(cols[i], name, t->cols.len[i]) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
 /* shape: rebuild t's statement text for its column list and mode. */
 static void shape(struct batcher *b, struct table *t)
 {
@@ -313,12 +324,11 @@ static void shape(struct batcher *b, struct table *t)
 		t->is_key[i] = names_has(&t->keys, c, t->cols.len[i]) || names_has(&b->key_opt, c, t->cols.len[i]);
 	}
 	enum sqlinsert_mode mode = t->upsert ? SQLINS_UPDATE : b->mode;
-	size_t ts = SIZE_MAX;
-	for (size_t i = 0; t->newest && i < t->cols.n; i++)
-		if (t->cols.len[i] == strlen(t->newest) && !t->is_key[i] &&
-		    strncasecmp(cols[i], t->newest, t->cols.len[i]) == 0)
-			ts = i;
-	if (ts != SIZE_MAX)
+	size_t ts = col_index(t, cols, t->newest), lo = col_index(t, cols, t->least),
+	       hi = col_index(t, cols, t->greatest);
+	if (lo != SIZE_MAX || hi != SIZE_MAX)
+		sqlinsert_build_seen(&t->ins, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key, lo, hi);
+	else if (ts != SIZE_MAX)
 		sqlinsert_build_newest(&t->ins, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key, ts);
 	else
 		sqlinsert_build(&t->ins, mode, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key);
@@ -523,6 +533,19 @@ static void do_row(struct batcher *b, struct json_slice tname)
 		flush(b, t, t->args.len);
 }
 
+/* learn_name: a column name a DDL record gives in member key, kept in *to. */
+static void learn_name(struct batcher *b, const char *key, char **to)
+{
+	struct json_slice v;
+	if (!json_members_get(&b->mem, key, &v) || v.type != JSON_STRING)
+		return;
+	struct buf nb = BUF_INIT;
+	json_str_decode(v, &nb);
+	free(*to);
+	*to = xstrdup(buf_cstr(&nb));
+	buf_free(&nb);
+}
+
 /* do_ddl: send the table's open batch, pass the DDL line on unchanged, and
  * learn from it: "_upsert" and the key columns its text declares. */
 static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice ddl, struct json_slice upsert)
@@ -536,10 +559,13 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 		reject_line(b, "bad_ddl", "_upsert must be true or false");
 		return;
 	}
-	struct json_slice nw;
-	if (json_members_get(&b->mem, "_newest", &nw) && nw.type != JSON_STRING) {
-		reject_line(b, "bad_ddl", "_newest must be a column name");
-		return;
+	static const char *const named[] = { "_newest", "_least", "_greatest" };
+	for (size_t i = 0; i < 3; i++) {
+		struct json_slice nw;
+		if (json_members_get(&b->mem, named[i], &nw) && nw.type != JSON_STRING) {
+			reject_line(b, "bad_ddl", "%s must be a column name", named[i]);
+			return;
+		}
 	}
 	struct table *t = table_get(b, tname, why, sizeof why);
 	if (!t) {
@@ -552,14 +578,9 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 	stats_add(&b->io.st, "out", 1);
 	if (upsert.type != JSON_NONE)
 		t->upsert = upsert.type == JSON_TRUE;
-	struct json_slice newest;
-	if (json_members_get(&b->mem, "_newest", &newest) && newest.type == JSON_STRING) {
-		struct buf nb = BUF_INIT;
-		json_str_decode(newest, &nb);
-		free(t->newest);
-		t->newest = xstrdup(buf_cstr(&nb));
-		buf_free(&nb);
-	}
+	learn_name(b, "_newest", &t->newest);
+	learn_name(b, "_least", &t->least);
+	learn_name(b, "_greatest", &t->greatest);
 	struct buf text = BUF_INIT;
 	json_str_decode(ddl, &text);
 	ddlkeys_scan(text.p ? text.p : "", text.len, key_found, t);
@@ -687,6 +708,8 @@ static void batcher_free(struct batcher *b)
 			next = t->next;
 			free(t->name);
 			free(t->newest);
+			free(t->least);
+			free(t->greatest);
 			names_free(&t->keys);
 			names_free(&t->cols);
 			free(t->is_key);

@@ -441,3 +441,18 @@ EOT
 [5]' ]
 	[ "$(jq -r '.reason + ":" + (.line | tostring)' "$T/rej" | tr '\n' ' ')" = "bad_row:4 bad_row:5 " ]
 }
+
+@test "DDL records name newest-wins and first/last-seen columns: the update clause follows them" {
+	cat > "$T/in" <<'EOT'
+{"_table":"users","_ddl":"CREATE TABLE users (id VARBINARY(64) NOT NULL, ts DATETIME(6), plan TEXT, UNIQUE KEY (id))","_newest":"ts"}
+{"_table":"users","_row":{"id":"u1","ts":"2020-01-01 00:00:00","plan":"pro"}}
+{"_table":"ids","_ddl":"CREATE TABLE ids (a VARBINARY(64), u VARBINARY(64), f DATETIME(6), l DATETIME(6), UNIQUE KEY (a, u))","_least":"f","_greatest":"l"}
+{"_table":"ids","_row":{"a":"x","u":"y","f":"2020-01-01 00:00:00","l":"2020-01-01 00:00:00"}}
+{"_table":"bad","_ddl":"CREATE TABLE bad (a INT)","_newest":1}
+EOT
+	run seg-batch -q -r "$T/rej" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(._batch) | .body.sql')" = 'INSERT INTO `users` (`id`, `ts`, `plan`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `plan` = IF(VALUES(`ts`) >= `ts`, VALUES(`plan`), `plan`), `ts` = IF(VALUES(`ts`) >= `ts`, VALUES(`ts`), `ts`)
+INSERT INTO `ids` (`a`, `u`, `f`, `l`) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `f` = LEAST(`f`, VALUES(`f`)), `l` = GREATEST(`l`, VALUES(`l`))' ]
+	[ "$(jq -r .detail "$T/rej")" = "_newest must be a column name" ]
+}

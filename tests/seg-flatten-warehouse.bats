@@ -266,3 +266,24 @@ EOF
 	[ "$(printf '%s\n' "$output" | jq -r 'select(._row) | ._row.id' | tr '\n' ' ')" = "ok ok " ]
 	[ "$(jq -c '[.in, .out, .rejected, .rows]' "$T/st")" = '[7,1,6,2]' ]
 }
+
+@test "identities: every (anonymous id, user id) pair and every alias, with first and last seen, in any load order" {
+	printf '%s\n' \
+		'{"type":"page","messageId":"p1","timestamp":"2020-01-01T10:00:00Z","anonymousId":"anon1","userId":"u1","name":"Home"}' \
+		'{"type":"alias","messageId":"al1","timestamp":"2020-01-01T11:00:00Z","previousId":"anon2","userId":"u1"}' \
+		'{"type":"track","event":"E","messageId":"t0","timestamp":"2020-01-01T09:00:00Z","anonymousId":"anon9"}' > "$T/day1"
+	printf '%s\n' \
+		'{"type":"identify","messageId":"i1","timestamp":"2020-01-02T10:00:00Z","anonymousId":"anon1","userId":"u1"}' \
+		'{"type":"track","event":"E","messageId":"t1","timestamp":"2020-01-02T12:00:00Z","anonymousId":"anon3","userId":7}' \
+		'{"type":"alias","messageId":"al2","timestamp":"2020-01-02T13:00:00Z","anonymousId":"anon4","previousId":"u1","userId":"u1-new"}' > "$T/day2"
+	wload "$T/day2"
+	wload "$T/day1"
+	rows_are identities 'anonymous_id, user_id, first_seen, last_seen' \
+"anon1	u1	2020-01-01 10:00:00.000000	2020-01-02 10:00:00.000000
+anon2	u1	2020-01-01 11:00:00.000000	2020-01-01 11:00:00.000000
+anon3	7	2020-01-02 12:00:00.000000	2020-01-02 12:00:00.000000
+anon4	u1-new	2020-01-02 13:00:00.000000	2020-01-02 13:00:00.000000
+u1	u1-new	2020-01-02 13:00:00.000000	2020-01-02 13:00:00.000000"
+	# anonymous sessions join to the users they became
+	[ "$(sql "SELECT GROUP_CONCAT(DISTINCT p.id ORDER BY p.id) FROM pages p JOIN identities i ON i.anonymous_id = p.anonymous_id WHERE i.user_id = 'u1'")" = p1 ]
+}
