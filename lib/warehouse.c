@@ -412,26 +412,26 @@ static int fits_int64(struct json_slice v)
 }
 
 /* str_text: the decoded text of a string slice (in w->key when escaped). */
-static const char *str_text(struct warehouse *w, struct json_slice v, size_t *n)
+static const char *str_text(struct buf *key, struct json_slice v, size_t *n)
 {
 	if (!json_str_has_escape(v)) {
 		*n = v.n - 2;
 		return v.p + 1;
 	}
-	buf_reset(&w->key);
-	json_str_decode(v, &w->key);
-	*n = w->key.len;
-	return w->key.p ? w->key.p : "";
+	buf_reset(key);
+	json_str_decode(v, key);
+	*n = key->len;
+	return key->p ? key->p : "";
 }
 
 /* as_time: a string that is an ISO-8601 time in DATETIME's range, as
  * quoted DATETIME(6) text in out[29]; 0, or -1. */
-static int as_time(struct warehouse *w, struct json_slice v, char out[29])
+static int as_time(struct buf *key, struct json_slice v, char out[29])
 {
 	if (v.type != JSON_STRING || v.n > 64)
 		return -1;
 	size_t n;
-	const char *s = str_text(w, v, &n);
+	const char *s = str_text(key, v, &n);
 	struct isotime t;
 	const char *why;
 	if (isotime_parse(s, n, &t, &why) < 0)
@@ -452,7 +452,7 @@ static enum whtype type_of(struct warehouse *w, struct json_slice v)
 	switch (v.type) {
 	case JSON_TRUE: case JSON_FALSE: return T_BOOL;
 	case JSON_NUMBER: return fits_int64(v) ? T_INT : T_DOUBLE;
-	case JSON_STRING: return as_time(w, v, tm) == 0 ? T_TIME : T_TEXT;
+	case JSON_STRING: return as_time(&w->key, v, tm) == 0 ? T_TIME : T_TEXT;
 	default: return T_JSON;
 	}
 }
@@ -477,7 +477,7 @@ static int value_text(struct warehouse *w, enum whtype type, struct json_slice v
 			return -1;
 		break;
 	case T_TIME: case T_STIME:
-		if (as_time(w, v, tm) < 0)
+		if (as_time(&w->key, v, tm) < 0)
 			return -1;
 		buf_add(&w->cells, tm, 28);
 		return 0;
@@ -490,7 +490,7 @@ static int value_text(struct warehouse *w, enum whtype type, struct json_slice v
 		}
 		if (v.type != JSON_STRING)
 			return -1;
-		str_text(w, v, &n);
+		str_text(&w->key, v, &n);
 		if (n > TEXT_MAX)
 			return -1;
 		break;
@@ -534,7 +534,7 @@ static void discard(struct warehouse *w, const struct whtable *t, const char *na
 	else
 		buf_adds(d, "null");
 	buf_printf(d, ",\"reason\":\"%s\",\"received_at\":", reason);
-	if (as_time(w, w->f.received_at, tm) == 0)
+	if (as_time(&w->key, w->f.received_at, tm) == 0)
 		buf_add(d, tm, 28);
 	else
 		buf_adds(d, "null");
@@ -671,18 +671,17 @@ static int absent(struct json_slice v)
 /* message_time: Segment's timestamp: receivedAt - (sentAt -
  * originalTimestamp) when all three are times, else the first of timestamp,
  * originalTimestamp, sentAt, receivedAt. As quoted DATETIME(6) text. */
-static const char *message_time(struct warehouse *w, char out[29], char *detail, size_t dn)
+const char *warehouse_timestamp(const struct segmsg *f, struct buf *key, char out[29], char *detail, size_t dn)
 {
-	const struct segmsg *f = &w->f;
 	struct isotime r, s, o;
 	const char *why;
 	size_t n;
 	const char *p;
 	if (f->received_at.type == JSON_STRING && f->sent_at.type == JSON_STRING &&
 	    f->original_timestamp.type == JSON_STRING &&
-	    (p = str_text(w, f->received_at, &n), isotime_parse(p, n, &r, &why) == 0) &&
-	    (p = str_text(w, f->sent_at, &n), isotime_parse(p, n, &s, &why) == 0) &&
-	    (p = str_text(w, f->original_timestamp, &n), isotime_parse(p, n, &o, &why) == 0)) {
+	    (p = str_text(key, f->received_at, &n), isotime_parse(p, n, &r, &why) == 0) &&
+	    (p = str_text(key, f->sent_at, &n), isotime_parse(p, n, &s, &why) == 0) &&
+	    (p = str_text(key, f->original_timestamp, &n), isotime_parse(p, n, &o, &why) == 0)) {
 		int64_t ns = (r.sec - s.sec + o.sec) * 1000000000LL + r.nsec - s.nsec + o.nsec;
 		struct isotime t = { ns / 1000000000LL, (int32_t)(ns % 1000000000LL) };
 		if (t.nsec < 0)
@@ -699,7 +698,7 @@ static const char *message_time(struct warehouse *w, char out[29], char *detail,
 	for (size_t k = 0; k < 4; k++) {
 		if (absent(t[k]))
 			continue;
-		if (as_time(w, t[k], out) < 0)
+		if (as_time(key, t[k], out) < 0)
 			FAIL("bad_timestamp", "%s is not an ISO-8601 time in years 1000 to 9999",
 			     (const char *[]){ "timestamp", "originalTimestamp", "sentAt", "receivedAt" }[k]);
 		return NULL;
@@ -720,7 +719,7 @@ static const char *message_id(struct warehouse *w, char *detail, size_t dn)
 		FAIL("missing_message_id", "messageId is an empty string");
 	size_t n = v.n;
 	if (v.type == JSON_STRING)
-		str_text(w, v, &n);
+		str_text(&w->key, v, &n);
 	if (n > ID_MAX)
 		FAIL("message_id_too_long", "messageId has %zu bytes, more than the %d of its column", n, ID_MAX);
 	buf_reset(&w->idbuf);
@@ -810,7 +809,7 @@ static int usable_id(struct warehouse *w, struct json_slice v)
 {
 	size_t n = v.n;
 	if (v.type == JSON_STRING && v.n > 2)
-		str_text(w, v, &n);
+		str_text(&w->key, v, &n);
 	else if (v.type != JSON_NUMBER)
 		return 0;
 	return n <= ID_MAX;
@@ -869,7 +868,7 @@ static const char *event_table(struct warehouse *w, char *detail, size_t dn)
 	if (w->f.event.type != JSON_STRING)
 		FAIL(absent(w->f.event) ? "missing_event" : "bad_field_type", "a track call needs an event name");
 	size_t n;
-	const char *p = str_text(w, w->f.event, &n);
+	const char *p = str_text(&w->key, w->f.event, &n);
 	buf_reset(&w->event);
 	buf_addc(&w->event, '"');
 	size_t len = whname(p, n, w->max_name, &w->event);
@@ -907,7 +906,7 @@ const char *warehouse_message(struct warehouse *w, const char *msg, size_t n,
 	char ts[29];
 	const char *reason = message_id(w, detail, dn);
 	if (!reason)
-		reason = message_time(w, ts, detail, dn);
+		reason = warehouse_timestamp(&w->f, &w->key, ts, detail, dn);
 	if (!reason && kinds[k] == K_TRACKS)
 		reason = event_table(w, detail, dn);
 	if (reason)

@@ -56,6 +56,15 @@ const char *warehouse_message(struct warehouse *w, const char *msg, size_t n,
                               const struct json_members *m, warehouse_emit_fn emit, void *ctx,
                               char *detail, size_t dn);
 
+/* warehouse_timestamp: Segment's timestamp of a message, receivedAt -
+ * (sentAt - originalTimestamp) when all three are ISO-8601 times (and the
+ * result is in DATETIME's range), else the first present of timestamp,
+ * originalTimestamp, sentAt, receivedAt; as quoted DATETIME(6) text in out.
+ * NULL, or a reject reason (missing_timestamp, bad_timestamp) with detail
+ * filled. key is scratch space. */
+struct segmsg;
+const char *warehouse_timestamp(const struct segmsg *f, struct buf *key, char out[29], char *detail, size_t dn);
+
 /* warehouse_print_ddl: the CREATE TABLE text of the fixed tables (their
  * standard columns), each followed by ";\n". */
 void warehouse_print_ddl(struct warehouse *w, struct buf *out);

@@ -22,6 +22,7 @@
 #include "sqlid.h"
 #include "tablelayout.h"
 #include "stats.h"
+#include "audiences.h"
 #include "warehouse.h"
 
 #define SALT_MAX (64 << 10)
@@ -40,6 +41,9 @@ struct flattener {
 	struct buf row, edited, scratch;
 	uint64_t bytes;
 	struct warehouse *wh;      /* --layout warehouse */
+	struct audiences *aud;     /* --layout audiences */
+	struct writer rest;        /* --rest: the messages that are not audience changes */
+	int passed;                /* the line went to --rest */
 };
 
 static void usage(void)
@@ -48,7 +52,9 @@ static void usage(void)
 	       "Turn Segment messages into SingleStore row records (and a DDL record per table).\n\n"
 	       "  -l, --layout NAME          segment_data (default), raw (table segment_raw_data)\n"
 	       "                             or warehouse (Segment's warehouse tables)\n"
-	       "      --schema PREFIX        warehouse: table names start with PREFIX_\n"
+	       "                             or audiences (Engage audience changes)\n"
+	       "      --rest FILE            audiences: write the other messages to FILE (required)\n"
+	       "      --schema PREFIX        warehouse, audiences: table names start with PREFIX_\n"
 	       "      --max-name N           warehouse: longest table or column name (default 256)\n"
 	       "      --state FILE           warehouse: the known schema, from an earlier --save-state\n"
 	       "      --save-state FILE      warehouse: write the grown schema there at a clean end\n"
@@ -107,6 +113,16 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 	}
 	if (f->wh)
 		return warehouse_message(f->wh, msg, len, &f->mem, wh_emit, f, detail, n);
+	if (f->aud) {
+		int mapped;
+		const char *reason = audiences_message(f->aud, &f->mem, wh_emit, f, &mapped, detail, n);
+		if (!reason && !mapped) {
+			w_line(&f->rest, msg, len);
+			stats_add(&f->io.st, "rest", 1);
+			f->passed = 1;
+		}
+		return reason;
+	}
 	buf_reset(&f->row);
 	return tablelayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
 }
@@ -142,11 +158,12 @@ static int flatten_stream(void *ctx, int fd, const char *name)
 			continue;
 		}
 		stats_add(&f->io.st, "in", 1);
+		f->passed = 0;
 		const char *reason = flatten_line(f, &l, detail, sizeof detail);
 		if (reason)
 			reject(&f->io.rej, reason, detail, name, l.lineno, l.p, l.len);
-		else if (f->wh)
-			stats_add(&f->io.st, "out", 1);
+		else if (f->wh || f->aud)
+			stats_add(&f->io.st, "out", !f->passed);   /* records written by the layout */
 		else
 			emit_row(f);
 		progress_tick(&f->io.prog, stats_get(&f->io.st, "in"), f->bytes);
@@ -197,6 +214,7 @@ static void flattener_free(struct flattener *f)
 		rowfmt_free(&f->rf);
 	jpath_free(&f->pii);
 	warehouse_free(f->wh);
+	audiences_free(f->aud);
 	buf_free(&f->ddl);
 	buf_free(&f->row);
 	buf_free(&f->edited);
@@ -243,10 +261,39 @@ static int warehouse_main(struct flattener *f, const struct cli_common *common, 
 	return status;
 }
 
+/* audiences_main: the rest of main for --layout audiences. */
+static int audiences_main(struct flattener *f, const struct cli_common *common, int nin, char **in,
+                          const char *out, const char *rejects, const char *schema, const char *rest,
+                          int print_ddl)
+{
+	if (f->table)
+		usage_error("--table does not apply to --layout audiences (see --schema)");
+	f->aud = audiences_new(schema);
+	if (print_ddl) {
+		struct buf b = BUF_INIT;
+		audiences_print_ddl(f->aud, &b);
+		fwrite(b.p, 1, b.len, stdout);
+		buf_free(&b);
+		flattener_free(f);
+		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
+	}
+	if (!rest)
+		usage_error("--layout audiences needs --rest FILE for the messages that are not audience changes");
+	if (w_open(&f->rest, rest) < 0)
+		die(EX_IOERR, "%s: %s", rest, strerror(errno));
+	static const char *const counters[] = { "in", "out", "rest", "rejected", "rows", NULL };
+	frame_open(&f->io, out, rejects, common->stats_file, common->quiet, common->force_progress, counters);
+	int status = frame_operands(nin, in, flatten_stream, f);
+	w_close(&f->rest);
+	status = frame_close(&f->io, status);
+	flattener_free(f);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH,
-	       O_SCHEMA, O_MAXNAME, O_STATE, O_SAVESTATE };
+	       O_SCHEMA, O_MAXNAME, O_STATE, O_SAVESTATE, O_REST };
 	static const struct option opts[] = {
 		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
 		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
@@ -256,10 +303,11 @@ int main(int argc, char **argv)
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
 		{ "schema", required_argument, 0, O_SCHEMA }, { "max-name", required_argument, 0, O_MAXNAME },
 		{ "state", required_argument, 0, O_STATE }, { "save-state", required_argument, 0, O_SAVESTATE },
+		{ "rest", required_argument, 0, O_REST },
 		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	struct flattener f;
 	const char *out = "-", *rejects = NULL, *layout = "segment_data";
-	const char *salt_file = NULL, *schema = "", *state = NULL, *save_state = NULL;
+	const char *salt_file = NULL, *schema = "", *state = NULL, *save_state = NULL, *rest = NULL;
 	size_t max_name = SQLID_MAX;
 	enum seg_ddl ddl = SEG_DDL_RECOMMENDED;
 	struct cli_common common = CLI_COMMON_INIT;
@@ -302,6 +350,7 @@ int main(int argc, char **argv)
 		case O_MAXNAME: max_name = (size_t)opt_uint("--max-name", optarg, 16, SQLID_MAX); break;
 		case O_STATE: state = optarg; break;
 		case O_SAVESTATE: save_state = optarg; break;
+		case O_REST: rest = optarg; break;
 		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
@@ -312,8 +361,10 @@ int main(int argc, char **argv)
 	if (strcmp(layout, "warehouse") == 0)
 		return warehouse_main(&f, &common, argc - optind, argv + optind, out, rejects,
 		                      schema, max_name, state, save_state, print_ddl);
-	if (*schema || state || save_state)
-		usage_error("--schema, --state and --save-state are for --layout warehouse");
+	if (strcmp(layout, "audiences") == 0)
+		return audiences_main(&f, &common, argc - optind, argv + optind, out, rejects, schema, rest, print_ddl);
+	if (*schema || state || save_state || rest)
+		usage_error("--schema, --state, --save-state and --rest are for --layout warehouse or audiences");
 	if (tablelayout_get(layout, ddl, &f.lay) < 0)
 		die(EX_CONFIG, "unknown layout '%s' (known: %s, warehouse)", layout, tablelayout_names());
 	if (!f.table)

@@ -6,6 +6,7 @@
 # newest-wins in any load order, surrogate pairs as raw UTF-8.
 
 load 'helpers/target'
+load 'helpers/accounting'
 
 setup_file() {
 	target_start || return 1
@@ -286,4 +287,40 @@ anon4	u1-new	2020-01-02 13:00:00.000000	2020-01-02 13:00:00.000000
 u1	u1-new	2020-01-02 13:00:00.000000	2020-01-02 13:00:00.000000"
 	# anonymous sessions join to the users they became
 	[ "$(sql "SELECT GROUP_CONCAT(DISTINCT p.id ORDER BY p.id) FROM pages p JOIN identities i ON i.anonymous_id = p.anonymous_id WHERE i.user_id = 'u1'")" = p1 ]
+}
+
+@test "--layout audiences: Engage audience changes into the log and the current state, newest wins; the rest untouched" {
+	cat > "$T/day2" <<'EOF2'
+{"type":"identify","messageId":"e3","timestamp":"2020-01-02T00:00:00Z","userId":"u1","anonymousId":"a1","traits":{"email":"ann@x","high_value":false},"context":{"personas":{"computation_class":"audience","computation_id":"aud_1","computation_key":"high_value","space_id":"spa_1"}}}
+{"type":"track","messageId":"e4","timestamp":"2020-01-02T01:00:00Z","userId":"u2","event":"Audience Entered","properties":{"audience_key":"churn_risk","churn_risk":true,"email":"bob@x"},"context":{"personas":{"computation_class":"audience","computation_id":"aud_2","space_id":"spa_1"}}}
+{"type":"track","messageId":"x1","timestamp":"2020-01-02T02:00:00Z","userId":"u2","event":"Order Completed",  "properties":{"total":1}}
+{"type":"identify","messageId":"x2","timestamp":"2020-01-02T03:00:00Z","userId":"u2","traits":{"score":3},"context":{"personas":{"computation_class":"trait"}}}
+{"type":"identify","messageId":"bad","timestamp":"2020-01-02T04:00:00Z","userId":"u3","traits":{},"context":{"personas":{"computation_class":"audience","computation_key":"k"}}}
+EOF2
+	cat > "$T/day1" <<'EOF2'
+{"type":"identify","messageId":"e1","timestamp":"2020-01-01T00:00:00Z","userId":"u1","anonymousId":"a1","traits":{"email":"ann@x","high_value":true},"context":{"personas":{"computation_class":"audience","computation_id":"aud_1","computation_key":"high_value","space_id":"spa_1"}}}
+{"type":"track","messageId":"e2","timestamp":"2020-01-01T01:00:00Z","anonymousId":"a9","event":"Audience Exited","properties":{"audience_key":"churn_risk"},"context":{"traits":{"email":"anon@x"}}}
+EOF2
+	for day in day2 day1; do
+		run seg-flatten -q --layout audiences --rest "$T/rest.$day" -r "$T/rej.$day" --stats "$T/st.$day" "$T/$day"
+		[ "$status" -eq "$([ $day = day2 ] && echo 1 || echo 0)" ]
+		printf '%s\n' "$output" | seg-batch -q > "$T/b"
+		s2-load -q --url "$S2_URL" -d "$S2_DATABASE" "$T/b"
+		assert_accounted "$T/st.$day" out rest rejected
+	done
+	rows_are audience_membership_log 'message_id, user_id, anonymous_id, email, audience_key, computation_id, space_id, action, timestamp' \
+"e1	u1	a1	ann@x	high_value	aud_1	spa_1	entered	2020-01-01 00:00:00.000000
+e2	NULL	a9	anon@x	churn_risk	NULL	NULL	exited	2020-01-01 01:00:00.000000
+e3	u1	a1	ann@x	high_value	aud_1	spa_1	exited	2020-01-02 00:00:00.000000
+e4	u2	NULL	bob@x	churn_risk	aud_2	spa_1	entered	2020-01-02 01:00:00.000000"
+	rows_are audience_membership 'audience_key, user_id, anonymous_id, in_audience, message_id, timestamp' \
+"churn_risk		a9	0	e2	2020-01-01 01:00:00.000000
+churn_risk	u2		1	e4	2020-01-02 01:00:00.000000
+high_value	u1	a1	0	e3	2020-01-02 00:00:00.000000"
+	# the other messages, byte for byte; the malformed change rejected
+	[ "$(cat "$T/rest.day2")" = "$(sed -n 3,4p "$T/day2")" ]
+	[ ! -s "$T/rest.day1" ]
+	[ "$(jq -r '.reason + " " + .raw' "$T/rej.day2")" = "bad_audience $(sed -n 5p "$T/day2")" ]
+	run seg-flatten -q --layout audiences "$T/day1"
+	[ "$status" -eq 64 ]
 }
