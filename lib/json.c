@@ -694,6 +694,17 @@ static int hex4u(const char *p, unsigned *v)
 	return 0;
 }
 
+int json_has_surrogate_escape(const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (n >= 4 && (p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 4) {
+		if (p[1] == 'u' && (p[2] == 'd' || p[2] == 'D') && strchr("89abcdefABCDEF", p[3]) && p[3])
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
 void json_raw_utf8(const char *p, size_t n, struct buf *out)
 {
 	size_t i = 0, from = 0;

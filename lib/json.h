@@ -93,6 +93,9 @@ void json_str_decode(struct json_slice s, struct buf *out);
  * character; everything else byte for byte. SingleStore stores an escaped
  * pair in a JSON column corrupted, raw UTF-8 intact. */
 void json_raw_utf8(const char *p, size_t n, struct buf *out);
+/* json_has_surrogate_escape: might p[0..n) hold an escaped surrogate
+ * (\uD800-\uDFFF)? A cheap test: yes may be wrong, no is not. */
+int json_has_surrogate_escape(const char *p, size_t n);
 
 /* json_write_str: append s[0..n) as a JSON string with quotes, escaping '"',
  * '\\' and control characters. Bytes that are not valid UTF-8 become U+FFFD,

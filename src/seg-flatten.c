@@ -59,6 +59,8 @@ static void usage(void)
 	       "      --state FILE           warehouse: the known schema, from an earlier --save-state\n"
 	       "      --save-state FILE      warehouse: write the grown schema there at a clean end\n"
 	       "  -t, --table NAME           table name (default: the layout's)\n"
+	       "      --with COLS            segment_data, raw: add received_at, sent_at, source_id\n"
+	       "      --source-id ID         the value of the source_id column (the unit's source)\n"
 	       "      --ddl KIND             recommended (default), compat (Segment's own table) or none\n"
 	       "      --print-ddl            print the CREATE TABLE statement and exit\n"
 	       "      --drop PATH            remove the member at PATH (e.g. context.ip); repeatable\n"
@@ -293,7 +295,7 @@ static int audiences_main(struct flattener *f, const struct cli_common *common, 
 int main(int argc, char **argv)
 {
 	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT, O_MAXLINE, O_MAXDEPTH,
-	       O_SCHEMA, O_MAXNAME, O_STATE, O_SAVESTATE, O_REST };
+	       O_SCHEMA, O_MAXNAME, O_STATE, O_SAVESTATE, O_REST, O_WITH, O_SOURCEID };
 	static const struct option opts[] = {
 		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
 		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
@@ -303,11 +305,13 @@ int main(int argc, char **argv)
 		{ "max-line", required_argument, 0, O_MAXLINE }, { "max-depth", required_argument, 0, O_MAXDEPTH },
 		{ "schema", required_argument, 0, O_SCHEMA }, { "max-name", required_argument, 0, O_MAXNAME },
 		{ "state", required_argument, 0, O_STATE }, { "save-state", required_argument, 0, O_SAVESTATE },
-		{ "rest", required_argument, 0, O_REST },
+		{ "rest", required_argument, 0, O_REST }, { "with", required_argument, 0, O_WITH },
+		{ "source-id", required_argument, 0, O_SOURCEID },
 		CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	struct flattener f;
 	const char *out = "-", *rejects = NULL, *layout = "segment_data";
 	const char *salt_file = NULL, *schema = "", *state = NULL, *save_state = NULL, *rest = NULL;
+	const char *with = NULL, *source_id = NULL;
 	size_t max_name = SQLID_MAX;
 	enum seg_ddl ddl = SEG_DDL_RECOMMENDED;
 	struct cli_common common = CLI_COMMON_INIT;
@@ -351,6 +355,12 @@ int main(int argc, char **argv)
 		case O_STATE: state = optarg; break;
 		case O_SAVESTATE: save_state = optarg; break;
 		case O_REST: rest = optarg; break;
+		case O_WITH: with = optarg; break;
+		case O_SOURCEID:
+			if (!*optarg || strlen(optarg) > 255)
+				usage_error("--source-id: 1 to 255 bytes");
+			source_id = optarg;
+			break;
 		default: cli_common_option(c, optarg, &common, usage);
 		}
 	}
@@ -367,6 +377,11 @@ int main(int argc, char **argv)
 		usage_error("--schema, --state, --save-state and --rest are for --layout warehouse or audiences");
 	if (tablelayout_get(layout, ddl, &f.lay) < 0)
 		die(EX_CONFIG, "unknown layout '%s' (known: %s, warehouse)", layout, tablelayout_names());
+	const char *why;
+	if (with && tablelayout_with(&f.lay, with, source_id, &why) < 0)
+		usage_error("--with '%s': %s", with, why);
+	if (source_id && !(with && strstr(with, "source_id")))
+		usage_error("--source-id is the value of --with source_id");
 	if (!f.table)
 		f.table = f.lay.table;
 	tablelayout_ddl(&f.lay, f.table, &f.ddl);

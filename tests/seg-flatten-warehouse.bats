@@ -324,3 +324,22 @@ high_value	u1	a1	0	e3	2020-01-02 00:00:00.000000"
 	run seg-flatten -q --layout audiences "$T/day1"
 	[ "$status" -eq 64 ]
 }
+
+@test "segment_data and raw --with received_at,sent_at,source_id; surrogate pairs reach JSON columns as raw UTF-8" {
+	printf '%s\n' '{"type":"track","event":"E","messageId":"m1","timestamp":"2020-01-01T00:00:00Z","receivedAt":"2020-01-01T01:00:00.5+01:00","sentAt":"2020-01-01T00:00:01Z","properties":{"s":"\ud83d\ude00"}}' \
+		'{"type":"track","event":"E","messageId":"m2","timestamp":"2020-01-01T00:00:00Z"}' > "$T/in"
+	for layout in segment_data raw; do
+		seg-flatten -q --layout "$layout" --with source_id,received_at,sent_at --source-id src_1 "$T/in" | seg-batch -q > "$T/b"
+		s2-load -q --url "$S2_URL" -d "$S2_DATABASE" "$T/b"
+	done
+	rows_are segment_data 'messageId, source_id, received_at, sent_at, HEX(JSON_VALUE(properties, "$.s")), properties LIKE "%ud83d%"' \
+"m1	src_1	2020-01-01 00:00:00.500000	2020-01-01 00:00:01.000000	F09F9880	0
+m2	src_1	NULL	NULL	NULL	NULL"
+	rows_are segment_raw_data 'messageId, source_id, received_at, sent_at, INSTR(message, UNHEX("F09F9880")) > 0, message LIKE "%ud83d%"' \
+"m1	src_1	2020-01-01 00:00:00.500000	2020-01-01 00:00:01.000000	1	0
+m2	src_1	NULL	NULL	0	0"
+	run seg-flatten --with source_id,bogus "$T/in"
+	[ "$status" -eq 64 ]
+	run seg-flatten --source-id x "$T/in"
+	[ "$status" -eq 64 ]
+}
