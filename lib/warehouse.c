@@ -556,6 +556,8 @@ static void wrow_start(struct warehouse *w, struct whtable *t)
 static void put(struct warehouse *w, struct whtable *t, const char *name, size_t n, struct json_slice v)
 {
 	struct whcol *c = col_find(t, name, n);
+	if (c && c->gen == w->gen && c->n == v.n && memcmp(w->cells.p + c->off, v.p, v.n) == 0)
+		return;   /* the same value the name already holds (a page's properties.name): nothing lost */
 	if (c && c->gen == w->gen) {
 		discard(w, t, name, n, v, received_type(v, type_of(w, v)), coltype[c->type], "name_taken");
 		return;

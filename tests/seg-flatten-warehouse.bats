@@ -47,7 +47,7 @@ rows_are() {
 	cat > "$T/in" <<'EOF'
 {"type":"track","messageId":"t1","receivedAt":"2015-12-10T04:08:32Z","sentAt":"2015-12-10T04:08:31.500Z","originalTimestamp":"2015-12-10T04:08:31.000Z","timestamp":"2015-12-10T04:08:31.5Z","userId":"u1","anonymousId":"a1","event":"Order Completed","properties":{"total":325.29,"items":[1,"two"],"count":3,"gift":true,"shippedAt":"2015-12-11T10:00:00+01:00","buyer":{"firstName":"Ann","address":{"zipCode":"75001"}},"note":null},"context":{"ip":"8.8.8.8","page":{"url":"http://x/"}}}
 {"type":"identify","messageId":"i1","timestamp":"2015-12-10T05:00:00Z","userId":"u1","anonymousId":"a1","traits":{"email":"ann@example.com","logins":5,"plan":{"name":"pro"}},"context":{"ip":"8.8.4.4"}}
-{"type":"page","messageId":"p1","timestamp":"2015-12-10T06:00:00Z","anonymousId":"a2","name":"Home","properties":{"title":"Welcome","url":"http://x/"}}
+{"type":"page","messageId":"p1","timestamp":"2015-12-10T06:00:00Z","anonymousId":"a2","name":"Home","properties":{"name":"Home","title":"Welcome","url":"http://x/"}}
 {"type":"screen","messageId":"s1","timestamp":"2015-12-10T07:00:00Z","userId":"u2","name":"Feed","properties":{"Feed Type":"private"}}
 {"type":"group","messageId":"g1","timestamp":"2015-12-10T08:00:00Z","userId":"u1","groupId":"acme","traits":{"name":"Acme","employees":329}}
 {"type":"alias","messageId":"al1","timestamp":"2015-12-10T09:00:00Z","userId":"u1","previousId":"a1"}
@@ -342,4 +342,13 @@ m2	src_1	NULL	NULL	0	0"
 	[ "$status" -eq 64 ]
 	run seg-flatten --source-id x "$T/in"
 	[ "$status" -eq 64 ]
+}
+
+@test "share/sql holds the DDL --print-ddl prints for warehouse and audiences" {
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	for l in warehouse audiences; do
+		[ "$(seg-flatten --layout $l --print-ddl)" = "$(grep -v '^--' "$top/share/sql/$l.sql")" ]
+	done
+	[ "$(seg-flatten --layout warehouse --print-ddl | grep -c '^CREATE TABLE')" -eq 10 ]
+	[ "$(seg-flatten --layout warehouse --print-ddl --schema ios | grep -c '^CREATE TABLE IF NOT EXISTS `ios_')" -eq 10 ]
 }
