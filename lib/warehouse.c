@@ -20,6 +20,7 @@
 #define TEXT_MAX 65535      /* bytes in a TEXT column */
 #define ID_MAX 1020         /* bytes of the id column, as segment_data's messageId */
 #define DISCARD_NAME_MAX 256
+#define COLUMNS_MAX 1000    /* columns per table (MariaDB's InnoDB stops at 1017, SingleStore at 4096) */
 
 /* Column types. The S* ones are the fixed standard columns. */
 enum whtype { T_AUTO, T_ID, T_STIME, T_STEXT, T_BOOL, T_INT, T_DOUBLE, T_TIME, T_TEXT, T_JSON, T_NTYPES };
@@ -560,6 +561,10 @@ static void put(struct warehouse *w, struct whtable *t, const char *name, size_t
 		return;   /* the same value the name already holds (a page's properties.name): nothing lost */
 	if (c && c->gen == w->gen) {
 		discard(w, t, name, n, v, received_type(v, type_of(w, v)), coltype[c->type], "name_taken");
+		return;
+	}
+	if (!c && t->ncols >= COLUMNS_MAX) {
+		discard(w, t, name, n, v, received_type(v, type_of(w, v)), NULL, "column_limit");
 		return;
 	}
 	if (!c) {

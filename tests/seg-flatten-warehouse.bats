@@ -352,3 +352,16 @@ m2	src_1	NULL	NULL	0	0"
 	[ "$(seg-flatten --layout warehouse --print-ddl | grep -c '^CREATE TABLE')" -eq 10 ]
 	[ "$(seg-flatten --layout warehouse --print-ddl --schema ios | grep -c '^CREATE TABLE IF NOT EXISTS `ios_')" -eq 10 ]
 }
+
+@test "a table stops at 1000 columns: later new properties go to discards (column_limit)" {
+	jq -cn '{type:"track",event:"Wide",messageId:"w1",timestamp:"2020-01-01T00:00:00Z",properties:([range(1000)] | map({key:"p\(.)", value:.}) | from_entries)}' > "$T/in"
+	run seg-flatten -q --layout warehouse -o "$T/out" --stats "$T/st" "$T/in"
+	[ "$status" -eq 0 ]
+	row=$(jq -c 'select(._table == "wide" and ._row) | ._row' "$T/out")
+	[ "$(jq 'length' <<< "$row")" -eq 999 ]     # 1000 columns, uuid_ts is the database's
+	[ "$(jq -r .p989 <<< "$row")" = 989 ]
+	[ "$(jq -r '.p990 // "none"' <<< "$row")" = none ]
+	[ "$(jq -r 'select(._table == "discards" and ._row) | ._row | [.column_name, .value, .reason] | @tsv' "$T/out" | head -n 2)" = "p990	990	column_limit
+p991	991	column_limit" ]
+	[ "$(jq -c '[.rows, .discarded]' "$T/st")" = '[2,10]' ]
+}
