@@ -86,8 +86,7 @@ static size_t utf8_seq(uptr p, uptr end)
 	return 0;
 }
 
-/* utf8_prefix_len: length of the longest valid UTF-8 prefix of s[0..n). */
-static size_t utf8_prefix_len(const char *s, size_t n)
+size_t utf8_prefix_len(const char *s, size_t n)
 {
 	uptr p = (uptr)s, end = p + n;
 	while (p < end) {
@@ -680,6 +679,64 @@ void json_write_str(struct buf *out, const char *s, size_t n)
 		}
 	}
 	buf_addc(out, '"');
+}
+
+static int hex4u(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+		           : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+		if (d == 16)
+			return -1;
+		*v = *v << 4 | d;
+	}
+	return 0;
+}
+
+int json_has_surrogate_escape(const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (n >= 4 && (p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 4) {
+		if (p[1] == 'u' && (p[2] == 'd' || p[2] == 'D') && strchr("89abcdefABCDEF", p[3]) && p[3])
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+void json_raw_utf8(const char *p, size_t n, struct buf *out)
+{
+	size_t i = 0, from = 0;
+	int in_str = 0;
+	buf_grow(out, n);
+	while (i < n) {
+		char c = p[i];
+		if (c == '"') {
+			in_str = !in_str;
+			i++;
+			continue;
+		}
+		if (!in_str || c != '\\') {
+			i++;
+			continue;
+		}
+		unsigned hi, lo;
+		if (i + 12 <= n && p[i + 1] == 'u' && hex4u(p + i + 2, &hi) == 0 && hi >= 0xD800 && hi < 0xDC00 &&
+		    p[i + 6] == '\\' && p[i + 7] == 'u' && hex4u(p + i + 8, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) {
+			unsigned cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+			char u[4] = { (char)(0xF0 | cp >> 18), (char)(0x80 | (cp >> 12 & 63)),
+			              (char)(0x80 | (cp >> 6 & 63)), (char)(0x80 | (cp & 63)) };
+			buf_add(out, p + from, i - from);
+			buf_add(out, u, 4);
+			i += 12;
+			from = i;
+			continue;
+		}
+		i += 2;   /* any other escape: two bytes, then \uXXXX's hex digits as plain */
+	}
+	buf_add(out, p + from, n - from);
 }
 
 void base64_encode(struct buf *out, const void *data, size_t n)

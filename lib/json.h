@@ -86,6 +86,15 @@ int json_str_has_escape(struct json_slice s);
 /* json_str_decode: append the decoded UTF-8 of a valid string slice to out. */
 void json_str_decode(struct json_slice s, struct buf *out);
 
+/* json_raw_utf8: append the valid JSON text p[0..n) to out with every
+ * escaped surrogate pair (\ud83d\ude00) written as the raw UTF-8 of its
+ * character; everything else byte for byte. SingleStore stores an escaped
+ * pair in a JSON column corrupted, raw UTF-8 intact. */
+void json_raw_utf8(const char *p, size_t n, struct buf *out);
+/* json_has_surrogate_escape: might p[0..n) hold an escaped surrogate
+ * (\uD800-\uDFFF)? A cheap test: yes may be wrong, no is not. */
+int json_has_surrogate_escape(const char *p, size_t n);
+
 /* json_write_str: append s[0..n) as a JSON string with quotes, escaping '"',
  * '\\' and control characters. Bytes that are not valid UTF-8 become U+FFFD,
  * so the output is always valid JSON. */
@@ -97,6 +106,8 @@ void json_write_compact(struct buf *out, struct json_slice v);
 
 /* utf8_valid: is p[0..n) valid UTF-8 (no overlongs, surrogates, > U+10FFFF)? */
 int utf8_valid(const char *p, size_t n);
+/* utf8_prefix_len: length of the longest valid UTF-8 prefix of p[0..n). */
+size_t utf8_prefix_len(const char *p, size_t n);
 
 /* base64_encode: append the base64 of p[0..n) (RFC 4648, with padding). */
 void base64_encode(struct buf *out, const void *p, size_t n);

@@ -12,12 +12,14 @@ void rowfmt_init(struct rowfmt *f, const char *table, const char *const *names, 
 	f->table = xstrdup(table);
 	buf_adds(&f->head, "{\"_table\":");
 	json_write_str(&f->head, table, strlen(table));
+	buf_adds(&f->head, ",\"_row\":{");
 	f->ncols = n;
 	f->colkey = xcalloc(n ? n : 1, sizeof *f->colkey);
 	f->colkeylen = xcalloc(n ? n : 1, sizeof *f->colkeylen);
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&b);
-		buf_addc(&b, ',');
+		if (i)
+			buf_addc(&b, ',');
 		json_write_str(&b, names[i], strlen(names[i]));
 		buf_addc(&b, ':');
 		f->colkey[i] = xstrdup(buf_cstr(&b));
@@ -56,7 +58,7 @@ void row_null(const struct rowfmt *f, struct buf *out, size_t i)
 
 void row_end(struct buf *out)
 {
-	buf_addc(out, '}');
+	buf_add(out, "}}", 2);
 }
 
 void ddl_record(struct buf *out, const char *table, const char *sql)

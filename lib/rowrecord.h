@@ -1,6 +1,7 @@
 /* rowrecord.h: the row and DDL records of design.md (records 3 and 4).
  * Identifiers are checked and quoted by sqlid.h.
- *   row: {"_table":"t","col1":value,"col2":value,...}  (columns in a fixed order)
+ *   row: {"_table":"t","_row":{"col1":value,"col2":value,...}}  (columns in a
+ *        fixed order; inside "_row" every key is a column, "_9mega" too)
  *   DDL: {"_table":"t","_ddl":"CREATE TABLE IF NOT EXISTS `t` (...)"}
  * A row writer precomputes the record's fixed parts (the table prefix and each
  * ',"col":') once, so writing a row is a run of appends. Values are handed in
@@ -13,8 +14,8 @@
 
 struct rowfmt {
 	char *table;
-	struct buf head;             /* {"_table":"t" */
-	char **colkey;               /* ,"col": per column */
+	struct buf head;             /* {"_table":"t","_row":{ */
+	char **colkey;               /* ,"col": per column ("col": for the first) */
 	size_t *colkeylen;
 	size_t ncols;
 };
@@ -25,7 +26,7 @@ void rowfmt_free(struct rowfmt *f);
 
 /* row_begin: start a row record in out (appends; out is not reset). */
 void row_begin(const struct rowfmt *f, struct buf *out);
-/* row_json: column i carries the JSON text p[0..n) as it is. */
+/* row_json: column i carries (columns are written in order, the first first) the JSON text p[0..n) as it is. */
 void row_json(const struct rowfmt *f, struct buf *out, size_t i, const char *p, size_t n);
 /* row_null: column i is null. */
 void row_null(const struct rowfmt *f, struct buf *out, size_t i);

@@ -22,8 +22,8 @@
 /* SEG_DEPTH_MAX: the largest --max-depth a message stage accepts; the later
  * stages carry that plus the levels their records wrap a message in. */
 #define SEG_DEPTH_MAX JSON_DEPTH_DEFAULT
-/* a row record, {"_table":..,"message":MSG}, adds 1 */
-#define SEG_ROW_DEPTH (SEG_DEPTH_MAX + 1)
+/* a row record, {"_table":..,"_row":{"message":MSG}}, adds 2 */
+#define SEG_ROW_DEPTH (SEG_DEPTH_MAX + 2)
 /* a batch body, {"sql":..,"args":[..,MSG]}, adds 2; its batch record 3 */
 #define SEG_BODY_DEPTH (SEG_DEPTH_MAX + 2)
 #define SEG_BATCH_DEPTH (SEG_DEPTH_MAX + 3)

@@ -2,7 +2,8 @@
  * into statement text. Values always travel as placeholders; names cannot,
  * so every name is checked against a strict rule and then backtick-quoted.
  *
- * The rule: 1 to 64 bytes of ASCII letters, digits, '_' and '$', not digits
+ * The rule: 1 to 256 bytes (SingleStore's limit since 8.5; MariaDB and older
+ * SingleStore stop at 64 and refuse longer names themselves) of ASCII letters, digits, '_' and '$', not digits
  * only (MySQL's and
  * SingleStore's unquoted identifier characters, and what Segment's naming
  * produces). Such a name needs no escaping inside a JSON string either, so
@@ -13,10 +14,10 @@
 
 #include "buf.h"
 
-#define SQLID_MAX 64
+#define SQLID_MAX 256
 
 /* sqlid_check: NULL when s[0..n) is an acceptable identifier, else a short
- * reason ("empty", "longer than 64 bytes", "character 0x27 not allowed"),
+ * reason ("empty", "longer than 256 bytes", "character 0x27 not allowed"),
  * written into why (at least 64 bytes) and returned. */
 const char *sqlid_check(const char *s, size_t n, char *why, size_t whylen);
 /* sqlid_valid: the same as a yes/no answer. */

@@ -62,6 +62,60 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
 	}
 }
 
+/* newest_term: `c` = IF(VALUES(`ts`) >= `ts`, VALUES(`c`), `c`) */
+static void newest_term(struct buf *b, const char *c, size_t cl, const char *ts, size_t tl)
+{
+	sqlid_quote(b, c, cl);
+	buf_adds(b, " = IF(VALUES(");
+	sqlid_quote(b, ts, tl);
+	buf_adds(b, ") >= ");
+	sqlid_quote(b, ts, tl);
+	buf_adds(b, ", VALUES(");
+	sqlid_quote(b, c, cl);
+	buf_adds(b, "), ");
+	sqlid_quote(b, c, cl);
+	buf_addc(b, ')');
+}
+
+void sqlinsert_build_newest(struct sqlinsert *s, const char *table, size_t tlen,
+                            const char *const *cols, const size_t *lens, size_t ncols,
+                            const unsigned char *is_key, size_t ts)
+{
+	sqlinsert_build(s, SQLINS_ERROR, table, tlen, cols, lens, ncols, is_key);
+	buf_adds(&s->suffix, " ON DUPLICATE KEY UPDATE ");
+	for (size_t i = 0; i < ncols; i++) {
+		if ((is_key && is_key[i]) || i == ts)
+			continue;
+		newest_term(&s->suffix, cols[i], lens[i], cols[ts], lens[ts]);
+		buf_adds(&s->suffix, ", ");
+	}
+	newest_term(&s->suffix, cols[ts], lens[ts], cols[ts], lens[ts]);
+}
+
+static void minmax_term(struct buf *b, const char *fn, const char *c, size_t cl)
+{
+	sqlid_quote(b, c, cl);
+	buf_printf(b, " = %s(", fn);
+	sqlid_quote(b, c, cl);
+	buf_adds(b, ", VALUES(");
+	sqlid_quote(b, c, cl);
+	buf_adds(b, "))");
+}
+
+void sqlinsert_build_seen(struct sqlinsert *s, const char *table, size_t tlen,
+                          const char *const *cols, const size_t *lens, size_t ncols,
+                          const unsigned char *is_key, size_t least, size_t greatest)
+{
+	sqlinsert_build(s, SQLINS_ERROR, table, tlen, cols, lens, ncols, is_key);
+	buf_adds(&s->suffix, " ON DUPLICATE KEY UPDATE ");
+	if (least < ncols)
+		minmax_term(&s->suffix, "LEAST", cols[least], lens[least]);
+	if (least < ncols && greatest < ncols)
+		buf_adds(&s->suffix, ", ");
+	if (greatest < ncols)
+		minmax_term(&s->suffix, "GREATEST", cols[greatest], lens[greatest]);
+}
+
 /* sqlinsert_len: bytes of the statement text for rows rows (rows >= 1):
  * a tuple of n placeholders, "(?, ?, ?)", is 3n bytes; tuples are joined by
  * ", ". */

@@ -46,6 +46,25 @@ void sqlinsert_build(struct sqlinsert *s, enum sqlinsert_mode mode,
                      const char *table, size_t tlen,
                      const char *const *cols, const size_t *lens, size_t ncols,
                      const unsigned char *is_key);
+/* sqlinsert_build_newest: the statement of a "newest wins" table: on a
+ * duplicate key every non-key column takes the new row's value only when the
+ * new row's column ts (an index into cols) is at least the stored one:
+ *   ON DUPLICATE KEY UPDATE `c` = IF(VALUES(`ts`) >= `ts`, VALUES(`c`), `c`), ...,
+ *   `ts` = IF(VALUES(`ts`) >= `ts`, VALUES(`ts`), `ts`)
+ * ts comes last, as MySQL and SingleStore assign left to right and later
+ * terms see the new value. Whole rows replace whole rows, so the end state
+ * is the same in any load order (ties: the later load wins). */
+void sqlinsert_build_newest(struct sqlinsert *s, const char *table, size_t tlen,
+                            const char *const *cols, const size_t *lens, size_t ncols,
+                            const unsigned char *is_key, size_t ts);
+/* sqlinsert_build_seen: the statement of a "first and last seen" table: on a
+ * duplicate key only column least (an index into cols, or SIZE_MAX) takes
+ * LEAST(old, new) and column greatest GREATEST(old, new); the other
+ * columns keep their stored values. The end state is the same in any load
+ * order. */
+void sqlinsert_build_seen(struct sqlinsert *s, const char *table, size_t tlen,
+                          const char *const *cols, const size_t *lens, size_t ncols,
+                          const unsigned char *is_key, size_t least, size_t greatest);
 /* sqlinsert_body_len: bytes of the body with rows rows whose comma-separated
  * args text is argslen bytes long. */
 size_t sqlinsert_body_len(const struct sqlinsert *s, size_t rows, size_t argslen);

@@ -75,17 +75,53 @@ static const char *const keys_compat[] = { "SHARD KEY ()", NULL };
 int tablelayout_get(const char *name, enum seg_ddl ddl, struct tablelayout *out)
 {
 	int compat = ddl == SEG_DDL_COMPAT;
+	memset(out, 0, sizeof *out);
+	out->keys = compat ? keys_compat : keys_rec;
 	if (strcmp(name, "segment_data") == 0) {
-		*out = (struct tablelayout){ "segment_data", "segment_data", compat ? data_compat : data_rec,
-		                           N(data_rec), compat ? keys_compat : keys_rec };
+		out->name = out->table = "segment_data";
+		out->cols = compat ? data_compat : data_rec;
+		out->ncols = N(data_rec);
 		return 0;
 	}
 	if (strcmp(name, "raw") == 0) {
-		*out = (struct tablelayout){ "raw", "segment_raw_data", compat ? raw_compat : raw_rec,
-		                           N(raw_rec), compat ? keys_compat : keys_rec };
+		out->name = "raw";
+		out->table = "segment_raw_data";
+		out->cols = compat ? raw_compat : raw_rec;
+		out->ncols = N(raw_rec);
 		return 0;
 	}
 	return -1;
+}
+
+int tablelayout_with(struct tablelayout *l, const char *list, const char *source, const char **why)
+{
+	static const struct seg_column extra[] = {
+		{ "received_at", "DATETIME(6)", 0, 0, SRC_RECEIVED_AT, KIND_DATETIME, 0, 0 },
+		{ "sent_at", "DATETIME(6)", 0, 0, SRC_SENT_AT, KIND_DATETIME, 0, 0 },
+		{ "source_id", "TEXT", 0, 0, SRC_SOURCE_ID, KIND_TEXT, 0, TEXT_MAX },
+	};
+	size_t n = l->ncols;
+	memcpy(l->own, l->cols, n * sizeof *l->cols);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ","), k = 0;
+		while (k < N(extra) && !(strlen(extra[k].name) == len && memcmp(extra[k].name, p, len) == 0))
+			k++;
+		if (k == N(extra)) {
+			*why = "the columns are received_at, sent_at and source_id";
+			return -1;
+		}
+		for (size_t i = l->ncols; i < n; i++)
+			if (l->own[i].src == extra[k].src) {
+				*why = "a column is named twice";
+				return -1;
+			}
+		l->own[n++] = extra[k];
+		p += len + (p[len] == ',');
+	}
+	l->cols = l->own;
+	l->ncols = n;
+	l->source_id = source;
+	return 0;
 }
 
 const char *tablelayout_names(void)
@@ -119,6 +155,7 @@ void tablelayout_ddl(const struct tablelayout *l, const char *table, struct buf 
 
 /* The state of mapping one message. */
 struct map {
+	const char *source_id;
 	const struct rowfmt *rf;
 	const struct segmsg *f;
 	struct buf *out, *scratch;
@@ -251,6 +288,33 @@ static const char *put_time(struct map *c, size_t i)
 	return NULL;
 }
 
+/* put_when: a DATETIME column from one field of the message, null when
+ * absent; a value that is not a time is an error. */
+static const char *put_when(struct map *c, size_t i, const char *key, struct json_slice v)
+{
+	if (absent(v)) {
+		row_null(c->rf, c->out, i);
+		return NULL;
+	}
+	if (v.type != JSON_STRING)
+		FAIL("bad_timestamp", "%s must be an ISO-8601 string, found %s", key, type_word(v.type));
+	size_t len;
+	const char *s = decoded(c, v, &len);
+	struct isotime when;
+	const char *why;
+	if (isotime_parse(s, len, &when, &why) < 0)
+		FAIL("bad_timestamp", "%s \"%.*s\": %s", key, (int)(len > 40 ? 40 : len), s, why);
+	if (when.sec < days_from_civil(1000, 1, 1) * 86400 || when.sec >= days_from_civil(10000, 1, 1) * 86400)
+		FAIL("bad_timestamp", "%s \"%.*s\": outside the DATETIME range (years 1000 to 9999 in UTC)",
+		     key, (int)(len > 40 ? 40 : len), s);
+	char text[29];
+	text[0] = '"';
+	isotime_format(&when, text + 1);
+	text[27] = '"';
+	row_json(c->rf, c->out, i, text, 28);
+	return NULL;
+}
+
 /* put_object: a JSON column: an object as it is, null when absent. */
 static const char *put_object(struct map *c, size_t i, const char *what, struct json_slice v)
 {
@@ -260,6 +324,12 @@ static const char *put_object(struct map *c, size_t i, const char *what, struct 
 	}
 	if (v.type != JSON_OBJECT)
 		FAIL("bad_field_type", "%s must be an object, found %s", what, type_word(v.type));
+	if (json_has_surrogate_escape(v.p, v.n)) {   /* SingleStore keeps raw UTF-8 only */
+		buf_reset(c->scratch);
+		json_raw_utf8(v.p, v.n, c->scratch);
+		row_json(c->rf, c->out, i, c->scratch->p, c->scratch->len);
+		return NULL;
+	}
 	row_json(c->rf, c->out, i, v.p, v.n);
 	return NULL;
 }
@@ -295,6 +365,17 @@ static const char *column(struct map *c, size_t i, const struct seg_column *col,
 	case SRC_TRAITS: return put_traits(c, i);
 	case SRC_CONTEXT: return put_object(c, i, "context", f->context);
 	case SRC_MESSAGE: return put_object(c, i, "message", whole);
+	case SRC_RECEIVED_AT: return put_when(c, i, "receivedAt", f->received_at);
+	case SRC_SENT_AT: return put_when(c, i, "sentAt", f->sent_at);
+	case SRC_SOURCE_ID:
+		if (!c->source_id) {
+			row_null(c->rf, c->out, i);
+			return NULL;
+		}
+		buf_reset(c->scratch);
+		json_write_str(c->scratch, c->source_id, strlen(c->source_id));
+		row_json(c->rf, c->out, i, c->scratch->p, c->scratch->len);
+		return NULL;
 	}
 	return NULL;
 }
@@ -304,7 +385,7 @@ const char *tablelayout_row(const struct tablelayout *l, const struct rowfmt *rf
                           struct buf *out, struct buf *scratch, char *detail, size_t dn)
 {
 	struct segmsg f;
-	struct map c = { rf, &f, out, scratch, detail, dn };
+	struct map c = { l->source_id, rf, &f, out, scratch, detail, dn };
 	const char *end = msg + n;
 	/* the text is one valid value: the object is what whitespace surrounds */
 	while (msg < end && (*msg == ' ' || *msg == '\t' || *msg == '\n' || *msg == '\r'))

@@ -23,7 +23,8 @@ enum seg_ddl { SEG_DDL_RECOMMENDED, SEG_DDL_COMPAT };
 /* Where a column's value comes from in the message. */
 enum seg_src {
 	SRC_MESSAGE_ID, SRC_TIMESTAMP, SRC_TYPE, SRC_EVENT, SRC_NAME, SRC_PROPERTIES,
-	SRC_USER_ID, SRC_ANONYMOUS_ID, SRC_GROUP_ID, SRC_TRAITS, SRC_CONTEXT, SRC_MESSAGE
+	SRC_USER_ID, SRC_ANONYMOUS_ID, SRC_GROUP_ID, SRC_TRAITS, SRC_CONTEXT, SRC_MESSAGE,
+	SRC_RECEIVED_AT, SRC_SENT_AT, SRC_SOURCE_ID
 };
 
 /* How a value is carried: text (a JSON string), a DATETIME string, a JSON object. */
@@ -45,12 +46,19 @@ struct tablelayout {
 	const struct seg_column *cols;
 	size_t ncols;
 	const char *const *keys;     /* key clauses ("SHARD KEY (`messageId`)"), NULL-terminated */
+	struct seg_column own[16];   /* cols, when tablelayout_with added columns */
+	const char *source_id;       /* the value of a source_id column */
 };
 
 /* tablelayout_get: the layout called name with the given DDL flavour; -1 if
  * there is no such layout. tablelayout_names: "segment_data, raw" for help. */
 int tablelayout_get(const char *name, enum seg_ddl ddl, struct tablelayout *out);
 const char *tablelayout_names(void);
+
+/* tablelayout_with: add the columns of the comma list (received_at, sent_at,
+ * source_id) after the layout's own, in that list's order; source_id's
+ * value is source (NULL: the column is null). 0, or -1 with *why set. */
+int tablelayout_with(struct tablelayout *l, const char *list, const char *source, const char **why);
 
 /* tablelayout_column_names: the column names in order (n of them, static
  * storage inside l), for rowfmt_init. */

@@ -50,6 +50,7 @@ struct opts {
 	int64_t since, until;
 	int skip_damaged, allow_empty, dry_run, wait, quiet, force_progress, ranged;
 	int have_layout, verify;
+	int with_source;         /* --with names source_id: each unit passes its source */
 };
 
 enum ustate { U_NEW, U_CHANGED, U_DONE };
@@ -122,7 +123,7 @@ static void usage(void)
 	       "      --dry-run            list units, objects and bytes; change nothing\n"
 	       "Stages (passed on):\n"
 	       "      --source-id ID, --region R, --endpoint-url URL       (seg-fetch)\n"
-	       "      --layout L, --table T                                (seg-flatten)\n"
+	       "      --layout L, --table T, --with COLS                   (seg-flatten)\n"
 	       "      --url URL, --host H, --port P, -d/--database DB, -u/--user U,\n"
 	       "      --password-file F, --netrc-file F, --token-file F, --cacert F,\n"
 	       "      --insecure, --load-jobs N                             (s2-load)\n"
@@ -146,7 +147,7 @@ static void usage(void)
 
 enum { O_STATE = 256, O_JOB, O_CONFIG, O_PROFILE, O_WINDOW, O_WAIT, O_DAY, O_SINCE, O_UNTIL,
        O_YESTERDAY, O_LOOKBACK, O_SHARD, O_SKIPDMG, O_ALLOWEMPTY, O_DRYRUN, O_SOURCEID, O_REGION,
-       O_ENDPOINT, O_LAYOUT, O_TABLE, O_URL, O_HOST, O_PORT, O_PWFILE, O_NETRC, O_TOKEN, O_CACERT,
+       O_ENDPOINT, O_LAYOUT, O_WITH, O_TABLE, O_URL, O_HOST, O_PORT, O_PWFILE, O_NETRC, O_TOKEN, O_CACERT,
        O_INSECURE, O_LOADJOBS, O_FETCHOPT, O_VALOPT, O_DEDUPOPT, O_FLATOPT, O_BATCHOPT, O_LOADOPT,
        O_INTERVAL, O_SOURCE };
 
@@ -161,6 +162,7 @@ static const struct option longopts[] = {
 	{ "allow-empty", no_argument, 0, O_ALLOWEMPTY }, { "dry-run", no_argument, 0, O_DRYRUN },
 	{ "source-id", required_argument, 0, O_SOURCEID }, { "region", required_argument, 0, O_REGION },
 	{ "endpoint-url", required_argument, 0, O_ENDPOINT }, { "layout", required_argument, 0, O_LAYOUT },
+	{ "with", required_argument, 0, O_WITH },
 	{ "table", required_argument, 0, O_TABLE }, { "url", required_argument, 0, O_URL },
 	{ "host", required_argument, 0, O_HOST }, { "port", required_argument, 0, O_PORT },
 	{ "database", required_argument, 0, 'd' }, { "user", required_argument, 0, 'u' },
@@ -228,6 +230,7 @@ static void take_option(int c, const char *arg, struct cli_common *cc)
 	case O_ENDPOINT: pass(ST_FETCH, "--endpoint-url", arg); break;
 	case O_LAYOUT: pass(ST_FLATTEN, "--layout", arg); O.have_layout = 1; break;
 	case O_TABLE: pass(ST_FLATTEN, "--table", arg); break;
+	case O_WITH: pass(ST_FLATTEN, "--with", arg); O.with_source = strstr(arg, "source_id") != NULL; break;
 	case O_URL: pass(ST_LOAD, "--url", arg); break;
 	case O_HOST: pass(ST_LOAD, "--host", arg); break;
 	case O_PORT: pass(ST_LOAD, "--port", arg); break;
@@ -643,6 +646,26 @@ static void fetch_operands(const struct unit *u, struct strv *a)
 }
 
 /* stage_argv: a stage's command line for unit u. */
+/* source_arg: --source-id and the unit's source, read from its path (a day
+ * folder or an object in Segment's layout); nothing outside the layout. */
+static void source_arg(const struct unit *u, struct strv *a)
+{
+	const char *src;
+	size_t srclen;
+	int64_t day;
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/", u->name);   /* a day folder's name has no slash after the day */
+	if (seg_path_split(buf_cstr(&b), &src, &srclen, &day)) {
+		char *id = xmalloc(srclen + 1);
+		memcpy(id, src, srclen);
+		id[srclen] = '\0';
+		strv_add(a, "--source-id");
+		strv_add(a, id);
+		free(id);
+	}
+	buf_free(&b);
+}
+
 static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 {
 	char *f = prog_path(stage_prog[st]);
@@ -684,6 +707,8 @@ static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 		strv_add(a, "--layout");
 		strv_add(a, "segment_data");
 	}
+	if (st == ST_FLATTEN && O.with_source)
+		source_arg(u, a);
 	if (st == ST_LOAD) {
 		strv_add(a, "--checkpoint");
 		strv_add(a, f = ufile(u, "load.ckpt"));

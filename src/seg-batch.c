@@ -41,6 +41,8 @@ struct table {
 	size_t nlen;
 	uint64_t hash;
 	int upsert;              /* a DDL record said "_upsert": true */
+	char *newest;            /* a DDL record said "_newest": "col" */
+	char *least, *greatest;  /* ... "_least": "col", "_greatest": "col" */
 	struct names keys;       /* key columns named by DDL */
 	struct names cols;       /* column list of the open batch */
 	unsigned char *is_key;   /* per column of cols */
@@ -61,6 +63,9 @@ struct batcher {
 	struct table *last;      /* the table of the previous row, a cache */
 	struct frame io;           /* options, output, rejects, counters, progress */
 	struct json_members mem;
+	struct json_members rowmem;  /* the members of a "_row" envelope */
+	const struct json_members *cols;  /* the row's columns: rowmem or mem */
+	int enveloped;           /* cols is a "_row": no key there is metadata */
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
 	uint64_t nrows;          /* the per-row counter, kept here for speed */
@@ -152,6 +157,15 @@ static int is_meta(struct buf *scratch, struct json_slice key)
 	size_t n;
 	str_text(scratch, key, &p, &n);
 	return n && p[0] == '_';
+}
+
+/* skip_key: is this key of the row's column members metadata? Never inside
+ * a "_row" envelope, where every key is a column. */
+static int skip_key(struct batcher *b, struct json_slice k)
+{
+	if (b->enveloped)
+		return 0;
+	return k.p[1] == '_' || (k.p[1] == '\\' && is_meta(&b->scratch, k));
 }
 
 static void rehash(struct batcher *b)
@@ -273,6 +287,16 @@ static void key_found(void *ctx, const char *name, size_t len)
 		names_add(&t->keys, name, len);
 }
 
+/* col_index: the index of the non-key column called name in t's column
+ * list, SIZE_MAX when name is NULL or not there. */
+static size_t col_index(const struct table *t, const char *const *cols, const char *name)
+{
+	for (size_t i = 0; name && i < t->cols.n; i++)
+		if (t->cols.len[i] == strlen(name) && !t->is_key[i] && strncasecmp(cols[i], name, t->cols.len[i]) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
 /* shape: rebuild t's statement text for its column list and mode. */
 static void shape(struct batcher *b, struct table *t)
 {
@@ -284,7 +308,14 @@ static void shape(struct batcher *b, struct table *t)
 		t->is_key[i] = names_has(&t->keys, c, t->cols.len[i]) || names_has(&b->key_opt, c, t->cols.len[i]);
 	}
 	enum sqlinsert_mode mode = t->upsert ? SQLINS_UPDATE : b->mode;
-	sqlinsert_build(&t->ins, mode, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key);
+	size_t ts = col_index(t, cols, t->newest), lo = col_index(t, cols, t->least),
+	       hi = col_index(t, cols, t->greatest);
+	if (lo != SIZE_MAX || hi != SIZE_MAX)
+		sqlinsert_build_seen(&t->ins, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key, lo, hi);
+	else if (ts != SIZE_MAX)
+		sqlinsert_build_newest(&t->ins, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key, ts);
+	else
+		sqlinsert_build(&t->ins, mode, t->name, t->nlen, cols, t->cols.len, t->cols.n, t->is_key);
 	free(cols);
 	t->shape_ok = 1;
 }
@@ -314,9 +345,9 @@ static int key_is(struct batcher *b, struct json_slice k, const struct table *t,
 static int same_columns(struct batcher *b, const struct table *t)
 {
 	size_t c = 0;
-	for (size_t i = 0; i < b->mem.n; i++) {
-		struct json_slice k = b->mem.m[i].key;
-		if (k.p[1] == '_' || (k.p[1] == '\\' && is_meta(&b->scratch, k)))
+	for (size_t i = 0; i < b->cols->n; i++) {
+		struct json_slice k = b->cols->m[i].key;
+		if (skip_key(b, k))
 			continue;
 		if (c == t->cols.n || !key_is(b, k, t, c))
 			return 0;
@@ -360,9 +391,9 @@ static int read_columns(struct batcher *b, struct names *nm)
 {
 	char why[128];
 	names_reset(nm);
-	for (size_t i = 0; i < b->mem.n; i++) {
-		struct json_slice k = b->mem.m[i].key;
-		if (is_meta(&b->scratch, k))
+	for (size_t i = 0; i < b->cols->n; i++) {
+		struct json_slice k = b->cols->m[i].key;
+		if (skip_key(b, k))
 			continue;
 		const char *p;
 		size_t n;
@@ -402,9 +433,9 @@ static void add_args(struct batcher *b, struct table *t)
 {
 	struct buf *a = &t->args;
 	int first = 1;
-	for (size_t i = 0; i < b->mem.n; i++) {
-		struct json_member *m = &b->mem.m[i];
-		if (m->key.p[1] == '_' || (m->key.p[1] == '\\' && is_meta(&b->scratch, m->key)))
+	for (size_t i = 0; i < b->cols->n; i++) {
+		const struct json_member *m = &b->cols->m[i];
+		if (skip_key(b, m->key))
 			continue;
 		if (!first)
 			buf_addc(a, ',');
@@ -477,6 +508,19 @@ static void do_row(struct batcher *b, struct json_slice tname)
 		flush(b, t, t->args.len);
 }
 
+/* learn_name: a column name a DDL record gives in member key, kept in *to. */
+static void learn_name(struct batcher *b, const char *key, char **to)
+{
+	struct json_slice v;
+	if (!json_members_get(&b->mem, key, &v) || v.type != JSON_STRING)
+		return;
+	struct buf nb = BUF_INIT;
+	json_str_decode(v, &nb);
+	free(*to);
+	*to = xstrdup(buf_cstr(&nb));
+	buf_free(&nb);
+}
+
 /* do_ddl: send the table's open batch, pass the DDL line on unchanged, and
  * learn from it: "_upsert" and the key columns its text declares. */
 static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice ddl, struct json_slice upsert)
@@ -490,6 +534,14 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 		reject_line(b, "bad_ddl", "_upsert must be true or false");
 		return;
 	}
+	static const char *const named[] = { "_newest", "_least", "_greatest" };
+	for (size_t i = 0; i < 3; i++) {
+		struct json_slice nw;
+		if (json_members_get(&b->mem, named[i], &nw) && nw.type != JSON_STRING) {
+			reject_line(b, "bad_ddl", "%s must be a column name", named[i]);
+			return;
+		}
+	}
 	struct table *t = table_get(b, tname, why, sizeof why);
 	if (!t) {
 		reject_line(b, "bad_identifier", "_table %.*s: %s", (int)(tname.n > 80 ? 80 : tname.n), tname.p, why);
@@ -501,6 +553,9 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 	stats_add(&b->io.st, "out", 1);
 	if (upsert.type != JSON_NONE)
 		t->upsert = upsert.type == JSON_TRUE;
+	learn_name(b, "_newest", &t->newest);
+	learn_name(b, "_least", &t->least);
+	learn_name(b, "_greatest", &t->greatest);
 	struct buf text = BUF_INIT;
 	json_str_decode(ddl, &text);
 	ddlkeys_scan(text.p ? text.p : "", text.len, key_found, t);
@@ -508,10 +563,12 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 	t->shape_ok = 0;   /* mode or keys may have changed */
 }
 
-/* meta: the _table, _ddl and _upsert members of the record (last wins). */
-static void meta(struct batcher *b, struct json_slice *tname, struct json_slice *ddl, struct json_slice *upsert)
+/* meta: the _table, _ddl, _upsert and _row members of the record (last wins). */
+static void meta(struct batcher *b, struct json_slice *tname, struct json_slice *ddl, struct json_slice *upsert,
+                 struct json_slice *row)
 {
-	tname->type = ddl->type = upsert->type = JSON_NONE;
+	static const struct json_slice none = { NULL, 0, JSON_NONE };
+	*tname = *ddl = *upsert = *row = none;
 	for (size_t i = 0; i < b->mem.n; i++) {
 		struct json_member *m = &b->mem.m[i];
 		if (m->key.p[1] != '_' && m->key.p[1] != '\\')
@@ -522,7 +579,38 @@ static void meta(struct batcher *b, struct json_slice *tname, struct json_slice 
 			*ddl = m->val;
 		else if (json_key_eq(m->key, "_upsert"))
 			*upsert = m->val;
+		else if (json_key_eq(m->key, "_row"))
+			*row = m->val;
 	}
+}
+
+/* row_columns: where the row's columns are: the "_row" object's members
+ * (every key a column), or the record's own members that do not start with
+ * '_' (the older flat form). Returns 0, or -1 after rejecting the line. */
+static int row_columns(struct batcher *b, struct json_slice row)
+{
+	b->cols = &b->mem;
+	b->enveloped = 0;
+	if (row.type == JSON_NONE)
+		return 0;
+	if (row.type != JSON_OBJECT) {
+		reject_line(b, "bad_row", "_row must be an object");
+		return -1;
+	}
+	for (size_t i = 0; i < b->mem.n; i++)
+		if (!skip_key(b, b->mem.m[i].key)) {
+			reject_line(b, "bad_row", "a record with _row has its columns there only, found %.*s",
+			            (int)(b->mem.m[i].key.n > 80 ? 80 : b->mem.m[i].key.n), b->mem.m[i].key.p);
+			return -1;
+		}
+	struct json_error err;
+	if (json_parse(row.p, row.n, b->io.max_depth, &b->rowmem, &err) < 0) {
+		reject_line(b, "bad_row", "_row: %s", err.msg);
+		return -1;
+	}
+	b->cols = &b->rowmem;
+	b->enveloped = 1;
+	return 0;
 }
 
 /* do_line: one input line: a row record, a DDL record, or a reject. */
@@ -537,15 +625,15 @@ static void do_line(void *ctx, const struct line *l, const char *name)
 		reject_line(b, reason, "%s", detail);
 		return;
 	}
-	struct json_slice tname, ddl, upsert;
-	meta(b, &tname, &ddl, &upsert);
+	struct json_slice tname, ddl, upsert, row;
+	meta(b, &tname, &ddl, &upsert, &row);
 	if (tname.type != JSON_STRING) {
 		reject_line(b, "missing_table", tname.type == JSON_NONE ? "no _table member" : "_table must be a string");
 		return;
 	}
 	if (ddl.type != JSON_NONE)
 		do_ddl(b, tname, ddl, upsert);
-	else
+	else if (row_columns(b, row) == 0)
 		do_row(b, tname);
 }
 
@@ -571,6 +659,9 @@ static void batcher_free(struct batcher *b)
 		for (struct table *t = b->bucket[i], *next; t; t = next) {
 			next = t->next;
 			free(t->name);
+			free(t->newest);
+			free(t->least);
+			free(t->greatest);
 			names_free(&t->keys);
 			names_free(&t->cols);
 			free(t->is_key);
@@ -582,6 +673,7 @@ static void batcher_free(struct batcher *b)
 	names_free(&b->key_opt);
 	names_free(&b->newcols);
 	json_members_free(&b->mem);
+	json_members_free(&b->rowmem);
 	buf_free(&b->body);
 	buf_free(&b->rec);
 	buf_free(&b->scratch);

@@ -22,6 +22,8 @@
 #include "sqlid.h"
 #include "tablelayout.h"
 #include "stats.h"
+#include "audiences.h"
+#include "warehouse.h"
 
 #define SALT_MAX (64 << 10)
 
@@ -35,29 +37,58 @@ struct flattener {
 	struct frame io;           /* options, output, rejects, counters, progress */
 	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
 	struct buf row, edited, scratch;
+	struct warehouse *wh;      /* --layout warehouse */
+	struct audiences *aud;     /* --layout audiences */
+	struct writer rest;        /* --rest: the messages that are not audience changes */
+	int passed;                /* the line went to --rest */
 };
 
 static void usage(void)
 {
 	printf("usage: seg-flatten [options] [FILE...]\n"
 	       "Turn Segment messages into SingleStore row records (and a DDL record per table).\n\n"
-	       "  -l, --layout NAME          segment_data (default) or raw (table segment_raw_data)\n"
+	       "  -l, --layout NAME          segment_data (default), raw (table segment_raw_data)\n"
+	       "                             or warehouse (Segment's warehouse tables)\n"
+	       "                             or audiences (Engage audience changes)\n"
+	       "      --rest FILE            audiences: write the other messages to FILE (required)\n"
+	       "      --schema PREFIX        warehouse, audiences: table names start with PREFIX_\n"
+	       "      --max-name N           warehouse: longest table or column name (default 256)\n"
+	       "      --state FILE           warehouse: the known schema, from an earlier --save-state\n"
+	       "      --save-state FILE      warehouse: write the grown schema there at a clean end\n"
 	       "  -t, --table NAME           table name (default: the layout's)\n"
+	       "      --with COLS            segment_data, raw: add received_at, sent_at, source_id\n"
+	       "      --source-id ID         the value of the source_id column (the unit's source)\n"
 	       "      --ddl KIND             recommended (default), compat (Segment's own table) or none\n"
 	       "      --print-ddl            print the CREATE TABLE statement and exit\n"
 	       "      --drop PATH            remove the member at PATH (e.g. context.ip); repeatable\n"
 	       "      --redact PATH          set the value at PATH to null; repeatable\n"
 	       "      --hash PATH            replace the value at PATH by hex SHA-256(salt + value); repeatable\n"
 	       "      --salt-file FILE       the salt for --hash (one trailing newline is ignored)\n"
-	       FRAME_USAGE_OUTPUT("records")
-	       FRAME_USAGE_REJECTS
-	       FRAME_USAGE_LIMITS("line read", "default 31, at most 512")
-	       FRAME_USAGE_COMMON "\n"
+	       "  -o, --output FILE          write records to FILE (default stdout)\n"
+	       "  -r, --rejects FILE         write reject records to FILE (default: report on stderr)\n"
+	       "      --max-line N           longest line read (default 16M)\n"
+	       "      --max-depth N          deepest JSON nesting (default 31, at most 512)\n"
+	       "      --stats FILE           write the end summary as JSON to FILE\n"
+	       "  -q, --quiet                no summary line\n"
+	       "      --progress, --no-progress  force the progress line on or off\n"
+	       "  -h, --help                 this help\n"
+	       "  -V, --version              version\n\n"
 	       "Exit status: 0 all mapped, 1 some rejected, 64 usage, 66 input not found,\n"
 	       "74 I/O error, 78 unknown layout or unusable salt file.\n");
 }
 
-/* flatten_line: one line to a row record in f->row, or a reason. */
+/* wh_emit: a record of the warehouse layout (DDL only when DDL is wanted). */
+static void wh_emit(void *ctx, const char *rec, size_t n, int is_ddl, int is_discard)
+{
+	struct flattener *f = ctx;
+	if (is_ddl && !f->emit_ddl)
+		return;
+	w_line(&f->io.out, rec, n);
+	stats_add(&f->io.st, is_ddl ? "ddl" : is_discard ? "discarded" : "rows", 1);
+}
+
+/* flatten_line: one line to a row record in f->row (the warehouse layout:
+ * its records written), or a reason. */
 static const char *flatten_line(struct flattener *f, const struct line *l, char *detail, size_t n)
 {
 	const char *reason = frame_parse_object(l, f->io.max_line, f->io.max_depth, &f->mem, "message", detail, n);
@@ -79,6 +110,18 @@ static const char *flatten_line(struct flattener *f, const struct line *l, char 
 		f->mem = f->mem2;
 		f->mem2 = t;
 	}
+	if (f->wh)
+		return warehouse_message(f->wh, msg, len, &f->mem, wh_emit, f, detail, n);
+	if (f->aud) {
+		int mapped;
+		const char *reason = audiences_message(f->aud, &f->mem, wh_emit, f, &mapped, detail, n);
+		if (!reason && !mapped) {
+			w_line(&f->rest, msg, len);
+			stats_add(&f->io.st, "rest", 1);
+			f->passed = 1;
+		}
+		return reason;
+	}
 	buf_reset(&f->row);
 	return tablelayout_row(&f->lay, &f->rf, msg, len, &f->mem, &f->row, &f->scratch, detail, n);
 }
@@ -98,14 +141,17 @@ static void emit_row(struct flattener *f)
 	stats_add(&f->io.st, "out", 1);
 }
 
-/* flatten_one: one line to a row or the rejects. */
+/* flatten_one: one line to a row (or the layout's records) or the rejects. */
 static void flatten_one(void *ctx, const struct line *l, const char *name)
 {
 	struct flattener *f = ctx;
 	char detail[512];
+	f->passed = 0;
 	const char *reason = flatten_line(f, l, detail, sizeof detail);
 	if (reason)
 		reject(&f->io.rej, reason, detail, name, l->lineno, l->p, l->len);
+	else if (f->wh || f->aud)
+		stats_add(&f->io.st, "out", !f->passed);   /* records written by the layout */
 	else
 		emit_row(f);
 }
@@ -149,6 +195,8 @@ static void flattener_free(struct flattener *f)
 	if (f->rf.colkey)
 		rowfmt_free(&f->rf);
 	jpath_free(&f->pii);
+	warehouse_free(f->wh);
+	audiences_free(f->aud);
 	buf_free(&f->ddl);
 	buf_free(&f->row);
 	buf_free(&f->edited);
@@ -162,32 +210,103 @@ static void add_rule(struct jpath *jp, const char *opt, const char *path, enum j
 		usage_error("%s '%s': %s", opt, path, why);
 }
 
+/* warehouse_main: the rest of main for --layout warehouse. The grown schema
+ * is saved only when every input was read to its end and the output
+ * flushed. */
+static int warehouse_main(struct flattener *f, const struct frame_opts *fo, int nin, char **in,
+                          const char *schema, size_t max_name,
+                          const char *state, const char *save_state, int print_ddl)
+{
+	char why[256];
+	if (f->table)
+		usage_error("--table does not apply to --layout warehouse (see --schema)");
+	f->wh = warehouse_new(schema, max_name);
+	if (state && warehouse_load(f->wh, state, why, sizeof why) < 0 && errno != ENOENT)
+		die(EX_CONFIG, "%s: %s", state, why);
+	if (print_ddl) {
+		struct buf b = BUF_INIT;
+		warehouse_print_ddl(f->wh, &b);
+		fwrite(b.p, 1, b.len, stdout);
+		buf_free(&b);
+		flattener_free(f);
+		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
+	}
+	static const char *const counters[] = { "in", "out", "rejected", "rows", "discarded", NULL };
+	frame_open(&f->io, fo, counters);
+	int status = frame_run(&f->io, nin, in, flatten_one, f);
+	status = frame_close(&f->io, status);
+	if (save_state && (status == EX_DONE || status == 1) && warehouse_save(f->wh, save_state) < 0) {
+		diag(save_state, 0, "cannot save the schema state: %s", strerror(errno));
+		status = EX_IOERR;
+	}
+	flattener_free(f);
+	return status;
+}
+
+/* audiences_main: the rest of main for --layout audiences. */
+static int audiences_main(struct flattener *f, const struct frame_opts *fo, int nin, char **in,
+                          const char *schema, const char *rest, int print_ddl)
+{
+	if (f->table)
+		usage_error("--table does not apply to --layout audiences (see --schema)");
+	f->aud = audiences_new(schema);
+	if (print_ddl) {
+		struct buf b = BUF_INIT;
+		audiences_print_ddl(f->aud, &b);
+		fwrite(b.p, 1, b.len, stdout);
+		buf_free(&b);
+		flattener_free(f);
+		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
+	}
+	if (!rest)
+		usage_error("--layout audiences needs --rest FILE for the messages that are not audience changes");
+	if (w_open(&f->rest, rest) < 0)
+		die(EX_IOERR, "%s: %s", rest, strerror(errno));
+	static const char *const counters[] = { "in", "out", "rest", "rejected", "rows", NULL };
+	frame_open(&f->io, fo, counters);
+	int status = frame_run(&f->io, nin, in, flatten_one, f);
+	w_close(&f->rest);
+	status = frame_close(&f->io, status);
+	flattener_free(f);
+	return status;
+}
+
 /* The command line beyond the frame's options. */
 struct flatten_opts {
-	const char *layout, *salt_file;
+	const char *layout, *salt_file, *schema, *state, *save_state, *rest, *with, *source_id;
+	size_t max_name;
 	enum seg_ddl ddl;
 	int print_ddl;
 };
 
+/* table_name: --table or --schema's value, checked. */
+static const char *table_name(const char *opt, const char *arg)
+{
+	if (!sqlid_valid(arg, strlen(arg)))
+		usage_error("%s '%s': use 1 to 256 of A-Z a-z 0-9 _ $ (not only digits)", opt, arg);
+	return arg;
+}
+
 /* options: the command line into f, fo and o; returns optind. */
 static int options(int argc, char **argv, struct flattener *f, struct frame_opts *fo, struct flatten_opts *o)
 {
-	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT };
+	enum { O_DDL = 256, O_PRINTDDL, O_DROP, O_REDACT, O_HASH, O_SALT,
+	       O_SCHEMA, O_MAXNAME, O_STATE, O_SAVESTATE, O_REST, O_WITH, O_SOURCEID };
 	static const struct option opts[] = {
 		{ "layout", required_argument, 0, 'l' }, { "table", required_argument, 0, 't' },
 		{ "ddl", required_argument, 0, O_DDL }, { "print-ddl", no_argument, 0, O_PRINTDDL },
 		{ "drop", required_argument, 0, O_DROP }, { "redact", required_argument, 0, O_REDACT },
 		{ "hash", required_argument, 0, O_HASH }, { "salt-file", required_argument, 0, O_SALT },
+		{ "schema", required_argument, 0, O_SCHEMA }, { "max-name", required_argument, 0, O_MAXNAME },
+		{ "state", required_argument, 0, O_STATE }, { "save-state", required_argument, 0, O_SAVESTATE },
+		{ "rest", required_argument, 0, O_REST }, { "with", required_argument, 0, O_WITH },
+		{ "source-id", required_argument, 0, O_SOURCEID },
 		FRAME_LONGOPTS, { 0, 0, 0, 0 } };
 	int c;
 	while ((c = cli_getopt(argc, argv, "l:t:" FRAME_SHORTOPTS, opts)) != -1) {
 		switch (c) {
 		case 'l': o->layout = optarg; break;
-		case 't':
-			if (!sqlid_valid(optarg, strlen(optarg)))
-				usage_error("--table '%s': use 1 to 64 of A-Z a-z 0-9 _ $ (not only digits)", optarg);
-			f->table = optarg;
-			break;
+		case 't': f->table = table_name("--table", optarg); break;
 		case O_DDL:
 			if (strcmp(optarg, "recommended") == 0) o->ddl = SEG_DDL_RECOMMENDED, f->emit_ddl = 1;
 			else if (strcmp(optarg, "compat") == 0) o->ddl = SEG_DDL_COMPAT, f->emit_ddl = 1;
@@ -199,16 +318,54 @@ static int options(int argc, char **argv, struct flattener *f, struct frame_opts
 		case O_REDACT: add_rule(&f->pii, "--redact", optarg, JPATH_REDACT); break;
 		case O_HASH: add_rule(&f->pii, "--hash", optarg, JPATH_HASH); break;
 		case O_SALT: o->salt_file = optarg; break;
+		case O_SCHEMA: o->schema = table_name("--schema", optarg); break;
+		case O_MAXNAME: o->max_name = (size_t)opt_uint("--max-name", optarg, 16, SQLID_MAX); break;
+		case O_STATE: o->state = optarg; break;
+		case O_SAVESTATE: o->save_state = optarg; break;
+		case O_REST: o->rest = optarg; break;
+		case O_WITH: o->with = optarg; break;
+		case O_SOURCEID:
+			if (!*optarg || strlen(optarg) > 255)
+				usage_error("--source-id: 1 to 255 bytes");
+			o->source_id = optarg;
+			break;
 		default: frame_option(c, optarg, fo, usage);
 		}
 	}
 	return optind;
 }
 
+/* table_layout: segment_data or raw, with --with and --table; 0, or the
+ * exit status after --print-ddl. */
+static int table_layout(struct flattener *f, const struct flatten_opts *o)
+{
+	if (*o->schema || o->state || o->save_state || o->rest)
+		usage_error("--schema, --state, --save-state and --rest are for --layout warehouse or audiences");
+	if (tablelayout_get(o->layout, o->ddl, &f->lay) < 0)
+		die(EX_CONFIG, "unknown layout '%s' (known: %s, warehouse, audiences)", o->layout, tablelayout_names());
+	const char *why;
+	if (o->with && tablelayout_with(&f->lay, o->with, o->source_id, &why) < 0)
+		usage_error("--with '%s': %s", o->with, why);
+	if (o->source_id && !(o->with && strstr(o->with, "source_id")))
+		usage_error("--source-id is the value of --with source_id");
+	if (!f->table)
+		f->table = f->lay.table;
+	tablelayout_ddl(&f->lay, f->table, &f->ddl);
+	if (o->print_ddl) {
+		printf("%s;\n", buf_cstr(&f->ddl));
+		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
+	}
+	size_t ncols;
+	const char *const *names = tablelayout_column_names(&f->lay, &ncols);
+	rowfmt_init(&f->rf, f->table, names, ncols);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct frame_opts fo = FRAME_OPTS_INIT(SEG_JSON_DEPTH, SEG_DEPTH_MAX);
-	struct flatten_opts o = { "segment_data", NULL, SEG_DDL_RECOMMENDED, 0 };
+	struct flatten_opts o = { "segment_data", NULL, "", NULL, NULL, NULL, NULL, NULL, SQLID_MAX,
+	                          SEG_DDL_RECOMMENDED, 0 };
 	struct flattener f;
 
 	cli_init(argv[0]);
@@ -216,28 +373,22 @@ int main(int argc, char **argv)
 	jpath_init(&f.pii);
 	f.emit_ddl = 1;
 	int first = options(argc, argv, &f, &fo, &o);
-	if (tablelayout_get(o.layout, o.ddl, &f.lay) < 0)
-		die(EX_CONFIG, "unknown layout '%s' (known: %s)", o.layout, tablelayout_names());
-	if (!f.table)
-		f.table = f.lay.table;
-	tablelayout_ddl(&f.lay, f.table, &f.ddl);
-	if (o.print_ddl) {
-		printf("%s;\n", buf_cstr(&f.ddl));
-		flattener_free(&f);
-		return fflush(stdout) == 0 ? EX_DONE : EX_IOERR;
-	}
 	if (jpath_has_op(&f.pii, JPATH_HASH) && !o.salt_file)
 		usage_error("--hash needs --salt-file (unsalted hashes of e-mails or phone numbers are easy to reverse)");
 	if (o.salt_file)
 		read_salt(&f.pii, o.salt_file);
-	size_t ncols;
-	const char *const *names = tablelayout_column_names(&f.lay, &ncols);
-	rowfmt_init(&f.rf, f.table, names, ncols);
-
-	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	frame_open(&f.io, &fo, counters);
-	int status = frame_run(&f.io, argc - first, argv + first, flatten_one, &f);
-	status = frame_close(&f.io, status);
+	if (strcmp(o.layout, "warehouse") == 0)
+		return warehouse_main(&f, &fo, argc - first, argv + first, o.schema, o.max_name,
+		                      o.state, o.save_state, o.print_ddl);
+	if (strcmp(o.layout, "audiences") == 0)
+		return audiences_main(&f, &fo, argc - first, argv + first, o.schema, o.rest, o.print_ddl);
+	int status = table_layout(&f, &o);
+	if (status < 0) {
+		static const char *const counters[] = { "in", "out", "rejected", NULL };
+		frame_open(&f.io, &fo, counters);
+		status = frame_run(&f.io, argc - first, argv + first, flatten_one, &f);
+		status = frame_close(&f.io, status);
+	}
 	flattener_free(&f);
 	return status;
 }

@@ -443,3 +443,17 @@ CFG
 	got_ids > "$T/got"
 	[ -z "$(comm -23 "$T/want" "$T/got")" ]        # the old object's rows stay too
 }
+
+@test "--with received_at,sent_at,source_id: each unit's source from its folder, the times from each message" {
+	mkarchive "$T/a" 1
+	run bf --day "$DAY0" --with received_at,sent_at,source_id "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	exact "$T/a"
+	[ "$(sql 'SELECT source_id, COUNT(*) FROM segment_data GROUP BY 1 ORDER BY 1' | tr '\t\n' ' |')" = "srcA 80|srcB 80|" ]
+	for s in srcA srcB; do
+		seg-fetch -q "$T/a/segment-logs/$s" | jq -r '[.messageId, .receivedAt] | @tsv' | sort > "$T/want.$s"
+		sql "SELECT messageId, DATE_FORMAT(received_at, '%Y-%m-%dT%H:%i:%s.%fZ') FROM segment_data WHERE source_id = '$s'" |
+			sed 's/\([0-9][0-9][0-9]\)000Z$/\1Z/' | sort > "$T/got.$s"
+		cmp "$T/want.$s" "$T/got.$s" || { diff "$T/want.$s" "$T/got.$s" | head -3; return 1; }
+	done
+}

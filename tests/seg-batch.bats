@@ -341,7 +341,7 @@ bad_identifier||{"_table":"t","a-b":1}
 bad_identifier||{"_table":"t","":1}
 bad_identifier||{"_table":"t","a`":1}
 bad_identifier||{"_table":"t","\u00e9":1}
-bad_identifier||{"_table":"x234567890123456789012345678901234567890123456789012345678901234a","a":1}
+bad_identifier||{"_table":"x000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000a","a":1}
 bad_identifier||{"_table":"t t","_ddl":"CREATE TABLE x (a INT)"}
 duplicate_column||{"_table":"t","a":1,"b":2,"a":3}
 duplicate_column||{"_table":"t","a":1,"\u0061":2}
@@ -416,7 +416,7 @@ EOF
 	[[ "$sql" == *" ON DUPLICATE KEY UPDATE \`timestamp\` = VALUES(\`timestamp\`), "* ]]
 	[[ "$sql" != *'`messageId` = VALUES'* ]]
 	# args are the row values, in order
-	[ "$(jq -c 'select(._batch) | .body.args[]' "$T/out")" = "$(jq -c 'select(._ddl | not) | del(._table) | .[]' "$T/rows")" ]
+	[ "$(jq -c 'select(._batch) | .body.args[]' "$T/out")" = "$(jq -c 'select(._ddl | not) | ._row[]' "$T/rows")" ]
 	# compat DDL (Segment's own table) and the raw layout
 	seg-flatten -q --ddl compat "$docs/complete.ndjson" | seg-batch -q > "$T/out"
 	[ "$(jq -r 'select(._batch) | .body.sql' "$T/out")" = "INSERT INTO \`segment_data\` ($cols) VALUES $(yes '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' | head -n 5 | paste -sd '|' | sed 's/|/, /g') ON DUPLICATE KEY UPDATE \`context\` = \`context\`" ]
@@ -432,4 +432,35 @@ EOF
 	[ "$status" -eq 1 ]
 	[ "$(jq -c '[.in,.rows,.ddl,.rejected,.blank,.out]' "$T/st")" = "[7,2,1,4,3,2]" ]
 	assert_accounted "$T/st" rows ddl rejected
+}
+
+@test "row envelope: every key inside _row is a column, _9mega and _table too; the flat form still reads" {
+	cat > "$T/in" <<'EOT'
+{"_table":"t","_row":{"id":1,"_9mega":2,"_table":"x"}}
+{"_table":"t","_row":{"id":3,"_9mega":4,"_table":"y"}}
+{"_table":"t","id":5}
+{"_table":"t","_row":{"id":6},"x":7}
+{"_table":"t","_row":[1]}
+EOT
+	run seg-batch -q -r "$T/rej" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r .body.sql | head -n 1)" = 'INSERT INTO `t` (`id`, `_9mega`, `_table`) VALUES (?, ?, ?), (?, ?, ?) ON DUPLICATE KEY UPDATE `_table` = `_table`' ]
+	[ "$(printf '%s\n' "$output" | jq -c .body.args)" = '[1,2,"x",3,4,"y"]
+[5]' ]
+	[ "$(jq -r '.reason + ":" + (.line | tostring)' "$T/rej" | tr '\n' ' ')" = "bad_row:4 bad_row:5 " ]
+}
+
+@test "DDL records name newest-wins and first/last-seen columns: the update clause follows them" {
+	cat > "$T/in" <<'EOT'
+{"_table":"users","_ddl":"CREATE TABLE users (id VARBINARY(64) NOT NULL, ts DATETIME(6), plan TEXT, UNIQUE KEY (id))","_newest":"ts"}
+{"_table":"users","_row":{"id":"u1","ts":"2020-01-01 00:00:00","plan":"pro"}}
+{"_table":"ids","_ddl":"CREATE TABLE ids (a VARBINARY(64), u VARBINARY(64), f DATETIME(6), l DATETIME(6), UNIQUE KEY (a, u))","_least":"f","_greatest":"l"}
+{"_table":"ids","_row":{"a":"x","u":"y","f":"2020-01-01 00:00:00","l":"2020-01-01 00:00:00"}}
+{"_table":"bad","_ddl":"CREATE TABLE bad (a INT)","_newest":1}
+EOT
+	run seg-batch -q -r "$T/rej" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(._batch) | .body.sql')" = 'INSERT INTO `users` (`id`, `ts`, `plan`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `plan` = IF(VALUES(`ts`) >= `ts`, VALUES(`plan`), `plan`), `ts` = IF(VALUES(`ts`) >= `ts`, VALUES(`ts`), `ts`)
+INSERT INTO `ids` (`a`, `u`, `f`, `l`) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `f` = LEAST(`f`, VALUES(`f`)), `l` = GREATEST(`l`, VALUES(`l`))' ]
+	[ "$(jq -r .detail "$T/rej")" = "_newest must be a column name" ]
 }

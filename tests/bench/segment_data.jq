@@ -16,6 +16,7 @@ def utc:
 
 {
   _table: "segment_data",
+  _row: {
   messageId,
   timestamp: ([.timestamp, .originalTimestamp, .sentAt, .receivedAt] | map(select(. != null)) | first | utc),
   type,
@@ -27,4 +28,5 @@ def utc:
   groupId,
   traits: (if .context.traits != null then .context.traits else .traits end),
   context
+  }
 }

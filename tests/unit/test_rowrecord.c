@@ -13,7 +13,7 @@ int main(void)
 	row_json(&f, &b, 0, "\"x\"", 3);
 	row_null(&f, &b, 1);
 	row_end(&b);
-	is_str(buf_cstr(&b), "{\"_table\":\"t\",\"id\":\"x\",\"v\\\"q\":null}", "row record");
+	is_str(buf_cstr(&b), "{\"_table\":\"t\",\"_row\":{\"id\":\"x\",\"v\\\"q\":null}}", "row record");
 	rowfmt_free(&f);
 
 	buf_reset(&b);

@@ -24,8 +24,8 @@ int main(void)
 	ok(!sqlid_valid("a\0b", 3), "a NUL byte is refused");
 	char max[SQLID_MAX + 2];
 	memset(max, 'x', sizeof max);
-	ok(sqlid_valid(max, SQLID_MAX), "64 bytes is the longest name");
-	ok(!sqlid_valid(max, SQLID_MAX + 1), "65 bytes is too long");
+	ok(sqlid_valid(max, SQLID_MAX), "256 bytes is the longest name");
+	ok(!sqlid_valid(max, SQLID_MAX + 1), "257 bytes is too long");
 	is_str(sqlid_check("a b", 3, why, sizeof why), "byte 0x20 not allowed in a name", "reason for a space");
 	is_str(sqlid_check("a'b", 3, why, sizeof why), "character ''' not allowed in a name", "reason for a quote");
 	is_str(sqlid_check("", 0, why, sizeof why), "empty name", "reason for empty");
