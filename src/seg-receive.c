@@ -224,9 +224,10 @@ static void add_member(struct buf *b, int *first, const char *key, struct json_s
  * writeKey left out), the envelope's context, integrations and sentAt
  * where the item has none, the type of a single call, a messageId when it
  * has none, and receivedAt */
-static void emit(struct req *r, struct json_slice item, struct json_slice env, const char *recv)
+static const char *const from_env[] = {"context", "integrations", "sentAt", NULL};
+
+static void emit(struct req *r, struct json_slice item, const struct json_slice env[3], const char *recv)
 {
-	static const char *const from_env[] = {"context", "integrations", "sentAt", NULL};
 	struct json_iter it;
 	struct json_slice k, v;
 	int first = 1;
@@ -241,9 +242,9 @@ static void emit(struct req *r, struct json_slice item, struct json_slice env, c
 		buf_add(&r->lines, v.p, v.n);
 		first = 0;
 	}
-	for (int i = 0; env.p && from_env[i]; i++)
-		if (!json_get(item, from_env[i], &v) && json_get(env, from_env[i], &v))
-			add_member(&r->lines, &first, from_env[i], v);
+	for (int i = 0; env && from_env[i]; i++)
+		if (env[i].p && !json_get(item, from_env[i], &v))
+			add_member(&r->lines, &first, from_env[i], env[i]);
 	if (r->type && !json_get(item, "type", &v)) {
 		char t[32];
 		snprintf(t, sizeof t, "\"%s\"", r->type);
@@ -287,14 +288,18 @@ static size_t messages(struct req *r, struct json_slice body, const char *recv)
 			answer(r, 400, why);
 			return 0;
 		}
-		emit(r, body, (struct json_slice){0}, recv);
+		emit(r, body, NULL, recv);
 		return 1;
 	}
 	if (!json_get(body, "batch", &batch) || batch.type != JSON_ARRAY) {
 		answer(r, 400, "the body has no \"batch\" array");
 		return 0;
 	}
+	struct json_slice env[3] = {{0}};
 	struct json_iter it;
+	for (int i = 0; from_env[i]; i++)
+		if (!json_get(body, from_env[i], &env[i]))
+			env[i].p = NULL;
 	json_iter_init(&it, batch);
 	while (json_iter_next(&it, NULL, &item)) {
 		const char *why = check_item(item, 1);
@@ -307,7 +312,7 @@ static size_t messages(struct req *r, struct json_slice body, const char *recv)
 			stats_add(&st, "dropped", 1);
 			continue;
 		}
-		emit(r, item, body, recv);
+		emit(r, item, env, recv);
 		n++;
 	}
 	return n;
