@@ -37,13 +37,14 @@
 static struct options {
 	const char *dir, *listen, *port_file, *key_file, *source;
 	unsigned port, per_ip, max_conns, head_timeout;
+	size_t max_message;
 	double fail_rate;
 	unsigned fail_status[8], nfail_status, retry_after;
 	uint64_t seed;
 	struct cli_common common;
 } opt = {
 	.listen = "127.0.0.1", .port = 8080, .source = "seg-receive", .per_ip = 64,
-	.max_conns = 256, .head_timeout = 10, .retry_after = 1, .seed = 1,
+	.max_conns = 256, .head_timeout = 10, .max_message = SEG_TRACK_MESSAGE_MAX, .retry_after = 1, .seed = 1,
 	.common = CLI_COMMON_INIT,
 };
 
@@ -269,7 +270,7 @@ static const char *check_item(struct json_slice item, int need_type)
 	struct json_slice t;
 	if (item.type != JSON_OBJECT)
 		return "a batch item is not an object";
-	if (item.n > SEG_TRACK_MESSAGE_MAX)
+	if (item.n > opt.max_message)
 		return "message exceeds the 32 KB limit";
 	if (need_type && (!json_get(item, "type", &t) || t.type != JSON_STRING))
 		return "a batch item has no type";
@@ -444,7 +445,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		size_t limit = r->ep == EP_SINGLE ? SEG_TRACK_MESSAGE_MAX : SEG_TRACK_REQUEST_MAX;
+		size_t limit = r->ep == EP_SINGLE ? opt.max_message : SEG_TRACK_REQUEST_MAX;
 		r->seen += *upload_size;
 		if (!r->status && !r->too_large && r->seen > limit) {
 			r->too_large = 1;
@@ -497,6 +498,7 @@ static void usage(void)
 "      --port-file FILE     write the port to FILE once listening\n"
 "      --write-key-file F   write keys, one a line: KEY [SOURCE_ID]\n"
 "      --source-id ID       the source of keys that name none (default seg-receive)\n"
+"      --max-message-bytes N  refuse (400) a message over N bytes (default 32768)\n"
 "      --fail-rate P        answer a fraction P of requests with a --fail-status\n"
 "      --fail-status LIST   statuses of injected failures, e.g. 429,503 (default 503)\n"
 "      --retry-after S      Retry-After (and X-RateLimit-Reset) of 429/503 (default 1)\n"
@@ -527,7 +529,7 @@ static void parse_fail_status(const char *s)
 static void parse_options(int argc, char **argv)
 {
 	enum { O_PORT_FILE = 256, O_KEYS, O_SOURCE, O_FAIL_RATE, O_FAIL_STATUS, O_RETRY_AFTER,
-	       O_SEED, O_CONNS, O_PER_IP, O_HEAD_TIMEOUT };
+	       O_SEED, O_CONNS, O_PER_IP, O_HEAD_TIMEOUT, O_MAXMSG };
 	static const struct option lo[] = {
 		{"dir", required_argument, 0, 'd'}, {"listen", required_argument, 0, 'l'},
 		{"port", required_argument, 0, 'p'}, {"port-file", required_argument, 0, O_PORT_FILE},
@@ -536,7 +538,8 @@ static void parse_options(int argc, char **argv)
 		{"fail-status", required_argument, 0, O_FAIL_STATUS},
 		{"retry-after", required_argument, 0, O_RETRY_AFTER}, {"seed", required_argument, 0, O_SEED},
 		{"max-conns", required_argument, 0, O_CONNS}, {"max-conns-per-ip", required_argument, 0, O_PER_IP},
-		{"head-timeout", required_argument, 0, O_HEAD_TIMEOUT}, CLI_COMMON_LONGOPTS, {0, 0, 0, 0},
+		{"head-timeout", required_argument, 0, O_HEAD_TIMEOUT},
+		{"max-message-bytes", required_argument, 0, O_MAXMSG}, CLI_COMMON_LONGOPTS, {0, 0, 0, 0},
 	};
 	int c;
 	opt.fail_status[0] = 503;
@@ -556,6 +559,7 @@ static void parse_options(int argc, char **argv)
 		case O_CONNS: opt.max_conns = (unsigned)opt_uint("--max-conns", optarg, 1, 10000); break;
 		case O_PER_IP: opt.per_ip = (unsigned)opt_uint("--max-conns-per-ip", optarg, 0, 10000); break;
 		case O_HEAD_TIMEOUT: opt.head_timeout = (unsigned)opt_uint("--head-timeout", optarg, 1, 3600); break;
+		case O_MAXMSG: opt.max_message = opt_uint("--max-message-bytes", optarg, 2, SEG_TRACK_MESSAGE_MAX); break;
 		default: cli_common_option(c, optarg, &opt.common, usage);
 		}
 	}

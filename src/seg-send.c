@@ -92,8 +92,10 @@ static void usage(void)
 	       "      --batch-size N         messages per request (default and most 2500)\n"
 	       "      --max-rps N            requests a second at most (default 500)\n"
 	       "  -j, --jobs N               requests in flight (default 4)\n"
-	       "      --retries N            retries of one request (default 10)\n"
-	       "      --retry-max-time S     no retry later than S seconds after the first try (default 600)\n"
+	       "      --retry-max N          retries per request (default 10)\n"
+	       "      --retry-max-time SECS  no retry later than SECS after the first try (default 600, 0 = no limit)\n"
+	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
+	       "      --retry-cap MS         largest backoff bound and Retry-After (default 60000)\n"
 	       "      --cacert FILE          CA bundle for the endpoint's certificate\n"
 	       "      --stats FILE           write the end summary as JSON to FILE\n"
 	       "  -q, --quiet                no summary line\n"
@@ -501,15 +503,16 @@ static int finish(struct sender *S, int status)
 int main(int argc, char **argv)
 {
 	enum { O_REGION = 256, O_URL, O_KEYFILE, O_FAILED, O_CKPT, O_MAXBYTES, O_BATCH, O_RPS,
-	       O_RETRIES, O_RETRY_TIME, O_CACERT };
+	       O_RETRIES, O_RETRY_TIME, O_RDELAY, O_RCAP, O_CACERT };
 	static const struct option opts[] = {
 		{"region", required_argument, 0, O_REGION}, {"url", required_argument, 0, O_URL},
 		{"write-key-file", required_argument, 0, O_KEYFILE}, {"output", required_argument, 0, 'o'},
 		{"rejects", required_argument, 0, 'r'}, {"failed", required_argument, 0, O_FAILED},
 		{"checkpoint", required_argument, 0, O_CKPT}, {"max-batch-bytes", required_argument, 0, O_MAXBYTES},
 		{"batch-size", required_argument, 0, O_BATCH}, {"max-rps", required_argument, 0, O_RPS},
-		{"jobs", required_argument, 0, 'j'}, {"retries", required_argument, 0, O_RETRIES},
-		{"retry-max-time", required_argument, 0, O_RETRY_TIME}, {"cacert", required_argument, 0, O_CACERT},
+		{"jobs", required_argument, 0, 'j'}, {"retry-max", required_argument, 0, O_RETRIES},
+		{"retry-max-time", required_argument, 0, O_RETRY_TIME}, {"retry-delay", required_argument, 0, O_RDELAY},
+		{"retry-cap", required_argument, 0, O_RCAP}, {"cacert", required_argument, 0, O_CACERT},
 		CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
 	static struct sender S;
 	const char *out = "-", *rejects = NULL, *failed_file = NULL, *ckpt = NULL, *keyfile = NULL;
@@ -543,8 +546,10 @@ int main(int argc, char **argv)
 		case O_BATCH: S.max_count = opt_uint("--batch-size", optarg, 1, SEG_TRACK_BATCH_COUNT); break;
 		case O_RPS: S.max_rps = opt_double("--max-rps", optarg, 0, 1e6); break;
 		case 'j': S.jobs = opt_uint("--jobs", optarg, 1, 256); break;
-		case O_RETRIES: S.pol.max_retries = (unsigned)opt_uint("--retries", optarg, 0, 1000); break;
-		case O_RETRY_TIME: S.pol.max_time_ms = opt_uint("--retry-max-time", optarg, 0, 86400 * 7) * 1000; break;
+		case O_RETRIES: S.pol.max_retries = (unsigned)opt_uint("--retry-max", optarg, 0, 1000000); break;
+		case O_RETRY_TIME: S.pol.max_time_ms = opt_uint("--retry-max-time", optarg, 0, 86400 * 365) * 1000; break;
+		case O_RDELAY: S.pol.base_ms = opt_uint("--retry-delay", optarg, 0, 3600000); break;
+		case O_RCAP: S.pol.cap_ms = opt_uint("--retry-cap", optarg, 0, 3600000); break;
 		case O_CACERT: S.conf.cacert = optarg; break;
 		default: cli_common_option(c, optarg, &common, usage);
 		}
