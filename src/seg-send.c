@@ -162,12 +162,16 @@ static void batch_free(struct sender *S, struct batch *b)
 	S->active--;
 }
 
+/* enqueue: at the end of the queue, so requests go in input order */
 static void enqueue(struct sender *S, struct batch *b, uint64_t due)
 {
+	struct batch **pp = &S->queue;
 	b->due_ms = due;
 	b->waiting = 1;
-	b->next = S->queue;
-	S->queue = b;
+	b->next = NULL;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = b;
 }
 
 /* split: a batch Segment refused as a whole becomes one request per message */
@@ -240,6 +244,7 @@ static void finished(struct sender *S, struct batch *b)
 		return;
 	}
 	describe(S, b, &why);
+	buf_cstr(&why);
 	int transient = r->cc != CURLE_OK ? r->cc != CURLE_ABORTED_BY_CALLBACK && retry_curl_transient((int)r->cc, 0)
 	                                  : retry_http_transient(r->status);
 	uint64_t wait, ra = r->retry_after_ms > r->ratelimit_reset_ms ? r->retry_after_ms : r->ratelimit_reset_ms;
