@@ -213,3 +213,23 @@ post() {
 	run seg-receive --help
 	[ "$status" -eq 0 ]
 }
+
+@test "what @segment/analytics-node sends (npm, the library itself) is accepted and read back; a wrong key is refused to it" {
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	start_receiver "$T/d"
+	run node "$top/tests/helpers/analytics-node.js" "$RECV_URL" 50
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" | sort > "$T/sent"
+	[ "$(wc -l < "$T/sent")" -eq 300 ]
+	run received "$T/d"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" | jq -r '"\(.type) \(.userId)"' | sort > "$T/got"
+	cmp "$T/sent" "$T/got"
+	# the library's messageIds, context and _metadata are kept; sentAt from the envelope
+	printf '%s\n' "${lines[@]}" | jq -e -s 'all(.[]; (.messageId | startswith("node-next-")) and .context.library.name == "@segment/analytics-node" and (.sentAt | type) == "string" and (._metadata | type) == "object")'
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r .messageId | sort -u | wc -l)" -eq 300 ]
+	printf '%s\n' "${lines[@]}" | jq -e -s 'map(select(.type == "track" and .userId == "u7"))[0].properties == {"revenue":7.5,"name":"café"}'
+	SEGMENT_WRITE_KEY=not_the_key run node "$top/tests/helpers/analytics-node.js" "$RECV_URL" 1
+	[ "$status" -eq 1 ]
+	[ "$(received "$T/d" | wc -l)" -eq 300 ]
+}
