@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 	S.conf.max_conns = (long)S.jobs;
 	S.conf.user_agent = "seg-send (segpipe " SEGPIPE_VERSION ")";
 	static const char *const counters[] = {"in", "sent", "skipped", "rejected", "failed", "batches",
-	                                       "retries", NULL};
+	                                       "retries", "split", NULL};
 	frame_open(&S.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
 	if (failed_file) {
 		if (w_open(&S.failed, failed_file) < 0)
