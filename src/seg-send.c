@@ -362,6 +362,7 @@ static void seal(struct sender *S)
 		b->first_ms = now_ms();
 		S->active++;
 		enqueue(S, b, 0);
+		start_due(S);        /* at once, not when --jobs batches are waiting */
 		pump(S, S->jobs);
 	}
 	buf_reset(&S->cur);
@@ -575,6 +576,7 @@ int main(int argc, char **argv)
 	static const char *const counters[] = {"in", "sent", "skipped", "rejected", "failed", "batches",
 	                                       "retries", "split", NULL};
 	frame_open(&S.io, out, rejects, common.stats_file, common.quiet, common.force_progress, counters);
+	S.io.out.epipe_discard = 1;   /* a closed result pipe never stops the sending */
 	if (failed_file) {
 		if (w_open(&S.failed, failed_file) < 0)
 			die(EX_IOERR, "%s: %s", failed_file, strerror(errno));

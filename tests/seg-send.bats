@@ -176,3 +176,29 @@ msgs() {
 	run seg-send --help
 	[ "$status" -eq 0 ]
 }
+
+@test "SIGTERM stops with 75 and the checkpoint resumes the run; a closed result pipe does not stop the sending" {
+	start_receiver "$T/d" --fail-rate 1 --fail-status 503 --retry-after 1
+	msgs 3000 > "$T/in"
+	seg-send -q --url "$RECV_URL" --checkpoint "$T/ck" --batch-size 1000 --retry-max 1000 "$T/in" > /dev/null 2> "$T/err" &
+	pid=$!
+	sleep 0.5
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 75 ]
+	grep -q 'stopped by signal' "$T/err"
+	# the same endpoint (a checkpoint is tied to its URL), without faults
+	port=$RECV_PORT
+	stop_receiver
+	start_receiver "$T/d" -p "$port"
+	run seg-send -q --url "$RECV_URL" --checkpoint "$T/ck" --batch-size 1000 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(received "$T/d" | sort | uniq | wc -l)" -eq 3000 ]
+	rm -rf "$T/d2"
+	stop_receiver
+	start_receiver "$T/d2"
+	# one request a message: 3000 result lines, over the 256 KB the writer holds
+	seg-send -q --url "$RECV_URL" --batch-size 1 -j 8 --max-rps 0 "$T/in" | head -c 1 > /dev/null
+	[ "$(received "$T/d2" | wc -l)" -eq 3000 ]
+}
