@@ -185,6 +185,12 @@ static void split(struct sender *S, struct batch *b)
 	while (json_iter_next(&it, NULL, &m)) {
 		struct batch *one = xcalloc(1, sizeof *one);
 		snprintf(one->id, sizeof one->id, "%.32s/%zu", b->id, ++k);
+		if (S->have_ckpt && ckpt_has(&S->ckpt, one->id, strlen(one->id))) {
+			stats_add(&S->io.st, "skipped", 1);   /* accepted alone by an earlier run */
+			result(S, one->id, 1, "skipped", 0, 0, NULL);
+			free(one);
+			continue;
+		}
 		buf_adds(&one->req.body, "{\"batch\":[");
 		buf_add(&one->req.body, m.p, m.n);
 		buf_adds(&one->req.body, "]}");

@@ -131,6 +131,12 @@ msgs() {
 	[ "$(jq -s -c 'group_by(.status) | map([.[0].status, length])' "$T/results")" = '[["failed",1],["sent",29]]' ]
 	received "$T/d" | sort > "$T/out"
 	sed 7d "$T/in" | sort | cmp - "$T/out"
+	# with a checkpoint, a re-run skips the pieces accepted alone and tries the refused one again
+	seg-send -q --url "$RECV_URL" --checkpoint "$T/ck" --failed "$T/failed2" "$T/in" > /dev/null || true
+	run seg-send --url "$RECV_URL" --checkpoint "$T/ck" --failed "$T/failed3" --stats "$T/stats" "$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.sent, .skipped, .failed]' "$T/stats")" = '[0,29,1]' ]
+	[ "$(received "$T/d" | wc -l)" -eq 58 ]
 }
 
 @test "a wrong write key is exit 77 and nothing is written; no key is 78; the key is never printed" {
