@@ -233,3 +233,16 @@ post() {
 	[ "$status" -eq 1 ]
 	[ "$(received "$T/d" | wc -l)" -eq 300 ]
 }
+
+@test "slow clients: per-address limit and request-head deadline; a normal client is still served" {
+	start_receiver "$T/d" --max-conns-per-ip 50 --head-timeout 2
+	node "$BATS_TEST_DIRNAME/helpers/slowloris.js" "$RECV_PORT" 300 7 > "$T/slow" &
+	pid=$!
+	sleep 1
+	run post /v1/track '{"event":"e","userId":"u","messageId":"normal"}' -u wk_test_1: --max-time 20
+	[ "$output" = 200 ]
+	wait "$pid"
+	[ "$(cat "$T/slow")" = "opened 300 closed 300 open 0" ]
+	[ "$(wc -l < "$T/d.log")" -lt 20 ]
+	[ "$(received "$T/d" | jq -r .messageId)" = normal ]
+}
