@@ -34,6 +34,8 @@ LIBS_seg-fetch = $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(COMMON_LIBS)
 LIBS_s2-load = $(CURL_LIBS) $(COMMON_LIBS)
 LIBS_s2-query = $(CURL_LIBS) $(COMMON_LIBS)
 LIBS_seg-backfill = $(INIH_LIBS) $(CURL_LIBS) $(COMMON_LIBS)
+LIBS_seg-receive = $(MHD_LIBS) $(COMMON_LIBS) -lpthread
+LIBS_seg-send = $(CURL_LIBS) $(COMMON_LIBS)
 LIBS_s2-gateway = $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread
 ALL_LIBS = $(INIH_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS) $(EXPAT_LIBS) $(MHD_LIBS) $(MARIADB_LIBS) $(COMMON_LIBS) -lpthread -lm
 

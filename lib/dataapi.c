@@ -2,10 +2,12 @@
  * dataapi.h). Easy handles are configured once and kept for reuse; the
  * connection cache lives in the multi handle, so connections stay open
  * between requests. */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dataapi.h"
@@ -109,7 +111,7 @@ static CURL *new_easy(struct dapi_client *c)
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "s2-load (segpipe " SEGPIPE_VERSION ")");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, k->user_agent ? k->user_agent : "s2-load (segpipe " SEGPIPE_VERSION ")");
 	if (k->connect_timeout_ms > 0)
 		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, k->connect_timeout_ms);
 	if (k->timeout_ms > 0)
@@ -146,6 +148,7 @@ void dapi_send(struct dapi_client *c, struct dapi_req *r)
 	r->status = 0;
 	r->cc = CURLE_OK;
 	r->retry_after_ms = 0;
+	r->ratelimit_reset_ms = 0;
 	r->errbuf[0] = '\0';
 	r->location[0] = '\0';
 	r->sends = 0;
@@ -212,6 +215,25 @@ int dapi_poll(struct dapi_client *c, int fd, int timeout_ms, int *fd_ready)
 	return 0;
 }
 
+/* ratelimit_reset: X-RateLimit-Reset in ms: seconds to wait, or (a value
+ * past 2001 in Unix seconds) the time to wait until */
+static uint64_t ratelimit_reset(CURL *e)
+{
+	struct curl_header *h;
+	if (curl_easy_header(e, "X-RateLimit-Reset", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(h->value, &end, 10);
+	if (errno || end == h->value || v > 100000000000ull)
+		return 0;
+	if (v > 1000000000ull) {
+		time_t now = time(NULL);
+		return v > (unsigned long long)now ? (v - (unsigned long long)now) * 1000 : 0;
+	}
+	return v * 1000;
+}
+
 struct dapi_req *dapi_done(struct dapi_client *c)
 {
 	CURLMsg *m;
@@ -229,6 +251,7 @@ struct dapi_req *dapi_done(struct dapi_client *c)
 		curl_off_t ra = 0;
 		if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 			r->retry_after_ms = (uint64_t)ra * 1000;
+		r->ratelimit_reset_ms = ratelimit_reset(e);
 		char *loc = NULL;
 		if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
 			snprintf(r->location, sizeof r->location, "%s", loc);

@@ -26,6 +26,7 @@ struct dapi_config {
 	long connect_timeout_ms;
 	long timeout_ms;           /* whole request */
 	long max_conns;            /* connections to the host; 0: no limit */
+	const char *user_agent;    /* NULL: s2-load's */
 };
 
 /* What an answer means for the request and for the run. */
@@ -50,6 +51,7 @@ struct dapi_req {
 	long status;               /* HTTP status; 0 when none was received */
 	CURLcode cc;               /* the transfer's result */
 	uint64_t retry_after_ms;   /* the server's Retry-After, 0 when none */
+	uint64_t ratelimit_reset_ms; /* X-RateLimit-Reset (Segment's 429), 0 when none */
 	unsigned sends;            /* times the body was sent: libcurl re-sends
 	                            * once by itself on a kept-alive connection
 	                            * that turns out dead */

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "cli.h"
 #include "retry.h"
 
 int retry_curl_transient(int curl_code, long os_errno)
@@ -97,4 +98,16 @@ void retry_sleep_ms(uint64_t ms)
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+int retry_option(struct retry_policy *p, int c, const char *arg)
+{
+	switch (c) {
+	case RETRY_O_RETRY: p->max_retries = (unsigned)opt_uint("--retry", arg, 0, 1000000); break;
+	case RETRY_O_MAX_TIME: p->max_time_ms = opt_duration("--retry-max-time", arg, 0, 86400000ULL * 365); break;
+	case RETRY_O_DELAY: p->base_ms = opt_duration("--retry-delay", arg, 0, 3600000); break;
+	case RETRY_O_CAP: p->cap_ms = opt_duration("--retry-cap", arg, 0, 3600000); break;
+	default: return 0;
+	}
+	return 1;
 }

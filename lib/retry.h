@@ -38,6 +38,27 @@ struct retry_policy {
 /* retry_policy_defaults: 10 retries, 10 minutes, 1 s base, 60 s cap. */
 void retry_policy_defaults(struct retry_policy *p);
 
+/* The retry options, the same in every program that sends requests
+ * (s2-load, s2-query, seg-send): put RETRY_LONGOPTS in the getopt_long
+ * table, RETRY_USAGE in the help, and hand options to retry_option. Times
+ * take a unit (lib/cli's durations: 500ms, 2s, 1m; a bare number is s). */
+enum { RETRY_O_RETRY = 0x1200, RETRY_O_MAX_TIME, RETRY_O_DELAY, RETRY_O_CAP };
+#define RETRY_LONGOPTS \
+	{ "retry", required_argument, 0, RETRY_O_RETRY }, \
+	{ "retry-max", required_argument, 0, RETRY_O_RETRY }, \
+	{ "retry-max-time", required_argument, 0, RETRY_O_MAX_TIME }, \
+	{ "retry-delay", required_argument, 0, RETRY_O_DELAY }, \
+	{ "retry-cap", required_argument, 0, RETRY_O_CAP }
+#define RETRY_USAGE \
+	"      --retry N              retries of a transient failure (default 10; alias --retry-max)\n" \
+	"      --retry-delay TIME     first backoff bound, doubling per retry, full jitter (default 1s)\n" \
+	"      --retry-cap TIME       largest backoff bound and Retry-After (default 60s)\n" \
+	"      --retry-max-time TIME  no retry later than TIME after the first try (default 10m, 0 = no limit)\n"
+
+/* retry_option: take retry option c into p; 1 when it was one, else 0.
+ * A bad value is a usage error (exit 64). */
+int retry_option(struct retry_policy *p, int c, const char *arg);
+
 /* retry_next: may a request already retried `retries` times, first sent
  * elapsed_ms ago, be retried again? A server's Retry-After (retry_after_ms,
  * 0 when none) replaces the drawn wait, but never beyond cap_ms. Returns 1 with *wait_ms set, or 0

@@ -38,4 +38,14 @@
  * of older and non-conforming senders, and refusing an id the table stores
  * would lose the event for nothing. */
 #define SEG_MESSAGE_ID_CHARS 255
+
+/* Segment's Tracking API (reference/tracking-api.md): a message (a single
+ * call or a batch item) at most 32 KB, a batch request at most 500 KB, both
+ * answered 400 above; at most 2,500 messages per batch, the rest dropped
+ * with a 200. analytics-node keeps its batches under 480 KB; seg-send does
+ * too by default. */
+#define SEG_TRACK_MESSAGE_MAX 32768
+#define SEG_TRACK_REQUEST_MAX (500 * 1024)
+#define SEG_TRACK_BATCH_SAFE (480 * 1024)
+#define SEG_TRACK_BATCH_COUNT 2500
 #endif

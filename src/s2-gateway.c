@@ -28,10 +28,10 @@
 #include <microhttpd.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "cli.h"
+#include "httpd.h"
 #include "sha256.h"
 #include "json.h"
 #include "s2-gateway-openapi.h"
@@ -617,111 +617,6 @@ static int enqueue(struct req *r)
  * libmicrohttpd notifies a close before it closes the socket, and both
  * that and the shutdown happen under watch_mu, so a reused descriptor is
  * never touched. */
-struct watch {
-	int fd;
-	int head_done;
-	uint64_t start;
-	struct watch *prev, *next;
-};
-
-static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct watch *watch_list;
-static atomic_ullong n_head_timeouts;
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
-                          enum MHD_ConnectionNotificationCode code)
-{
-	(void)cls;
-	struct watch *w = *ctx;
-	pthread_mutex_lock(&watch_mu);
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		w = xcalloc(1, sizeof *w);
-		w->fd = ci ? ci->connect_fd : -1;
-		w->start = now_ms();
-		w->next = watch_list;
-		if (watch_list)
-			watch_list->prev = w;
-		watch_list = w;
-		*ctx = w;
-	} else if (w) {
-		if (w->prev)
-			w->prev->next = w->next;
-		else
-			watch_list = w->next;
-		if (w->next)
-			w->next->prev = w->prev;
-		free(w);
-		*ctx = NULL;
-	}
-	pthread_mutex_unlock(&watch_mu);
-}
-
-/* head_mark: the connection's request head is complete (done) or a new
- * one is awaited (!done, from now). */
-static void head_mark(struct MHD_Connection *conn, int done)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct watch *w = ci ? ci->socket_context : NULL;
-	if (!w)
-		return;
-	pthread_mutex_lock(&watch_mu);
-	w->head_done = done;
-	w->start = now_ms();
-	pthread_mutex_unlock(&watch_mu);
-}
-
-static void *watch_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		usleep(250 * 1000);
-		uint64_t now = now_ms(), limit = (uint64_t)opt.head_timeout * 1000;
-		unsigned n = 0;
-		pthread_mutex_lock(&watch_mu);
-		for (struct watch *w = watch_list; w; w = w->next)
-			if (!w->head_done && w->fd >= 0 && now - w->start > limit) {
-				shutdown(w->fd, SHUT_RDWR);
-				w->fd = -1;
-				n++;
-			}
-		pthread_mutex_unlock(&watch_mu);
-		if (n)
-			atomic_fetch_add(&n_head_timeouts, n);
-	}
-	return NULL;
-}
-
-/* log_limited: libmicrohttpd's messages (and the gateway's own about
- * clients), at most a few a second: a flood of bad clients must not
- * flood the log. Suppressed lines are counted in the next one written. */
-static void log_limited(void *cls, const char *fmt, va_list ap)
-{
-	static uint64_t window;
-	static unsigned in_window, suppressed;
-	(void)cls;
-	pthread_mutex_lock(&log_mu);
-	uint64_t now = now_ms();
-	if (now - window >= 1000) {
-		window = now;
-		in_window = 0;
-	}
-	if (in_window >= 3) {
-		suppressed++;
-		pthread_mutex_unlock(&log_mu);
-		return;
-	}
-	in_window++;
-	fprintf(stderr, "%s: ", progname);
-	if (suppressed)
-		fprintf(stderr, "(%u similar messages suppressed) ", suppressed);
-	suppressed = 0;
-	vfprintf(stderr, fmt, ap);
-	pthread_mutex_unlock(&log_mu);
-}
-
 /* ---- HTTP -------------------------------------------------------------- */
 
 /* reply: queue r's answer (text, JSON or r->ctype); the body is copied. */
@@ -756,41 +651,6 @@ static void early_answer(struct req *r, unsigned status, const char *text, int w
 	r->early = 1;
 	r->www_auth = www_auth;
 	answer_text(r, status, text);
-}
-
-/* basic_auth: user and password of an "Authorization: Basic" header, or -1
- * for anything else, an empty user name included (libmariadb would put the
- * gateway's OS user in its place). */
-static int basic_auth(const char *h, char **user, char **pass)
-{
-	if (!h || strncasecmp(h, "Basic ", 6) != 0)
-		return -1;
-	h += 6;
-	while (*h == ' ')
-		h++;
-	size_t n = strlen(h);
-	while (n > 0 && h[n - 1] == ' ')
-		n--;
-	if (n == 0 || n % 4 != 0 || n > 4096)
-		return -1;
-	unsigned char *dec = xmalloc(n / 4 * 3 + 1);
-	int len = EVP_DecodeBlock(dec, (const unsigned char *)h, (int)n);
-	if (len < 0) {
-		free(dec);
-		return -1;
-	}
-	len -= (h[n - 1] == '=') + (h[n - 2] == '=');
-	dec[len] = 0;
-	char *colon = memchr(dec, ':', (size_t)len);
-	if (!colon || colon == (char *)dec || memchr(dec, 0, (size_t)len)) {
-		free(dec);
-		return -1;
-	}
-	*colon = 0;
-	*user = xstrdup((char *)dec);
-	*pass = xstrdup(colon + 1);
-	free(dec);
-	return 0;
 }
 
 /* json_content_type: is the header application/json, parameters allowed? */
@@ -890,7 +750,7 @@ static void check_request(struct MHD_Connection *conn, const char *url, const ch
 		early_answer(r, 401, "s2-gateway: JWT (Bearer) authentication is not supported; use Basic", 1);
 		return;
 	}
-	if (basic_auth(auth, &r->user, &r->pass) != 0) {
+	if (httpd_basic_auth(auth, &r->user, &r->pass) != 0) {
 		early_answer(r, 401, "Unauthorized: Basic authentication required", 1);
 		return;
 	}
@@ -913,7 +773,7 @@ static enum MHD_Result start_request(struct MHD_Connection *conn, const char *ur
 	struct req *r = xcalloc(1, sizeof *r);
 	r->conn = conn;
 	*con_cls = r;
-	head_mark(conn, 1);
+	httpd_head_mark(conn, 1);
 	struct header_count cl = {"Content-Length", NULL, 0, 0};
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &cl);
 	if (cl.differ) {
@@ -1004,7 +864,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)cls;
 	(void)toe;
 	struct req *r = *con_cls;
-	head_mark(conn, 0);     /* the next head on this connection, from now */
+	httpd_head_mark(conn, 0);     /* the next head on this connection, from now */
 	if (!r)
 		return;
 	buf_free(&r->body);
@@ -1018,67 +878,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* ---- start-up ---------------------------------------------------------- */
-
-static char *slurp(const char *path)
-{
-	struct buf b = BUF_INIT;
-	if (buf_read_file(&b, path) < 0)
-		die(EX_NOINPUT, "%s: %s", path, strerror(errno));
-	buf_cstr(&b);
-	return b.p;
-}
-
-static void write_port_file(unsigned port)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", opt.port_file);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 || rename(tmp, opt.port_file) != 0)
-		die(EX_IOERR, "%s: %s", opt.port_file, strerror(errno));
-}
-
-static struct MHD_Daemon *start_daemon(void)
-{
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-	                         .ai_socktype = SOCK_STREAM}, *ai;
-	char port[16];
-	snprintf(port, sizeof port, "%u", opt.port);
-	if (getaddrinfo(opt.listen, port, &hints, &ai) != 0)
-		die(EX_CONFIG, "--listen %s: not a numeric IPv4 or IPv6 address", opt.listen);
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	char *cert = NULL, *key = NULL;
-	if (opt.cert) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-			die(EX_CONFIG, "this libmicrohttpd has no TLS support");
-		cert = slurp(opt.cert);
-		key = slurp(opt.key);
-		flags |= MHD_USE_TLS;
-	}
-	struct MHD_OptionItem tls[] = {
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
-		{MHD_OPTION_END, 0, NULL},
-	};
-	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)opt.port, NULL, NULL,
-		on_request, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, log_limited, NULL,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt.per_ip,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		MHD_OPTION_ARRAY, opt.cert ? tls : tls + 2,
-		MHD_OPTION_END);
-	freeaddrinfo(ai);
-	if (!d)
-		die(EX_UNAVAILABLE, "cannot listen on %s port %u", opt.listen, opt.port);
-	/* libmicrohttpd keeps pointers to cert and key: they stay allocated */
-	return d;
-}
 
 static void usage(void)
 {
@@ -1200,15 +999,15 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < opt.workers; i++)
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
 			die(EX_IOERR, "cannot start worker threads");
-	pthread_t watcher;
-	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
-		die(EX_IOERR, "cannot start the watch thread");
-	pthread_detach(watcher);
-	struct MHD_Daemon *d = start_daemon();
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = info ? info->port : opt.port;
+	struct httpd_conf hc = {
+		.listen = opt.listen, .port = opt.port, .per_ip = opt.per_ip, .max_conns = 4000,
+		.head_timeout = opt.head_timeout, .cert = opt.cert, .key = opt.key,
+		.flags = MHD_ALLOW_SUSPEND_RESUME, .handler = on_request, .completed = on_completed,
+	};
+	unsigned port;
+	struct MHD_Daemon *d = httpd_start(&hc, &port);
 	if (opt.port_file)
-		write_port_file(port);
+		httpd_port_file(opt.port_file, port);
 	if (!opt.quiet)
 		fprintf(stderr, "%s: listening on %s port %u (%s), %u workers\n", progname, opt.listen,
 		        port, opt.cert ? "https" : "http", opt.workers);
@@ -1231,6 +1030,6 @@ int main(int argc, char **argv)
 	if (!opt.quiet)
 		fprintf(stderr, "%s: %llu requests, %llu faults injected, %llu slow request heads closed\n",
 		        progname, (unsigned long long)n_requests, (unsigned long long)n_faults,
-		        (unsigned long long)n_head_timeouts);
+		        httpd_head_timeouts());
 	return EX_DONE;
 }

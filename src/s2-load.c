@@ -136,10 +136,7 @@ static void usage(void)
 	       "      --max-body N           split bodies larger than N bytes (default 1000000, 0 = never)\n"
 	       "      --no-ddl               do not run DDL records\n"
 	       "Network (TIME: 500ms, 2s, 1m, 1h; a bare number is seconds):\n"
-	       "      --retry N              retries of a transient failure (default 10; alias --retry-max)\n"
-	       "      --retry-delay TIME     first backoff bound, doubling per retry, full jitter (default 1s)\n"
-	       "      --retry-cap TIME       largest backoff bound and Retry-After (default 60s)\n"
-	       "      --retry-max-time TIME  no retry later than TIME after the first try (default 10m, 0 = no limit)\n"
+	       RETRY_USAGE
 	       "      --timeout TIME         per request (default 5m)\n"
 	       "      --connect-timeout TIME (default 10s)\n"
 	       "Output:\n"
@@ -1021,16 +1018,13 @@ struct load_opts {
 /* options: the command line into L and o; returns optind. */
 static int options(int argc, char **argv, struct loader *L, struct load_opts *o)
 {
-	enum { O_CKPT = 256, O_FAILED,
-	       O_MAXFAIL, O_MAXBODY, O_NODDL, O_RMAX, O_RTIME, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT };
+	enum { O_CKPT = 256, O_FAILED, O_MAXFAIL, O_MAXBODY, O_NODDL, O_TIMEOUT, O_CTIMEOUT };
 	static const struct option opts[] = {
 		S2CONN_LONGOPTS,
 		{ "jobs", required_argument, 0, 'j' }, { "checkpoint", required_argument, 0, O_CKPT },
 		{ "failed", required_argument, 0, O_FAILED }, { "max-failures", required_argument, 0, O_MAXFAIL },
 		{ "max-body", required_argument, 0, O_MAXBODY }, { "no-ddl", no_argument, 0, O_NODDL },
-		{ "retry", required_argument, 0, O_RMAX }, { "retry-max", required_argument, 0, O_RMAX },
-		{ "retry-max-time", required_argument, 0, O_RTIME },
-		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
+		RETRY_LONGOPTS,
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
 		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	int c;
@@ -1042,17 +1036,13 @@ static int options(int argc, char **argv, struct loader *L, struct load_opts *o)
 		case O_MAXFAIL: L->max_failures = opt_uint("--max-failures", optarg, 0, UINT64_MAX); break;
 		case O_MAXBODY: L->max_body = opt_size("--max-body", optarg); break;
 		case O_NODDL: L->no_ddl = 1; break;
-		case O_RMAX: L->retry.max_retries = (unsigned)opt_uint("--retry", optarg, 0, 1000000); break;
-		case O_RTIME: L->retry.max_time_ms = opt_duration("--retry-max-time", optarg, 0, 86400000ULL * 365); break;
-		case O_RDELAY: L->retry.base_ms = opt_duration("--retry-delay", optarg, 0, 3600000); break;
-		case O_RCAP: L->retry.cap_ms = opt_duration("--retry-cap", optarg, 0, 3600000); break;
 		case O_TIMEOUT: L->conf.timeout_ms = (long)opt_duration("--timeout", optarg, 1, 86400000); break;
 		case O_CTIMEOUT:
 			L->conf.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000);
 			break;
 		case 'o': o->out = optarg; break;
 		default:
-			if (!s2conn_option(&L->conn, &L->conf, c, optarg))
+			if (!s2conn_option(&L->conn, &L->conf, c, optarg) && !retry_option(&L->retry, c, optarg))
 				cli_common_option(c, optarg, &o->common, usage);
 		}
 	}

@@ -62,11 +62,9 @@ static void usage(void)
 	       "      --page-size N          rows per page with --page-by (default 10000)\n"
 	       "      --checkpoint FILE      record the last key written; resume after it\n"
 	       "      --max-response N       largest answer accepted (default 256M)\n"
-	       "      --retry-max N          retries per request (default 10)\n"
-	       "      --retry-delay MS       first backoff bound (default 1000; doubles, full jitter)\n"
-	       "      --retry-cap MS         largest backoff bound and Retry-After (default 60000)\n"
-	       "      --timeout SECS         per request (default 300)\n"
-	       "      --connect-timeout SECS (default 10)\n"
+	       RETRY_USAGE
+	       "      --timeout TIME         per request (default 5m)\n"
+	       "      --connect-timeout TIME (default 10s)\n"
 	       "Output:\n"
 	       "  -o, --output FILE          write rows to FILE (default stdout)\n"
 	       "      --stats FILE           write the end summary as JSON to FILE\n"
@@ -481,13 +479,12 @@ static void query_hash(struct query *Q)
 
 int main(int argc, char **argv)
 {
-	enum { O_ARG = 256, O_ARGSJSON, O_PAGEBY, O_PAGESIZE, O_CKPT, O_MAXRESP, O_RMAX, O_RDELAY, O_RCAP, O_TIMEOUT, O_CTIMEOUT };
+	enum { O_ARG = 256, O_ARGSJSON, O_PAGEBY, O_PAGESIZE, O_CKPT, O_MAXRESP, O_TIMEOUT, O_CTIMEOUT };
 	static const struct option opts[] = {
 		S2CONN_LONGOPTS, { "file", required_argument, 0, 'f' }, { "arg", required_argument, 0, O_ARG },
 		{ "args-json", required_argument, 0, O_ARGSJSON }, { "page-by", required_argument, 0, O_PAGEBY },
 		{ "page-size", required_argument, 0, O_PAGESIZE }, { "checkpoint", required_argument, 0, O_CKPT },
-		{ "max-response", required_argument, 0, O_MAXRESP }, { "retry-max", required_argument, 0, O_RMAX },
-		{ "retry-delay", required_argument, 0, O_RDELAY }, { "retry-cap", required_argument, 0, O_RCAP },
+		{ "max-response", required_argument, 0, O_MAXRESP }, RETRY_LONGOPTS,
 		{ "timeout", required_argument, 0, O_TIMEOUT }, { "connect-timeout", required_argument, 0, O_CTIMEOUT },
 		{ "output", required_argument, 0, 'o' }, CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 	static struct query Q;
@@ -519,14 +516,13 @@ int main(int argc, char **argv)
 		case O_PAGESIZE: Q.page_size = opt_uint("--page-size", optarg, 1, 100000000); break;
 		case O_CKPT: Q.ckpt_path = optarg; break;
 		case O_MAXRESP: Q.max_response = opt_size("--max-response", optarg); break;
-		case O_RMAX: Q.retry.max_retries = (unsigned)opt_uint("--retry-max", optarg, 0, 1000000); break;
-		case O_RDELAY: Q.retry.base_ms = opt_uint("--retry-delay", optarg, 0, 3600000); break;
-		case O_RCAP: Q.retry.cap_ms = opt_uint("--retry-cap", optarg, 0, 3600000); break;
-		case O_TIMEOUT: Q.conf.timeout_ms = (long)opt_uint("--timeout", optarg, 1, 86400) * 1000; break;
-		case O_CTIMEOUT: Q.conf.connect_timeout_ms = (long)opt_uint("--connect-timeout", optarg, 1, 3600) * 1000; break;
+		case O_TIMEOUT: Q.conf.timeout_ms = (long)opt_duration("--timeout", optarg, 1, 86400000); break;
+		case O_CTIMEOUT:
+			Q.conf.connect_timeout_ms = (long)opt_duration("--connect-timeout", optarg, 1, 3600000);
+			break;
 		case 'o': Q.out_path = optarg; break;
 		default:
-			if (!s2conn_option(&Q.conn, &Q.conf, c, optarg))
+			if (!s2conn_option(&Q.conn, &Q.conf, c, optarg) && !retry_option(&Q.retry, c, optarg))
 				cli_common_option(c, optarg, &common, usage);
 		}
 	}

@@ -191,6 +191,18 @@ on_tty() {
 		  "$(grep -E -- "^ +$o (N|TIME) " "$T/help.seg-fetch" | grep -o '(default [^;)]*')" ] &&
 		grep -qE -- "^ +$o (N|TIME) .*\(default" "$T/help.s2-load" || { echo "$o: not the same default"; fails=1; }
 	done
+	# the other senders take the same retry options, with the same help lines
+	for p in s2-query seg-send; do
+		$p --help > "$T/help.$p"
+		for o in --retry --retry-delay --retry-cap --retry-max-time; do
+			[ "$(grep -E -- "^ +$o " "$T/help.$p")" = "$(grep -E -- "^ +$o " "$T/help.s2-load")" ] ||
+				{ echo "$p $o: not as s2-load says it"; fails=1; }
+		done
+		rc=0
+		$p --retry-delay 2x > /dev/null 2> "$T/err" || rc=$?
+		[ $rc -eq 64 ] && grep -qF "$p: --retry-delay: '2x' is not a duration" "$T/err" || {
+			echo "$p --retry-delay 2x: exit $rc"; cat "$T/err"; fails=1; }
+	done
 	# the old s2-load name stays an alias
 	rc=0
 	S2_USER=u S2_PASSWORD=p s2-load -q $(filter_args s2-load) --retry-max 3 -o /dev/null "$T/empty" || rc=$?

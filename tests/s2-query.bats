@@ -172,7 +172,7 @@ bg_q() { exec s2-query -q --url "$S2_URL" -d "$S2_DATABASE" "$@"; }
 
 @test "30% of requests answered 503 or dropped: retried, the paged result is still exactly the result" {
 	gateway_start --fail-rate 0.3 --drop-rate 0.1 --seed 7
-	run s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5 --retry-cap 50 --page-by id --page-size 2000 --stats "$T/stats.json" \
+	run s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --retry-delay 5ms --retry-cap 50ms --page-by id --page-size 2000 --stats "$T/stats.json" \
 		-o "$T/paged.ndjson" "SELECT id, label FROM big WHERE id <= 20000"
 	gateway_stop
 	[ "$status" -eq 0 ]
@@ -180,9 +180,9 @@ bg_q() { exec s2-query -q --url "$S2_URL" -d "$S2_DATABASE" "$@"; }
 	[ "$(jq -s 'map(.id) == [range(1; 20001)]' "$T/paged.ndjson")" = true ]
 	# and with every request failing, it gives up: 69, or 75 with a checkpoint
 	gateway_start --fail-rate 1
-	run s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --retry-max 1 --retry-delay 5 "SELECT 1"
+	run s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --retry-max 1 --retry-delay 5ms "SELECT 1"
 	[ "$status" -eq 69 ]
-	run s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --retry-max 1 --retry-delay 5 --checkpoint "$T/ck" "SELECT 1"
+	run s2-query -q --url "$S2_URL" -d "$S2_DATABASE" --retry-max 1 --retry-delay 5ms --checkpoint "$T/ck" "SELECT 1"
 	gateway_stop
 	[ "$status" -eq 75 ]
 }
