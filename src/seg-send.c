@@ -482,16 +482,6 @@ static void open_checkpoint(struct sender *S, const char *path)
 	S->have_ckpt = 1;
 }
 
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static int finish(struct sender *S, int status)
 {
 	seal(S);
@@ -590,7 +580,7 @@ int main(int argc, char **argv)
 	char err[256];
 	if (dapi_client_init(&S.api, &S.conf, err, sizeof err) < 0)
 		die(EX_IOERR, "%s", err);
-	install_signals();
+	cli_on_stop(on_signal);
 	int status = frame_operands(argc - optind, argv + optind, send_stream, &S);
 	status = finish(&S, status);
 	dapi_client_free(&S.api);
