@@ -100,6 +100,31 @@ static void on_signal(int sig)
 	stop_sig = sig;
 }
 
+/* A stage's exit wakes the driver's loop at once (a byte in this pipe)
+ * rather than at its next 50 ms tick: the next unit starts, and the run
+ * ends, without waiting (bench-backfill: about 4% of a -j 1 run was these
+ * ticks, a unit boundary and the end). */
+static int chld_pipe[2] = { -1, -1 };
+
+static void on_child(int sig)
+{
+	int e = errno;
+	(void)sig;
+	if (chld_pipe[1] >= 0)
+		(void)!write(chld_pipe[1], "", 1);
+	errno = e;
+}
+
+/* wait_child: until a child may have ended, or ms passed. */
+static void wait_child(int ms)
+{
+	struct pollfd p = { chld_pipe[0], POLLIN, 0 };
+	char tmp[64];
+	if (poll(&p, chld_pipe[0] >= 0 ? 1 : 0, ms) > 0)
+		while (read(chld_pipe[0], tmp, sizeof tmp) > 0)
+			;
+}
+
 static void usage(void)
 {
 	printf("usage: seg-backfill [options] SOURCE...\n"
@@ -1250,7 +1275,7 @@ static void run_units(struct job *J)
 		}
 		if (!J->running)
 			break;
-		poll(NULL, 0, 50);
+		wait_child(50);
 		reap(J);
 		stop_all(J, &asked);
 		progress(J, 0);
@@ -1784,6 +1809,15 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (pipe(chld_pipe) == 0) {
+		for (int i = 0; i < 2; i++)
+			fcntl(chld_pipe[i], F_SETFD, FD_CLOEXEC), fcntl(chld_pipe[i], F_SETFL, O_NONBLOCK);
+		sa.sa_handler = on_child;
+		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
+	} else {
+		chld_pipe[0] = chld_pipe[1] = -1;
+	}
 }
 
 /* setup: options, config, counters, the state directory's path, signals. */
