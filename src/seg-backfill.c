@@ -1810,8 +1810,10 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (pipe(chld_pipe) == 0) {
-		for (int i = 0; i < 2; i++)
-			fcntl(chld_pipe[i], F_SETFD, FD_CLOEXEC), fcntl(chld_pipe[i], F_SETFL, O_NONBLOCK);
+		for (int i = 0; i < 2; i++) {
+			fcntl(chld_pipe[i], F_SETFD, FD_CLOEXEC);
+			fcntl(chld_pipe[i], F_SETFL, O_NONBLOCK);
+		}
 		sa.sa_handler = on_child;
 		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 		sigaction(SIGCHLD, &sa, NULL);
