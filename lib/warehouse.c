@@ -81,6 +81,8 @@ struct warehouse {
 	size_t idn;
 	warehouse_emit_fn emit;
 	void *ctx;
+	warehouse_conflict_fn conflict;   /* warehouse_merge: a column typed twice */
+	void *cctx;
 };
 
 /* ---- names and lookups ------------------------------------------------ */
@@ -965,7 +967,7 @@ static int name_index(const char *const *names, size_t n, struct json_slice v)
 }
 
 /* load_columns: the columns array of one state line into t. */
-static int load_columns(struct whtable *t, struct json_slice cols)
+static int load_columns(struct warehouse *w, struct whtable *t, struct json_slice cols)
 {
 	struct json_iter it, jt;
 	struct json_slice k, pair, name, type;
@@ -980,8 +982,11 @@ static int load_columns(struct whtable *t, struct json_slice cols)
 		int ty = name_index(typename, T_NTYPES, type);
 		if (ty < T_BOOL)
 			return -1;
-		if (!col_find(t, name.p + 1, name.n - 2))
+		struct whcol *c = col_find(t, name.p + 1, name.n - 2);
+		if (!c)
 			col_add(t, name.p + 1, name.n - 2, (enum whtype)ty);
+		else if (c->type != (enum whtype)ty && w->conflict)
+			w->conflict(w->cctx, t->name, c->name, typename[c->type], typename[ty]);
 	}
 	return 0;
 }
@@ -998,7 +1003,7 @@ static int load_line(struct warehouse *w, const struct line *l)
 	    cols.type == JSON_ARRAY) {
 		int k = name_index(kindname, K_NKINDS, kind);
 		if (k >= 0)
-			rc = load_columns(table_get(w, tab.p + 1, tab.n - 2, (enum whkind)k), cols);
+			rc = load_columns(w, table_get(w, tab.p + 1, tab.n - 2, (enum whkind)k), cols);
 	}
 	json_members_free(&m);
 	return rc;
@@ -1028,6 +1033,17 @@ int warehouse_load(struct warehouse *w, const char *path, char *why, size_t wn)
 	if (rc < 0)
 		errno = EINVAL;
 	return rc < 0 ? -1 : 0;
+}
+
+int warehouse_merge(struct warehouse *w, const char *path, warehouse_conflict_fn fn, void *ctx,
+                    char *why, size_t wn)
+{
+	w->conflict = fn;
+	w->cctx = ctx;
+	int rc = warehouse_load(w, path, why, wn);
+	w->conflict = NULL;
+	w->cctx = NULL;
+	return rc;
 }
 
 static void state_text(const struct warehouse *w, struct buf *b)

@@ -45,6 +45,14 @@ void warehouse_free(struct warehouse *w);
 /* warehouse_load: read a state file written by warehouse_save; 0, or -1
  * with why filled (a missing file is -1 with errno ENOENT). */
 int warehouse_load(struct warehouse *w, const char *path, char *why, size_t wn);
+/* warehouse_merge: warehouse_load into a schema that may already know
+ * some of the file's tables and columns: a column known to either is
+ * known; one known with another type keeps the type w had, and fn (if not
+ * NULL) is told: table, column, the type kept, the type dropped. */
+typedef void (*warehouse_conflict_fn)(void *ctx, const char *table, const char *column,
+                                      const char *kept, const char *dropped);
+int warehouse_merge(struct warehouse *w, const char *path, warehouse_conflict_fn fn, void *ctx,
+                    char *why, size_t wn);
 /* warehouse_save: write the known schema to path (a temp file, fsync,
  * rename); 0 or -1 with errno set. */
 int warehouse_save(const struct warehouse *w, const char *path);

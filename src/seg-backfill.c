@@ -27,6 +27,8 @@
 #include "idcheck.h"
 #include "idhash.h"
 #include "idset.h"
+#include "sqlid.h"
+#include "warehouse.h"
 #include "journal.h"
 #include "json.h"
 #include "pipeline.h"
@@ -96,6 +98,31 @@ static volatile sig_atomic_t stop_sig;
 static void on_signal(int sig)
 {
 	stop_sig = sig;
+}
+
+/* A stage's exit wakes the driver's loop at once (a byte in this pipe)
+ * rather than at its next 50 ms tick: the next unit starts, and the run
+ * ends, without waiting (bench-backfill: about 4% of a -j 1 run was these
+ * ticks, a unit boundary and the end). */
+static int chld_pipe[2] = { -1, -1 };
+
+static void on_child(int sig)
+{
+	int e = errno;
+	(void)sig;
+	if (chld_pipe[1] >= 0)
+		(void)!write(chld_pipe[1], "", 1);
+	errno = e;
+}
+
+/* wait_child: until a child may have ended, or ms passed. */
+static void wait_child(int ms)
+{
+	struct pollfd p = { chld_pipe[0], POLLIN, 0 };
+	char tmp[64];
+	if (poll(&p, chld_pipe[0] >= 0 ? 1 : 0, ms) > 0)
+		while (read(chld_pipe[0], tmp, sizeof tmp) > 0)
+			;
 }
 
 static void usage(void)
@@ -666,6 +693,29 @@ static void source_arg(const struct unit *u, struct strv *a)
 	buf_free(&b);
 }
 
+/* warehouse_layout: 1 when seg-flatten maps to the warehouse layout, whose
+ * known schema the job carries from unit to unit (see promote_schema). */
+static int warehouse_layout(void)
+{
+	const struct strv *f = &O.stage[ST_FLATTEN];
+	const char *l = strv_last(f, "--layout") ? strv_last(f, "--layout") : strv_last(f, "-l");
+	return l && strcmp(l, "warehouse") == 0;
+}
+
+/* state_args: --state FROM (when the job has it) and --save-state TO. */
+static void state_args(struct job *J, struct unit *u, const char *from, const char *to, struct strv *a)
+{
+	char *f = fs_join(J->dir, from);
+	if (access(f, F_OK) == 0) {
+		strv_add(a, "--state");
+		strv_add(a, f);
+	}
+	free(f);
+	strv_add(a, "--save-state");
+	strv_add(a, f = ufile(u, to));
+	free(f);
+}
+
 static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 {
 	char *f = prog_path(stage_prog[st]);
@@ -689,15 +739,7 @@ static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 	if (st == ST_FETCH)
 		strv_add(a, "--keep-going");
 	if (st == ST_DEDUP) {
-		char *ids = fs_join(J->dir, "ids");
-		if (access(ids, F_OK) == 0) {
-			strv_add(a, "--state");
-			strv_add(a, ids);
-		}
-		free(ids);
-		strv_add(a, "--save-state");
-		strv_add(a, f = ufile(u, "ids.new"));
-		free(f);
+		state_args(J, u, "ids", "ids.new", a);
 		char w[16];
 		snprintf(w, sizeof w, "%u", O.window);
 		strv_add(a, "--window");
@@ -707,6 +749,8 @@ static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 		strv_add(a, "--layout");
 		strv_add(a, "segment_data");
 	}
+	if (st == ST_FLATTEN && warehouse_layout())
+		state_args(J, u, "schema", "schema.new", a);
 	if (st == ST_FLATTEN && O.with_source)
 		source_arg(u, a);
 	if (st == ST_LOAD) {
@@ -727,7 +771,7 @@ static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
  * checkpoint). */
 static void clear_unit(const struct unit *u)
 {
-	static const char *const files[] = { "ids.new", "fetch.stats", "validate.stats", "dedup.stats",
+	static const char *const files[] = { "ids.new", "schema.new", "fetch.stats", "validate.stats", "dedup.stats",
 		"flatten.stats", "batch.stats", "load.stats", "fetch.log", "validate.log", "dedup.log",
 		"flatten.log", "batch.log", "load.log", "fetch-rejects.ndjson", "rejects.ndjson",
 		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
@@ -853,6 +897,44 @@ static int quarantine(struct unit *u, struct buf *msg)
 	free(log);
 	free(qf);
 	return count;
+}
+
+static void schema_conflict(void *ctx, const char *table, const char *column, const char *kept,
+                            const char *dropped)
+{
+	diag((const char *)ctx, 0, "%s.%s: known as %s and as %s: keeping %s", table, column, kept,
+	     dropped, kept);
+}
+
+/* promote_schema: make the unit's saved warehouse schema the job's, as
+ * promote_ids does the id set: a rename, or when another unit promoted
+ * since this one started a merge, the job's schema first (its types win). */
+static int promote_schema(struct job *J, struct unit *u)
+{
+	char *fresh = ufile(u, "schema.new"), *cur = fs_join(J->dir, "schema");
+	char why[300] = "";
+	int rc = 0;
+	if (access(fresh, F_OK) != 0) {
+		rc = 0;
+	} else if (u->gen == J->idgen || access(cur, F_OK) != 0) {
+		if ((rc = rename(fresh, cur)) < 0)
+			snprintf(why, sizeof why, "%s", strerror(errno));
+	} else {
+		struct warehouse *w = warehouse_new("", SQLID_MAX);
+		rc = -1;
+		if (warehouse_load(w, cur, why, sizeof why) == 0 &&
+		    warehouse_merge(w, fresh, schema_conflict, u->name, why, sizeof why) == 0) {
+			if ((rc = warehouse_save(w, cur)) < 0)
+				snprintf(why, sizeof why, "%s", strerror(errno));
+		}
+		warehouse_free(w);
+		unlink(fresh);
+	}
+	if (rc < 0)
+		diag(cur, 0, "cannot promote the warehouse schema: %s", why);
+	free(fresh);
+	free(cur);
+	return rc;
 }
 
 /* promote_ids: make the unit's saved id set the job's. A plain rename when
@@ -1044,7 +1126,7 @@ static void finish_unit(struct job *J, struct unit *u)
 		buf_free(&b);
 	}
 	int code = triage(u, st, &msg);
-	if (code == EX_DONE && (promote_ids(J, u) < 0 || journal_unit(J, u, st) < 0))
+	if (code == EX_DONE && (promote_schema(J, u) < 0 || promote_ids(J, u) < 0 || journal_unit(J, u, st) < 0))
 		code = EX_IOERR;
 	uint64_t rej = stats_get(&st[ST_FETCH], "rejected") + stats_get(&st[ST_VALIDATE], "rejected") +
 	               stats_get(&st[ST_FLATTEN], "rejected") + stats_get(&st[ST_BATCH], "rejected");
@@ -1174,8 +1256,13 @@ static void run_units(struct job *J)
 		 * (its last batches in flight) does not count, so the next one
 		 * starts reading meanwhile and the database never waits for a
 		 * unit's start (bench-backfill: -j 1 was slower than the
-		 * hand-written pipeline by that gap). At most N draining. */
-		while (J->reading < O.jobs && J->running < 2 * (size_t)O.jobs && next < J->n && !J->halt && !stop_sig) {
+		 * hand-written pipeline by that gap). At most N draining.
+		 * The warehouse layout runs units one after another: a unit's
+		 * seg-flatten must know the columns (and their types) every
+		 * earlier unit created, or it would create them again with
+		 * another type. */
+		while (J->reading < O.jobs && J->running < 2 * (size_t)O.jobs && next < J->n && !J->halt && !stop_sig &&
+		       (!warehouse_layout() || J->running == 0)) {
 			struct unit *u = &J->u[next++];
 			if (u->state == U_DONE)
 				continue;
@@ -1188,7 +1275,7 @@ static void run_units(struct job *J)
 		}
 		if (!J->running)
 			break;
-		poll(NULL, 0, 50);
+		wait_child(50);
 		reap(J);
 		stop_all(J, &asked);
 		progress(J, 0);
@@ -1722,6 +1809,17 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (pipe(chld_pipe) == 0) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(chld_pipe[i], F_SETFD, FD_CLOEXEC);
+			fcntl(chld_pipe[i], F_SETFL, O_NONBLOCK);
+		}
+		sa.sa_handler = on_child;
+		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
+	} else {
+		chld_pipe[0] = chld_pipe[1] = -1;
+	}
 }
 
 /* setup: options, config, counters, the state directory's path, signals. */

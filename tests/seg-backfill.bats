@@ -457,3 +457,53 @@ CFG
 		cmp "$T/want.$s" "$T/got.$s" || { diff "$T/want.$s" "$T/got.$s" | head -3; return 1; }
 	done
 }
+
+# whday DIR N ID P: day N of source srcW, one track event "E" whose
+# property p is P (JSON)
+whday() {
+	local day=$((DAY0 + $2 * DAYMS))
+	mkdir -p "$1/segment-logs/srcW/$day"
+	printf '{"type":"track","event":"E","messageId":"%s","userId":"u1","timestamp":"2015-05-2%dT00:00:00.000Z","receivedAt":"2015-05-2%dT00:00:01.000Z","properties":{"p":%s}}\n' \
+		"$3" $((7 + $2)) $((7 + $2)) "$4" | gzip > "$1/segment-logs/srcW/$day/$((day / 1000))-0.gz"
+}
+
+drop_all() {
+	local t
+	for t in $(sql "SHOW TABLES"); do
+		sql "DROP TABLE \`$t\`"
+	done
+}
+
+# whrows: the event table and the discards table, as text
+whrows() {
+	sql 'SELECT id, p FROM e ORDER BY id'
+	sql 'SELECT id, table_name, column_name, value, received_type, column_type, reason FROM discards ORDER BY id, seq'
+}
+
+@test "--layout warehouse: the schema carries from run to run; a string for a number column goes to discards, also with -j 2" {
+	drop_all
+	whday "$T/a" 0 d1 42
+	run bf --layout warehouse "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(jq -c 'select(.table == "e") | .columns' "$ST/schema")" = '[["p","bigint"]]' ]
+	whday "$T/a" 1 d2 '"forty-two"'
+	run bf --layout warehouse "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ -z "$(find "$ST" -name schema.new)" ]          # promoted
+	[ "$(sql "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_NAME = 'e' AND COLUMN_NAME = 'p'")" = bigint ]
+	whrows > "$T/want"
+	cat > "$T/exp" <<'EOT'
+d1	42
+d2	NULL
+d2	e	p	"forty-two"	string	BIGINT	type
+EOT
+	diff "$T/exp" "$T/want"
+	# both days in one run, two units at once: the same tables
+	drop_all
+	rm -rf "$ST"
+	run bf -j 2 --layout warehouse "$T/a"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	whrows > "$T/got"
+	diff "$T/want" "$T/got"
+	[ "$(jq -c 'select(.table == "e") | .columns' "$ST/schema")" = '[["p","bigint"]]' ]
+}
