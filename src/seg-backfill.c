@@ -1801,14 +1801,14 @@ static void summary(struct job *J)
 	}
 }
 
+/* install_signals: the stop signals as in every program; SIGCHLD writes to
+ * a self-pipe, so the main loop wakes as soon as a stage exits. */
 static void install_signals(void)
 {
+	cli_on_stop(on_signal);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	if (pipe(chld_pipe) == 0) {
 		for (int i = 0; i < 2; i++) {
 			fcntl(chld_pipe[i], F_SETFD, FD_CLOEXEC);
