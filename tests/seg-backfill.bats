@@ -288,12 +288,14 @@ truncated_day() {
 	mkarchive "$T/a" 2
 	mkdir -p "$ST"
 	echo 4242 > "$ST/lock"
-	flock "$ST/lock" sleep 2 &
-	sleep 0.3
+	# hold the lock until this test lets it go, and see that it is held
+	# (a fixed sleep raced a slow machine or a sanitizer build)
+	flock -o "$ST/lock" sleep 60 3>&- & holder=$!
+	for try in $(seq 1 100); do flock -n "$ST/lock" true || break; sleep 0.05; done
 	run bf "$T/a"
+	pkill -P $holder; wait $holder || true   # the sleep ends, flock lets go
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"process 4242"* ]]
-	wait
 	bf --wait "$T/a" & p1=$!
 	bf --wait "$T/a" & p2=$!
 	wait $p1
