@@ -36,19 +36,23 @@ static void damage(struct gunzip *g, uint64_t off, const char *fmt, ...)
 #if HAVE_ISAL
 const char *gunzip_engine(void) { return "isa-l"; }
 
-static void engine_init(struct gunzip *g)
-{
-	struct inflate_state *s = xmalloc(sizeof *s);
-	isal_inflate_init(s);
-	s->crc_flag = ISAL_GZIP;
-	g->state = s;
-}
-
+/* engine_reset: a fresh state, history window zeroed: on a distance that
+ * reaches back before the member's first byte, ISA-L copies from its window
+ * before it reports the damage, and those bytes must not be whatever the
+ * heap or the previous member left there (every decoder of the same bytes
+ * hands out the same bytes). */
 static void engine_reset(struct gunzip *g)
 {
 	struct inflate_state *s = g->state;
-	isal_inflate_reset(s);
+	memset(s, 0, sizeof *s);
+	isal_inflate_init(s);
 	s->crc_flag = ISAL_GZIP;
+}
+
+static void engine_init(struct gunzip *g)
+{
+	g->state = xmalloc(sizeof(struct inflate_state));
+	engine_reset(g);
 }
 
 static void engine_free(struct gunzip *g) { free(g->state); }
