@@ -318,13 +318,13 @@ static void member_start(struct gunzip *g)
 	g->dec_len = g->dec_pos = 0;
 }
 
-/* redecode: decode the member that starts at c_base again, from csp, with
+/* redecode: decode the member that starts at csp's next byte again, with
  * g's own decoder (a member too big to keep, or checking stopped). */
 static void redecode(struct gunzip *g)
 {
 	engine_reset(g);
 	g->in_len = g->in_pos = 0;
-	g->in_base = g->c_base;
+	g->in_base = g->c_base + g->csp.pos;
 	g->src_eof = g->member_end = 0;
 	g->members = g->ahead->members;
 	g->stop_at_member = !g->ahead_off;

@@ -192,7 +192,12 @@ static void checked_members(void)
 	bad.p[end[3] - 8] ^= 1;
 	bad.p[end[2] - 4] ^= 1;                         /* member 2's ISIZE */
 	decoded((unsigned char *)bad.p, bad.len, 0, 1 << 20, MM, &r);
+	decoded((unsigned char *)bad.p, bad.len, 0, 0, 0, &plain);
 	ok(r.err && same_as(&r, text, at[1]) && strstr(r.msg, "member 2"), "bad ISIZE in a member decoded twice: nothing of it out");
+	ok(r.off == plain.off && r.off >= end[2] - 4 && !strcmp(r.msg, plain.msg), "the same damage at the same offset as decoded plainly");
+	decoded((unsigned char *)bad.p, bad.len, 5, MM, MM, &r);
+	ok(r.err && r.off == plain.off && !strcmp(r.msg, plain.msg) && r.unverified == 1,
+	   "the same once checking stopped, at a member after one kept");
 	bad.p[end[2] - 4] ^= 1;
 	bad.p[end[1] - 1] ^= 0x10;                      /* member 1's ISIZE, high byte */
 	decoded((unsigned char *)bad.p, bad.len, 3, 1 << 20, MM, &r);
