@@ -16,7 +16,9 @@
 #include "inflate.h"
 
 #define IN_CHUNK ((size_t)256 << 10)
-#define CSP_KEEP (4 * (uint64_t)IN_CHUNK)
+#ifndef INFLATE_CSP_KEEP                /* the fuzz build sets it small */
+#define INFLATE_CSP_KEEP (4 * IN_CHUNK)
+#endif
 
 int gzip_magic(const void *p, size_t n)
 {
@@ -301,14 +303,15 @@ static ssize_t checked_read(void *ctx, char *buf, size_t n)
 }
 
 /* member_start: before the checker reads a member: csp's next byte is the
- * member's first. The bytes of members before it are dropped once they
- * pass CSP_KEEP (what the checker read ahead, at most IN_CHUNK, is moved to
- * the front), so small members do not each copy the read-ahead. */
+ * member's first. The bytes of members before it are dropped once csp
+ * holds more than INFLATE_CSP_KEEP (what the checker read ahead, at most
+ * IN_CHUNK, moves to the front), so small members do not each copy the
+ * read-ahead. */
 static void member_start(struct gunzip *g)
 {
 	struct gunzip *a = g->ahead;
 	uint64_t start = a->in_base + a->in_pos;
-	if (g->csp.len > CSP_KEEP) {
+	if (g->csp.len > INFLATE_CSP_KEEP) {
 		spool_reset(&g->csp);
 		spool_add(&g->csp, a->in + a->in_pos, a->in_len - a->in_pos);
 		g->c_base = start;
