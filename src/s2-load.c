@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "batchsplit.h"
 #include "checkpoint.h"
@@ -122,6 +125,20 @@ static struct {
 	struct buf *b;
 	size_t n, max;
 } spare;
+
+/* keep_heap: glibc gives the top of its heap back to the kernel when more
+ * than about 2 MB there is free, and the next request's MB-sized buffers
+ * (libcurl's upload buffer is allocated and freed per request) fault its
+ * pages in again: with -j 4 that was 50 000 page faults and a fifth more
+ * CPU than -j 1. Keep up to 64 MB; memory stays bounded by what -j
+ * requests in flight need. */
+static void keep_heap(void)
+{
+#if defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
 
 /* body_take: an empty body buffer, reusing a spare one's memory. */
 static void body_take(struct buf *b)
@@ -1297,6 +1314,7 @@ int main(int argc, char **argv)
 	struct load_opts o = { "-", NULL, NULL, CLI_COMMON_INIT };
 
 	cli_init(argv[0]);
+	keep_heap();
 	L.conn = (struct s2conn)S2CONN_INIT;
 	retry_policy_defaults(&L.retry);
 	L.jobs = 4;
