@@ -881,6 +881,8 @@ static enum MHD_Result start_request(struct MHD_Connection *conn, const char *ur
 	}
 	check_request(conn, url, method, r);
 	uint64_t declared = cl.first ? strtoull(cl.first, NULL, 10) : 0;
+	if (!r->early && !r->too_large && declared <= opt.max_body)
+		buf_grow(&r->body, (size_t)declared);   /* one allocation, no copies as it grows */
 	if (r->too_large && !r->early)
 		answer_text(r, opt.body_status, BODY_TOO_LARGE);
 	if ((r->early || r->too_large) && (expects_continue(conn) || declared > DISCARD_MAX)) {
