@@ -327,6 +327,46 @@ static const unsigned char u8_class[256] = {
 	9, 10, 10, 10, 11, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* F0 */
 };
 
+#if defined(JSON_SSE2)
+/* utf8_block: check the bytes of the block at p before lim as UTF-8 all at
+ * once: continuation bytes exactly where lead bytes call for them, the
+ * narrower second bytes after E0, ED, F0 and F4, no C0, C1 or F5-FF. A
+ * sequence crossing lim == BLOCK is left whole to the next block, which
+ * starts at its lead byte. Returns how many bytes are done, 0 at a fault. */
+static inline size_t utf8_block(uptr p, size_t lim)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+#define LT(x) ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(x))))
+#define EQ(x) ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x))))
+	/* signed bytes: 0x80-0xFF are -128..-1, so "below 0xC0" is LT(-64) */
+	unsigned cont = LT(-64), lt_c2 = LT(-62), lt_e0 = LT(-32), lt_f0 = LT(-16);
+	unsigned lt_f5 = LT(-11), lt_a0 = LT(-96), lt_90 = LT(-112);
+	unsigned l2 = lt_e0 & ~lt_c2, l3 = lt_f0 & ~lt_e0, l4 = lt_f5 & ~lt_f0;
+	unsigned bad = ((unsigned)_mm_movemask_epi8(v) & ~lt_f5) | (lt_c2 & ~cont) |
+	               (EQ(-32) << 1 & lt_a0) | (EQ(-19) << 1 & cont & ~lt_a0) |   /* E0, ED */
+	               (EQ(-16) << 1 & lt_90) | (EQ(-12) << 1 & cont & ~lt_90);    /* F0, F4 */
+#undef LT
+#undef EQ
+	unsigned below = (1u << lim) - 1;      /* the leads before lim count */
+	l2 &= below;
+	l3 &= below;
+	l4 &= below;
+	unsigned lead = l2 | l3 | l4;
+	unsigned need = lead << 1 | (l3 | l4) << 2 | l4 << 3;
+	size_t done = lim;
+	if (need >> lim) {
+		if (lim < BLOCK)
+			return 0;               /* a sequence cut by '"', '\\' or a control */
+		done = (size_t)(31 - __builtin_clz(lead));
+	}
+	/* at done itself no continuation may be called for */
+	unsigned upto = (1u << done) - 1;
+	if (((need ^ cont) & (upto | 1u << done)) || (bad & upto))
+		return 0;
+	return done;
+}
+#endif
+
 /* escape_fast: the byte after the valid escape at p (p[0] == '\\'), or
  * NULL for a fault, left to the exact scan. */
 static inline uptr escape_fast(uptr p, uptr end)
@@ -362,12 +402,12 @@ static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
 	return (unsigned)(s & 63);
 }
 
-/* scan_string: scan_string_exact's answer, fast. A block at a time: plain
+/* scan_blocks: scan_string_exact's answer, fast. A block at a time: plain
  * ASCII skipped, a run of text with non-ASCII bytes checked by the DFA up to
  * the block's first '"', '\\' or control byte. At the first doubt (a fault,
  * a bad escape, the end of the input) the exact scan runs again from the
  * start of the string, so that faults are found and reported by one code. */
-static uptr scan_string(struct ctx *c, uptr p)
+static uptr scan_blocks(struct ctx *c, uptr p)
 {
 	uptr start = p, end = c->end;
 	unsigned char tail[BLOCK];
@@ -387,26 +427,51 @@ static uptr scan_string(struct ctx *c, uptr p)
 			continue;
 		}
 		size_t i = mask_first(all);
-		if (!(all & -all & high)) {
-			p += i;
-			if (*p == '"')
-				return p + 1;
-			if (*p != '\\' || !(p = escape_fast(p, end)))
+		if (all & -all & high) {
+			/* non-ASCII first: check the text up to the first special
+			 * byte, then go on with that byte, or with the next block */
+			bmask stop = all & ~high;
+			size_t lim = stop ? mask_first(stop) : n;
+#if defined(JSON_SSE2)
+			size_t k = utf8_block(q, lim);
+			if (!k)
 				break;
-			continue;
+			p += k;
+#else
+			unsigned st = u8_dfa(U8_ACC, p + i, p + lim);
+			p += lim;
+			/* a sequence open at the block's end takes the next
+			 * bytes; one open before a special byte fails on it */
+			while (st > U8_ERR && p < end)
+				st = (unsigned)(u8_row[u8_class[*p++]] >> st & 63);
+			if (st != U8_ACC)
+				break;
+#endif
+			if (lim == n)
+				continue;
+		} else {
+			p += i;
 		}
-		bmask stop = all & ~high;
-		size_t lim = stop ? mask_first(stop) : n;
-		unsigned st = u8_dfa(U8_ACC, p + i, p + lim);
-		p += lim;
-		/* a sequence open at the block's end takes the next bytes; one
-		 * open before a special byte fails on it */
-		while (st > U8_ERR && p < end)
-			st = (unsigned)(u8_row[u8_class[*p++]] >> st & 63);
-		if (st != U8_ACC)
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\' || !(p = escape_fast(p, end)))
 			break;
 	}
 	return scan_string_exact(c, start);
+}
+
+/* scan_string: validate string content starting after the opening quote;
+ * return the byte after the closing quote. Most strings are short and
+ * plain: their closing quote is the first byte of the block that needs a
+ * look, answered here, inline; the rest go to scan_blocks. */
+static inline uptr scan_string(struct ctx *c, uptr p)
+{
+	if (c->end - p >= BLOCK) {
+		bmask high, all = block_mask(p, &high);
+		if (all && p[mask_first(all)] == '"')
+			return p + mask_first(all) + 1;
+	}
+	return scan_blocks(c, p);
 }
 
 #define IS_DIGIT(ch) ((unsigned)(ch) - '0' < 10)
