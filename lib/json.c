@@ -367,21 +367,16 @@ static inline size_t utf8_block(uptr p, size_t lim)
 }
 #endif
 
-/* escape_fast: the byte after the valid escape at p (p[0] == '\\'), or
+/* escape_slow: the byte after the valid escape at p (p[0] == '\\'), or
  * NULL for a fault, left to the exact scan. */
-static inline uptr escape_fast(uptr p, uptr end)
+static uptr escape_slow(uptr p, uptr end)
 {
-	static const unsigned char simple[256] = {
-		['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1,
-	};
 	if (end - p < 2)
 		return NULL;
-	if (simple[p[1]])
-		return p + 2;
-	if (p[1] != 'u' || end - p < 6)
-		return NULL;
+	if (p[1] != 'u')
+		return memchr("\"\\/bfnrt", p[1], 8) ? p + 2 : NULL;
 	int a = hexval(p[2]), b = hexval(p[3]), c = hexval(p[4]), d = hexval(p[5]);
-	if ((a | b | c | d) < 0)
+	if (end - p < 6 || (a | b | c | d) < 0)
 		return NULL;
 	if (a != 0xD || b < 8)
 		return p + 6;
@@ -391,6 +386,30 @@ static inline uptr escape_fast(uptr p, uptr end)
 	if ((c | d) < 0 || a != 0xD || b < 0xC)
 		return NULL;
 	return p + 12;
+}
+
+/* escape_fast: escape_slow's answer with few branches (text with escapes
+ * mixes them at random): the length comes from a table, the 4 hex digits
+ * are looked up whether or not they are there. Surrogates go the slow way. */
+static inline uptr escape_fast(uptr p, uptr end)
+{
+	static const unsigned char len[256] = {
+		['"'] = 2, ['\\'] = 2, ['/'] = 2, ['b'] = 2, ['f'] = 2, ['n'] = 2, ['r'] = 2, ['t'] = 2,
+		['u'] = 6,
+	};
+	static const unsigned char hex1[256] = {   /* a hex digit's value + 1 */
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+		['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+		['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+		['F'] = 16,
+	};
+	if (end - p < 6)
+		return escape_slow(p, end);
+	unsigned k = len[p[1]], a = hex1[p[2]], b = hex1[p[3]], c = hex1[p[4]], d = hex1[p[5]];
+	unsigned odd = !a | !b | !c | !d | (a == 14 && b >= 9);  /* bad, or D800-DFFF */
+	if ((k == 6) & odd)
+		return escape_slow(p, end);
+	return k ? p + k : NULL;
 }
 
 /* u8_dfa: the state after the bytes p..lim from state st. */
