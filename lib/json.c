@@ -421,7 +421,51 @@ static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
 	return (unsigned)(s & 63);
 }
 
-/* scan_blocks: scan_string_exact's answer, fast. A block at a time: plain
+/* scan_blocks: scan_string_exact's answer, fast. A block at a time: its
+ * UTF-8 checked at once (before or after the string's end: a sequence cut
+ * by '"', '\\' or a control byte calls for a continuation byte there), then
+ * its special bytes walked in order. At the first doubt (a fault, a bad
+ * escape, the end of the input) the exact scan runs again from the start
+ * of the string, so faults are found and reported by one code. */
+#if defined(JSON_SSE2)
+static uptr scan_blocks(struct ctx *c, uptr p)
+{
+	uptr start = p, end = c->end;
+	unsigned char tail[BLOCK];
+	for (;;) {
+		size_t n = (size_t)(end - p) < BLOCK ? (size_t)(end - p) : BLOCK;
+		uptr q = p;
+		if (n < BLOCK) {
+			if (n == 0)
+				break;
+			memcpy(tail, p, n);             /* padded with plain bytes */
+			memset(tail + n, 'x', BLOCK - n);
+			q = tail;
+		}
+		bmask high, all = block_mask(q, &high);
+		size_t k = n, e = 0;
+		if (high && !(k = utf8_block(q, n)))
+			break;
+		/* the bytes before k are valid UTF-8; a sequence crossing the
+		 * block's end starts at k, and no special byte follows it */
+		bmask sp = all & ~high & ((1u << k) - 1);
+		while (sp) {
+			size_t i = mask_first(sp);
+			if (p[i] == '"')
+				return p + i + 1;
+			uptr x = p[i] == '\\' ? escape_fast(p + i, end) : NULL;
+			if (!x)
+				goto exact;
+			e = (size_t)(x - p);       /* at most 15 + 12 */
+			sp &= ~0u << e;
+		}
+		p += e > k ? e : k;
+	}
+exact:
+	return scan_string_exact(c, start);
+}
+#else
+/* (the portable scan_blocks) A block at a time: plain
  * ASCII skipped, a run of text with non-ASCII bytes checked by the DFA up to
  * the block's first '"', '\\' or control byte. At the first doubt (a fault,
  * a bad escape, the end of the input) the exact scan runs again from the
@@ -451,12 +495,6 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 			 * byte, then go on with that byte, or with the next block */
 			bmask stop = all & ~high;
 			size_t lim = stop ? mask_first(stop) : n;
-#if defined(JSON_SSE2)
-			size_t k = utf8_block(q, lim);
-			if (!k)
-				break;
-			p += k;
-#else
 			unsigned st = u8_dfa(U8_ACC, p + i, p + lim);
 			p += lim;
 			/* a sequence open at the block's end takes the next
@@ -465,7 +503,6 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 				st = (unsigned)(u8_row[u8_class[*p++]] >> st & 63);
 			if (st != U8_ACC)
 				break;
-#endif
 			if (lim == n)
 				continue;
 		} else {
@@ -478,6 +515,7 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 	}
 	return scan_string_exact(c, start);
 }
+#endif
 
 /* scan_string: validate string content starting after the opening quote;
  * return the byte after the closing quote. Most strings are short and
