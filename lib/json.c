@@ -329,41 +329,50 @@ static const unsigned char u8_class[256] = {
 
 #if defined(JSON_SSE2)
 /* utf8_block: check the bytes of the block at p before lim as UTF-8 all at
- * once: continuation bytes exactly where lead bytes call for them, the
- * narrower second bytes after E0, ED, F0 and F4, no C0, C1 or F5-FF. A
- * sequence crossing lim == BLOCK is left whole to the next block, which
- * starts at its lead byte. Returns how many bytes are done, 0 at a fault. */
+ * once, in vectors: continuation bytes exactly where lead bytes call for
+ * them (a lead's need is shifted onto the bytes after it), the narrower
+ * second bytes after E0, ED, F0 and F4, no C0, C1 or F5-FF. p is at a
+ * character's start. A sequence crossing lim == BLOCK is left whole to the
+ * next block, which starts at its lead byte. Returns how many bytes are
+ * done, 0 at a fault. */
 static inline size_t utf8_block(uptr p, size_t lim)
 {
+#define SET(x) _mm_set1_epi8(x)
+#define AND _mm_and_si128
+#define OR _mm_or_si128
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-#define LT(x) ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(x))))
-#define EQ(x) ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x))))
-	/* signed bytes: 0x80-0xFF are -128..-1, so "below 0xC0" is LT(-64) */
-	unsigned cont = LT(-64), lt_c2 = LT(-62), lt_e0 = LT(-32), lt_f0 = LT(-16);
-	unsigned lt_f5 = LT(-11), lt_a0 = LT(-96), lt_90 = LT(-112);
-	unsigned l2 = lt_e0 & ~lt_c2, l3 = lt_f0 & ~lt_e0, l4 = lt_f5 & ~lt_f0;
-	unsigned bad = ((unsigned)_mm_movemask_epi8(v) & ~lt_f5) | (lt_c2 & ~cont) |
-	               (EQ(-32) << 1 & lt_a0) | (EQ(-19) << 1 & cont & ~lt_a0) |   /* E0, ED */
-	               (EQ(-16) << 1 & lt_90) | (EQ(-12) << 1 & cont & ~lt_90);    /* F0, F4 */
-#undef LT
-#undef EQ
-	unsigned below = (1u << lim) - 1;      /* the leads before lim count */
-	l2 &= below;
-	l3 &= below;
-	l4 &= below;
-	unsigned lead = l2 | l3 | l4;
-	unsigned need = lead << 1 | (l3 | l4) << 2 | l4 << 3;
+	/* s: v with the top bit flipped, so that signed order is byte order */
+	__m128i s = _mm_xor_si128(v, SET(-128)), prev = _mm_slli_si128(v, 1);
+	__m128i cont = _mm_cmplt_epi8(v, SET(-64));                    /* 80-BF */
+	__m128i ge_c0 = _mm_cmpgt_epi8(s, SET(0x3F));
+	__m128i ge_e0 = _mm_cmpgt_epi8(s, SET(0x5F));
+	__m128i ge_f0 = _mm_cmpgt_epi8(s, SET(0x6F));
+	__m128i need = OR(OR(_mm_slli_si128(ge_c0, 1), _mm_slli_si128(ge_e0, 2)),
+	                  _mm_slli_si128(ge_f0, 3));
+	__m128i err = OR(_mm_xor_si128(need, cont),
+	                 OR(_mm_andnot_si128(_mm_cmpgt_epi8(s, SET(0x41)), ge_c0), /* C0, C1 */
+	                    _mm_cmpgt_epi8(s, SET(0x74))));                       /* F5-FF */
+	/* second bytes (signed): A0-BF after E0, 80-9F after ED, 90-BF after
+	 * F0, 80-8F after F4; a byte not a continuation failed above */
+	err = OR(err, OR(OR(AND(_mm_cmpeq_epi8(prev, SET(-32)), _mm_cmplt_epi8(v, SET(-96))),
+	                    AND(_mm_cmpeq_epi8(prev, SET(-19)), _mm_cmpgt_epi8(v, SET(-97)))),
+	                 OR(AND(_mm_cmpeq_epi8(prev, SET(-16)), _mm_cmplt_epi8(v, SET(-112))),
+	                    AND(_mm_cmpeq_epi8(prev, SET(-12)), _mm_cmpgt_epi8(v, SET(-113))))));
+#undef SET
+#undef AND
+#undef OR
+	unsigned c0 = (unsigned)_mm_movemask_epi8(ge_c0);
+	unsigned spill = ((unsigned)_mm_movemask_epi8(ge_e0) << 2 |
+	                  (unsigned)_mm_movemask_epi8(ge_f0) << 3 | c0 << 1) >> BLOCK;
 	size_t done = lim;
-	if (need >> lim) {
+	if (spill) {
 		if (lim < BLOCK)
-			return 0;               /* a sequence cut by '"', '\\' or a control */
-		done = (size_t)(31 - __builtin_clz(lead));
+			return 0;
+		done = (size_t)(31 - __builtin_clz(c0));   /* the crossing lead */
 	}
-	/* at done itself no continuation may be called for */
-	unsigned upto = (1u << done) - 1;
-	if (((need ^ cont) & (upto | 1u << done)) || (bad & upto))
-		return 0;
-	return done;
+	/* up to and with done: no continuation may be called for there */
+	unsigned upto = done >= BLOCK ? 0xFFFFu : (2u << done) - 1;
+	return ((unsigned)_mm_movemask_epi8(err) & upto) ? 0 : done;
 }
 #endif
 
