@@ -384,8 +384,10 @@ static uptr escape_slow(uptr p, uptr end)
 		return NULL;
 	if (p[1] != 'u')
 		return memchr("\"\\/bfnrt", p[1], 8) ? p + 2 : NULL;
+	if (end - p < 6)
+		return NULL;
 	int a = hexval(p[2]), b = hexval(p[3]), c = hexval(p[4]), d = hexval(p[5]);
-	if (end - p < 6 || (a | b | c | d) < 0)
+	if ((a | b | c | d) < 0)
 		return NULL;
 	if (a != 0xD || b < 8)
 		return p + 6;
