@@ -280,53 +280,6 @@ static uptr scan_string_exact(struct ctx *c, uptr p)
 	}
 }
 
-/* UTF-8 as a shift DFA: a state is the bit offset of its 6-bit field in a
- * row, the field holding the state the byte leads to; a byte's row is that
- * of its class. One shift a byte, no branch: what a run of mixed text needs. */
-enum {
-	U8_ACC = 0, U8_ERR = 6,          /* between characters; a fault (absorbing) */
-	U8_S1 = 12, U8_S2 = 18, U8_S3 = 24, /* 1, 2, 3 continuation bytes to come */
-	U8_E0 = 30, U8_ED = 36, U8_F0 = 42, U8_F4 = 48  /* after a lead byte whose
-	                                   second byte has a narrower range */
-};
-#define U8_ROW(acc, s1, s2, s3, e0, ed, f0, f4) \
-	((uint64_t)(acc) << U8_ACC | (uint64_t)U8_ERR << U8_ERR | (uint64_t)(s1) << U8_S1 | \
-	 (uint64_t)(s2) << U8_S2 | (uint64_t)(s3) << U8_S3 | (uint64_t)(e0) << U8_E0 | \
-	 (uint64_t)(ed) << U8_ED | (uint64_t)(f0) << U8_F0 | (uint64_t)(f4) << U8_F4)
-#define U8_LEAD(to) U8_ROW(to, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR)
-static const uint64_t u8_row[12] = {
-	U8_LEAD(U8_ACC),                                               /* 0: ASCII */
-	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_ERR, U8_S1, U8_ERR, U8_S2), /* 1: 80-8F */
-	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_ERR, U8_S1, U8_S2, U8_ERR), /* 2: 90-9F */
-	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_S1, U8_ERR, U8_S2, U8_ERR), /* 3: A0-BF */
-	U8_LEAD(U8_ERR),                             /* 4: C0, C1, F5-FF: never valid */
-	U8_LEAD(U8_S1),                              /* 5: C2-DF */
-	U8_LEAD(U8_E0),                              /* 6: E0 (A0-BF next: no overlong) */
-	U8_LEAD(U8_S2),                              /* 7: E1-EC, EE, EF */
-	U8_LEAD(U8_ED),                              /* 8: ED (80-9F next: no surrogate) */
-	U8_LEAD(U8_F0),                              /* 9: F0 (90-BF next: no overlong) */
-	U8_LEAD(U8_S3),                              /* 10: F1-F3 */
-	U8_LEAD(U8_F4),                              /* 11: F4 (80-8F next: <= U+10FFFF) */
-};
-static const unsigned char u8_class[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 20 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 30 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 40 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 50 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 60 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 70 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 90 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* A0 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* B0 */
-	4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* C0 */
-	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* D0 */
-	6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 7, /* E0 */
-	9, 10, 10, 10, 11, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* F0 */
-};
-
 #if defined(JSON_SSE2)
 /* utf8_block: check the bytes of the block at p before lim as UTF-8 all at
  * once, in vectors: continuation bytes exactly where lead bytes call for
@@ -423,15 +376,6 @@ static inline uptr escape_fast(uptr p, uptr end)
 	return k ? p + k : NULL;
 }
 
-/* u8_dfa: the state after the bytes p..lim from state st. */
-static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
-{
-	uint64_t s = st;
-	for (; p < lim; p++)
-		s = u8_row[u8_class[*p]] >> (s & 63);
-	return (unsigned)(s & 63);
-}
-
 /* scan_blocks: scan_string_exact's answer, fast. A block at a time: its
  * UTF-8 checked at once (before or after the string's end: a sequence cut
  * by '"', '\\' or a control byte calls for a continuation byte there), then
@@ -476,6 +420,62 @@ exact:
 	return scan_string_exact(c, start);
 }
 #else
+/* UTF-8 as a shift DFA: a state is the bit offset of its 6-bit field in a
+ * row, the field holding the state the byte leads to; a byte's row is that
+ * of its class. One shift a byte, no branch: what a run of mixed text needs. */
+enum {
+	U8_ACC = 0, U8_ERR = 6,          /* between characters; a fault (absorbing) */
+	U8_S1 = 12, U8_S2 = 18, U8_S3 = 24, /* 1, 2, 3 continuation bytes to come */
+	U8_E0 = 30, U8_ED = 36, U8_F0 = 42, U8_F4 = 48  /* after a lead byte whose
+	                                   second byte has a narrower range */
+};
+#define U8_ROW(acc, s1, s2, s3, e0, ed, f0, f4) \
+	((uint64_t)(acc) << U8_ACC | (uint64_t)U8_ERR << U8_ERR | (uint64_t)(s1) << U8_S1 | \
+	 (uint64_t)(s2) << U8_S2 | (uint64_t)(s3) << U8_S3 | (uint64_t)(e0) << U8_E0 | \
+	 (uint64_t)(ed) << U8_ED | (uint64_t)(f0) << U8_F0 | (uint64_t)(f4) << U8_F4)
+#define U8_LEAD(to) U8_ROW(to, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR)
+static const uint64_t u8_row[12] = {
+	U8_LEAD(U8_ACC),                                               /* 0: ASCII */
+	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_ERR, U8_S1, U8_ERR, U8_S2), /* 1: 80-8F */
+	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_ERR, U8_S1, U8_S2, U8_ERR), /* 2: 90-9F */
+	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_S1, U8_ERR, U8_S2, U8_ERR), /* 3: A0-BF */
+	U8_LEAD(U8_ERR),                             /* 4: C0, C1, F5-FF: never valid */
+	U8_LEAD(U8_S1),                              /* 5: C2-DF */
+	U8_LEAD(U8_E0),                              /* 6: E0 (A0-BF next: no overlong) */
+	U8_LEAD(U8_S2),                              /* 7: E1-EC, EE, EF */
+	U8_LEAD(U8_ED),                              /* 8: ED (80-9F next: no surrogate) */
+	U8_LEAD(U8_F0),                              /* 9: F0 (90-BF next: no overlong) */
+	U8_LEAD(U8_S3),                              /* 10: F1-F3 */
+	U8_LEAD(U8_F4),                              /* 11: F4 (80-8F next: <= U+10FFFF) */
+};
+static const unsigned char u8_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 90 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* A0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* B0 */
+	4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* C0 */
+	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* D0 */
+	6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 7, /* E0 */
+	9, 10, 10, 10, 11, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* F0 */
+};
+
+/* u8_dfa: the state after the bytes p..lim from state st. */
+static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
+{
+	uint64_t s = st;
+	for (; p < lim; p++)
+		s = u8_row[u8_class[*p]] >> (s & 63);
+	return (unsigned)(s & 63);
+}
+
 /* (the portable scan_blocks) A block at a time: plain
  * ASCII skipped, a run of text with non-ASCII bytes checked by the DFA up to
  * the block's first '"', '\\' or control byte. At the first doubt (a fault,
