@@ -2,9 +2,12 @@
  * readers over text already validated. See json.h for the contract.
  * Strings are scanned a block at a time: 16 bytes with SSE2 where the
  * compiler offers it, else 8 with portable SWAR arithmetic on a 64-bit word
- * (the byte loop where neither fits), all giving the same answers. A block
- * says where its first '"', '\\' or control byte is and where its first
- * non-ASCII byte is; UTF-8 between them is checked in place, so text with
+ * (a byte loop where neither fits), all giving the same answers. With SSE2
+ * a block's UTF-8 is checked in vectors and its '"', '\\' and control bytes
+ * walked from a mask; elsewhere runs of non-ASCII go through a shift DFA.
+ * The fast scans only say "valid up to here": at the first doubt the exact
+ * scan of one byte or sequence at a time reruns the string, so every fault
+ * is found and reported (code, offset, message) by one code, and text with
  * escapes and non-ASCII costs little more than plain ASCII. */
 #include <stdio.h>
 #include <stdlib.h>
