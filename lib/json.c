@@ -1048,13 +1048,16 @@ void json_raw_utf8(const char *p, size_t n, struct buf *out)
 	int in_str = 0;
 	buf_grow(out, n);
 	while (i < n) {
-		char c = p[i];
-		if (c == '"') {
+		/* only '"' and '\\' matter: skip to the next one */
+		i = (size_t)((const char *)quote_or_escape((uptr)p + i, (uptr)p + n) - p);
+		if (i >= n)
+			break;
+		if (p[i] == '"') {
 			in_str = !in_str;
 			i++;
 			continue;
 		}
-		if (!in_str || c != '\\') {
+		if (!in_str) {
 			i++;
 			continue;
 		}

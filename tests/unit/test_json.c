@@ -3,7 +3,8 @@
  * offsets, depth, member index, decoding and the string writer. And the
  * block scanner against the scanner of before (json_ref.c): every boundary
  * byte at every offset of a block, every short UTF-8 sequence, and random
- * documents, answered alike (code, offset, message, member index). */
+ * documents, answered alike (code, offset, message, member index), and
+ * json_raw_utf8 against its byte loop of before. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -222,6 +223,12 @@ static int same(const char *text, size_t n, int max_depth)
 		alike = m1.m[i].key.p == m2.m[i].key.p && m1.m[i].key.n == m2.m[i].key.n &&
 		        m1.m[i].val.p == m2.m[i].val.p && m1.m[i].val.n == m2.m[i].val.n &&
 		        m1.m[i].val.type == m2.m[i].val.type;
+	static struct buf b1, b2;              /* and surrogate pairs to UTF-8 */
+	buf_reset(&b1);
+	buf_reset(&b2);
+	json_raw_utf8(t, n, &b1);
+	ref_raw_utf8(t, n, &b2);
+	alike = alike && b1.len == b2.len && memcmp(b1.p, b2.p, b1.len) == 0;
 	free(t);
 	return alike;
 }
