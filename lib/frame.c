@@ -196,10 +196,21 @@ const char *frame_parse(struct frame *f, const struct line *l, struct json_membe
 		else
 			members_index(l->p, l->len, mem);
 		f->depth = f->known_depth;
+		f->trusted = 1;
 		return NULL;
 	}
 	f->depth = f->max_depth;
+	f->trusted = 0;
 	return frame_parse_object(l, f->max_line, f->max_depth, mem, what, detail, n);
+}
+
+int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_members *mem,
+                        struct json_error *err)
+{
+	if (!f->trusted)
+		return json_parse(p, n, f->max_depth, mem, err);
+	members_index(p, n, mem);
+	return 0;
 }
 
 void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem)

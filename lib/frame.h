@@ -95,6 +95,7 @@ struct frame {
 	const struct json_members *known;  /* a fed line's members, or NULL */
 	int known_depth;         /* > 0: the fed line is a valid JSON object at most this deep */
 	int depth;               /* the current line's depth bound, set by frame_parse */
+	int trusted;             /* frame_parse took the current line's proof */
 };
 
 /* frame_open: counters (NULL-terminated) are created at 0 in that order, so
@@ -140,6 +141,12 @@ const char *frame_parse_object(const struct line *l, size_t max_line, int max_de
  * without validation) and nothing is checked again. Sets f->depth. */
 const char *frame_parse(struct frame *f, const struct line *l, struct json_members *mem,
                         const char *what, char *detail, size_t n);
+
+/* frame_parse_members: index the members of the object p[0..n) inside the
+ * current line: strictly at f's --max-depth (-1, err filled, when it is not
+ * valid), or without validating when frame_parse took the line's proof. */
+int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_members *mem,
+                        struct json_error *err);
 
 /* frame_pass: output the current line's bytes unchanged; mem is the index
  * frame_parse made of them. In a chain, the next stage gets it too. */
