@@ -107,49 +107,55 @@ static void setup(int i, int argc, char **argv, const char *log, struct frame_st
 	cli_errfile = f;
 	optind = 0;               /* glibc: a full reset of getopt_long, nextchar too */
 	*first = fn(argc, argv, s);
-	s->prog = name;
 	if (i > 0 && *first < argc)
 		usage_error("'%s': an in-process stage reads the stage before it, not files", argv[*first]);
+}
+
+/* parse: the stage list argv[3..] into sv, sc and logs; the number of
+ * stages. Each stage's argv is NULL-terminated in place (the count after
+ * its log is followed by its arguments). */
+static int parse(int argc, char **argv, char **sv[], int sc[], const char *logs[])
+{
+	int n = 0, k = 3;
+	while (k < argc) {
+		if (n == CHAIN_MAX || k + 2 > argc)
+			die(EX_USAGE, "%s: malformed stage list", CHAIN_FLAG);
+		int c = atoi(argv[k + 1]);
+		if (c < 1 || c > argc - k - 2)
+			die(EX_USAGE, "%s: malformed stage list", CHAIN_FLAG);
+		logs[n] = argv[k];
+		sv[n] = argv + k + 2;
+		sc[n++] = c;
+		k += 2 + c;
+	}
+	for (int i = 0; i < n; i++)
+		sv[i][sc[i]] = NULL;     /* the next stage's log, or argv's own NULL */
+	if (n == 0)
+		die(EX_USAGE, "%s: no stages", CHAIN_FLAG);
+	return n;
 }
 
 int chain_main(int argc, char **argv)
 {
 	struct frame_stage st[CHAIN_MAX];
 	FILE *errf[CHAIN_MAX];
-	int first0 = 0, argc0 = 0, k = 3, status = EX_DONE;
-	char **argv0 = NULL;
+	char **sv[CHAIN_MAX];
+	const char *logs[CHAIN_MAX];
+	int sc[CHAIN_MAX], first[CHAIN_MAX], status = EX_DONE;
 	if (argc < 3)
 		die(EX_USAGE, "%s: needs a status file and stages", CHAIN_FLAG);
 	C.status = argv[2];
+	C.n = parse(argc, argv, sv, sc, logs);
 	cli_exit_hook = on_exit_code;
-	while (k < argc) {
-		if (C.n == CHAIN_MAX || k + 2 > argc)
-			die(EX_USAGE, "%s: malformed stage list", CHAIN_FLAG);
-		const char *log = argv[k];
-		int n = atoi(argv[k + 1]), first;
-		if (n < 1 || n > argc - k - 2)
-			die(EX_USAGE, "%s: malformed stage list", CHAIN_FLAG);
-		char **sv = argv + k + 2;
-		char *save = sv[n];
-		sv[n] = NULL;            /* the stage's argv ends here */
-		C.n++;
-		setup(C.n - 1, n, sv, log, &st[C.n - 1], &first);
-		sv[n] = save;
-		errf[C.n - 1] = cli_errfile;
-		if (C.n == 1) {
-			argv0 = sv;
-			argc0 = n;
-			first0 = first;
-		}
-		k += 2 + n;
+	for (int i = 0; i < C.n; i++) {
+		setup(i, sc[i], sv[i], logs[i], &st[i], &first[i]);
+		errf[i] = cli_errfile;
 	}
-	if (C.n == 0)
-		die(EX_USAGE, "%s: no stages", CHAIN_FLAG);
 	for (int i = 0; i + 1 < C.n; i++)
 		frame_link(st[i].io, st[i + 1].io, st[i + 1].line, st[i + 1].ctx, C.name[i + 1], errf[i + 1]);
 	progname = C.name[0];
 	cli_errfile = errf[0];
-	int in = frame_run(st[0].io, argc0 - first0, argv0 + first0, st[0].line, st[0].ctx);
+	int in = frame_run(st[0].io, sc[0] - first[0], sv[0] + first[0], st[0].line, st[0].ctx);
 	for (int i = 0; i < C.n; i++) {
 		progname = C.name[i];
 		cli_errfile = errf[i];
