@@ -162,3 +162,31 @@ run_mode() {
 	[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'segment_data'")" -eq 0 ] || \
 		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 0 ]
 }
+
+@test "the in-process chain killed: the unit is temporary, the message names the chain, a re-run loads it exactly" {
+	mkdir -p "$T/a/segment-logs/src/$DAY0"
+	seg-gen --seed 7 --count 3000 --start-ms $DAY0 | gzip > "$T/a/segment-logs/src/$DAY0/1432684800-0.gz"
+	gateway_start --delay-ms 100          # a slow target: the chain waits on its output
+	seg-backfill -q --state-dir "$T/st" --url "$S2_URL" --database "$S2_DATABASE" --batch-opt=--max-rows=20 \
+		"$T/a" 2>"$T/err" &
+	pid=$!
+	cp=
+	for try in $(seq 1 300); do cp=$(pgrep -f -- "in-process-chain $T/st/") && break; sleep 0.1; done
+	[ -n "$cp" ]
+	kill -KILL $cp
+	wait $pid && st=0 || st=$?
+	[ "$st" -eq 75 ] || { cat "$T/err"; return 1; }
+	grep -q "stopped: the in-process chain (seg-validate to seg-batch) stopped by signal 9" "$T/err" ||
+		{ cat "$T/err"; return 1; }
+	[ ! -s "$T/st/journal" ]
+	port=$S2_PORT
+	gateway_stop
+	gateway_start --port="$port"          # the same target: the checkpoint is tied to it
+	run seg-backfill -q --state-dir "$T/st" --url "$S2_URL" --database "$S2_DATABASE" --batch-opt=--max-rows=20 "$T/a"
+	gateway_stop
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	seg-fetch -q "$T/a" | jq -r .messageId | sort -u > "$T/want"
+	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+	[ "$(wc -l < "$T/want")" -eq 3000 ]
+	cmp "$T/want" "$T/got"
+}
