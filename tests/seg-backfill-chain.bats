@@ -147,6 +147,15 @@ run_mode() {
 		[[ "$output" == *"seg-validate exited 64: seg-validate: --types: 'bogus' is not a list"*"/validate.log)"* ]] ||
 			{ echo "$mode: $output"; return 1; }
 	done
+	# in one process a middle stage can neither read files nor write -o
+	run seg-backfill -q --state-dir "$T/s4" --url "$S2_URL" --database "$S2_DATABASE" --dedup-opt=-o --dedup-opt="$T/x" "$T/a"
+	[ "$status" -eq 64 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"seg-dedup exited 64: seg-dedup: -o: an in-process stage writes to the stage after it"* ]] ||
+		{ echo "$output"; return 1; }
+	run seg-backfill -q --state-dir "$T/s5" --url "$S2_URL" --database "$S2_DATABASE" --flatten-opt="$T/x" "$T/a"
+	[ "$status" -eq 64 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"seg-flatten exited 64: seg-flatten: '$T/x': an in-process stage reads the stage before it, not files"* ]] ||
+		{ echo "$output"; return 1; }
 	# seg-dedup: an unusable state file, 78, from the chain's own dedup
 	mkdir -p "$T/s3"
 	run seg-backfill -q --state-dir "$T/s3" --url "$S2_URL" --database "$S2_DATABASE" --skip-damaged "$T/a"
