@@ -1803,7 +1803,7 @@ static int verify(struct job *J)
  * only reads what is there. */
 static void open_state(struct job *J)
 {
-	char *jp = fs_join(J->dir, "journal");
+	char *jp;
 	if (!O.dry_run) {
 		pid_t holder;
 		if (fs_mkdir_p(J->dir) < 0)
@@ -1817,6 +1817,7 @@ static void open_state(struct job *J)
 			die(EX_TEMPFAIL, "%s is in use by another run (process %ld); --wait waits for it",
 			    J->dir, (long)holder);
 	}
+	jp = fs_join(J->dir, "journal");  /* after the lock's exits: LeakSanitizer saw it lost */
 	if (journal_open(&J->jn, jp, O.dry_run) < 0)
 		die(EX_IOERR, "%s: %s", jp, strerror(errno));
 	if (J->jn.ignored)
