@@ -2,7 +2,9 @@
  * benchmarks, demos and tests. Same seed and options, same bytes, on every
  * machine: the only randomness is a splitmix64 sequence started at the seed.
  * Events are about 1 KB: all six types, nested context, product arrays,
- * unicode and escapes; optional repeated messageIds and invalid lines. */
+ * unicode and escapes; optional repeated messageIds and invalid lines, and
+ * optional "rich" events carrying the long, escape- and Unicode-heavy text
+ * real archives hold (page titles, user agents, queries, descriptions). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,51 @@ static const char *const products[] = {
 	"T-Shirt (L)", "\xE6\x97\xA5\xE6\x9C\xAC\xE8\x8C\xB6 Green Tea", "Headphones\\tPro",
 };
 
+/* Pieces of rich text: each is a complete JSON string fragment (escapes are
+ * whole, UTF-8 sequences are whole), so any concatenation is valid. */
+static const char *const rich_ascii[] = {
+	"the ", "quick ", "analytics ", "pipeline ", "Segment ", "warehouse ", "order ",
+	"product ", "review: ", "great ", "value ", "for ", "money, ", "shipping ", "was ",
+	"fast. ", "Search ", "results ", "page ", "2 ", "of ", "17 ", "- ", "Best ", "Deals ",
+};
+static const char *const rich_utf8[] = {
+	"caf\xC3\xA9 ", "na\xC3\xAFve ", "M\xC3\xBCller ", "se\xC3\xB1or ", "\xC3\x86r\xC3\xB8 ",
+	"fa\xC3\xA7" "ade ", "\xC5\x81\xC3\xB3" "d\xC5\xBA ", "cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e ",
+	"\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 ", "\xD0\xBC\xD0\xB8\xD1\x80 ",
+	"\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 ", "\xCE\x95\xCE\xBB\xCE\xBB\xCE\xAC\xCE\xB4\xCE\xB1 ",
+	"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", "\xE6\x95\xB0\xE6\x8D\xAE", "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 ",
+	"\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x81\xAE\xE3\x82\xAB\xE3\x83\x95\xE3\x82\xA7", "\xE2\x82\xAC" "42 ",
+	"\xF0\x9F\x98\x80", "\xF0\x9F\x8E\xB5 ", "\xF0\x9F\x9A\x80", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD ",
+};
+static const char *const rich_escapes[] = {
+	"\\\"", "\\\\", "\\n", "\\t", "\\/", "\\r\\n", "\\b", "\\f", "\\u00e9", "\\u00FC",
+	"\\u0000", "\\u001f", "\\u0007", "\\u2028", "\\u4e2d\\u6587", "\\ud83d\\ude00",
+	"\\uD83C\\uDF89", "<\\/script>", "C:\\\\Users\\\\", "\\\"quoted\\\" ",
+};
+
+/* rich_text: a JSON string body of about min..max bytes of mixed text. */
+static void rich_text(struct buf *b, unsigned min, unsigned max)
+{
+	size_t target = b->len + min + pick(max - min + 1);
+	while (b->len < target) {
+		unsigned k = pick(20);
+		if (k < 9)
+			buf_adds(b, ONE_OF(rich_ascii));
+		else if (k < 16)
+			buf_adds(b, ONE_OF(rich_utf8));
+		else
+			buf_adds(b, ONE_OF(rich_escapes));
+	}
+}
+
+/* rich_member: ,"name":"<rich text>" (or without the comma when first). */
+static void rich_member(struct buf *b, const char *name, unsigned min, unsigned max, int comma)
+{
+	buf_printf(b, "%s\"%s\":\"", comma ? "," : "", name);
+	rich_text(b, min, max);
+	buf_addc(b, '"');
+}
+
 static void uuid(struct buf *b)
 {
 	uint64_t a = rnd(), c = rnd();
@@ -71,41 +118,75 @@ static void iso(struct buf *b, int64_t ms)
 	           (int)(rem / 60 % 60), (int)(rem % 60), (int)(ms % 1000));
 }
 
-static void context(struct buf *b, int with_traits)
+/* context: with rich, the page title, its search and the user agent are
+ * long rich text, made before the rest so plain events keep their bytes. */
+static void context(struct buf *b, int with_traits, int rich)
 {
+	struct buf title = BUF_INIT, search = BUF_INIT, agent = BUF_INIT;
+	if (rich) {
+		rich_text(&title, 200, 2000);
+		buf_adds(&search, ",\"search\":\"?q=");
+		rich_text(&search, 200, 600);
+		buf_addc(&search, '"');
+		buf_adds(&agent, ONE_OF(agents));
+		buf_adds(&agent, " ");
+		rich_text(&agent, 100, 400);
+	}
+	/* the draws one by one, in the order the first releases made them */
+	unsigned height = 568 + pick(900), width = 320 + pick(1600), osv = pick(6);
+	const char *ua = ONE_OF(agents), *url = ONE_OF(pages), *path = ONE_OF(pages);
+	const char *locale = pick(2) ? "en-US" : "de-DE";
+	unsigned v2 = pick(10), v1 = pick(20), ip4 = pick(254) + 1, ip3 = pick(256);
+	unsigned ip2 = pick(256), ip1 = pick(223) + 1;
 	buf_printf(b, "\"context\":{\"ip\":\"%u.%u.%u.%u\",\"library\":{\"name\":\"analytics.js\",\"version\":\"2.%u.%u\"},"
-	           "\"locale\":\"%s\",\"page\":{\"path\":\"%s\",\"referrer\":\"https://www.google.com/\",\"title\":\"Analytics Academy\",\"url\":\"https://segment.com%s\"},"
+	           "\"locale\":\"%s\",\"page\":{\"path\":\"%s\",\"referrer\":\"https://www.google.com/\"%s,\"title\":\"%s\",\"url\":\"https://segment.com%s\"},"
 	           "\"userAgent\":\"%s\",\"campaign\":{\"name\":\"TPS Innovation Newsletter\",\"source\":\"Newsletter\",\"medium\":\"email\"},"
 	           "\"os\":{\"name\":\"iPhone OS\",\"version\":\"16.%u\"},\"screen\":{\"width\":%u,\"height\":%u,\"density\":2}",
-	           pick(223) + 1, pick(256), pick(256), pick(254) + 1, pick(20), pick(10),
-	           pick(2) ? "en-US" : "de-DE", ONE_OF(pages), ONE_OF(pages), ONE_OF(agents), pick(6),
-	           320 + pick(1600), 568 + pick(900));
-	if (with_traits)
+	           ip1, ip2, ip3, ip4, v1, v2, locale, path, rich ? buf_cstr(&search) : "",
+	           rich ? buf_cstr(&title) : "Analytics Academy", url, rich ? buf_cstr(&agent) : ua, osv,
+	           width, height);
+	buf_free(&title);
+	buf_free(&search);
+	buf_free(&agent);
+	if (with_traits) {
+		const char *name = ONE_OF(names);
 		buf_printf(b, ",\"traits\":{\"email\":\"user%u@example.com\",\"name\":\"%s\",\"plan\":\"premium\"}",
-		           pick(100000), ONE_OF(names));
+		           pick(100000), name);
+	}
 	buf_addc(b, '}');
 }
 
-static void properties(struct buf *b, const char *event)
+static void properties(struct buf *b, const char *event, int rich)
 {
 	buf_adds(b, "\"properties\":{");
+	if (rich) {
+		rich_member(b, "description", 200, 2000, 0);
+		buf_addc(b, ',');
+	}
 	if (strcmp(event, "Order Completed") == 0 || strcmp(event, "Checkout Started") == 0) {
+		unsigned cents = pick(100), total = pick(500);
 		buf_printf(b, "\"order_id\":\"%u\",\"total\":%u.%02u,\"revenue\":325.29,\"currency\":\"USD\",\"products\":[",
-		           pick(1000000), pick(500), pick(100));
+		           pick(1000000), total, cents);
 		unsigned n = 1 + pick(3);
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = 0; i < n; i++) {
+			unsigned qty = 1 + pick(3), price = pick(100);
+			const char *name = ONE_OF(products);
+			unsigned sku = pick(100);
 			buf_printf(b, "%s{\"product_id\":\"%u\",\"sku\":\"G-%u\",\"name\":\"%s\",\"price\":%u.99,\"quantity\":%u}",
-			           i ? "," : "", pick(100000), pick(100), ONE_OF(products), pick(100), 1 + pick(3));
+			           i ? "," : "", pick(100000), sku, name, price, qty);
+		}
 		buf_adds(b, "]}");
 	} else {
+		const char *flag = pick(2) ? "true" : "false";
+		double ratio = unit();
+		int value = (int)pick(2000) - 1000;
 		buf_printf(b, "\"name\":\"%s\",\"category\":\"Games\",\"value\":%d,\"ratio\":%.4f,\"flag\":%s,\"note\":null,"
-		           "\"tags\":[\"a\",\"b\\nc\"]}", ONE_OF(products), (int)pick(2000) - 1000, unit(),
-		           pick(2) ? "true" : "false");
+		           "\"tags\":[\"a\",\"b\\nc\"]}", ONE_OF(products), value, ratio, flag);
 	}
 }
 
 /* event: one message of a random type into b (no newline). */
-static void event(struct buf *b, int64_t ms)
+static void event(struct buf *b, int64_t ms, int rich)
 {
 	static const char *const types[] = { "track", "track", "track", "track", "identify", "page", "page", "screen", "group", "alias" };
 	const char *type = ONE_OF(types);
@@ -113,7 +194,7 @@ static void event(struct buf *b, int64_t ms)
 	buf_adds(b, "{\"anonymousId\":\"");
 	uuid(b);
 	buf_printf(b, "\",\"type\":\"%s\",", type);
-	context(b, type[0] == 'i');
+	context(b, type[0] == 'i', rich);
 	buf_adds(b, ",\"integrations\":{\"All\":true,\"Mixpanel\":false},\"messageId\":\"ajs-");
 	uuid(b);
 	buf_adds(b, "\",\"receivedAt\":\"");
@@ -128,20 +209,35 @@ static void event(struct buf *b, int64_t ms)
 	switch (type[0]) {
 	case 't':
 		buf_printf(b, "\"event\":\"%s\",", ev);
-		properties(b, ev);
+		properties(b, ev, rich);
 		break;
 	case 'i':
-		buf_printf(b, "\"traits\":{\"email\":\"peter%u@example.com\",\"name\":\"%s\",\"logins\":%u,\"address\":{\"city\":\"M\xC3\xBCnchen\",\"country\":\"DE\"}}",
-		           pick(100000), ONE_OF(names), pick(100));
+		buf_adds(b, "\"traits\":{");
+		if (rich) {
+			rich_member(b, "bio", 200, 2000, 0);
+			buf_addc(b, ',');
+		}
+		{
+			unsigned logins = pick(100);
+			const char *name = ONE_OF(names);
+			buf_printf(b, "\"email\":\"peter%u@example.com\",\"name\":\"%s\",\"logins\":%u,\"address\":{\"city\":\"M\xC3\xBCnchen\",\"country\":\"DE\"}}",
+			           pick(100000), name, logins);
+		}
 		break;
 	case 'p':
 	case 's':
 		buf_printf(b, "\"name\":\"%s\",", ONE_OF(pages));
-		properties(b, ev);
+		properties(b, ev, rich);
 		break;
 	case 'g':
-		buf_printf(b, "\"groupId\":\"g%06u\",\"traits\":{\"name\":\"Initech\",\"industry\":\"Technology\",\"employees\":%u}",
-		           pick(100000), pick(5000));
+		{
+			unsigned employees = pick(5000);
+			buf_printf(b, "\"groupId\":\"g%06u\",\"traits\":{\"name\":\"Initech\",\"industry\":\"Technology\",\"employees\":%u",
+			           pick(100000), employees);
+		}
+		if (rich)
+			rich_member(b, "description", 200, 2000, 1);
+		buf_addc(b, '}');
 		break;
 	case 'a':
 		buf_printf(b, "\"previousId\":\"");
@@ -170,7 +266,7 @@ static void spoil(struct buf *b)
 static void usage(void)
 {
 	printf("usage: seg-gen [--seed N] [--size SIZE | --count N] [--dup-rate P] [--invalid-rate P]\n"
-	       "               [--start-ms MS] [--events-per-day N] [-o FILE]\n"
+	       "               [--rich-rate P] [--start-ms MS] [--events-per-day N] [-o FILE]\n"
 	       "Write realistic Segment events as NDJSON, the same bytes for the same options.\n"
 	       "\n"
 	       "  -s, --seed N             seed of the generator (default: 1)\n"
@@ -178,6 +274,8 @@ static void usage(void)
 	       "  -n, --count N            write N events (default: 1000 when no --size)\n"
 	       "  -d, --dup-rate P         repeat a recent event with probability P (0 to 1)\n"
 	       "  -i, --invalid-rate P     spoil an event into an invalid line with probability P\n"
+	       "  -r, --rich-rate P        give an event long text with escapes and non-ASCII\n"
+	       "                           UTF-8 with probability P (0 to 1)\n"
 	       "  -t, --start-ms MS        timestamp of the first event, epoch milliseconds\n"
 	       "                           (default: 1432684800000, 2015-05-27)\n"
 	       "  -e, --events-per-day N   events per day of timestamps (default: 100000)\n"
@@ -192,21 +290,23 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, 0, 's' }, { "size", required_argument, 0, 'S' },
 		{ "count", required_argument, 0, 'n' }, { "dup-rate", required_argument, 0, 'd' },
 		{ "invalid-rate", required_argument, 0, 'i' }, { "start-ms", required_argument, 0, 't' },
+		{ "rich-rate", required_argument, 0, 'r' },
 		{ "events-per-day", required_argument, 0, 'e' }, { "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
 	uint64_t seed = 1, size = 0, count = 0, per_day = 100000;
 	int64_t start = 1432684800000LL;   /* 2015-05-27, a Segment S3 day folder */
-	double dup = 0, invalid = 0;
+	double dup = 0, invalid = 0, rich = 0;
 	const char *out = "-";
 	int c;
 	cli_init(argv[0]);
-	while ((c = cli_getopt(argc, argv, "s:S:n:d:i:t:e:o:hV", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "s:S:n:d:i:r:t:e:o:hV", opts)) != -1) {
 		switch (c) {
 		case 's': seed = opt_uint("--seed", optarg, 0, UINT64_MAX); break;
 		case 'S': size = opt_size("--size", optarg); break;
 		case 'n': count = opt_uint("--count", optarg, 0, UINT64_MAX); break;
 		case 'd': dup = opt_double("--dup-rate", optarg, 0, 1); break;
 		case 'i': invalid = opt_double("--invalid-rate", optarg, 0, 1); break;
+		case 'r': rich = opt_double("--rich-rate", optarg, 0, 1); break;
 		case 't': start = (int64_t)opt_uint("--start-ms", optarg, 0, 253402300799999ULL); break;
 		case 'e': per_day = opt_uint("--events-per-day", optarg, 1, UINT64_MAX); break;
 		case 'o': out = optarg; break;
@@ -235,7 +335,7 @@ int main(int argc, char **argv)
 			size_t k = pick(stored < RING ? (unsigned)stored : RING);
 			buf_add(&b, ring[k], ringlen[k]);
 		} else {
-			event(&b, start + (int64_t)(n * step));
+			event(&b, start + (int64_t)(n * step), rich > 0 && unit() < rich);
 			size_t k = stored++ % RING;
 			ring[k] = xrealloc(ring[k], b.len);
 			memcpy(ring[k], b.p, b.len);
