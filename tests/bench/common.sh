@@ -18,12 +18,29 @@ BENCH_DIR=${BENCH_DIR:-$top/tests/bench/data}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_QUICK=${BENCH_QUICK:-}
 mkdir -p "$BENCH_DIR"
-SAMPLE="$BENCH_DIR/sample-${BENCH_MB}mb.ndjson"       # events, ~1 KB each
-SAMPLE_DUPS="$BENCH_DIR/sample-${BENCH_MB}mb-dup1.ndjson"  # 1% duplicate messageIds
 # events with escapes, non-ASCII text and long strings, as real archives
-# have, when seg-gen can make them (issue 18)
-RICH=
-seg-gen --help 2>&1 | grep -q -- --rich-rate && RICH="--rich-rate ${BENCH_RICH_RATE:-0.3}"
+# have, when seg-gen can make them (issue 18): BENCH_RICH_RATE of them
+RICH= tag=
+if seg-gen --help 2>&1 | grep -q -- --rich-rate; then
+	RICH="--rich-rate ${BENCH_RICH_RATE:-0.3}" tag=-rich${BENCH_RICH_RATE:-0.3}
+fi
+SAMPLE="$BENCH_DIR/sample-${BENCH_MB}mb$tag.ndjson"   # events, ~1 KB each
+SAMPLE_DUPS="$BENCH_DIR/sample-${BENCH_MB}mb-dup1.ndjson"  # 1% duplicate messageIds
+STEM="$BENCH_DIR/${BENCH_MB}mb$tag"    # prefix of the files made from $SAMPLE
+
+# rows: the sample's rows (seg-flatten's segment_data layout, its DDL record
+# first) in $ROWS and seg-batch's batches of them in $BATCHES, made once
+# (outside any timing); $NROWS rows.
+rows() {
+	ROWS="$STEM-rows.ndjson" BATCHES="$STEM-batches.ndjson"
+	if [ ! -s "$ROWS" ]; then
+		seg-flatten -q "$SAMPLE" > "$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS" || exit 1
+	fi
+	if [ ! -s "$BATCHES" ]; then
+		seg-batch -q "$ROWS" > "$BATCHES.tmp" && mv "$BATCHES.tmp" "$BATCHES" || exit 1
+	fi
+	NROWS=$(grep -vc '"_ddl"' "$ROWS")
+}
 
 # sample: make the seeded sample files if missing.
 sample() {
@@ -38,7 +55,7 @@ sample() {
 # archive: the sample cut into 20 gzipped objects over 2 days in Segment's
 # layout (segment-logs/SOURCE/DAY-MS/OBJECT.gz), in $ARCH, made once.
 archive() {
-	ARCH="$BENCH_DIR/archive-${BENCH_MB}mb"
+	ARCH="$BENCH_DIR/archive-${BENCH_MB}mb$tag"
 	[ -d "$ARCH" ] && return 0
 	rm -rf "$ARCH.tmp"
 	mkdir -p "$ARCH.tmp" && split -n l/20 -d "$SAMPLE" "$ARCH.tmp/part" || exit 1
@@ -61,7 +78,9 @@ filesize() { wc -c < "$1" | tr -d ' '; }
 sink_start() {
 	SINK_STATS=$(mktemp "${TMPDIR:-/tmp}/benchsink.XXXXXX") || exit 1
 	rm -f "$SINK_STATS"
-	eval "$("$helpers/gateway.sh" start --sink --stats "$SINK_STATS")" || exit 1
+	local env
+	env=$("$helpers/gateway.sh" start --sink --stats "$SINK_STATS") || return 1
+	eval "$env"
 	SINK_DIR=$S2_GATEWAY_DIR
 }
 sink_stop() {
