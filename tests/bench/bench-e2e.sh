@@ -96,6 +96,7 @@ bench_run
 
 echo "  $NROWS rows ($loop_rows for the curl loop), MariaDB $(db 'SELECT VERSION()'), through s2-gateway"
 bench_header
+echo "  (CPU: the client side's, not s2-gateway's or MariaDB's)"
 bench_show
 S="segpipe: s2-load of the batches"
 bench_ratio "$S" "mariadb client: the INSERTs, 1 connection" "s2-load / mariadb INSERTs"

@@ -93,8 +93,8 @@ sink_stop() {
 sink_has() { s2-gateway --help 2>&1 | grep -q -- --sink; }
 
 # ---- the timing helper --------------------------------------------------
-# bench_reset UNIT             start a table; UNIT is MB or rows (what a
-#                              contender's AMOUNT counts)
+# bench_reset UNIT             start a table; UNIT is MB (AMOUNT in bytes)
+#                              or what AMOUNT counts (rows, messages)
 # bench_add NAME AMOUNT CMD    a contender: CMD (run by bash -c) does AMOUNT
 #                              of work (bytes when UNIT is MB). Set
 #                              BENCH_PREP and BENCH_CHECK before the call
@@ -132,12 +132,12 @@ bench_add() {
 
 # _bench_once I: one timed run of contender I; appends to BW, BU or sets BE
 _bench_once() {
-	local i=$1 s e rc out cpu
-	[ -n "${BE[i]}" ] && return
-	[ -z "${BP[i]}" ] || eval "${BP[i]}" || { BE[i]="failed: preparing the run"; return; }
+	local _i=$1 _out _rc _e _cpu
+	[ -n "${BE[_i]}" ] && return
+	[ -z "${BP[_i]}" ] || eval "${BP[_i]}" || { BE[_i]="failed: preparing the run"; return; }
 	(
 		s=$EPOCHREALTIME
-		bash -c "${BC[i]}"
+		bash -c "${BC[_i]}"
 		rc=$?
 		e=$EPOCHREALTIME
 		# the second line of times: user and system time of the children
@@ -147,23 +147,25 @@ _bench_once() {
 			gsub(/s/, "", $1); gsub(/s/, "", $2); split($1, u, "m"); split($2, y, "m")
 			printf "%s %.6f %.3f\n", rc, e - s, u[1] * 60 + u[2] + y[1] * 60 + y[2] }'
 	) > "$BENCH_T/t" 2> "$BENCH_T/err"
-	read -r rc e cpu < "$BENCH_T/t"
-	if [ "${rc:-1}" != 0 ]; then
-		BE[i]="failed: exit ${rc:-?}: $(head -c 200 "$BENCH_T/err" | tr '\n' ' ')"
+	read -r _rc _e _cpu < "$BENCH_T/t"
+	if [ "${_rc:-1}" != 0 ]; then
+		BE[_i]="failed: exit ${_rc:-?}: $(head -c 200 "$BENCH_T/err" | tr '\n' ' ')"
 		return
 	fi
-	if [ -n "${BK[i]}" ]; then
-		out=$(eval "${BK[i]}" 2>&1) || out=${out:-check failed}
-		[ -z "$out" ] || { BE[i]="WRONG: $out"; return; }
+	if [ -n "${BK[_i]}" ]; then
+		# in this shell (not in $(...)): the check may stop a server
+		eval "${BK[_i]}" > "$BENCH_T/check" 2>&1 || echo "check failed" >> "$BENCH_T/check"
+		_out=$(head -c 300 "$BENCH_T/check" | tr '\n' ' ')
+		[ -z "$_out" ] || { BE[_i]="WRONG: $_out"; return; }
 	fi
-	BW[i]="${BW[i]} $e" BU[i]="${BU[i]} $cpu"
+	BW[_i]="${BW[_i]} $_e" BU[_i]="${BU[_i]} $_cpu"
 }
 
 bench_run() {
-	local n=${#BN[@]} r k
-	for ((r = 0; r < BENCH_ROUNDS; r++)); do
-		for ((k = 0; k < n; k++)); do
-			_bench_once $(((k + r) % n))
+	local _n=${#BN[@]} _r _k
+	for ((_r = 0; _r < BENCH_ROUNDS; _r++)); do
+		for ((_k = 0; _k < _n; _k++)); do
+			_bench_once $(((_k + _r) % _n))
 		done
 	done
 }
@@ -219,9 +221,9 @@ bench_show() {
 				printf "  %-50s %7.0f MB/s [%.0f-%.0f]  %6.2f CPU-s/GB  (%.2f s)\n",
 					n, r / 1e6, a / 1e6, b / 1e6, c / (amt / 1e9), w }'
 		else
-			awk -v n="${BN[i]}" -v r="$rate" -v a="$mn" -v b="$mx" -v cr="$cr" -v w="$wall" 'BEGIN {
-				printf "  %-50s %9.0f rows/s [%.0f-%.0f]  %9.0f rows/CPU-s  (%.2f s)\n",
-					n, r, a, b, cr, w }'
+			awk -v n="${BN[i]}" -v r="$rate" -v a="$mn" -v b="$mx" -v cr="$cr" -v w="$wall" -v u="$BENCH_UNIT" 'BEGIN {
+				printf "  %-50s %9.0f %s/s [%.0f-%.0f]  %9.0f %s/CPU-s  (%.2f s)\n",
+					n, r, u, a, b, cr, u, w }'
 		fi
 	done
 }

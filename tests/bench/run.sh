@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # tests/bench/run.sh: make the sample data once, then run every benchmark.
 # Numbers are printed, never asserted; BENCH_MB=50 make bench for a quick run.
 . "$(dirname "$0")/common.sh"
