@@ -100,6 +100,20 @@ static int parse_values(const char *s, size_t n, struct values *v, const char **
 	}
 }
 
+size_t batch_rows(const char *sql, size_t n)
+{
+	struct sqltok t;
+	struct values v;
+	const char *why;
+	sqllex_code(sql, n, 0, &t);
+	if (!sqltok_is(sql, &t, "INSERT") && !sqltok_is(sql, &t, "REPLACE"))
+		return 0;
+	if (parse_values(sql, n, &v, &why) < 0)
+		v.ngroups = 0;
+	buf_free(&v.groups);
+	return v.ngroups;
+}
+
 /* add_args: the array of args[a..b), args[c..d) and args[e..f), byte for byte. */
 static void add_args(struct buf *out, const struct json_slice *args, size_t a, size_t b, size_t c, size_t d,
                      size_t e, size_t f)

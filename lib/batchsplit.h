@@ -19,4 +19,9 @@
 int batch_split(const char *body, size_t n, struct buf *first, struct buf *second,
                 size_t rows[2], const char **why);
 
+/* batch_rows: the number of row tuples of an INSERT or REPLACE ... VALUES
+ * statement sql[0..n) (the rows it would insert); 0 for any other
+ * statement (DDL, SELECT, INSERT ... SELECT). */
+size_t batch_rows(const char *sql, size_t n);
+
 #endif

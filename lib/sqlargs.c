@@ -5,8 +5,7 @@
 #include "sqlargs.h"
 #include "sqllex.h"
 
-/* sql_placeholders: the number of '?' placeholders in sql[0..n). */
-static size_t sql_placeholders(const char *sql, size_t n)
+size_t sql_placeholders(const char *sql, size_t n)
 {
 	struct sqltok t;
 	size_t pos = 0, count = 0;
@@ -58,8 +57,7 @@ static void literal(struct buf *out, struct json_slice v, struct buf *tmp,
 	}
 }
 
-int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
-             sql_escape_fn esc, void *ctx, char *err, size_t errsz)
+int sql_check_args(const char *sql, size_t n, struct json_slice args, char *err, size_t errsz)
 {
 	size_t want = sql_placeholders(sql, n), have = 0;
 	struct json_iter it;
@@ -73,7 +71,17 @@ int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
 		snprintf(err, errsz, "sql: expected %zu arguments, got %zu", want, have);
 		return -1;
 	}
-	if (want == 0) {
+	return 0;
+}
+
+int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
+             sql_escape_fn esc, void *ctx, char *err, size_t errsz)
+{
+	struct json_iter it;
+	struct json_slice v;
+	if (sql_check_args(sql, n, args, err, errsz) != 0)
+		return -1;
+	if (args.type != JSON_ARRAY) {      /* no placeholders either */
 		buf_add(out, sql, n);
 		return 0;
 	}

@@ -32,6 +32,14 @@ typedef size_t (*sql_escape_fn)(void *ctx, char *to, const char *from, size_t n)
 int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
              sql_escape_fn esc, void *ctx, char *err, size_t errsz);
 
+/* sql_placeholders: the number of '?' placeholders in sql[0..n) that are
+ * code (see sqllex.h). */
+size_t sql_placeholders(const char *sql, size_t n);
+
+/* sql_check_args: 0 when args (as for sql_bind) holds exactly one value per
+ * placeholder of sql[0..n); else -1 with sql_bind's message in err. */
+int sql_check_args(const char *sql, size_t n, struct json_slice args, char *err, size_t errsz);
+
 /* sql_escape_plain: a sql_escape_fn for utf8/utf8mb4 connections without
  * NO_BACKSLASH_ESCAPES, escaping what mysql_real_escape_string escapes there
  * (NUL, \n, \r, \\, ', ", ^Z). For tests and for callers without a

@@ -1,5 +1,7 @@
 /* s2-gateway: SingleStore's Data API (the subset segpipe uses) served in
- * front of a MariaDB server, for tests, demos and fault injection.
+ * front of a MariaDB server, for tests, demos and fault injection; with
+ * --sink, a stand-in that checks each request as the API would, stores
+ * nothing and answers at once, to measure a client's ceiling.
  *
  * One libmicrohttpd polling thread reads requests; a complete request is
  * suspended and queued to a pool of workers, each owning its MariaDB
@@ -11,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include "batchsplit.h"
 #include "buf.h"
 #include "cli.h"
 #include "httpd.h"
@@ -39,6 +43,8 @@
 #include "seglimits.h"
 #include "sqlargs.h"
 #include "sqlresult.h"
+#include "sqllex.h"
+#include "stats.h"
 
 #define BODY_TOO_LARGE "Error reading request body: http: request body too large"
 #define REALM "Basic realm=\"s2-gateway\""
@@ -63,6 +69,9 @@ static struct options {
 	unsigned per_ip, head_timeout;
 	uint64_t seed;
 	int quiet;
+	int sink;               /* --sink: no database, answer at once */
+	int db_given;           /* a --db-* option was given */
+	const char *stats;
 } opt = {
 	.listen = "127.0.0.1", .port = 9000, .db_host = "127.0.0.1", .db_port = 3306,
 	.workers = 8, .max_body = 1048576, .body_status = 413, .fail_status = 503,
@@ -108,6 +117,7 @@ static struct {
 } q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0};
 
 static atomic_ullong seq_counter, n_requests, n_faults;
+static atomic_ullong n_statements, n_rows, n_bytes;   /* for --stats */
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *logf;
 
@@ -297,8 +307,21 @@ static void answer_db_error(struct req *r, unsigned code, struct buf *text)
 
 /* ---- the request log --------------------------------------------------- */
 
+static size_t nargs_of(struct json_slice args)
+{
+	size_t n = 0;
+	struct json_iter it;
+	struct json_slice v;
+	if (args.type != JSON_ARRAY)
+		return 0;
+	json_iter_init(&it, args);
+	while (json_iter_next(&it, NULL, &v))
+		n++;
+	return n;
+}
+
 static void log_request(const struct req *r, const char *db, struct json_slice sql,
-                        size_t nargs, enum fault f, int executed, int translated,
+                        struct json_slice args, enum fault f, int executed, int translated,
                         uint64_t affected, uint64_t ms)
 {
 	if (!logf)
@@ -321,7 +344,7 @@ static void log_request(const struct req *r, const char *db, struct json_slice s
 	buf_printf(&b, ",\"status\":%u,\"fault\":\"%s\",\"executed\":%s,\"rowsAffected\":%llu,"
 	           "\"ms\":%llu,\"args\":%zu,\"translated\":%s,\"sql\":",
 	           r->drop ? 0 : r->status, fault_name[f], executed ? "true" : "false",
-	           (unsigned long long)affected, (unsigned long long)ms, nargs,
+	           (unsigned long long)affected, (unsigned long long)ms, nargs_of(args),
 	           translated ? "true" : "false");
 	if (sql.type == JSON_STRING)
 		buf_add(&b, sql.p, sql.n);
@@ -398,19 +421,6 @@ static int parse_body(struct worker *w, struct req *r, struct call *c, struct bu
 		}
 	}
 	return 0;
-}
-
-static size_t nargs_of(struct json_slice args)
-{
-	size_t n = 0;
-	struct json_iter it;
-	struct json_slice v;
-	if (args.type != JSON_ARRAY)
-		return 0;
-	json_iter_init(&it, args);
-	while (json_iter_next(&it, NULL, &v))
-		n++;
-	return n;
 }
 
 /* escape_mysql: the connection's own escaping (it knows the charset and
@@ -494,6 +504,99 @@ static int run_sql(struct req *r, struct slot *s, const char *sql,
 	return 1;
 }
 
+/* db_prepare: the connection for r's user and database, and the statement
+ * of c, translated and bound, in w->sql. 0, or -1 with the answer set. */
+static int db_prepare(struct worker *w, struct req *r, struct call *c, struct slot **sp,
+                      int *translated, struct buf *tmp)
+{
+	unsigned code = 0;
+	struct slot *s = get_slot(w, r->user, r->pass, tmp, &code);
+	if (!s) {
+		answer_db_error(r, code, tmp);
+		return -1;
+	}
+	if (use_db(s, c->db_name, r->pass) != 0) {
+		code = mysql_errno(s->m);
+		buf_reset(tmp);
+		sqlresult_error(tmp, s->m);
+		answer_db_error(r, code, tmp);
+		return -1;
+	}
+	const char *sql = c->sql_text;
+	size_t n = strlen(sql);
+	buf_reset(&w->ddl);
+	if (sqlmariadb_translate(sql, n, &w->ddl)) {
+		*translated = 1;
+		sql = buf_cstr(&w->ddl);
+		n = w->ddl.len;
+	}
+	buf_reset(&w->sql);
+	char err[128];
+	if (sql_bind(&w->sql, sql, n, c->args, escape_mysql, s->m, err, sizeof err) != 0) {
+		answer_text(r, 400, err);
+		return -1;
+	}
+	*sp = s;
+	return 0;
+}
+
+/* sink_check: what the database would refuse before running anything: an
+ * empty statement, or args that do not match the placeholders. 0, or -1
+ * with that answer set. */
+static int sink_check(struct req *r, struct call *c)
+{
+	struct sqltok t;
+	size_t n = strlen(c->sql_text);
+	char err[128];
+	sqllex_code(c->sql_text, n, 0, &t);
+	if (t.type == SQLT_END) {
+		answer_text(r, 400, "Error 1065 (42000): Query was empty");
+		return -1;
+	}
+	if (sql_check_args(c->sql_text, n, c->args, err, sizeof err) != 0) {
+		answer_text(r, 400, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* sink_answer: the answer of a database that took the statement and
+ * stored nothing: every row of an INSERT ... VALUES affected, an empty
+ * result set for a query. */
+static void sink_answer(struct req *r, struct call *c, uint64_t *affected)
+{
+	r->status = 200;
+	r->text = 0;
+	buf_reset(&r->out);
+	if (r->ep == EP_EXEC) {
+		*affected = batch_rows(c->sql_text, strlen(c->sql_text));
+		buf_printf(&r->out, "{\"lastInsertId\":0,\"rowsAffected\":%llu}",
+		           (unsigned long long)*affected);
+	} else if (r->ep == EP_ROWS) {
+		buf_adds(&r->out, "{\"results\":[{\"rows\":[]}]}");
+	} else {
+		buf_adds(&r->out, "{\"results\":[{\"columns\":[],\"rows\":[]}]}");
+	}
+}
+
+/* inject_fault: the fault decided for r (--fail-rate, --drop-rate); 1 when
+ * the statement must not run (answered or dropped). */
+static int inject_fault(struct req *r, enum fault *f)
+{
+	*f = decide_fault(r->seq);
+	if (*f != F_NONE)
+		atomic_fetch_add(&n_faults, 1);
+	if (*f == F_FAIL) {
+		answer_text(r, opt.fail_status, "s2-gateway: injected failure (--fail-rate)");
+		return 1;
+	}
+	if (*f == F_DROP_BEFORE) {
+		r->drop = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* handle: everything a worker does for one request. */
 static void handle(struct worker *w, struct req *r)
 {
@@ -502,7 +605,6 @@ static void handle(struct worker *w, struct req *r)
 	enum fault f = F_NONE;
 	int executed = 0, translated = 0;
 	uint64_t affected = 0, t0 = now_ms();
-	unsigned code = 0;
 	struct slot *s = NULL;
 
 	if (opt.delay_ms)
@@ -510,48 +612,24 @@ static void handle(struct worker *w, struct req *r)
 	if (parse_body(w, r, &c, &tmp) != 0)
 		goto out;
 	buf_reset(&tmp);
-	s = get_slot(w, r->user, r->pass, &tmp, &code);
-	if (!s) {
-		answer_db_error(r, code, &tmp);
+	if (opt.sink ? sink_check(r, &c) : db_prepare(w, r, &c, &s, &translated, &tmp))
 		goto out;
-	}
-	if (use_db(s, c.db_name, r->pass) != 0) {
-		code = mysql_errno(s->m);
-		buf_reset(&tmp);
-		sqlresult_error(&tmp, s->m);
-		answer_db_error(r, code, &tmp);
+	if (inject_fault(r, &f))
 		goto out;
+	if (opt.sink) {
+		sink_answer(r, &c, &affected);
+		executed = 1;
+	} else {
+		executed = run_sql(r, s, buf_cstr(&w->sql), w->sql.len, &affected, &tmp);
 	}
-	const char *sql = c.sql_text;
-	size_t n = strlen(sql);
-	buf_reset(&w->ddl);
-	if (sqlmariadb_translate(sql, n, &w->ddl)) {
-		translated = 1;
-		sql = buf_cstr(&w->ddl);
-		n = w->ddl.len;
+	if (executed) {
+		atomic_fetch_add(&n_statements, 1);
+		atomic_fetch_add(&n_rows, affected);
 	}
-	buf_reset(&w->sql);
-	char err[128];
-	if (sql_bind(&w->sql, sql, n, c.args, escape_mysql, s->m, err, sizeof err) != 0) {
-		answer_text(r, 400, err);
-		goto out;
-	}
-	f = decide_fault(r->seq);
-	if (f != F_NONE)
-		atomic_fetch_add(&n_faults, 1);
-	if (f == F_FAIL) {
-		answer_text(r, opt.fail_status, "s2-gateway: injected failure (--fail-rate)");
-		goto out;
-	}
-	if (f == F_DROP_BEFORE) {
-		r->drop = 1;
-		goto out;
-	}
-	executed = run_sql(r, s, buf_cstr(&w->sql), w->sql.len, &affected, &tmp);
 	if (f == F_DROP_AFTER)
 		r->drop = 1;
 out:
-	log_request(r, c.db_name, c.sql, nargs_of(c.args), f, executed, translated, affected,
+	log_request(r, c.db_name, c.sql, c.args, f, executed, translated, affected,
 	            now_ms() - t0);
 	free(c.sql_text);
 	free(c.db_name);
@@ -583,7 +661,8 @@ static void *worker_main(void *arg)
 	buf_free(&w->sql);
 	buf_free(&w->ddl);
 	json_members_free(&w->mem);
-	mysql_thread_end();
+	if (!opt.sink)
+		mysql_thread_end();
 	return NULL;
 }
 
@@ -810,6 +889,7 @@ static enum MHD_Result finish_request(struct MHD_Connection *conn, struct req *r
 		r->queued = 1;
 		r->seq = atomic_fetch_add(&seq_counter, 1) + 1;
 		atomic_fetch_add(&n_requests, 1);
+		atomic_fetch_add(&n_bytes, r->body.len);
 		if (!enqueue(r)) {
 			answer_text(r, 503, "s2-gateway: shutting down");
 			return reply(conn, r);
@@ -884,12 +964,16 @@ static void usage(void)
 	printf("usage: %s [OPTIONS]\n"
 "Serve SingleStore's Data API (GET /ping, POST /api/v2/exec, /api/v2/query/rows,\n"
 "/api/v2/query/tuples) in front of a MariaDB server. Basic auth is checked by\n"
-"connecting to MariaDB as that user.\n\n"
+"connecting to MariaDB as that user. With --sink, no database: requests are\n"
+"checked and answered at once, and nothing is stored.\n\n"
 "  -l, --listen ADDR        listen address (default 127.0.0.1)\n"
 "  -p, --port N             port (default 9000; 0 picks a free one)\n"
 "      --port-file FILE     write the port to FILE once listening\n"
 "      --db-host HOST       MariaDB host (default 127.0.0.1)\n"
 "      --db-port N          MariaDB port (default 3306)\n"
+"      --sink               no database: answer every valid request at once, as if\n"
+"                           every row were inserted (loopback addresses only)\n"
+"      --stats FILE         write the counters as JSON at exit\n"
 
 "  -w, --workers N          worker threads, one MariaDB connection each (default 8)\n"
 "      --max-body SIZE      request body limit (default 1048576)\n"
@@ -909,16 +993,31 @@ static void usage(void)
 "  -V, --version            version\n", progname);
 }
 
+/* is_loopback: is addr a numeric loopback address (127.0.0.0/8, ::1, or
+ * ::ffff:127.x.y.z)? */
+static int is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) != 1)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+}
+
 static void parse_options(int argc, char **argv)
 {
 	enum { O_PORT_FILE = 256, O_DB_HOST, O_DB_PORT, O_DB_SOCKET, O_MAX_BODY, O_BODY_STATUS,
 	       O_CERT, O_KEY, O_FAIL_RATE, O_FAIL_STATUS, O_DROP_RATE, O_DROP_WHEN, O_DELAY,
-	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS, O_PER_IP, O_HEAD_TIMEOUT };
+	       O_SEED, O_LOG, O_PROGRESS, O_NO_PROGRESS, O_PER_IP, O_HEAD_TIMEOUT, O_SINK,
+	       O_STATS };
 	static const struct option lo[] = {
 		{"listen", required_argument, 0, 'l'}, {"port", required_argument, 0, 'p'},
 		{"port-file", required_argument, 0, O_PORT_FILE},
 		{"db-host", required_argument, 0, O_DB_HOST}, {"db-port", required_argument, 0, O_DB_PORT},
 		{"db-socket", required_argument, 0, O_DB_SOCKET},
+		{"sink", no_argument, 0, O_SINK}, {"stats", required_argument, 0, O_STATS},
 		{"workers", required_argument, 0, 'w'}, {"max-body", required_argument, 0, O_MAX_BODY},
 		{"body-limit-status", required_argument, 0, O_BODY_STATUS},
 		{"cert", required_argument, 0, O_CERT}, {"key", required_argument, 0, O_KEY},
@@ -939,8 +1038,13 @@ static void parse_options(int argc, char **argv)
 		case 'l': opt.listen = optarg; break;
 		case 'p': opt.port = (unsigned)opt_uint("--port", optarg, 0, 65535); break;
 		case O_PORT_FILE: opt.port_file = optarg; break;
-		case O_DB_HOST: opt.db_host = optarg; break;
-		case O_DB_PORT: opt.db_port = (unsigned)opt_uint("--db-port", optarg, 1, 65535); break;
+		case O_DB_HOST: opt.db_host = optarg; opt.db_given = 1; break;
+		case O_DB_PORT:
+			opt.db_port = (unsigned)opt_uint("--db-port", optarg, 1, 65535);
+			opt.db_given = 1;
+			break;
+		case O_SINK: opt.sink = 1; break;
+		case O_STATS: opt.stats = optarg; break;
 		case O_DB_SOCKET:
 			usage_error("--db-socket is refused: over a Unix socket, MariaDB's unix_socket "
 			            "authentication would accept the gateway's OS user whatever password "
@@ -976,15 +1080,47 @@ static void parse_options(int argc, char **argv)
 		usage_error("unexpected operand '%s'", argv[optind]);
 	if (!opt.cert != !opt.key)
 		usage_error("--cert and --key go together");
+	if (opt.sink && opt.db_given)
+		usage_error("--sink uses no database: --db-host and --db-port do not go with it");
+	if (opt.sink && !is_loopback(opt.listen))
+		usage_error("--sink accepts any credentials, so it listens on a loopback address "
+		            "only (127.0.0.0/8, ::1), not '%s'", opt.listen);
+}
+
+/* report: the summary line and --stats; the exit status. */
+static int report(struct stats *sp)
+{
+	struct stats st = *sp;
+	stats_add(&st, "requests", n_requests);
+	stats_add(&st, "statements", n_statements);
+	stats_add(&st, "rows", n_rows);
+	stats_add(&st, "bytes", n_bytes);
+	stats_add(&st, "faults", n_faults);
+	stats_add(&st, "slow_heads", httpd_head_timeouts());
+	if (!opt.quiet)
+		fprintf(stderr, "%s: %llu requests, %llu faults injected, %llu slow request heads closed; "
+		        "%llu statements, %llu rows, %llu body bytes\n",
+		        progname, (unsigned long long)n_requests, (unsigned long long)n_faults,
+		        httpd_head_timeouts(), (unsigned long long)n_statements,
+		        (unsigned long long)n_rows, (unsigned long long)n_bytes);
+	int rc = EX_DONE;
+	if (opt.stats && stats_write(&st, opt.stats) != 0) {
+		warnmsg("%s: %s", opt.stats, strerror(errno));
+		rc = EX_IOERR;
+	}
+	stats_free(&st);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
+	struct stats st;
 	cli_init(argv[0]);
+	stats_init(&st);
 	parse_options(argc, argv);
 	if (opt.log && !(logf = fopen(opt.log, "a")))
 		die(EX_IOERR, "%s: %s", opt.log, strerror(errno));
-	if (mysql_library_init(0, NULL, NULL) != 0)
+	if (!opt.sink && mysql_library_init(0, NULL, NULL) != 0)
 		die(EX_UNAVAILABLE, "cannot initialise the MariaDB client library");
 
 	/* every thread inherits a mask with the stop signals blocked; main waits */
@@ -1009,8 +1145,9 @@ int main(int argc, char **argv)
 	if (opt.port_file)
 		httpd_port_file(opt.port_file, port);
 	if (!opt.quiet)
-		fprintf(stderr, "%s: listening on %s port %u (%s), %u workers\n", progname, opt.listen,
-		        port, opt.cert ? "https" : "http", opt.workers);
+		fprintf(stderr, "%s: listening on %s port %u (%s), %u workers%s\n", progname,
+		        opt.listen, port, opt.cert ? "https" : "http", opt.workers,
+		        opt.sink ? ", sink: no database" : "");
 
 	/* stop: workers finish what is queued and resume those connections,
 	 * new requests get 503, then the HTTP side goes */
@@ -1024,12 +1161,9 @@ int main(int argc, char **argv)
 		pthread_join(w[i].thread, NULL);
 	MHD_stop_daemon(d);
 	free(w);
-	mysql_library_end();
+	if (!opt.sink)
+		mysql_library_end();
 	if (logf)
 		fclose(logf);
-	if (!opt.quiet)
-		fprintf(stderr, "%s: %llu requests, %llu faults injected, %llu slow request heads closed\n",
-		        progname, (unsigned long long)n_requests, (unsigned long long)n_faults,
-		        httpd_head_timeouts());
-	return EX_DONE;
+	return report(&st);
 }

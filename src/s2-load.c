@@ -34,6 +34,11 @@
 
 enum piece_status { P_LOADED, P_SKIPPED, P_FAILED, P_ABANDONED };
 
+/* A batch record read in two parts (parse_split): its body is line[at..at+n). */
+struct split_rec {
+	size_t at, n;
+};
+
 /* A job is one request to send: an input record (a root) or, after a
  * split, a piece of one. Pieces point at their root, which adds up their
  * outcomes and writes the one result line when the last piece is done. */
@@ -50,7 +55,10 @@ struct job {
 	unsigned lock_retries;   /* of them, retries after a lock conflict */
 	uint64_t first_ms, due_ms;
 	/* root only */
-	struct buf line;         /* the input record, for the failed file */
+	struct buf line;         /* the input record, for the failed file; when
+	                          * body_n > 0, only the bytes around its body,
+	                          * which req.body holds (see root_line) */
+	size_t body_at, body_n;  /* where the body was in the record, its length */
 	const char *input;
 	uint64_t lineno;
 	uint64_t start_ms, affected;
@@ -100,7 +108,40 @@ struct loader {
 	int progress;
 	uint64_t prog_last, bytes_sent;
 	int in_fd;               /* the input being read, for polling */
+	struct buf env;          /* a batch record's envelope (see parse_split) */
+	struct json_members body_mem;  /* its body's members */
+	struct buf upsert_sql;   /* the last "sql" slice is_upsert decided, */
+	int upsert_last;         /* and what it decided */
 };
+
+/* Spare body buffers. A batch body is about 1 MB: a new one for every
+ * request costs page faults and brk or munmap calls that were a third of
+ * s2-load's CPU. At most -j + 2 are kept (bodies in flight, one being
+ * read, one being built), so memory stays bounded. */
+static struct {
+	struct buf *b;
+	size_t n, max;
+} spare;
+
+/* body_take: an empty body buffer, reusing a spare one's memory. */
+static void body_take(struct buf *b)
+{
+	if (spare.n)
+		*b = spare.b[--spare.n];
+	else
+		*b = (struct buf)BUF_INIT;
+	buf_reset(b);
+}
+
+/* body_give: b's memory back to the spares (or freed); b is emptied. */
+static void body_give(struct buf *b)
+{
+	if (b->p && spare.n < spare.max)
+		spare.b[spare.n++] = *b;
+	else
+		buf_free(b);
+	*b = (struct buf)BUF_INIT;
+}
 
 static volatile sig_atomic_t got_signal;
 
@@ -192,7 +233,7 @@ static void free_job(struct job *j)
 	free(j->id);
 	if (j->root == j)
 		free(j->table);
-	buf_free(&j->req.body);
+	body_give(&j->req.body);
 	buf_free(&j->req.resp);
 	buf_free(&j->line);
 	buf_free(&j->error);
@@ -345,9 +386,25 @@ static void finish_piece(struct loader *L, struct job *p, enum piece_status s)
 	if (p != r)
 		free_job(p);
 	else
-		buf_free(&p->req.body);
+		body_give(&p->req.body);
 	if (--r->pending == 0)
 		finish_root(L, r);
+}
+
+/* root_line: append the input record of root r (its body still in
+ * r->req.body). A body is a JSON object, and dapi_body adds "database"
+ * just before its closing brace: the body's bytes are those up to its
+ * last one and a '}'. */
+static void root_line(const struct job *r, struct buf *out)
+{
+	if (!r->body_n) {
+		buf_add(out, r->line.p, r->line.len);
+		return;
+	}
+	buf_add(out, r->line.p, r->body_at);
+	buf_add(out, r->req.body.p, r->body_n - 1);
+	buf_addc(out, '}');
+	buf_add(out, r->line.p + r->body_at, r->line.len - r->body_at);
 }
 
 /* write_failed: the failed batch record with its "error" into --failed, or
@@ -360,9 +417,12 @@ static void write_failed(struct loader *L, struct job *p, const char *err)
 		return;
 	}
 	struct buf b = BUF_INIT;
-	if (p == r && r->line.len > 1 && r->line.p[r->line.len - 1] == '}') {
-		buf_add(&b, r->line.p, r->line.len - 1);
+	if (p == r)
+		root_line(r, &b);
+	if (p == r && b.len > 1 && b.p[b.len - 1] == '}') {
+		b.len--;
 	} else {
+		buf_reset(&b);
 		buf_adds(&b, "{\"_batch\":");
 		json_write_str(&b, p->id, strlen(p->id));
 		buf_adds(&b, ",\"table\":");
@@ -812,7 +872,12 @@ static void start_root(struct loader *L, struct job *r, const char *input, const
 		finish_piece(L, r, P_SKIPPED);
 		return;
 	}
-	buf_add(&r->line, l->p, l->len);
+	if (r->body_n) {            /* the body is in r->req.body */
+		buf_add(&r->line, l->p, r->body_at);
+		buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
+	} else {
+		buf_add(&r->line, l->p, l->len);
+	}
 	if (!upsert) {
 		push_ready(L, r);
 		return;
@@ -827,17 +892,25 @@ static void start_root(struct loader *L, struct job *r, const char *input, const
 }
 
 /* is_upsert: does a batch body's SQL change rows already there ("latest
- * wins", seg-batch --on-duplicate update)? Those go through their table's lane. */
-static int is_upsert(struct json_slice body)
+ * wins", seg-batch --on-duplicate update)? Those go through their table's
+ * lane. mem: the body's members when parse_split made them, else NULL.
+ * Batches of one table carry the same statement, so the last answer is
+ * kept with the exact bytes it was given for. */
+static int is_upsert(struct loader *L, struct json_slice body, const struct json_members *mem)
 {
 	struct json_slice sql;
-	if (!json_get(body, "sql", &sql) || sql.type != JSON_STRING)
+	int found = mem ? json_members_get(mem, "sql", &sql) : json_get(body, "sql", &sql);
+	if (!found || sql.type != JSON_STRING)
 		return 0;
+	if (sql.n == L->upsert_sql.len && memcmp(sql.p, L->upsert_sql.p, sql.n) == 0)
+		return L->upsert_last;
 	struct buf text = BUF_INIT;
 	json_str_decode(sql, &text);
-	int latest = sqlinsert_latest_wins(text.p ? text.p : "", text.len);
+	L->upsert_last = sqlinsert_latest_wins(text.p ? text.p : "", text.len);
 	buf_free(&text);
-	return latest;
+	buf_reset(&L->upsert_sql);
+	buf_add(&L->upsert_sql, sql.p, sql.n);
+	return L->upsert_last;
 }
 
 /* take_ddl: start the job of a DDL record, alone: every earlier batch is
@@ -879,12 +952,17 @@ static void take_ddl(struct loader *L, const char *input, const struct line *l, 
 	wait_idle(L);                    /* and the DDL before any later one */
 }
 
-/* take_batch: start the job of a batch record. */
-static void take_batch(struct loader *L, const char *input, const struct line *l, struct json_members *m)
+/* take_batch: start the job of a batch record. split: the record was
+ * read by parse_split (the body is line[at..at+n), its members in
+ * L->body_mem), else NULL. */
+static void take_batch(struct loader *L, const char *input, const struct line *l, struct json_members *m,
+                       const struct split_rec *split)
 {
 	struct json_slice v, body, table;
-	if (!json_members_get(m, "_batch", &v) || v.type != JSON_STRING || !json_members_get(m, "body", &body)
-	    || body.type != JSON_OBJECT) {
+	if (split)
+		body = (struct json_slice){ l->p + split->at, split->n, JSON_OBJECT };
+	if (!json_members_get(m, "_batch", &v) || v.type != JSON_STRING ||
+	    (!split && (!json_members_get(m, "body", &body) || body.type != JSON_OBJECT))) {
 		bad_record(L, input, l, json_members_get(m, "_table", NULL)
 		                        ? "a row record, not a batch: pipe rows through seg-batch first"
 		                        : "not a batch record: needs \"_batch\" and a \"body\" object");
@@ -907,8 +985,90 @@ static void take_batch(struct loader *L, const char *input, const struct line *l
 	buf_free(&tmp);
 	if (json_members_get(m, "rows", &v) && v.type == JSON_NUMBER)
 		r->rows = strtoull(v.p, NULL, 10);
+	body_take(&r->req.body);
 	dapi_body(&r->req.body, body.p, body.n, L->conf.database);
-	start_root(L, r, input, l, is_upsert(body));
+	if (split) {
+		r->body_at = split->at;
+		r->body_n = split->n;
+	}
+	start_root(L, r, input, l, is_upsert(L, body, split ? &L->body_mem : NULL));
+}
+
+static int json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && json_ws(*p))
+		p++;
+	return p;
+}
+
+/* body_span: the body of a batch record as seg-batch writes it, its last
+ * member: {"_batch":...,"body":{...}}; 0 with its offset and length, or
+ * -1 for any other shape. The text is not checked here (json_value stops
+ * safely on any text): parse_split checks every byte. */
+static int body_span(const char *p, size_t n, struct split_rec *sr)
+{
+	const char *end = p + n, *q = skip_ws(p, end);
+	if (q == end || *q++ != '{')
+		return -1;
+	for (int i = 0; i < 16; i++) {          /* the envelope has a few members */
+		q = skip_ws(q, end);
+		if (q == end || *q != '"')
+			return -1;
+		struct json_slice k = json_value(q, end);
+		if (k.n < 2)
+			return -1;
+		q = skip_ws(q + k.n, end);
+		if (q == end || *q++ != ':')
+			return -1;
+		q = skip_ws(q, end);
+		if (q < end && *q == '{' && json_key_eq(k, "body")) {
+			const char *e = end;
+			while (e > q && json_ws(e[-1]))
+				e--;
+			if (e == q || e[-1] != '}')  /* the record's own brace */
+				return -1;
+			e--;
+			while (e > q && json_ws(e[-1]))
+				e--;
+			sr->at = (size_t)(q - p);
+			sr->n = (size_t)(e - q);
+			return 0;
+		}
+		struct json_slice v = json_value(q, end);
+		if (v.n == 0)
+			return -1;
+		q = skip_ws(q + v.n, end);
+		if (q == end || *q++ != ',')
+			return -1;
+	}
+	return -1;
+}
+
+/* parse_split: check a batch record in two strict parses that together
+ * read each byte once: its envelope with the body replaced by 0 (members
+ * into m, their slices into L->env) and the body alone (members into
+ * L->body_mem), so that finding "sql" does not walk the args a second
+ * time. The record is valid JSON exactly when both are: a valid value put
+ * in place of a value. 0, or -1 when the record is not of that shape or
+ * not valid: the caller then parses it whole, for the error. */
+static int parse_split(struct loader *L, const struct line *l, struct json_members *m, struct split_rec *sr)
+{
+	struct json_error err;
+	if (body_span(l->p, l->len, sr) < 0)
+		return -1;
+	buf_reset(&L->env);
+	buf_add(&L->env, l->p, sr->at);
+	buf_addc(&L->env, '0');
+	buf_add(&L->env, l->p + sr->at + sr->n, l->len - sr->at - sr->n);
+	if (json_parse(L->env.p, L->env.len, SEG_BATCH_DEPTH, m, &err) < 0)
+		return -1;
+	/* the body is one level down in the record */
+	return json_parse(l->p + sr->at, sr->n, SEG_BATCH_DEPTH - 1, &L->body_mem, &err) < 0 ? -1 : 0;
 }
 
 /* take_record: parse one input line and start its job. */
@@ -916,9 +1076,17 @@ static void take_record(struct loader *L, const char *input, const struct line *
 {
 	struct json_error err;
 	struct json_slice ddl;
+	struct split_rec sr;
 	char detail[256];
 	if (l->too_long) {
 		bad_record(L, input, l, "line longer than the longest accepted batch record");
+		return;
+	}
+	if (parse_split(L, l, m, &sr) == 0) {
+		if (json_members_get(m, "_ddl", &ddl))
+			take_ddl(L, input, l, m, ddl);
+		else
+			take_batch(L, input, l, m, &sr);
 		return;
 	}
 	if (json_parse(l->p, l->len, SEG_BATCH_DEPTH, m, &err) < 0) {
@@ -936,7 +1104,7 @@ static void take_record(struct loader *L, const char *input, const struct line *
 	if (json_members_get(m, "_ddl", &ddl))
 		take_ddl(L, input, l, m, ddl);
 	else
-		take_batch(L, input, l, m);
+		take_batch(L, input, l, m, NULL);
 }
 
 /* load_stream: every record of one input. */
@@ -1057,6 +1225,8 @@ static void target(struct loader *L)
 		usage_error("no database: give -d NAME");
 	L->conf.max_conns = L->jobs;
 	L->window = L->jobs;
+	spare.max = L->jobs + 2;
+	spare.b = xcalloc(spare.max, sizeof *spare.b);
 }
 
 /* start: the client, the checkpoint, the counters, the output and the
@@ -1144,6 +1314,12 @@ int main(int argc, char **argv)
 	stats_free(&L.st);
 	buf_free(&L.results);
 	buf_free(&L.why_stop);
+	buf_free(&L.env);
+	buf_free(&L.upsert_sql);
+	json_members_free(&L.body_mem);
+	while (spare.n)
+		buf_free(&spare.b[--spare.n]);
+	free(spare.b);
 	s2conn_free(&L.conn, &L.conf);
 	return status;
 }

@@ -8,6 +8,10 @@
 #        variables of mariadb.sh (eval its output first); waits until GET
 #        /ping answers; prints "export NAME=value" lines for eval and writes
 #        them to $S2_GATEWAY_DIR/env
+#   gateway.sh start --sink [S2-GATEWAY-OPTIONS...]
+#        start s2-gateway --sink instead: no MariaDB (no MARIADB_* needed),
+#        every valid request answered at once; the same exports, with
+#        credentials and a database name that any sink accepts
 #   gateway.sh stop DIR
 #        stop that gateway and remove DIR
 #
@@ -19,7 +23,8 @@
 #   S2_HOST, S2_PORT the address it listens on (127.0.0.1 and the port)
 #   S2_URL           http://127.0.0.1:PORT (https:// when --cert is given)
 #   S2_USER, S2_PASSWORD, S2_DATABASE
-#                    credentials that work (the MariaDB test user)
+#                    credentials that work (the MariaDB test user; with
+#                    --sink, "sink", a random password and "sink")
 #
 # The gateway binary is $S2_GATEWAY if set, else s2-gateway from PATH, else
 # bin/s2-gateway of this source tree. If SEGPIPE_WATCH_PID is set, a watchdog
@@ -31,7 +36,12 @@ say() { echo "$prog: $*" >&2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
 start() {
-	[ -n "${MARIADB_PORT:-}" ] || { say "MARIADB_* not set: eval \"\$(mariadb.sh start)\" first"; exit 64; }
+	sink=
+	[ "${1:-}" = --sink ] && sink=1
+	if [ -z "$sink" ] && [ -z "${MARIADB_PORT:-}" ]; then
+		say "MARIADB_* not set: eval \"\$(mariadb.sh start)\" first (or start --sink)"
+		exit 64
+	fi
 	gw=${S2_GATEWAY:-}
 	if [ -z "$gw" ]; then
 		gw=$(command -v s2-gateway 2>/dev/null) || gw=$here/../../bin/s2-gateway
@@ -44,7 +54,8 @@ start() {
 		case $a in --cert|--cert=*) scheme=https ;; esac
 	done
 	# always TCP: s2-gateway refuses the socket (unix_socket authentication)
-	dbconn="--db-host=$MARIADB_HOST --db-port=$MARIADB_PORT"
+	dbconn=
+	[ -n "$sink" ] || dbconn="--db-host=$MARIADB_HOST --db-port=$MARIADB_PORT"
 
 	# shellcheck disable=SC2086
 	"$gw" --listen=127.0.0.1 --port=0 --port-file="$dir/port" --log="$dir/exec.log" \
@@ -77,9 +88,15 @@ start() {
 		echo "export S2_HOST=127.0.0.1"
 		echo "export S2_PORT=$port"
 		echo "export S2_URL=$scheme://127.0.0.1:$port"
-		echo "export S2_USER='$MARIADB_USER'"
-		echo "export S2_PASSWORD='$MARIADB_PASSWORD'"
-		echo "export S2_DATABASE='$MARIADB_DATABASE'"
+		if [ -n "$sink" ]; then
+			echo "export S2_USER=sink"
+			echo "export S2_PASSWORD=sink$$"
+			echo "export S2_DATABASE=sink"
+		else
+			echo "export S2_USER='$MARIADB_USER'"
+			echo "export S2_PASSWORD='$MARIADB_PASSWORD'"
+			echo "export S2_DATABASE='$MARIADB_DATABASE'"
+		fi
 	} > "$dir/env"
 	[ -n "${SEGPIPE_WATCH_PID:-}" ] && sh "$here/watchdog.sh" "$here/gateway.sh" "$dir" \
 		</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &

@@ -22,6 +22,25 @@ static const char *split2(const char *body)
 	return buf_cstr(&out);
 }
 
+/* rows_counted: batch_rows on the statements a sink is sent. */
+static void rows_counted(void)
+{
+	static const struct { const char *sql; size_t rows; } t[] = {
+		{"INSERT INTO `t` (`a`, `b`) VALUES (?, ?), (?, ?)", 2},
+		{"insert ignore into t values(?),(?),(?) ON DUPLICATE KEY UPDATE a = VALUES(a)", 3},
+		{"REPLACE INTO t VALUES (1, '(?), (?)')", 1},
+		{"/* c */ INSERT INTO `VALUES (` VALUES ((1 + 2), ?), (?, ')')", 2},
+		{"INSERT INTO t SELECT * FROM u", 0},
+		{"CREATE TABLE t (a INT)", 0},
+		{"UPDATE t SET a = 1 WHERE b IN (SELECT b FROM u) -- VALUES (1)", 0},
+		{"SELECT 1", 0},
+		{"INSERT INTO t VALUES", 0},
+		{"", 0},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		is_int(batch_rows(t[i].sql, strlen(t[i].sql)), t[i].rows, "batch_rows, case %zu", i);
+}
+
 int main(void)
 {
 	is_str(split2("{\"sql\":\"INSERT IGNORE INTO `t` (`a`, `b`) VALUES (?, ?), (?, ?)\",\"args\":[1,\"x\",2,{\"k\":[1,2]}]}"),
@@ -63,5 +82,6 @@ int main(void)
 	is_str(split2("{\"sql\":\"INSERT INTO t VALUES (?),(?),(?),(?),(?)\",\"args\":[\"a\\u0000\",\"\\\"\",\"\\\\\",null,true]}"),
 	       "{\"sql\":\"INSERT INTO t VALUES (?),(?)\",\"args\":[\"a\\u0000\",\"\\\"\"]}|"
 	       "{\"sql\":\"INSERT INTO t VALUES (?),(?),(?)\",\"args\":[\"\\\\\",null,true]}|2,3", "escaped args kept");
+	rows_counted();
 	return done();
 }

@@ -41,8 +41,25 @@ static void counting(void)
 		{"SELECT ?+?-?*?", 4},
 		{"", 0},
 	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		is_int(placeholders(t[i].sql), t[i].n, "placeholders, case %zu", i);
+		is_int(sql_placeholders(t[i].sql, strlen(t[i].sql)), t[i].n, "sql_placeholders, case %zu", i);
+	}
+}
+
+/* checking: sql_check_args agrees with sql_bind's count and message. */
+static void checking(void)
+{
+	const char *args = "[1,\"?\",{\"a\":[2,3]}]";
+	struct json_slice a = { args, strlen(args), JSON_ARRAY };
+	struct json_slice none = { NULL, 0, JSON_NONE };
+	char err[128] = "";
+	is_int(sql_check_args("SELECT ?, ?, ?", 14, a, err, sizeof err), 0, "three args, three placeholders");
+	is_int(sql_check_args("SELECT ?, '?'", 13, a, err, sizeof err), -1, "three args, one placeholder");
+	is_str(err, "sql: expected 1 arguments, got 3", "the mismatch message");
+	is_int(sql_check_args("SELECT 1", 8, none, err, sizeof err), 0, "no args, no placeholders");
+	is_int(sql_check_args("SELECT ?", 8, none, err, sizeof err), -1, "no args, one placeholder");
+	is_str(err, "sql: expected 1 arguments, got 0", "the mismatch message without args");
 }
 
 /* bind: bind the JSON array args into sql, return the text or the error. */
@@ -141,6 +158,7 @@ static void translation(void)
 int main(void)
 {
 	counting();
+	checking();
 	binding();
 	translation();
 	return done();
