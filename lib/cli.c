@@ -14,6 +14,20 @@
 #include "cli.h"
 
 const char *progname = "segpipe";
+FILE *cli_errfile;
+void (*cli_exit_hook)(int code);
+
+FILE *cli_err(void)
+{
+	return cli_errfile ? cli_errfile : stderr;
+}
+
+_Noreturn void cli_exit(int code)
+{
+	if (cli_exit_hook)
+		cli_exit_hook(code);
+	exit(code);
+}
 
 /* cli_std_fds: open /dev/null on whichever of 0, 1, 2 is closed (a program
  * started with <&- or >&-), so that no file or socket the program opens
@@ -59,11 +73,11 @@ static void emit(const char *file, unsigned long long line, const char *msg)
 {
 	/* one write per diagnostic so lines from parallel programs don't interleave */
 	if (file && line)
-		fprintf(stderr, "%s: %s:%llu: %s\n", progname, file, line, msg);
+		fprintf(cli_err(), "%s: %s:%llu: %s\n", progname, file, line, msg);
 	else if (file)
-		fprintf(stderr, "%s: %s: %s\n", progname, file, msg);
+		fprintf(cli_err(), "%s: %s: %s\n", progname, file, msg);
 	else
-		fprintf(stderr, "%s: %s\n", progname, msg);
+		fprintf(cli_err(), "%s: %s\n", progname, msg);
 }
 
 void diag(const char *file, unsigned long long line, const char *fmt, ...)
@@ -85,7 +99,7 @@ _Noreturn void die(int code, const char *fmt, ...)
 	char msg[4096];
 	MSG_FORMAT(msg, fmt);
 	emit(NULL, 0, msg);
-	exit(code);
+	cli_exit(code);
 }
 
 _Noreturn void usage_error(const char *fmt, ...)
@@ -93,8 +107,8 @@ _Noreturn void usage_error(const char *fmt, ...)
 	char msg[4096];
 	MSG_FORMAT(msg, fmt);
 	emit(NULL, 0, msg);
-	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
-	exit(EX_USAGE);
+	fprintf(cli_err(), "Try '%s --help' for more information.\n", progname);
+	cli_exit(EX_USAGE);
 }
 
 void print_version(void)
@@ -160,8 +174,8 @@ static _Noreturn void bad_option(int c, const char *arg, const struct option *lo
 		what = "takes no value";
 	else if (is_long && long_matches(lo, arg, 0) > 1)
 		what = "is ambiguous";
-	fprintf(stderr, "%s: option '%s' %s (see %s --help)\n", progname, name, what, progname);
-	exit(EX_USAGE);
+	fprintf(cli_err(), "%s: option '%s' %s (see %s --help)\n", progname, name, what, progname);
+	cli_exit(EX_USAGE);
 }
 
 int cli_getopt(int argc, char *const argv[], const char *shortopts,

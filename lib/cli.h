@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SEGPIPE_VERSION "0.1.0"
 
@@ -24,6 +25,16 @@ enum {
 };
 
 extern const char *progname;
+
+/* Where diagnostics go, for stages run in one process (lib/chain): each
+ * stage's messages carry its own progname and go to its own log. cli_err()
+ * is cli_errfile, or stderr when that is NULL. cli_exit runs cli_exit_hook
+ * (when set: it learns which stage stopped the process, and how), then
+ * exit(3); die(), usage_error() and a writer's quiet stop all end in it. */
+extern FILE *cli_errfile;
+extern void (*cli_exit_hook)(int code);
+FILE *cli_err(void);
+_Noreturn void cli_exit(int code);
 
 /* cli_init: make sure descriptors 0, 1 and 2 are open (cli_std_fds), set
  * the program name for diagnostics, ignore SIGPIPE so that a closed output

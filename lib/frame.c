@@ -153,3 +153,122 @@ const char *frame_parse_object(const struct line *l, size_t max_line, int max_de
 	}
 	return NULL;
 }
+
+/* members_copy: dst becomes a copy of src (the same slices). */
+static void members_copy(struct json_members *dst, const struct json_members *src)
+{
+	if (dst->cap < src->n) {
+		dst->cap = src->n;
+		dst->m = xrealloc(dst->m, dst->cap * sizeof *dst->m);
+	}
+	if (src->n)
+		memcpy(dst->m, src->m, src->n * sizeof *src->m);
+	dst->n = src->n;
+}
+
+/* members_index: the top-level members of the valid JSON object p[0..n),
+ * found by skipping values (json_iter), not by validating them. */
+static void members_index(const char *p, size_t n, struct json_members *mem)
+{
+	const char *end = p + n;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	struct json_iter it;
+	struct json_slice k, v;
+	mem->n = 0;
+	json_iter_init(&it, json_value(p, end));
+	while (json_iter_next(&it, &k, &v)) {
+		if (mem->n == mem->cap) {
+			mem->cap = mem->cap ? mem->cap * 2 : 32;
+			mem->m = xrealloc(mem->m, mem->cap * sizeof *mem->m);
+		}
+		mem->m[mem->n].key = k;
+		mem->m[mem->n++].val = v;
+	}
+}
+
+const char *frame_parse(struct frame *f, const struct line *l, struct json_members *mem,
+                        const char *what, char *detail, size_t n)
+{
+	if (f->known_depth > 0 && f->known_depth <= f->max_depth && !l->too_long) {
+		if (f->known)
+			members_copy(mem, f->known);
+		else
+			members_index(l->p, l->len, mem);
+		f->depth = f->known_depth;
+		f->trusted = 1;
+		return NULL;
+	}
+	f->depth = f->max_depth;
+	f->trusted = 0;
+	return frame_parse_object(l, f->max_line, f->max_depth, mem, what, detail, n);
+}
+
+int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_members *mem,
+                        struct json_error *err)
+{
+	if (!f->trusted)
+		return json_parse(p, n, f->max_depth, mem, err);
+	members_index(p, n, mem);
+	return 0;
+}
+
+void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem)
+{
+	if (f->next)
+		frame_feed(f->next, p, n, mem, f->depth);
+	else
+		w_line(&f->out, p, n);
+}
+
+void frame_wrote(struct frame *f, const char *p, size_t n, int extra)
+{
+	if (f->next)
+		frame_feed(f->next, p, n, NULL, f->depth + extra);
+	else
+		w_line(&f->out, p, n);
+}
+
+void frame_link(struct frame *f, struct frame *next, frame_line_fn fn, void *ctx,
+                const char *prog, FILE *errf)
+{
+	f->next = next;
+	next->fn = fn;
+	next->ctx = ctx;
+	next->name = prog;
+	next->errf = errf;
+}
+
+void frame_feed(struct frame *f, const char *p, size_t n, const struct json_members *mem, int depth)
+{
+	struct line l = { p, n, ++f->lines, 0, n };
+	f->bytes += n + 1;
+	if (n > 0 && p[n - 1] == '\r')     /* as lr_next strips it */
+		l.len = l.full_len = --n;
+	if (n > f->max_line) {             /* as lr_next flags it */
+		l.too_long = 1;
+		l.len = LINE_TOO_LONG_KEEP < f->max_line ? LINE_TOO_LONG_KEEP : f->max_line;
+		depth = 0;
+	}
+	if (line_blank(&l)) {
+		stats_add(&f->st, "blank", 1);
+		return;
+	}
+	const char *prog = progname;
+	FILE *errf = cli_errfile;
+	progname = f->name;
+	cli_errfile = f->errf;
+	f->in++;
+	f->known = mem;
+	f->known_depth = depth;
+	f->fn(f->ctx, &l, "stdin");
+	f->known = NULL;
+	f->known_depth = 0;
+	progname = prog;
+	cli_errfile = errf;
+}
+
+int frame_main(struct frame_stage *s, int argc, char **argv)
+{
+	return s->finish(s->ctx, frame_run(s->io, argc, argv, s->line, s->ctx));
+}

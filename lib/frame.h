@@ -12,6 +12,14 @@
  *		switch (c) { case MY_OPT: ...; default: frame_option(c, optarg, &fo, usage); }
  *	frame_open(&f, &fo, counters);
  *	status = frame_close(&f, frame_run(&f, argc - optind, argv + optind, my_line, ctx));
+ *
+ * Stages in one process (lib/chain): a stage's output lines can go straight
+ * to the next stage's line function (frame_feed) instead of its writer,
+ * with what the stage already proved about them, so the next stage does not
+ * prove it again: frame_parse takes the members index a line arrived with
+ * (bytes unchanged since an earlier stage's strict parse) or indexes a
+ * record an earlier stage wrote itself without validating it. A line read
+ * from a pipe or a file (frame_run) is always parsed strictly.
  */
 #ifndef SEG_FRAME_H
 #define SEG_FRAME_H
@@ -64,6 +72,9 @@ struct frame_opts {
  * option that is not one of them is a usage error. */
 void frame_option(int c, const char *arg, struct frame_opts *o, void (*usage)(void));
 
+/* frame_line_fn: handle one non-blank line of the input called name. */
+typedef void (*frame_line_fn)(void *ctx, const struct line *l, const char *name);
+
 struct frame {
 	struct writer out;
 	struct rejects rej;
@@ -74,15 +85,23 @@ struct frame {
 	size_t max_line;
 	int max_depth;
 	uint64_t in, bytes;      /* non-blank lines read; bytes read */
+	/* in a chain (frame_link) */
+	struct frame *next;      /* where frame_pass and frame_wrote send lines */
+	frame_line_fn fn;        /* this stage's line function and its context */
+	void *ctx;
+	const char *name;        /* progname while this stage runs */
+	FILE *errf;              /* and where its diagnostics go (NULL: stderr) */
+	uint64_t lines;          /* lines fed to it so far */
+	const struct json_members *known;  /* a fed line's members, or NULL */
+	int known_depth;         /* > 0: the fed line is a valid JSON object at most this deep */
+	int depth;               /* the current line's depth bound, set by frame_parse */
+	int trusted;             /* frame_parse took the current line's proof */
 };
 
 /* frame_open: counters (NULL-terminated) are created at 0 in that order, so
  * the summary always names them; the first must be "in" (frame_close sets
  * it). Exits 74 if a file cannot be created. */
 void frame_open(struct frame *f, const struct frame_opts *o, const char *const *counters);
-
-/* frame_line_fn: handle one non-blank line of the input called name. */
-typedef void (*frame_line_fn)(void *ctx, const struct line *l, const char *name);
 
 /* frame_run: every line of each operand (or stdin) to fn, counting bytes,
  * blank lines ("blank") and the others (f->in), ticking the progress line.
@@ -115,4 +134,55 @@ int frame_close(struct frame *f, int status);
 const char *frame_parse_object(const struct line *l, size_t max_line, int max_depth,
                                 struct json_members *mem, const char *what,
                                 char *detail, size_t n);
+
+/* frame_parse: frame_parse_object with f's limits, except for a line fed by
+ * an earlier stage of a chain whose proof covers f's --max-depth: then its
+ * members are copied (or, for a record the earlier stage wrote, indexed
+ * without validation) and nothing is checked again. Sets f->depth. */
+const char *frame_parse(struct frame *f, const struct line *l, struct json_members *mem,
+                        const char *what, char *detail, size_t n);
+
+/* frame_parse_members: index the members of the object p[0..n) inside the
+ * current line: strictly at f's --max-depth (-1, err filled, when it is not
+ * valid), or without validating when frame_parse took the line's proof. */
+int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_members *mem,
+                        struct json_error *err);
+
+/* frame_pass: output the current line's bytes unchanged; mem is the index
+ * frame_parse made of them. In a chain, the next stage gets it too. */
+void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem);
+
+/* frame_wrote: output a JSON object this stage wrote itself from the
+ * current line (valid by construction), nesting at most extra levels deeper
+ * than that line. In a chain, the next stage indexes it without validating. */
+void frame_wrote(struct frame *f, const char *p, size_t n, int extra);
+
+/* frame_link: make f's output lines go to next's line function fn(ctx)
+ * instead of f's writer; while next handles one, progname is prog and
+ * diagnostics go to errf (NULL: stderr). */
+void frame_link(struct frame *f, struct frame *next, frame_line_fn fn, void *ctx,
+                const char *prog, FILE *errf);
+
+/* frame_feed: hand p[0..n) to f's line function as its next input line
+ * (named "stdin", numbered as a pipe would number it), with what is known
+ * of it: its members (mem) or that it is a valid object at most depth deep
+ * (depth > 0), or nothing (depth 0). */
+void frame_feed(struct frame *f, const char *p, size_t n, const struct json_members *mem, int depth);
+
+/* A filter program's logic as a stage: set up from the program's own argv
+ * by its module (lib/validate, lib/dedup, lib/flatten, lib/batch), then
+ * run alone on files (frame_main) or joined to others in one process
+ * (lib/chain). finish runs after the input: it flushes, prints the
+ * summary, writes --stats and frees the stage; it returns the exit status. */
+struct frame_stage {
+	const char *prog;        /* the program's name, for diagnostics */
+	struct frame *io;
+	frame_line_fn line;
+	void *ctx;
+	int (*finish)(void *ctx, int status);
+};
+
+/* frame_main: a program's main after its setup: every operand's lines (or
+ * stdin's) through the stage, then its finish; the exit status. */
+int frame_main(struct frame_stage *s, int argc, char **argv);
 #endif

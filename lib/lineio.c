@@ -236,7 +236,7 @@ void w_flush(struct writer *w)
 			break;
 		}
 		if (n < 0 && errno == EPIPE)
-			exit(EX_DONE);
+			cli_exit(EX_DONE);
 		if (n < 0)
 			die(EX_IOERR, "%s: write: %s", w->name, strerror(errno));
 		off += (size_t)n;

@@ -69,7 +69,7 @@ void stats_summary(const struct stats *s, int quiet)
 		buf_printf(&b, "%s%s %llu", i ? ", " : " (", s->reason[i].key, (unsigned long long)s->reason[i].v);
 	if (s->nreason)
 		buf_addc(&b, ')');
-	fprintf(stderr, "%s: %s\n", progname, buf_cstr(&b));
+	fprintf(cli_err(), "%s: %s\n", progname, buf_cstr(&b));
 	buf_free(&b);
 }
 

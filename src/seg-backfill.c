@@ -29,6 +29,7 @@
 #include "idset.h"
 #include "sqlid.h"
 #include "warehouse.h"
+#include "chain.h"
 #include "journal.h"
 #include "json.h"
 #include "pipeline.h"
@@ -52,6 +53,7 @@ struct opts {
 	int64_t since, until;
 	int skip_damaged, allow_empty, dry_run, wait, quiet, force_progress, ranged;
 	int have_layout, verify;
+	int separate;            /* --separate-stages: one process per stage */
 	int with_source;         /* --with names source_id: each unit passes its source */
 };
 
@@ -67,6 +69,9 @@ struct unit {
 	uint64_t bytes;
 	enum ustate state;
 	struct pipeline pl;
+	int chained;             /* pl is fetch | chain | load (lib/chain) */
+	int scode[NSTAGES];      /* each stage's exit status, once all ended */
+	int chain_died;          /* the chain ended without saying which stage */
 	int running;
 	int reading;             /* a stage before s2-load still runs */
 	unsigned gen;            /* the id set generation it started from */
@@ -156,6 +161,8 @@ static void usage(void)
 	       "      --insecure, --load-jobs N                             (s2-load)\n"
 	       "      --fetch-opt ARG, --validate-opt ARG, --dedup-opt ARG, --flatten-opt ARG,\n"
 	       "      --batch-opt ARG, --load-opt ARG   one more argument for that stage\n"
+	       "      --separate-stages    run validate, dedup, flatten and batch as four processes\n"
+	       "                           (default: one, which parses each message once)\n"
 	       "Output:\n"
 	       "      --stats FILE         JSON summary of the run\n"
 	       "      --progress-interval SECS  a progress line this often when not on a terminal (60)\n"
@@ -176,7 +183,7 @@ enum { O_STATE = 256, O_JOB, O_CONFIG, O_PROFILE, O_WINDOW, O_WAIT, O_DAY, O_SIN
        O_YESTERDAY, O_LOOKBACK, O_SHARD, O_SKIPDMG, O_ALLOWEMPTY, O_DRYRUN, O_SOURCEID, O_REGION,
        O_ENDPOINT, O_LAYOUT, O_WITH, O_TABLE, O_URL, O_HOST, O_PORT, O_PWFILE, O_NETRC, O_TOKEN, O_CACERT,
        O_INSECURE, O_LOADJOBS, O_FETCHOPT, O_VALOPT, O_DEDUPOPT, O_FLATOPT, O_BATCHOPT, O_LOADOPT,
-       O_INTERVAL, O_SOURCE };
+       O_INTERVAL, O_SOURCE, O_SEPARATE };
 
 static const struct option longopts[] = {
 	{ "state-dir", required_argument, 0, O_STATE }, { "job", required_argument, 0, O_JOB },
@@ -200,6 +207,7 @@ static const struct option longopts[] = {
 	{ "dedup-opt", required_argument, 0, O_DEDUPOPT }, { "flatten-opt", required_argument, 0, O_FLATOPT },
 	{ "batch-opt", required_argument, 0, O_BATCHOPT }, { "load-opt", required_argument, 0, O_LOADOPT },
 	{ "progress-interval", required_argument, 0, O_INTERVAL }, { "source", required_argument, 0, O_SOURCE },
+	{ "separate-stages", no_argument, 0, O_SEPARATE },
 	CLI_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
 
 static int64_t today_ms(void)
@@ -277,6 +285,7 @@ static void take_option(int c, const char *arg, struct cli_common *cc)
 	case O_LOADOPT: strv_add(&O.stage[ST_LOAD], arg); break;
 	case O_INTERVAL: O.interval = (unsigned)opt_uint("--progress-interval", arg, 1, 86400); break;
 	case O_SOURCE: strv_add(&O.cfg_sources, arg); break;
+	case O_SEPARATE: O.separate = 1; break;
 	default: cli_common_option(c, arg, cc, usage);
 	}
 }
@@ -773,7 +782,7 @@ static void clear_unit(const struct unit *u)
 {
 	static const char *const files[] = { "ids.new", "schema.new", "fetch.stats", "validate.stats", "dedup.stats",
 		"flatten.stats", "batch.stats", "load.stats", "fetch.log", "validate.log", "dedup.log",
-		"flatten.log", "batch.log", "load.log", "fetch-rejects.ndjson", "rejects.ndjson",
+		"flatten.log", "batch.log", "load.log", "chain.log", "chain.status", "fetch-rejects.ndjson", "rejects.ndjson",
 		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
 		"results.ndjson", NULL };
 	for (int i = 0; files[i]; i++) {
@@ -781,6 +790,69 @@ static void clear_unit(const struct unit *u)
 		unlink(f);
 		free(f);
 	}
+}
+
+/* start_pipeline: the stages st[0..n) of u, the last writing its results;
+ * 0, or -1 after saying why. */
+static int start_pipeline(struct unit *u, const struct pipe_stage *st, int n)
+{
+	char err[300], *res = ufile(u, "results.ndjson");
+	int rc = pipeline_start(&u->pl, st, n, res, err, sizeof err);
+	free(res);
+	if (rc < 0)
+		diag(u->name, 0, "cannot start the pipeline: %s", err);
+	return rc;
+}
+
+/* stage_log: where stage name's stderr goes in u's folder (malloc'd). */
+static char *stage_log(const struct unit *u, const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s.log", u->dir, name);
+	return (char *)buf_cstr(&b);
+}
+
+/* start_separate: every stage its own process (--separate-stages). */
+static int start_separate(struct unit *u, struct strv *argv)
+{
+	struct pipe_stage st[NSTAGES];
+	char *logs[NSTAGES];
+	for (int i = 0; i < NSTAGES; i++) {
+		logs[i] = stage_log(u, stage_short[i]);
+		st[i] = (struct pipe_stage){ argv[i].v, logs[i] };
+	}
+	int rc = start_pipeline(u, st, NSTAGES);
+	for (int i = 0; i < NSTAGES; i++)
+		free(logs[i]);
+	return rc;
+}
+
+/* start_chained: seg-fetch | validate, dedup, flatten and batch in one
+ * process (this program re-executed as lib/chain) | s2-load. Each middle
+ * stage keeps its own log, --stats, rejects and exit status (chain.status);
+ * chain.log gets only what the process says outside any stage. */
+static int start_chained(struct unit *u, struct strv *argv)
+{
+	char **mid[ST_LOAD - ST_VALIDATE];
+	char *logs[NSTAGES], *status = ufile(u, "chain.status"), *clog = stage_log(u, "chain");
+	for (int i = 0; i < NSTAGES; i++)
+		logs[i] = stage_log(u, stage_short[i]);
+	for (int i = ST_VALIDATE; i < ST_LOAD; i++)
+		mid[i - ST_VALIDATE] = argv[i].v;
+	struct strv ch = { 0 };
+	char *self = prog_path("seg-backfill");
+	strv_add(&ch, self);
+	free(self);
+	chain_args(&ch, status, ST_LOAD - ST_VALIDATE, mid, (const char *const *)logs + ST_VALIDATE);
+	struct pipe_stage st[3] = { { argv[ST_FETCH].v, logs[ST_FETCH] }, { ch.v, clog },
+	                            { argv[ST_LOAD].v, logs[ST_LOAD] } };
+	int rc = start_pipeline(u, st, 3);
+	for (int i = 0; i < NSTAGES; i++)
+		free(logs[i]);
+	free(status);
+	free(clog);
+	strv_free(&ch);
+	return rc;
 }
 
 /* start_unit: clear the files of an earlier attempt (not the checkpoint)
@@ -796,27 +868,14 @@ static int start_unit(struct job *J, struct unit *u)
 	}
 	clear_unit(u);
 	struct strv argv[NSTAGES] = { { 0 } };
-	struct pipe_stage st[NSTAGES];
-	char *logs[NSTAGES];
-	for (int i = 0; i < NSTAGES; i++) {
+	for (int i = 0; i < NSTAGES; i++)
 		stage_argv(J, u, i, &argv[i]);
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s/%s.log", u->dir, stage_short[i]);
-		logs[i] = (char *)buf_cstr(&b);
-		st[i].argv = argv[i].v;
-		st[i].log = logs[i];
-	}
-	char err[300], *res = ufile(u, "results.ndjson");
-	int rc = pipeline_start(&u->pl, st, NSTAGES, res, err, sizeof err);
-	free(res);
-	for (int i = 0; i < NSTAGES; i++) {
+	u->chained = !O.separate;
+	int rc = u->chained ? start_chained(u, argv) : start_separate(u, argv);
+	for (int i = 0; i < NSTAGES; i++)
 		strv_free(&argv[i]);
-		free(logs[i]);
-	}
-	if (rc < 0) {
-		diag(u->name, 0, "cannot start the pipeline: %s", err);
+	if (rc < 0)
 		return EX_IOERR;
-	}
 	u->running = 1;
 	u->gen = J->idgen;
 	u->res_off = 0;
@@ -1016,13 +1075,14 @@ static int journal_unit(struct job *J, struct unit *u, struct stats *st)
 	return rc;
 }
 
-/* cause_stage: the stage whose exit explains the run: the first one that
- * neither succeeded (0, 1) nor was stopped by a closed pipe; -1 if none. */
-static int cause_stage(const struct pipeline *pl)
+/* cause_stage: of the exit codes code[0..n), the stage whose exit explains
+ * the run: the first one that neither succeeded (0, 1) nor was stopped by a
+ * closed pipe; -1 if none. */
+static int cause_stage(const int *code, int n)
 {
 	int piped = -1;
-	for (int i = 0; i < NSTAGES; i++) {
-		int c = pipeline_code(pl, i);
+	for (int i = 0; i < n; i++) {
+		int c = code[i];
 		if (c == 0 || c == 1)
 			continue;
 		if (c == 128 + SIGPIPE) {
@@ -1049,23 +1109,45 @@ static int worse(int a, int b)
 	return rb > ra ? b : a;
 }
 
+/* unit_codes: each stage's exit code into u->code once u's processes all
+ * ended. The middle stages of a chain report theirs in chain.status; when
+ * the process could not write it (killed), each reads the process's code. */
+static void unit_codes(struct unit *u)
+{
+	if (!u->chained) {
+		for (int i = 0; i < NSTAGES; i++)
+			u->scode[i] = pipeline_code(&u->pl, i);
+		return;
+	}
+	u->scode[ST_FETCH] = pipeline_code(&u->pl, 0);
+	u->scode[ST_LOAD] = pipeline_code(&u->pl, 2);
+	char *f = ufile(u, "chain.status");
+	u->chain_died = chain_status_read(f, ST_LOAD - ST_VALIDATE, u->scode + ST_VALIDATE) < 0;
+	for (int i = ST_VALIDATE; u->chain_died && i < ST_LOAD; i++)
+		u->scode[i] = pipeline_code(&u->pl, 1);
+	free(f);
+}
+
 /* triage: done (0, or 1 with rejects or accepted losses), failed (its
  * code) or temporary (75), with a message saying which stage and file. */
 static int triage(struct unit *u, struct stats *st, struct buf *msg)
 {
 	free(u->look);
 	u->look = NULL;
-	int cause = cause_stage(&u->pl);
+	unit_codes(u);
+	int cause = cause_stage(u->scode, NSTAGES);
 	if (cause >= 0) {
-		int c = pipeline_code(&u->pl, cause);
-		char *log = ufile(u, stage_short[cause]), line[300];
+		int c = u->scode[cause];
+		int whole = u->chained && u->chain_died && cause != ST_FETCH && cause != ST_LOAD;
+		const char *who = whole ? "the in-process chain (seg-validate to seg-batch)" : stage_prog[cause];
+		char *log = ufile(u, whole ? "chain" : stage_short[cause]), line[300];
 		struct buf lf = BUF_INIT;
 		buf_printf(&lf, "%s.log", log);
 		fs_first_line(buf_cstr(&lf), line, sizeof line);
 		if (c > 128)
-			buf_printf(msg, "%s stopped by signal %d", stage_prog[cause], c - 128);
+			buf_printf(msg, "%s stopped by signal %d", who, c - 128);
 		else
-			buf_printf(msg, "%s exited %d: %s (log %s)", stage_prog[cause], c, line[0] ? line : "no message",
+			buf_printf(msg, "%s exited %d: %s (log %s)", who, c, line[0] ? line : "no message",
 			           buf_cstr(&lf));
 		u->look = xstrdup(buf_cstr(&lf));
 		free(log);
@@ -1077,7 +1159,7 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 		return c < EX_USAGE || c > EX_CONFIG ? EX_IOERR : c;
 	}
 	uint64_t failed = stats_get(&st[ST_LOAD], "failed");
-	if (pipeline_code(&u->pl, ST_LOAD) != 0 || failed) {
+	if (u->scode[ST_LOAD] != 0 || failed) {
 		char *f = ufile(u, "failed.ndjson");
 		buf_printf(msg, "s2-load: %llu batches failed; they are in %s", (unsigned long long)failed, f);
 		u->look = f;
@@ -1202,7 +1284,7 @@ static void progress(struct job *J, int final)
 /* reading: does a stage before s2-load still run? */
 static int reading(const struct pipeline *pl)
 {
-	for (int i = 0; i < ST_LOAD; i++)
+	for (int i = 0; i < pl->n - 1; i++)
 		if (!pl->reaped[i])
 			return 1;
 	return 0;
@@ -1618,7 +1700,8 @@ static int verify_unit(struct job *J, struct unit *u, struct idcheck *k, const c
 		pipeline_signal(&u->pl, SIGTERM);   /* no one reads them any more */
 	pipeline_wait(&u->pl);
 	struct buf msg = BUF_INIT;
-	int code = EX_DONE, cause = cause_stage(&u->pl);
+	int codes[2] = { pipeline_code(&u->pl, 0), pipeline_code(&u->pl, 1) };
+	int code = EX_DONE, cause = cause_stage(codes, 2);
 	if (stop_sig) {
 		code = EX_TEMPFAIL;
 		buf_adds(&msg, "stopped");
@@ -1627,7 +1710,7 @@ static int verify_unit(struct job *J, struct unit *u, struct idcheck *k, const c
 		buf_printf(&msg, "the table could not be read: %s", k->err);
 	} else if (cause >= 0) {
 		char line[300], *log = ufile(u, cause == ST_FETCH ? "fetch.log" : "validate.log");
-		int c = pipeline_code(&u->pl, cause);
+		int c = codes[cause];
 		fs_first_line(log, line, sizeof line);
 		buf_printf(&msg, "%s exited %d: %s", stage_prog[cause], c, line[0] ? line : "no message");
 		code = c > 128 ? EX_TEMPFAIL : c < EX_USAGE || c > EX_CONFIG ? EX_IOERR : c;
@@ -1829,6 +1912,8 @@ static void setup(struct job *J, int argc, char **argv)
 	                                    "rejected", "duplicates", "damaged", "bytes", NULL };
 	struct cli_common cc = CLI_COMMON_INIT;
 	cli_init(argv[0]);
+	if (argc > 1 && strcmp(argv[1], CHAIN_FLAG) == 0)
+		exit(chain_main(argc, argv));
 	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
 		O.verify = 1;
 		argv[1] = argv[0];

@@ -1,109 +1,14 @@
 /* seg-validate: pass through the lines that are valid Segment messages, byte
  * for byte, and send every other line to the rejects with a reason code.
- * Strict JSON (lib/json) first, then the Segment rules (lib/segspec). */
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+ * The logic is lib/validate's, which seg-backfill also runs in-process. */
 #include "cli.h"
 #include "frame.h"
-#include "json.h"
-#include "seglimits.h"
-#include "lineio.h"
-#include "reject.h"
-#include "segspec.h"
-#include "stats.h"
-
-struct validator {
-	struct segspec_opts spec;
-	size_t max_bytes;
-	struct frame io;           /* options, output, rejects, counters, progress */
-	struct json_members mem;
-};
-
-static void usage(void)
-{
-	printf("usage: seg-validate [options] [FILE...]\n"
-	       "Pass valid Segment messages through unchanged; reject the rest with a reason.\n\n"
-	       FRAME_USAGE_OUTPUT("valid messages")
-	       FRAME_USAGE_REJECTS
-	       "      --max-bytes N          largest message in bytes (default 32768, 0 = no limit)\n"
-	       FRAME_USAGE_LIMITS("line read", "default 31, at most 512")
-	       "      --types LIST           accepted types, comma-separated (default all six)\n"
-	       "      --allow-numeric-ids    accept numbers for messageId, userId, anonymousId, ...\n"
-	       "      --no-require-message-id  accept messages without messageId\n"
-	       FRAME_USAGE_COMMON "\n"
-	       "Exit status: 0 all valid, 1 some rejected, 64 usage, 66 input not found, 74 I/O error.\n");
-}
-
-/* check_line: the reason a line is not a valid message, or NULL. */
-static const char *check_line(struct validator *v, const struct line *l, char *detail, size_t n)
-{
-	const char *reason = frame_parse_object(l, v->io.max_line, v->io.max_depth, &v->mem, "message", detail, n);
-	if (reason)
-		return reason;
-	if (v->max_bytes && l->len > v->max_bytes) {
-		snprintf(detail, n, "message of %zu bytes is larger than --max-bytes %zu", l->len, v->max_bytes);
-		return "too_large";
-	}
-	struct segmsg f;
-	segmsg_fields(&v->mem, &f);
-	return segspec_check(&f, &v->spec, detail, n);
-}
-
-/* validate_line: one line to the output or the rejects. */
-static void validate_line(void *ctx, const struct line *l, const char *name)
-{
-	struct validator *v = ctx;
-	char detail[512];
-	const char *reason = check_line(v, l, detail, sizeof detail);
-	if (reason) {
-		reject(&v->io.rej, reason, detail, name, l->lineno, l->p, l->len);
-	} else {
-		w_line(&v->io.out, l->p, l->len);
-		stats_add(&v->io.st, "out", 1);
-	}
-}
-
-/* options: the command line into v and fo; returns optind. */
-static int options(int argc, char **argv, struct validator *v, struct frame_opts *fo)
-{
-	enum { O_MAXBYTES = 256, O_TYPES, O_NUMIDS, O_NOMSGID };
-	static const struct option opts[] = {
-		{ "max-bytes", required_argument, 0, O_MAXBYTES }, { "types", required_argument, 0, O_TYPES },
-		{ "allow-numeric-ids", no_argument, 0, O_NUMIDS }, { "no-require-message-id", no_argument, 0, O_NOMSGID },
-		FRAME_LONGOPTS, { 0, 0, 0, 0 } };
-	int c;
-	while ((c = cli_getopt(argc, argv, FRAME_SHORTOPTS, opts)) != -1) {
-		switch (c) {
-		case O_MAXBYTES: v->max_bytes = opt_size("--max-bytes", optarg); break;
-		case O_TYPES:
-			if (segspec_type_bits(optarg, &v->spec.types) < 0)
-				usage_error("--types: '%s' is not a list of track,identify,page,screen,group,alias", optarg);
-			break;
-		case O_NUMIDS: v->spec.allow_numeric_ids = 1; break;
-		case O_NOMSGID: v->spec.require_message_id = 0; break;
-		default: frame_option(c, optarg, fo, usage);
-		}
-	}
-	return optind;
-}
+#include "validate.h"
 
 int main(int argc, char **argv)
 {
-	static const char *const counters[] = { "in", "out", "rejected", NULL };
-	struct frame_opts fo = FRAME_OPTS_INIT(SEG_JSON_DEPTH, SEG_DEPTH_MAX);
-	struct validator v;
-
+	struct frame_stage s;
 	cli_init(argv[0]);
-	memset(&v, 0, sizeof v);
-	segspec_defaults(&v.spec);
-	v.max_bytes = 32768;
-	int first = options(argc, argv, &v, &fo);
-	frame_open(&v.io, &fo, counters);
-	int status = frame_run(&v.io, argc - first, argv + first, validate_line, &v);
-	status = frame_close(&v.io, status);
-	json_members_free(&v.mem);
-	return status;
+	int first = validate_setup(argc, argv, &s);
+	return frame_main(&s, argc - first, argv + first);
 }

@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# seg-backfill's in-process chain (lib/chain: seg-validate, seg-dedup,
+# seg-flatten and seg-batch in one process) against --separate-stages (one
+# process per stage, joined by pipes): the same table, byte for byte, the
+# same rejects, duplicates, quarantine, logs and --stats for every stage, on
+# an archive with bad lines, duplicates, deep, escaped and odd messages; and
+# a stage that fails is named as it is when it runs alone.
+
+load 'helpers/target'
+
+DAY0=1432684800000     # 2015-05-27
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	sql "DROP TABLE IF EXISTS segment_data"
+}
+
+# msg ID REST: a valid track message with more members (REST starts with ,)
+msg() {
+	printf '{"type":"track","event":"E","messageId":"%s","timestamp":"2015-05-27T04:08:31.905Z","userId":"u"%s}\n' "$1" "$2"
+}
+
+# nest N: a JSON value N objects deep
+nest() {
+	local i v=1
+	for ((i = 0; i < $1; i++)); do v="{\"a\":$v}"; done
+	printf '%s' "$v"
+}
+
+# odd_archive DIR: one day of one source: generated events with duplicates
+# and invalid lines, hand-made odd messages, a damaged object
+odd_archive() {
+	local d=$1/segment-logs/src/$DAY0
+	mkdir -p "$d"
+	seg-gen --seed 5 --count 400 --dup-rate 0.1 --invalid-rate 0.05 --start-ms $DAY0 | gzip > "$d/1432684800-0.gz"
+	{ msg deep30 ",\"properties\":$(nest 29)"          # depth 30: loaded
+	  msg deep15 ",\"properties\":$(nest 14)"
+	  msg deep32 ",\"properties\":$(nest 31)"          # depth 32: too_deep
+	  msg 'a\u0062c' ',"properties":{"k\u00e9y":"\ud83d\ude00 caf\u00e9","n":[1,2.5e3,-0,true,null]}'
+	  msg abc ',"properties":{"again":"the same id as a\\u0062c"}'   # a duplicate
+	  printf '%s\r\n' "$(msg crlf '' | tr -d '\n')"
+	  printf '%s \t\r\r\n' "$(msg trailing '' | tr -d '\n')"
+	  printf '\n   \n'
+	  msg big ",\"properties\":{\"s\":\"$(printf '%040000d' 0)\"}"   # too_large
+	  printf '{"type":"track","messageId":"x1"}\n'                 # missing fields
+	  printf '[1,2]\n{"a":}\n'
+	  printf '{"type":"track","event":"\377","messageId":"u1","timestamp":"2015-05-27T04:08:31Z","userId":"u"}\n'
+	  msg ctx ',"context":{"ip":"10.0.0.1","library":{"name":"x"}},"_9mega":1,"":2'
+	  msg dupkey ',"event":"second wins","event":"third"'
+	} | gzip > "$d/1432688400-1.gz"
+	seg-gen --seed 6 --count 50 --start-ms $DAY0 | gzip > "$T/whole.gz"
+	head -c $(( $(stat -c %s "$T/whole.gz") / 2 )) "$T/whole.gz" > "$d/1432692000-2.gz"
+}
+
+# run_mode NAME OPTS...: seg-backfill into a fresh table; the table, every
+# unit file and the exit status and message kept under $T/NAME
+run_mode() {
+	local name=$1; shift
+	sql "DROP TABLE IF EXISTS segment_data"
+	run seg-backfill -q --state-dir "$T/$name.state" --url "$S2_URL" --database "$S2_DATABASE" \
+		--skip-damaged --flatten-opt=--drop --flatten-opt=context.ip "$@" "$T/a"
+	mkdir -p "$T/$name"
+	echo "$status" > "$T/$name/status"
+	printf '%s\n' "$output" | sed "s|$T/$name.state|STATE|g" > "$T/$name/output"
+	sql 'SELECT * FROM segment_data ORDER BY messageId' > "$T/$name/table"
+	cp "$T/$name.state"/units/*/*.ndjson "$T/$name/"
+	jq -c 'del(.ms)' "$T/$name/results.ndjson" | sort > "$T/$name/results" && rm "$T/$name/results.ndjson"
+	for f in "$T/$name.state"/units/*/*.stats; do
+		jq -S 'del(.ms, .seconds, .elapsed_ms)' "$f" > "$T/$name/${f##*/}"
+	done
+	for f in "$T/$name.state"/units/*/*.log; do
+		[ "${f##*/}" = chain.log ] || sed "s|$T/$name.state|STATE|g" "$f" > "$T/$name/${f##*/}"
+	done
+}
+
+@test "the in-process chain and --separate-stages load the same table and keep the same files" {
+	odd_archive "$T/a"
+	run_mode sep --separate-stages
+	[ "$(cat "$T/sep/status")" -eq 1 ] || { cat "$T/sep/output"; return 1; }
+	run_mode chain
+	[ "$(cat "$T/chain/status")" -eq 1 ] || { cat "$T/chain/output"; return 1; }
+	# the chain ran: one process for the middle stages, which said nothing outside them
+	[ -f "$T/chain.state/units/"*/chain.status ]
+	[ ! -s "$T/chain.state/units/"*/chain.log ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0" ]
+	# everything else is the same, file by file
+	for f in "$T"/sep/*; do
+		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
+	done
+	[ "$(ls "$T/sep" | wc -l)" -eq "$(ls "$T/chain" | wc -l)" ]
+	# and it is what the archive holds: exact rows and rejects
+	[ "$(sql "SELECT messageId FROM segment_data WHERE messageId IN ('deep30','abc','crlf','trailing','ctx','dupkey') ORDER BY 1" | tr '\n' ' ')" = \
+	  "abc crlf ctx deep30 dupkey trailing " ]
+	[ "$(sql "SELECT COUNT(*) FROM segment_data WHERE messageId IN ('deep32','big','x1','u1')")" -eq 0 ]
+	[ "$(sql "SELECT event FROM segment_data WHERE messageId = 'dupkey'")" = third ]
+	sql "SELECT properties FROM segment_data WHERE messageId = 'abc'" > "$T/props"
+	[ "$(cat "$T/props")" = '{"k\\u00e9y":"😀 caf\\u00e9","n":[1,2.5e3,-0,true,null]}' ] || { cat "$T/props"; return 1; }
+	[ "$(sql "SELECT JSON_EXTRACT(context, '\$.ip') IS NULL FROM segment_data WHERE messageId = 'ctx'")" -eq 1 ]
+	grep -q '"reason":"too_deep"' "$T/chain/rejects.ndjson"
+	grep -q '"reason":"too_large"' "$T/chain/rejects.ndjson"
+	grep -q '"reason":"bad_utf8"' "$T/chain/rejects.ndjson"
+	[ "$(jq -r .damaged "$T/chain/fetch.stats")" -eq 1 ]
+	[ -s "$T/chain/quarantine.ndjson" ]
+	# every stage adds up: in = out + rejected (+ dups)
+	for s in validate flatten; do
+		[ "$(jq '.in - .out - .rejected' "$T/chain/$s.stats")" -eq 0 ]
+	done
+	[ "$(jq '.in - .out - .dups - .rejected' "$T/chain/dedup.stats")" -eq 0 ]
+	[ "$(jq .dups "$T/chain/dedup.stats")" -gt 1 ]
+	[ "$(jq .out "$T/chain/validate.stats")" -eq "$(jq .in "$T/chain/dedup.stats")" ]
+	[ "$(jq .out "$T/chain/dedup.stats")" -eq "$(jq .in "$T/chain/flatten.stats")" ]
+	[ "$(jq .rows "$T/chain/batch.stats")" -eq "$(sql 'SELECT COUNT(*) FROM segment_data')" ]
+}
+
+@test "stage options pass through to the chain as to the programs: --max-depth, --max-rows, --max-depth of a later stage" {
+	odd_archive "$T/a"
+	# seg-validate passes depth 20, seg-flatten rejects beyond 12 (its own
+	# strict parse, not the proof of a stage less strict), seg-batch packs 7 rows
+	local opts=(--validate-opt=--max-depth=20 --flatten-opt=--max-depth=12 --batch-opt=--max-rows=7)
+	run_mode sep --separate-stages "${opts[@]}"
+	run_mode chain "${opts[@]}"
+	for f in "$T"/sep/*; do
+		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
+	done
+	[ "$(grep -c '"reason":"too_deep"' "$T/chain/rejects.ndjson")" -eq 2 ]
+	[ "$(grep -c '"reason":"too_deep"' "$T/chain/flatten-rejects.ndjson")" -eq 1 ]
+	grep -q deep15 "$T/chain/flatten-rejects.ndjson"
+	[ "$(sql "SELECT COUNT(*) FROM segment_data WHERE messageId = 'deep30'")" -eq 0 ]
+	[ "$(jq .batches "$T/chain/batch.stats")" -ge "$(( $(jq .rows "$T/chain/batch.stats") / 7 ))" ]
+}
+
+@test "a failing stage is named, with its exit status and its own log, as with separate stages" {
+	odd_archive "$T/a"
+	# seg-flatten cannot read its salt file: 78 while setting up
+	for mode in --separate-stages ""; do
+		run seg-backfill -q --state-dir "$T/s1$mode" --url "$S2_URL" --database "$S2_DATABASE" $mode \
+			--skip-damaged --flatten-opt=--hash=userId --flatten-opt=--salt-file="$T/nosalt" "$T/a"
+		[ "$status" -eq 78 ] || { echo "$mode: $output"; return 1; }
+		[[ "$output" == *"seg-flatten exited 78: seg-flatten: $T/nosalt: cannot open salt file"*"/flatten.log)"* ]] ||
+			{ echo "$mode: $output"; return 1; }
+	done
+	# seg-validate: a bad --types is a usage error, 64
+	for mode in --separate-stages ""; do
+		run seg-backfill -q --state-dir "$T/s2$mode" --url "$S2_URL" --database "$S2_DATABASE" $mode \
+			--validate-opt=--types=bogus "$T/a"
+		[ "$status" -eq 64 ] || { echo "$mode: $output"; return 1; }
+		[[ "$output" == *"seg-validate exited 64: seg-validate: --types: 'bogus' is not a list"*"/validate.log)"* ]] ||
+			{ echo "$mode: $output"; return 1; }
+	done
+	# seg-dedup: an unusable state file, 78, from the chain's own dedup
+	mkdir -p "$T/s3"
+	run seg-backfill -q --state-dir "$T/s3" --url "$S2_URL" --database "$S2_DATABASE" --skip-damaged "$T/a"
+	[ "$status" -le 1 ]
+	[ -s "$T/s3/ids" ]
+	printf 'not an id set' > "$T/s3/ids"
+	sql "DROP TABLE segment_data"
+	rm -f "$T/s3/journal"
+	run seg-backfill -q --state-dir "$T/s3" --url "$S2_URL" --database "$S2_DATABASE" --skip-damaged "$T/a"
+	[ "$status" -eq 78 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"seg-dedup exited 78: seg-dedup: $T/s3/ids: refusing state file"*"/dedup.log)"* ]] ||
+		{ echo "$output"; return 1; }
+	[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'segment_data'")" -eq 0 ] || \
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 0 ]
+}
