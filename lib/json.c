@@ -1,13 +1,20 @@
 /* json.c: strict RFC 8259 validation with an explicit stack, and fast
  * readers over text already validated. See json.h for the contract.
- * Strings are scanned 16 bytes at a time with SSE2 where the compiler offers
- * it; the portable byte loop gives the same answers everywhere else. */
+ * Strings are scanned a block at a time: 16 bytes with SSE2 where the
+ * compiler offers it, else 8 with portable SWAR arithmetic on a 64-bit word
+ * (the byte loop where neither fits), all giving the same answers. A block
+ * says where its first '"', '\\' or control byte is and where its first
+ * non-ASCII byte is; UTF-8 between them is checked in place, so text with
+ * escapes and non-ASCII costs little more than plain ASCII. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(JSON_NO_SIMD)
+#define JSON_SSE2 1
 #include <emmintrin.h>
+#elif defined(__GNUC__) && !defined(JSON_NO_SWAR)
+#define JSON_SWAR 1
 #endif
 
 #include "json.h"
@@ -18,7 +25,7 @@ typedef const unsigned char *uptr;
  * ASCII other than '"' and '\\'. Stops at the first other byte or at end. */
 static uptr plain_run(uptr p, uptr end)
 {
-#if defined(__SSE2__)
+#if defined(JSON_SSE2)
 	const __m128i quote = _mm_set1_epi8('"');
 	const __m128i bslash = _mm_set1_epi8('\\');
 	const __m128i space = _mm_set1_epi8(0x20);
@@ -42,7 +49,7 @@ static uptr plain_run(uptr p, uptr end)
 /* quote_or_escape: the next '"' or '\\' in valid string content. */
 static uptr quote_or_escape(uptr p, uptr end)
 {
-#if defined(__SSE2__)
+#if defined(JSON_SSE2)
 	const __m128i quote = _mm_set1_epi8('"');
 	const __m128i bslash = _mm_set1_epi8('\\');
 	while (end - p >= 16) {
@@ -61,7 +68,7 @@ static uptr quote_or_escape(uptr p, uptr end)
 
 /* utf8_seq: the length of the valid multi-byte UTF-8 sequence at p (p[0] >=
  * 0x80), or 0. Rejects overlongs, surrogates and code points > U+10FFFF. */
-static size_t utf8_seq(uptr p, uptr end)
+static inline size_t utf8_seq(uptr p, uptr end)
 {
 	unsigned c = p[0], lo = 0x80, hi = 0xBF;
 	if (c < 0xC2)
@@ -107,16 +114,16 @@ int utf8_valid(const char *s, size_t n)
 	return utf8_prefix_len(s, n) == n;
 }
 
-static int hexval(unsigned c)
+static inline int hexval(unsigned c)
 {
-	if (c >= '0' && c <= '9') return (int)(c - '0');
-	if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
-	if (c >= 'A' && c <= 'F') return (int)(c - 'A' + 10);
-	return -1;
+	if (c - '0' < 10)
+		return (int)(c - '0');
+	c = (c | 0x20) - 'a';          /* 'A'-'F' and 'a'-'f' to 0-5 */
+	return c < 6 ? (int)c + 10 : -1;
 }
 
 /* hex4: the value of 4 hex digits at p, or -1. */
-static long hex4(uptr p, uptr end)
+static inline long hex4(uptr p, uptr end)
 {
 	if (end - p < 4)
 		return -1;
@@ -183,9 +190,73 @@ static uptr scan_escape(struct ctx *c, uptr p)
 	return p + 12;
 }
 
-/* scan_string: validate string content starting after the opening quote;
- * return the byte after the closing quote. */
-static uptr scan_string(struct ctx *c, uptr p)
+/* A block is BLOCK bytes of a string. block_mask marks in one mask the bytes
+ * that need a look, '"', '\\', controls and bytes >= 0x80, and in *high the
+ * latter; mask_first is the offset of the first marked byte. With SSE2 a
+ * mask holds a bit per byte, with SWAR the top bit of each byte of a word
+ * in memory order (a big-endian load is swapped), so in both the lowest set
+ * bit is the first byte. */
+#if defined(JSON_SSE2)
+#define BLOCK 16
+typedef unsigned bmask;
+static inline bmask block_mask(uptr p, bmask *high)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* signed compare: 0x00-0x1F and 0x80-0xFF are both "less than" 0x20 */
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+	*high = (bmask)_mm_movemask_epi8(v);
+	return (bmask)_mm_movemask_epi8(m);
+}
+static inline size_t mask_first(bmask m) { return (size_t)__builtin_ctz(m); }
+#elif defined(JSON_SWAR)
+#define BLOCK 8
+typedef uint64_t bmask;
+static inline bmask block_mask(uptr p, bmask *high)
+{
+	const uint64_t ones = 0x0101010101010101ULL, top = 0x8080808080808080ULL;
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	/* exact per byte, no carry crosses a byte: low7 + 0x60 < 0x80 iff
+	 * low7 < 0x20, and (x & 0x7F) + 0x7F | x has its top bit clear iff x == 0 */
+	uint64_t low = v & ~top, q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+	*high = v & top;
+	return (~(low + ones * 0x60) & ~v & top) | (~(((q & ~top) + ~top) | q) & top) |
+	       (~(((b & ~top) + ~top) | b) & top) | *high;
+}
+static inline size_t mask_first(bmask m) { return (size_t)__builtin_ctzll(m) >> 3; }
+#else
+#define BLOCK 8
+typedef unsigned bmask;
+static inline bmask block_mask(uptr p, bmask *high)
+{
+	bmask m = 0;
+	*high = 0;
+	for (unsigned i = 0; i < BLOCK; i++) {
+		if (p[i] >= 0x80)
+			*high |= 1u << i;
+		if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '"' || p[i] == '\\')
+			m |= 1u << i;
+	}
+	return m;
+}
+static inline size_t mask_first(bmask m)
+{
+	size_t i = 0;
+	while (!(m >> i & 1))
+		i++;
+	return i;
+}
+#endif
+
+/* scan_string_exact: validate string content starting after the opening
+ * quote; return the byte after the closing quote. One byte or one UTF-8
+ * sequence at a time, so the first fault is found and reported exactly. */
+static uptr scan_string_exact(struct ctx *c, uptr p)
 {
 	uptr end = c->end;
 	for (;;) {
@@ -207,6 +278,219 @@ static uptr scan_string(struct ctx *c, uptr p)
 			p += k;
 		}
 	}
+}
+
+/* UTF-8 as a shift DFA: a state is the bit offset of its 6-bit field in a
+ * row, the field holding the state the byte leads to; a byte's row is that
+ * of its class. One shift a byte, no branch: what a run of mixed text needs. */
+enum {
+	U8_ACC = 0, U8_ERR = 6,          /* between characters; a fault (absorbing) */
+	U8_S1 = 12, U8_S2 = 18, U8_S3 = 24, /* 1, 2, 3 continuation bytes to come */
+	U8_E0 = 30, U8_ED = 36, U8_F0 = 42, U8_F4 = 48  /* after a lead byte whose
+	                                   second byte has a narrower range */
+};
+#define U8_ROW(acc, s1, s2, s3, e0, ed, f0, f4) \
+	((uint64_t)(acc) << U8_ACC | (uint64_t)U8_ERR << U8_ERR | (uint64_t)(s1) << U8_S1 | \
+	 (uint64_t)(s2) << U8_S2 | (uint64_t)(s3) << U8_S3 | (uint64_t)(e0) << U8_E0 | \
+	 (uint64_t)(ed) << U8_ED | (uint64_t)(f0) << U8_F0 | (uint64_t)(f4) << U8_F4)
+#define U8_LEAD(to) U8_ROW(to, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR, U8_ERR)
+static const uint64_t u8_row[12] = {
+	U8_LEAD(U8_ACC),                                               /* 0: ASCII */
+	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_ERR, U8_S1, U8_ERR, U8_S2), /* 1: 80-8F */
+	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_ERR, U8_S1, U8_S2, U8_ERR), /* 2: 90-9F */
+	U8_ROW(U8_ERR, U8_ACC, U8_S1, U8_S2, U8_S1, U8_ERR, U8_S2, U8_ERR), /* 3: A0-BF */
+	U8_LEAD(U8_ERR),                             /* 4: C0, C1, F5-FF: never valid */
+	U8_LEAD(U8_S1),                              /* 5: C2-DF */
+	U8_LEAD(U8_E0),                              /* 6: E0 (A0-BF next: no overlong) */
+	U8_LEAD(U8_S2),                              /* 7: E1-EC, EE, EF */
+	U8_LEAD(U8_ED),                              /* 8: ED (80-9F next: no surrogate) */
+	U8_LEAD(U8_F0),                              /* 9: F0 (90-BF next: no overlong) */
+	U8_LEAD(U8_S3),                              /* 10: F1-F3 */
+	U8_LEAD(U8_F4),                              /* 11: F4 (80-8F next: <= U+10FFFF) */
+};
+static const unsigned char u8_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 90 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* A0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* B0 */
+	4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* C0 */
+	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* D0 */
+	6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 7, /* E0 */
+	9, 10, 10, 10, 11, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* F0 */
+};
+
+#if defined(JSON_SSE2)
+/* utf8_block: check the bytes of the block at p before lim as UTF-8 all at
+ * once: continuation bytes exactly where lead bytes call for them, the
+ * narrower second bytes after E0, ED, F0 and F4, no C0, C1 or F5-FF. A
+ * sequence crossing lim == BLOCK is left whole to the next block, which
+ * starts at its lead byte. Returns how many bytes are done, 0 at a fault. */
+static inline size_t utf8_block(uptr p, size_t lim)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+#define LT(x) ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(x))))
+#define EQ(x) ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x))))
+	/* signed bytes: 0x80-0xFF are -128..-1, so "below 0xC0" is LT(-64) */
+	unsigned cont = LT(-64), lt_c2 = LT(-62), lt_e0 = LT(-32), lt_f0 = LT(-16);
+	unsigned lt_f5 = LT(-11), lt_a0 = LT(-96), lt_90 = LT(-112);
+	unsigned l2 = lt_e0 & ~lt_c2, l3 = lt_f0 & ~lt_e0, l4 = lt_f5 & ~lt_f0;
+	unsigned bad = ((unsigned)_mm_movemask_epi8(v) & ~lt_f5) | (lt_c2 & ~cont) |
+	               (EQ(-32) << 1 & lt_a0) | (EQ(-19) << 1 & cont & ~lt_a0) |   /* E0, ED */
+	               (EQ(-16) << 1 & lt_90) | (EQ(-12) << 1 & cont & ~lt_90);    /* F0, F4 */
+#undef LT
+#undef EQ
+	unsigned below = (1u << lim) - 1;      /* the leads before lim count */
+	l2 &= below;
+	l3 &= below;
+	l4 &= below;
+	unsigned lead = l2 | l3 | l4;
+	unsigned need = lead << 1 | (l3 | l4) << 2 | l4 << 3;
+	size_t done = lim;
+	if (need >> lim) {
+		if (lim < BLOCK)
+			return 0;               /* a sequence cut by '"', '\\' or a control */
+		done = (size_t)(31 - __builtin_clz(lead));
+	}
+	/* at done itself no continuation may be called for */
+	unsigned upto = (1u << done) - 1;
+	if (((need ^ cont) & (upto | 1u << done)) || (bad & upto))
+		return 0;
+	return done;
+}
+#endif
+
+/* escape_slow: the byte after the valid escape at p (p[0] == '\\'), or
+ * NULL for a fault, left to the exact scan. */
+static uptr escape_slow(uptr p, uptr end)
+{
+	if (end - p < 2)
+		return NULL;
+	if (p[1] != 'u')
+		return memchr("\"\\/bfnrt", p[1], 8) ? p + 2 : NULL;
+	int a = hexval(p[2]), b = hexval(p[3]), c = hexval(p[4]), d = hexval(p[5]);
+	if (end - p < 6 || (a | b | c | d) < 0)
+		return NULL;
+	if (a != 0xD || b < 8)
+		return p + 6;
+	if (b >= 0xC || end - p < 12 || p[6] != '\\' || p[7] != 'u')
+		return NULL;               /* a low surrogate first, or no pair */
+	a = hexval(p[8]), b = hexval(p[9]), c = hexval(p[10]), d = hexval(p[11]);
+	if ((c | d) < 0 || a != 0xD || b < 0xC)
+		return NULL;
+	return p + 12;
+}
+
+/* escape_fast: escape_slow's answer with few branches (text with escapes
+ * mixes them at random): the length comes from a table, the 4 hex digits
+ * are looked up whether or not they are there. Surrogates go the slow way. */
+static inline uptr escape_fast(uptr p, uptr end)
+{
+	static const unsigned char len[256] = {
+		['"'] = 2, ['\\'] = 2, ['/'] = 2, ['b'] = 2, ['f'] = 2, ['n'] = 2, ['r'] = 2, ['t'] = 2,
+		['u'] = 6,
+	};
+	static const unsigned char hex1[256] = {   /* a hex digit's value + 1 */
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+		['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+		['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+		['F'] = 16,
+	};
+	if (end - p < 6)
+		return escape_slow(p, end);
+	unsigned k = len[p[1]], a = hex1[p[2]], b = hex1[p[3]], c = hex1[p[4]], d = hex1[p[5]];
+	unsigned odd = !a | !b | !c | !d | (a == 14 && b >= 9);  /* bad, or D800-DFFF */
+	if ((k == 6) & odd)
+		return escape_slow(p, end);
+	return k ? p + k : NULL;
+}
+
+/* u8_dfa: the state after the bytes p..lim from state st. */
+static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
+{
+	uint64_t s = st;
+	for (; p < lim; p++)
+		s = u8_row[u8_class[*p]] >> (s & 63);
+	return (unsigned)(s & 63);
+}
+
+/* scan_blocks: scan_string_exact's answer, fast. A block at a time: plain
+ * ASCII skipped, a run of text with non-ASCII bytes checked by the DFA up to
+ * the block's first '"', '\\' or control byte. At the first doubt (a fault,
+ * a bad escape, the end of the input) the exact scan runs again from the
+ * start of the string, so that faults are found and reported by one code. */
+static uptr scan_blocks(struct ctx *c, uptr p)
+{
+	uptr start = p, end = c->end;
+	unsigned char tail[BLOCK];
+	for (;;) {
+		size_t n = (size_t)(end - p) < BLOCK ? (size_t)(end - p) : BLOCK;
+		uptr q = p;
+		if (n < BLOCK) {
+			if (n == 0)
+				break;
+			memcpy(tail, p, n);             /* padded with plain bytes */
+			memset(tail + n, 'x', BLOCK - n);
+			q = tail;
+		}
+		bmask high, all = block_mask(q, &high);
+		if (!all) {
+			p += n;
+			continue;
+		}
+		size_t i = mask_first(all);
+		if (all & -all & high) {
+			/* non-ASCII first: check the text up to the first special
+			 * byte, then go on with that byte, or with the next block */
+			bmask stop = all & ~high;
+			size_t lim = stop ? mask_first(stop) : n;
+#if defined(JSON_SSE2)
+			size_t k = utf8_block(q, lim);
+			if (!k)
+				break;
+			p += k;
+#else
+			unsigned st = u8_dfa(U8_ACC, p + i, p + lim);
+			p += lim;
+			/* a sequence open at the block's end takes the next
+			 * bytes; one open before a special byte fails on it */
+			while (st > U8_ERR && p < end)
+				st = (unsigned)(u8_row[u8_class[*p++]] >> st & 63);
+			if (st != U8_ACC)
+				break;
+#endif
+			if (lim == n)
+				continue;
+		} else {
+			p += i;
+		}
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\' || !(p = escape_fast(p, end)))
+			break;
+	}
+	return scan_string_exact(c, start);
+}
+
+/* scan_string: validate string content starting after the opening quote;
+ * return the byte after the closing quote. Most strings are short and
+ * plain: their closing quote is the first byte of the block that needs a
+ * look, answered here, inline; the rest go to scan_blocks. */
+static inline uptr scan_string(struct ctx *c, uptr p)
+{
+	if (c->end - p >= BLOCK) {
+		bmask high, all = block_mask(p, &high);
+		if (all && p[mask_first(all)] == '"')
+			return p + mask_first(all) + 1;
+	}
+	return scan_blocks(c, p);
 }
 
 #define IS_DIGIT(ch) ((unsigned)(ch) - '0' < 10)

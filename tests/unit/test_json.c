@@ -1,12 +1,16 @@
 /* test_json.c: the JSON core against JSONTestSuite (every y_ accepted, every
  * n_ rejected, every i_ answered) and a table of edge cases: error classes,
- * offsets, depth, member index, decoding and the string writer. */
+ * offsets, depth, member index, decoding and the string writer. And the
+ * block scanner against the scanner of before (json_ref.c): every boundary
+ * byte at every offset of a block, every short UTF-8 sequence, and random
+ * documents, answered alike (code, offset, message, member index). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "json.h"
+#include "json_ref.c"
 #include "unit.h"
 
 static char *slurp(const char *path, size_t *n)
@@ -90,6 +94,27 @@ static const struct {
 	{ "\"\\x\"", JSON_E_SYNTAX, 2 },
 	{ "\"\\u12G4\"", JSON_E_SYNTAX, 1 },
 	{ "\"\xE2\x82\xAC and \xF0\x9F\x98\x80\"", JSON_OK, -1 },
+	/* boundaries of the block scanner: faults in the 1st to 17th byte */
+	{ "\"\xF4\x8F\xBF\xBF\"", JSON_OK, -1 },               /* U+10FFFF */
+	{ "\"0123456\xF4\x90\x80\x80\"", JSON_E_UTF8, 8 },     /* U+10FFFF + 1 */
+	{ "\"0123456789abcde\xE0\x9F\xBF\"", JSON_E_UTF8, 16 }, /* overlong, 3 bytes */
+	{ "\"0123456789abcd\xF0\x8F\xBF\xBF\"", JSON_E_UTF8, 15 }, /* overlong, 4 bytes */
+	{ "\"01234567\xC1\xBF\"", JSON_E_UTF8, 9 },              /* overlong, 2 bytes */
+	{ "\"0123456789abcdef\xED\xBF\xBF\"", JSON_E_UTF8, 17 }, /* encoded low surrogate */
+	{ "\"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE6\x95\xB0\xE6\x8D\"", JSON_E_UTF8, 13 }, /* cut by '"' */
+	{ "\"abc\xE6\x97", JSON_E_UTF8, 4 },                     /* cut by the end */
+	{ "\"0123456789abcd\xF0\x9F\x98", JSON_E_UTF8, 15 },     /* cut at a block's end */
+	{ "\"0123456789abcd\xF0\x9F\x98x\"", JSON_E_UTF8, 15 }, /* cut across a block */
+	{ "\"0123456789abcdef\x80\"", JSON_E_UTF8, 17 },         /* stray continuation */
+	{ "\"\xC3\xA9" "0123456789abc\x1F\"", JSON_E_SYNTAX, 16 },  /* control after UTF-8 */
+	{ "\"0123456789abcde\x7F\"", JSON_OK, -1 },              /* DEL is no control */
+	{ "\"0123456789abcdef\\", JSON_E_SYNTAX, 18 },           /* escape cut by the end */
+	{ "\"0123456789abcd\\ud83d\\ude0\"", JSON_E_UTF8, 15 },
+	{ "\"\xC3\xA9\\uDBFF\\uDFFF\\u0000\\/\\b\\f\\r\"", JSON_OK, -1 },
+	{ "\"\xC3\xA9\\uDBFF\\uE000\"", JSON_E_UTF8, 3 },
+	{ "\"\xC3\xA9\\uDC00\\uDC00\"", JSON_E_UTF8, 3 },
+	{ "\"\xC3\xA9\\u00g0\"", JSON_E_SYNTAX, 3 },
+	{ "\"\xC3\xA9\\U0041\"", JSON_E_SYNTAX, 4 },
 };
 
 static void table(void)
@@ -134,7 +159,7 @@ static void members(void)
 	ok(json_members_get(&m, "type", &v) && v.n == 6 && memcmp(v.p, "\"page\"", 6) == 0, "last duplicate wins");
 	ok(json_members_get(&m, "abc", &v) && v.type == JSON_OBJECT && v.n == 19, "escaped key found, object slice exact");
 	ok(json_members_get(&m, "n", &v) && v.n == 6 && memcmp(v.p, "325.29", 6) == 0, "number slice is byte-exact");
-	struct json_slice obj = { t, strlen(t), JSON_OBJECT }, x;
+	struct json_slice obj = { t, strlen(t), JSON_OBJECT }, x = { 0 };
 	ok(json_get(obj, "abc", &v) && json_get(v, "x", &x) && x.type == JSON_ARRAY, "nested get");
 	struct json_iter it;
 	struct json_slice e;
@@ -179,6 +204,137 @@ static void compact(void)
 	buf_free(&b);
 }
 
+/* same: do the block scanner and the reference answer t[0..n) alike? */
+static int same(const char *t, size_t n, int max_depth)
+{
+	static struct json_members m1, m2;
+	struct json_error e1, e2;
+	int r1 = json_parse(t, n, max_depth, &m1, &e1);
+	int r2 = json_ref_parse(t, n, max_depth, &m2, &e2);
+	if (r1 != r2 || m1.n != m2.n)
+		return 0;
+	if (r1 < 0 && (e1.code != e2.code || e1.offset != e2.offset || strcmp(e1.msg, e2.msg) != 0))
+		return 0;
+	for (size_t i = 0; i < m1.n; i++)
+		if (m1.m[i].key.p != m2.m[i].key.p || m1.m[i].key.n != m2.m[i].key.n ||
+		    m1.m[i].val.p != m2.m[i].val.p || m1.m[i].val.n != m2.m[i].val.n ||
+		    m1.m[i].val.type != m2.m[i].val.type)
+			return 0;
+	return 1;
+}
+
+/* probe: the bytes of probe in a string at every offset 0..40, closed or
+ * not, and cut at every length at the end of the input. Counts misses. */
+static int probe(const char *pr, size_t len)
+{
+	char t[128];
+	int miss = 0;
+	for (size_t off = 0; off <= 40; off++) {
+		t[0] = '{'; t[1] = '"'; t[2] = 'k'; t[3] = '"'; t[4] = ':'; t[5] = '"';
+		memset(t + 6, 'a', off);
+		memcpy(t + 6 + off, pr, len);
+		size_t n = 6 + off + len;
+		for (size_t cut = 6 + off; cut <= n; cut++)
+			miss += !same(t, cut, 0);
+		memcpy(t + n, "xyz\"}", 5);
+		miss += !same(t, n + 5, 0);
+		memcpy(t + n, "\"}", 2);
+		miss += !same(t, n + 2, 0);
+		if (miss) {
+			printf("# differs: probe of %zu bytes at offset %zu\n", len, off);
+			return miss;
+		}
+	}
+	return miss;
+}
+
+static void boundaries(void)
+{
+	static const char *const probes[] = {
+		"\"", "\\", "\\\"", "\\n", "\\/", "\\x", "\\u0041", "\\u004", "\\uD83D\\uDE00",
+		"\\uD83D", "\\uD83D\\u0041", "\\uDE00", "\\uDBFF\\uDFFF", "\\ud800\\udc00x",
+		"\x00", "\x01", "\x1F", "\x7F", " ", "\xC3\xA9", "\xC3", "\xC2\x80", "\xC1\xBF",
+		"\xC0\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xE0\x9F\xBF", "\xED\x9F\xBF",
+		"\xED\xA0\x80", "\xEF\xBF\xBF", "\xE6\x97", "\xF0\x90\x80\x80", "\xF0\x8F\xBF\xBF",
+		"\xF4\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\x80", "\xBF",
+		"\xF0\x9F\x98", "\xF0\x9F", "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", "\xC3\xA9\"",
+		"\xC3\"", "\xE6\x97\\n", "\xC3\xA9\\", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80",
+	};
+	int miss = 0;
+	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+		miss += probe(probes[i], strlen(probes[i]));
+	miss += probe("\xC3\xA9\0\xC3\xA9", 5);
+	is_int(miss, 0, "every boundary probe at offsets 0-40 answered as before");
+
+	/* every two bytes, and four bytes of the bytes that matter, at 3 offsets */
+	static const unsigned char v[] = {
+		0x00, 0x1F, 0x20, 0x22, 0x5C, 0x61, 0x75, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF,
+		0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF,
+	};
+	size_t nv = sizeof v, bad = 0, runs = 0;
+	char t[64];
+	for (unsigned a = 0; a < 65536; a++)
+		for (size_t off = 13; off <= 15; off++) {
+			memset(t, 'a', sizeof t);
+			t[0] = '"';
+			t[off] = (char)(a >> 8);
+			t[off + 1] = (char)a;
+			t[20] = '"';
+			bad += !same(t, 21, 0);
+			bad += !same(t, off + 2, 0);
+			runs += 2;
+		}
+	for (size_t a = 0; a < nv; a++) for (size_t b = 0; b < nv; b++)
+	for (size_t c = 0; c < nv; c++) for (size_t d = 0; d < nv; d++)
+		for (size_t off = 12; off <= 16; off += 2) {
+			memset(t, 'a', sizeof t);
+			t[0] = '"';
+			t[off] = (char)v[a]; t[off + 1] = (char)v[b];
+			t[off + 2] = (char)v[c]; t[off + 3] = (char)v[d];
+			t[24] = '"';
+			bad += !same(t, 25, 0);
+			bad += !same(t, off + 4, 0);
+			runs += 2;
+		}
+	is_int(bad, 0, "all %zu texts of every 2 bytes and of 4 boundary bytes answered as before", runs);
+}
+
+/* random_docs: documents of random pieces, valid and not, answered alike. */
+static void random_docs(void)
+{
+	static const char *const pieces[] = {
+		"{", "}", "[", "]", ",", ":", " ", "\n", "\"", "\"k\":", "1", "-0.5e+3", "01", "true", "nul",
+		"abcdefgh", "0123456789abcdefghij", "\\", "\\\"", "\\n", "\\u00e9", "\\uD83D\\uDE00",
+		"\\uD83D", "\\uDE00x", "\\u12G4", "\\q", "\x01", "\x1F", "\x7F", "\xC3\xA9",
+		"\xD0\x9C\xD0\xBE", "\xE6\x97\xA5", "\xF0\x9F\x98\x80", "\xC3", "\xE6\x97",
+		"\xF0\x9F\x98", "\x80", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF",
+	};
+	uint64_t x = 88172645463325252ULL;
+	size_t bad = 0, n = 200000;
+	char t[512];
+	for (size_t k = 0; k < n; k++) {
+		size_t len = 0;
+		unsigned parts = 1 + (unsigned)(x % 40);
+		memcpy(t, "{\"a\":\"", 6);
+		len = 6;
+		for (unsigned j = 0; j < parts && len < sizeof t - 8; j++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			const char *pc = pieces[x % (sizeof pieces / sizeof pieces[0])];
+			size_t l = strlen(pc);
+			memcpy(t + len, pc, l);
+			len += l;
+		}
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		if (x & 1) {
+			memcpy(t + len, "\"}", 2);
+			len += 2;
+		}
+		bad += !same(t, len, 0);
+		bad += !same(t + 6, len - 6, 3);
+	}
+	is_int(bad, 0, "%zu random documents answered as before", 2 * n);
+}
+
 int main(void)
 {
 	compact();
@@ -187,5 +343,7 @@ int main(void)
 	depth();
 	members();
 	strings();
+	boundaries();
+	random_docs();
 	return done();
 }
