@@ -36,19 +36,23 @@ static void damage(struct gunzip *g, uint64_t off, const char *fmt, ...)
 #if HAVE_ISAL
 const char *gunzip_engine(void) { return "isa-l"; }
 
-static void engine_init(struct gunzip *g)
-{
-	struct inflate_state *s = xmalloc(sizeof *s);
-	isal_inflate_init(s);
-	s->crc_flag = ISAL_GZIP;
-	g->state = s;
-}
-
+/* engine_reset: a fresh state, history window zeroed: on a distance that
+ * reaches back before the member's first byte, ISA-L copies from its window
+ * before it reports the damage, and those bytes must not be whatever the
+ * heap or the previous member left there (every decoder of the same bytes
+ * hands out the same bytes). */
 static void engine_reset(struct gunzip *g)
 {
 	struct inflate_state *s = g->state;
-	isal_inflate_reset(s);
+	memset(s, 0, sizeof *s);
+	isal_inflate_init(s);
 	s->crc_flag = ISAL_GZIP;
+}
+
+static void engine_init(struct gunzip *g)
+{
+	g->state = xmalloc(sizeof(struct inflate_state));
+	engine_reset(g);
 }
 
 static void engine_free(struct gunzip *g) { free(g->state); }
@@ -152,7 +156,8 @@ void gunzip_free(struct gunzip *g)
 	}
 	spool_free(&g->csp);
 	free(g->scratch);
-	g->scratch = NULL;
+	free(g->dec);
+	g->scratch = g->dec = NULL;
 	g->in = NULL;
 	g->state = NULL;
 }
@@ -280,74 +285,99 @@ static ssize_t tee_read(void *ctx, char *buf, size_t n)
 	return r;
 }
 
-/* check_member: let the checker decode the next member to its end. 1 when
- * it is good (or checking stopped), 0 on damage (copied into g), -1 when
- * the source failed. */
+/* checked_read: the source of g's own decoder, which decodes a member again
+ * only when it was too big to keep: the member's compressed bytes from csp,
+ * up to its checked end; once checking stopped, the rest of the stream. */
+static ssize_t checked_read(void *ctx, char *buf, size_t n)
+{
+	struct gunzip *g = ctx;
+	uint64_t at = g->c_base + g->csp.pos;
+	if (at < g->checked_upto && spool_pending(&g->csp)) {
+		uint64_t k = g->checked_upto - at;
+		return (ssize_t)spool_read(&g->csp, buf, k < n ? (size_t)k : n);
+	}
+	return g->ahead_off ? g->src_read(g->src_ctx, buf, n) : 0;
+}
+
+/* member_start: before the checker reads a member: csp holds only what the
+ * checker has read and not decoded yet, from the member's first byte on. */
+static void member_start(struct gunzip *g)
+{
+	struct gunzip *a = g->ahead;
+	spool_reset(&g->csp);
+	spool_add(&g->csp, a->in + a->in_pos, a->in_len - a->in_pos);
+	g->c_base = a->in_base + a->in_pos;
+	g->dec_len = g->dec_pos = 0;
+}
+
+/* redecode: decode the member that starts at c_base again, from csp, with
+ * g's own decoder (a member too big to keep, or checking stopped). */
+static void redecode(struct gunzip *g)
+{
+	engine_reset(g);
+	g->in_len = g->in_pos = 0;
+	g->in_base = g->c_base;
+	g->src_eof = g->member_end = 0;
+	g->members = g->ahead->members;
+	g->stop_at_member = !g->ahead_off;
+	g->replay = 1;
+	g->redecoded++;
+	g->dec_len = g->dec_pos = 0;
+}
+
+/* dec_room: room for the checker's output in dec, grown up to mem_max; 0
+ * when the member has outgrown it. */
+static size_t dec_room(struct gunzip *g)
+{
+	if (g->dec_len == g->dec_cap && g->dec_cap < g->mem_max) {
+		size_t cap = g->dec_cap ? g->dec_cap * 2 : IN_CHUNK;
+		g->dec_cap = cap < g->mem_max ? cap : g->mem_max;
+		g->dec = xrealloc(g->dec, g->dec_cap);
+	}
+	return g->dec_cap - g->dec_len;
+}
+
+/* check_member: the checker decodes the next member to its end, its bytes
+ * kept in dec while they fit. 1 when it is good: its bytes are in dec, or
+ * g decodes it again (g->replay); 0 at a clean end (g->done) or on damage
+ * (copied into g); -1 when the source failed. */
 static int check_member(struct gunzip *g)
 {
 	struct gunzip *a = g->ahead;
 	uint64_t out0 = a->out_total;
+	int keep = 1;
+	member_start(g);
 	for (;;) {
-		ssize_t r = raw_read(a, g->scratch, IN_CHUNK);
+		size_t room = keep ? dec_room(g) : 0;
+		ssize_t r = raw_read(a, room ? g->dec + g->dec_len : g->scratch, room ? room : IN_CHUNK);
 		if (r < 0)
 			return -1;
+		if (room)
+			g->dec_len += (size_t)r;
+		else if (r > 0)
+			keep = 0;
 		if (a->member_end) {
 			g->checked_upto = a->in_base + a->in_pos;
+			if (!keep)
+				redecode(g);
 			return 1;
 		}
 		if (r == 0 && !a->err) {          /* a clean end of the stream */
-			g->checked_upto = UINT64_MAX;
-			return 1;
+			g->done = 1;
+			return 0;
 		}
 		if (r == 0) {
 			damage(g, a->err_offset, "%s", a->errmsg);
 			g->held_back = a->out_total - out0;
+			g->dec_len = 0;
 			return 0;
 		}
 		if (a->out_total - out0 > g->verify_max) {
 			g->unverified++;
 			g->ahead_off = 1;
 			g->checked_upto = UINT64_MAX;
+			redecode(g);
 			return 1;
-		}
-	}
-}
-
-/* compact: drop the compressed bytes already decoded twice; what the
- * checker read ahead (at most IN_CHUNK) moves to the front. */
-static void compact(struct gunzip *g)
-{
-	uint64_t keep = spool_pending(&g->csp);
-	if (g->csp.pos == 0 || keep > IN_CHUNK)
-		return;
-	spool_read(&g->csp, g->scratch, (size_t)keep);
-	g->c_base += g->csp.pos;
-	spool_reset(&g->csp);
-	spool_add(&g->csp, g->scratch, (size_t)keep);
-}
-
-/* checked_read: the decoder's source when checking ahead: compressed bytes
- * of members the checker found good, and nothing of a damaged one. */
-static ssize_t checked_read(void *ctx, char *buf, size_t n)
-{
-	struct gunzip *g = ctx;
-	for (;;) {
-		uint64_t at = g->c_base + g->csp.pos;
-		if (at < g->checked_upto && spool_pending(&g->csp)) {
-			uint64_t k = g->checked_upto - at;
-			return (ssize_t)spool_read(&g->csp, buf, k < n ? (size_t)k : n);
-		}
-		if (g->ahead_off || g->checked_upto == UINT64_MAX)
-			return g->src_read(g->src_ctx, buf, n);
-		if (g->ahead_failed)
-			return 0;
-		compact(g);
-		int c = check_member(g);
-		if (c < 0)
-			return -1;
-		if (c == 0) {
-			g->ahead_failed = 1;
-			return 0;
 		}
 	}
 }
@@ -363,12 +393,46 @@ static void ahead_start(struct gunzip *g)
 	g->read = checked_read;
 	g->ctx = g;
 	g->scratch = xmalloc(IN_CHUNK);
+	if (!g->mem_max)
+		g->mem_max = INFLATE_MEM_MAX;
+}
+
+/* checked_out: members handed out only after their check: from dec, or
+ * decoded again by g (a member kept whole would not fit dec). */
+static ssize_t checked_out(struct gunzip *g, char *buf, size_t n)
+{
+	for (;;) {
+		if (g->dec_pos < g->dec_len) {
+			size_t k = g->dec_len - g->dec_pos < n ? g->dec_len - g->dec_pos : n;
+			memcpy(buf, g->dec + g->dec_pos, k);
+			g->dec_pos += k;
+			g->out_total += k;
+			return (ssize_t)k;
+		}
+		if (g->replay && !(g->member_end && g->stop_at_member)) {
+			ssize_t r = raw_read(g, buf, n);
+			if (r != 0 || !(g->member_end && g->stop_at_member))
+				return r;
+		}
+		g->replay = g->member_end = 0;
+		if (g->done || g->err || n == 0)
+			return 0;
+		int c = check_member(g);
+		if (c < 0) {
+			g->src_err = 1;
+			return -1;
+		}
+		if (c == 0)
+			return 0;
+	}
 }
 
 ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 {
 	struct gunzip *g = ctx;
-	if (g->verify_max && !g->ahead)
+	if (!g->verify_max)
+		return raw_read(g, buf, n);
+	if (!g->ahead)
 		ahead_start(g);
-	return raw_read(g, buf, n);
+	return checked_out(g, buf, n);
 }

@@ -7,15 +7,18 @@
  * trailing garbage) ends the stream as if at its end, after every byte that
  * could be decoded before it, and is described in err/errmsg/err_offset.
  * With verify_max set, a member's bytes are handed out only after its CRC-32
- * and length were checked: a second decoder reads each member ahead to its
- * end, discarding what it decodes, while the member's compressed bytes are
- * held in a struct spool (bounded memory, then a temporary file); the
- * member is then decoded again from the spool and handed out. A damaged
- * member hands out nothing. When a member decodes to more than verify_max
- * bytes, checking ahead stops for the rest of the stream (counted in
- * unverified): bytes are handed out as decoded and the CRC checked at each
- * member's end. Zero bytes after the last member (as some writers pad) are
- * accepted, as gzip -t does. */
+ * and length were checked: a checker decodes each member to its end first,
+ * keeping what it decodes in memory (up to mem_max bytes, INFLATE_MEM_MAX by
+ * default), and those bytes are handed out once the member proved good: one
+ * decode. A member that decodes to more than mem_max is decoded twice: the
+ * checker reads it to its end, discarding what it decodes, while the
+ * member's compressed bytes are held in a struct spool (bounded memory, then
+ * a temporary file); the member is then decoded again from the spool and
+ * handed out (counted in redecoded). A damaged member hands out nothing.
+ * When a member decodes to more than verify_max bytes, checking ahead stops
+ * for the rest of the stream (counted in unverified): bytes are handed out as
+ * decoded and the CRC checked at each member's end. Zero bytes after the last
+ * member (as some writers pad) are accepted, as gzip -t does. */
 #ifndef SEG_INFLATE_H
 #define SEG_INFLATE_H
 #include <stddef.h>
@@ -24,6 +27,10 @@
 
 #include "lineio.h"
 #include "spool.h"
+
+/* A checked member that decodes to at most this many bytes is decoded once
+ * and held in memory until its check; a bigger one is decoded twice. */
+#define INFLATE_MEM_MAX ((uint64_t)32 << 20)
 
 struct gunzip {
 	lr_readfn read;             /* the compressed source */
@@ -50,8 +57,13 @@ struct gunzip {
 	struct spool csp;           /* compressed bytes the checker has read */
 	uint64_t c_base;            /* stream offset of csp's first byte */
 	uint64_t checked_upto;      /* stream offset up to which members are good */
-	int ahead_off, ahead_failed;
+	int ahead_off;
 	char *scratch;
+	uint64_t mem_max;           /* 0: INFLATE_MEM_MAX */
+	char *dec;                  /* the checked member's bytes, kept */
+	size_t dec_len, dec_pos, dec_cap;
+	int replay;                 /* g decodes the member again from csp */
+	uint64_t redecoded;         /* members decoded twice (bigger than mem_max) */
 };
 
 /* gzip_magic: do the first n bytes of p start a gzip member? */

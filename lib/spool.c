@@ -45,6 +45,8 @@ static void write_all(int fd, off_t off, const char *p, size_t n)
 void spool_add(struct spool *s, const void *p, size_t n)
 {
 	const char *c = p;
+	if (!n)
+		return;
 	if (s->len < SPOOL_MEM) {
 		size_t k = SPOOL_MEM - (size_t)s->len < n ? SPOOL_MEM - (size_t)s->len : n;
 		if (s->len + k > s->mem_cap) {

@@ -259,6 +259,7 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 		gunzip_init(&gz, peek_read, &pk);
 		gz.verify_max = UNPACK_VERIFY_MAX;
 		res = decode(u, gunzip_read, &gz, name, depth + 1);
+		u->gzip_twice += gz.redecoded;
 		if (res != UNPACK_SRC_FAILED && gz.src_err)
 			res = UNPACK_SRC_FAILED;
 		else if (res != UNPACK_SRC_FAILED && gz.err)  /* the root cause of any damage inside */

@@ -38,6 +38,7 @@ struct unpack {
 	char errmsg[768];         /* what went wrong and where, after a failure */
 	uint64_t members;         /* archive members read */
 	uint64_t skipped;         /* archive members not wanted */
+	uint64_t gzip_twice;      /* gzip members decoded twice (over INFLATE_MEM_MAX) */
 };
 
 /* unpack_stream: decode the stream read/rctx (named name) and hand every

@@ -871,6 +871,8 @@ static int finish(struct fetch *F, const struct args *A)
 		stats_add(&F->st, "blank", F->uw.blank);
 	if (F->uw.envelopes)
 		stats_add(&F->st, "envelopes", F->uw.envelopes);
+	if (F->up.gzip_twice)
+		stats_add(&F->st, "gzip_decoded_twice", F->up.gzip_twice);
 	stats_summary(&F->st, F->quiet);
 	if (A->common.stats_file && stats_write(&F->st, A->common.stats_file) < 0)
 		die(EX_IOERR, "%s: cannot write stats: %s", A->common.stats_file, strerror(errno));

@@ -407,6 +407,58 @@ flip() {
 	[ "$output" = "seg-fetch: $T/m.gz: gzip header with unknown compression method 7, at byte 2" ]
 }
 
+# patch FILE OFFSET: flip the low bit of the byte at OFFSET.
+patch() {
+	perl -e 'open(my $f, "+<", $ARGV[0]) or die; seek($f, $ARGV[1], 0); read($f, my $c, 1);
+		seek($f, $ARGV[1], 0); print $f chr(ord($c) ^ 1); close $f' "$1" "$2"
+}
+
+@test "gzip: members up to 32 MiB decoded once, a bigger one twice: gzip -dc's bytes from a file, a pipe, a tar and HTTP; a bad CRC or ISIZE sends none of the member's lines" {
+	seq 1 3000 | sed 's/.*/{"n":&}/' > "$T/small"
+	seg-gen --seed 3 --size 40M > "$T/big"
+	[ "$(stat -c %s "$T/big")" -gt $((32 << 20)) ]
+	gzip -1 -c "$T/small" > "$T/s.gz"
+	gzip -1 -c "$T/big" > "$T/b.gz"
+	cat "$T/s.gz" "$T/b.gz" "$T/s.gz" > "$T/mix.gz"
+	cat "$T/small" "$T/big" "$T/small" > "$T/want"
+	seg-fetch -q --stats "$T/st" "$T/s.gz" > "$T/out"
+	cmp "$T/out" "$T/small"
+	[ "$(jq '.gzip_decoded_twice // 0' "$T/st")" -eq 0 ]
+	seg-fetch -q --stats "$T/st" "$T/mix.gz" > "$T/out"
+	cmp "$T/out" "$T/want"
+	[ "$(jq .gzip_decoded_twice "$T/st")" -eq 1 ]
+	seg-fetch -q - < "$T/mix.gz" > "$T/out"
+	cmp "$T/out" "$T/want"
+	cat "$T/mix.gz" | seg-fetch -q > "$T/out"
+	cmp "$T/out" "$T/want"
+	(cd "$T" && tar cf mix.tar mix.gz s.gz)
+	seg-fetch -q "$T/mix.tar" > "$T/out"
+	cmp "$T/out" <(cat "$T/want" "$T/small")
+	cp "$T/mix.gz" "$SRV/www/mix.gz"
+	for m in plain encoded; do
+		seg-fetch -q --stats "$T/st" "$H/$m/mix.gz" > "$T/out"
+		cmp "$T/out" "$T/want"
+		[ "$(jq .gzip_decoded_twice "$T/st")" -eq 1 ]
+	done
+
+	s=$(stat -c %s "$T/s.gz") b=$(stat -c %s "$T/b.gz")
+	cp "$T/mix.gz" "$T/crc.gz"; patch "$T/crc.gz" $((s + b - 8))        # the big member's CRC-32
+	run sh -c "seg-fetch -q '$T/crc.gz' > '$T/out' 2> '$T/err'"
+	[ "$status" -eq 65 ]
+	cmp "$T/out" "$T/small"
+	[[ "$(cat "$T/err")" == "seg-fetch: $T/crc.gz: corrupt gzip data in member 2: "*", at byte $((s + b)) (the member's lines were not handed on)" ]]
+	cp "$T/mix.gz" "$T/isize.gz"; patch "$T/isize.gz" $((s + b + s - 4))  # the last member's ISIZE
+	run sh -c "seg-fetch -q '$T/isize.gz' > '$T/out' 2> '$T/err'"
+	[ "$status" -eq 65 ]
+	cmp "$T/out" <(cat "$T/small" "$T/big")
+	[[ "$(cat "$T/err")" == "seg-fetch: $T/isize.gz: corrupt gzip data in member 3: "*", at byte $((s + b + s)) (the member's lines were not handed on)" ]]
+	head -c $((s + b / 2)) "$T/mix.gz" > "$T/cut.gz"
+	run sh -c "seg-fetch -q '$T/cut.gz' > '$T/out' 2> '$T/err'"
+	[ "$status" -eq 65 ]
+	cmp "$T/out" "$T/small"
+	[[ "$(cat "$T/err")" == *"gzip data truncated in member 2 (unexpected end of input), at byte $((s + b / 2)) (the member's lines were not handed on)" ]]
+}
+
 @test "HTTP: a redirect to file:// is refused and named, exit 66, the other inputs still read" {
 	printf '{"m":1}\n' > "$T/ok.ndjson"
 	run seg-fetch -q "$H/location/file%3A%2F%2F%2Fetc%2Fpasswd" "$T/ok.ndjson"

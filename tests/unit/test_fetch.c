@@ -1,11 +1,13 @@
 /* test_fetch.c: unit tests of seg-fetch's lib modules: inflate (members,
- * damage), retry (rules, backoff bounds), segarchive (days, paths), unwrap
+ * damage, members checked before they go out: kept in memory or decoded
+ * twice), retry (rules, backoff bounds), segarchive (days, paths), unwrap
  * (envelopes, arrays). */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "unit.h"
+#include "buf.h"
 #include "inflate.h"
 #include "retry.h"
 #include "segarchive.h"
@@ -82,6 +84,131 @@ static void unwrap_str(const char *s, int strict)
 	unwrap_free(&w);
 }
 
+/* text_of: n bytes of JSON lines, varied enough to compress unevenly. */
+static void text_of(char *p, size_t n, unsigned x)
+{
+	char line[32];
+	size_t i = 0;
+	while (i < n) {
+		x = x * 1103515245u + 12345u;
+		int k = snprintf(line, sizeof line, "{\"n\":%u}\n", x >> 12);
+		size_t c = (size_t)k < n - i ? (size_t)k : n - i;
+		memcpy(p + i, line, c);
+		i += c;
+	}
+}
+
+/* gzn: gzip p[0..n) as one member appended to out. */
+static void gzn(const char *p, size_t n, struct buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	deflateInit2(&z, 1, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+	buf_grow(out, n + 1024);
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out->p + out->len;
+	z.avail_out = (uInt)(n + 1024);
+	deflate(&z, Z_FINISH);
+	out->len += z.total_out;
+	deflateEnd(&z);
+}
+
+struct run {
+	struct buf out;
+	int err;
+	uint64_t off, redecoded, held_back, unverified;
+	char msg[256];
+};
+
+/* decoded: decode p[0..n), read from the source step bytes at a time (0: all
+ * at once); members checked first when vmax, kept up to mmax bytes. */
+static void decoded(const unsigned char *p, size_t n, size_t step, uint64_t vmax, uint64_t mmax, struct run *r)
+{
+	struct mem m = { p, n, 0, step };
+	struct gunzip g;
+	char tmp[1000];
+	ssize_t k;
+	buf_free(&r->out);
+	memset(r, 0, sizeof *r);
+	gunzip_init(&g, mem_read, &m);
+	g.verify_max = vmax;
+	g.mem_max = mmax;
+	while ((k = gunzip_read(&g, tmp, step ? 333 : sizeof tmp)) > 0)
+		buf_add(&r->out, tmp, (size_t)k);
+	r->err = g.err;
+	r->off = g.err_offset;
+	r->redecoded = g.redecoded;
+	r->held_back = g.held_back;
+	r->unverified = g.unverified;
+	snprintf(r->msg, sizeof r->msg, "%s", g.errmsg);
+	gunzip_free(&g);
+}
+
+/* same_as: does r hold exactly want[0..n)? */
+static int same_as(const struct run *r, const char *want, size_t n)
+{
+	return r->out.len == n && memcmp(r->out.p, want, n) == 0;
+}
+
+#define MM 4096
+/* checked_members: members just under, at and just over the bound kept in
+ * memory; damage in a kept member and in one decoded twice. */
+static void checked_members(void)
+{
+	static const size_t sizes[] = { MM, MM + 1, 100, MM - 1 };
+	static char text[4 * MM];
+	struct buf gz = BUF_INIT;
+	size_t at[5] = { 0 }, end[5] = { 0 }, tl = 0;
+	for (int i = 0; i < 4; i++) {
+		text_of(text + tl, sizes[i], (unsigned)i);
+		gzn(text + tl, sizes[i], &gz);
+		tl += sizes[i];
+		at[i + 1] = tl;
+		end[i + 1] = gz.len;
+	}
+	const unsigned char *p = (const unsigned char *)gz.p;
+	struct run r = { .out = BUF_INIT }, plain = { .out = BUF_INIT };
+	decoded(p, gz.len, 0, 0, 0, &plain);
+	ok(!plain.err && same_as(&plain, text, tl), "four members decoded as they come");
+	decoded(p, gz.len, 0, (uint64_t)1 << 20, MM, &r);
+	ok(!r.err && same_as(&r, text, tl), "checked first: the same bytes");
+	is_int(r.redecoded, 1, "members of %d and %d bytes kept, the one of %d decoded twice (bound %d)",
+	       MM - 1, MM, MM + 1, MM);
+	decoded(p, gz.len, 5, (uint64_t)1 << 20, MM, &r);
+	ok(!r.err && same_as(&r, text, tl) && r.redecoded == 1, "the same with the source read 5 bytes at a time");
+	decoded(p, gz.len, 0, (uint64_t)1 << 20, 0, &r);
+	ok(!r.err && same_as(&r, text, tl) && r.redecoded == 0, "INFLATE_MEM_MAX by default: none decoded twice");
+	decoded(p, gz.len, 5, MM / 2, MM, &r);
+	ok(!r.err && same_as(&r, text, tl) && r.unverified == 1 && r.redecoded == 1,
+	   "past verify_max: the rest handed out as decoded, the same bytes");
+	struct buf bad = BUF_INIT;
+	buf_add(&bad, gz.p, gz.len);
+	bad.p[end[3] - 8] ^= 1;                         /* member 3's CRC-32 */
+	decoded((unsigned char *)bad.p, bad.len, 0, 1 << 20, MM, &r);
+	decoded((unsigned char *)bad.p, bad.len, 0, 0, 0, &plain);
+	ok(r.err && same_as(&r, text, at[2]) && r.held_back == 100, "bad CRC in a kept member: nothing of it out");
+	ok(plain.err && r.off == plain.off && !strcmp(r.msg, plain.msg), "the same damage as decoded plainly: %s", r.msg);
+	bad.p[end[3] - 8] ^= 1;
+	bad.p[end[2] - 4] ^= 1;                         /* member 2's ISIZE */
+	decoded((unsigned char *)bad.p, bad.len, 0, 1 << 20, MM, &r);
+	ok(r.err && same_as(&r, text, at[1]) && strstr(r.msg, "member 2"), "bad ISIZE in a member decoded twice: nothing of it out");
+	bad.p[end[2] - 4] ^= 1;
+	bad.p[end[1] - 1] ^= 0x10;                      /* member 1's ISIZE, high byte */
+	decoded((unsigned char *)bad.p, bad.len, 3, 1 << 20, MM, &r);
+	ok(r.err && r.out.len == 0 && r.held_back == MM, "bad ISIZE in a kept member, streamed: nothing out");
+	bad.p[end[1] - 1] ^= 0x10;
+	decoded((unsigned char *)bad.p, end[4] - 5, 0, 1 << 20, MM, &r);
+	ok(r.err && r.off == end[4] - 5 && same_as(&r, text, at[3]), "truncated last member: the ones before it out");
+	buf_add(&bad, "\0\0\0\0\0\0", 6);
+	decoded((unsigned char *)bad.p, bad.len, 0, 1 << 20, MM, &r);
+	ok(!r.err && same_as(&r, text, tl), "zero padding after the last member");
+	buf_free(&bad);
+	buf_free(&gz);
+	buf_free(&r.out);
+	buf_free(&plain.out);
+}
+
 int main(void)
 {
 	unsigned char a[256], b[256], cat[600];
@@ -99,6 +226,7 @@ int main(void)
 	gunzip_all(cat, na + nb + 3, 0, &err, &off);
 	ok(err && off == na + nb, "trailing garbage is damage at its offset");
 	ok(gzip_magic(a, na) && !gzip_magic("{}", 2), "gzip_magic");
+	checked_members();
 
 	ok(retry_http_transient(503) && retry_http_transient(429) && !retry_http_transient(404) &&
 	   !retry_http_transient(200), "HTTP statuses retried as curl --retry does");
