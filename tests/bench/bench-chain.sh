@@ -42,6 +42,12 @@ if [ -z "$BENCH_QUICK" ]; then
 fi
 BENCH_PREP=$prep BENCH_CHECK=$check
 bench_add "hand-written pipe: seg-fetch | ... | s2-load" "$bytes" "$stages | s2-load -q $tgt > /dev/null"
+if [ -n "$BEFORE" ]; then
+	BENCH_PREP=$prep BENCH_CHECK=$check
+	bench_add "before: seg-backfill -j 2" "$bytes" "$(before "seg-backfill -q -j 2 --state-dir '$W/state' $tgt '$ARCH'")"
+	BENCH_PREP=$prep BENCH_CHECK=$check
+	bench_add "before: hand-written pipe" "$bytes" "$(before "$stages | s2-load -q $tgt > /dev/null")"
+fi
 bench_run
 
 echo "  $nrows rows ($bytes bytes of NDJSON) in 20 gzip objects over 2 days, into s2-gateway --sink"
@@ -49,7 +55,11 @@ echo "  $nrows rows ($bytes bytes of NDJSON) in 20 gzip objects over 2 days, int
 bench_header
 bench_show
 bench_ratio "seg-backfill -j 2" "hand-written pipe: seg-fetch | ... | s2-load" "seg-backfill -j 2 / hand-written pipe"
-[ -z "$sep" ] || bench_ratio "seg-backfill -j 2" "seg-backfill -j 2 --separate-stages" "seg-backfill -j 2 / --separate-stages"
+[ -z "$sep" ] || [ -n "$BENCH_QUICK" ] || bench_ratio "seg-backfill -j 2" "seg-backfill -j 2 --separate-stages" "seg-backfill -j 2 / --separate-stages"
+if [ -n "$BEFORE" ]; then
+	bench_ratio "seg-backfill -j 2" "before: seg-backfill -j 2" "seg-backfill -j 2: now / before"
+	bench_ratio "hand-written pipe: seg-fetch | ... | s2-load" "before: hand-written pipe" "hand-written pipe: now / before"
+fi
 if [ "$(bench_get "seg-backfill -j 2" ok)" = 1 ]; then
 	awk -v r="$(bench_get "seg-backfill -j 2" rate)" -v c="$(bench_get "seg-backfill -j 2" cpu)" -v b="$bytes" 'BEGIN {
 		cg = c / (b / 1e9); mb = r / 1e6

@@ -22,6 +22,13 @@ for j in $jobs; do
 	BENCH_CHECK='sink_stop; [ "$SINK_ROWS" = "$NROWS" ] || echo "the sink got $SINK_ROWS rows, not $NROWS"'
 	bench_add "s2-load -j $j" "$NROWS" "s2-load -q -j $j --url \"\$S2_URL\" -d \"\$S2_DATABASE\" '$BATCHES' > /dev/null"
 done
+if [ -n "$BEFORE" ]; then
+	for j in 1 4; do
+		BENCH_PREP='sink_start'
+		BENCH_CHECK='sink_stop; [ "$SINK_ROWS" = "$NROWS" ] || echo "the sink got $SINK_ROWS rows, not $NROWS"'
+		bench_add "before: s2-load -j $j" "$NROWS" "$(before "s2-load -q -j $j --url \"\$S2_URL\" -d \"\$S2_DATABASE\" '$BATCHES' > /dev/null")"
+	done
+fi
 bench_run
 
 echo "  $NROWS rows in $(wc -l < "$BATCHES") batches ($bbytes bytes), into s2-gateway --sink"
@@ -30,6 +37,7 @@ bench_show
 for j in $jobs; do
 	[ "$j" = 1 ] || bench_ratio "s2-load -j $j" "s2-load -j 1" "-j $j vs -j 1 (goal >= 1.00x)"
 done
+[ -z "$BEFORE" ] || bench_ratio "s2-load -j 1" "before: s2-load -j 1" "s2-load -j 1: now / before"
 if [ "$(bench_get "s2-load -j 1" ok)" = 1 ]; then
 	awk -v c="$(bench_get "s2-load -j 1" cpurate)" -v r="$(bench_get "s2-load -j 1" rate)" -v n="$NROWS" -v b="$bbytes" 'BEGIN {
 		printf "  s2-load -j 1: %.0f rows/s per core (goal >= 1000000: %s), %.0f MB/s of bodies\n",

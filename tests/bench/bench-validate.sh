@@ -15,7 +15,9 @@ bench_reset MB
 bench_add "seg-validate" "$bytes" "seg-validate -q '$SAMPLE' > /dev/null"
 [ -n "$BENCH_QUICK" ] || bench_add "seg-validate (1 CPU, taskset)" "$bytes" "taskset -c 0 seg-validate -q '$SAMPLE' > /dev/null"
 bench_add "jq -c . (slice)" "$(filesize "$slice")" "jq -c . '$slice' > /dev/null"
+[ -z "$BEFORE" ] || bench_add "before: seg-validate" "$bytes" "$(before "seg-validate -q '$SAMPLE' > /dev/null")"
 bench_run
 bench_header
 bench_show
 bench_ratio "seg-validate" "jq -c . (slice)" "seg-validate / jq (target >= 30x)"
+[ -z "$BEFORE" ] || bench_ratio "seg-validate" "before: seg-validate" "seg-validate: now / before"

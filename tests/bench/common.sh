@@ -9,6 +9,9 @@
 #   BENCH_DIR     where data lives (default tests/bench/data)
 #   BENCH_ROUNDS  runs of each contender (default 3)
 #   BENCH_QUICK   set by bench-quick: scripts run only their headline lines
+#   BENCH_BEFORE  the top of a build of the code before (main, built apart):
+#                 the chain, s2-load and seg-validate benches add its
+#                 programs as "before:" contenders in the same rounds
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 helpers=$top/tests/helpers
@@ -71,6 +74,10 @@ archive() {
 
 filesize() { wc -c < "$1" | tr -d ' '; }
 
+# before CMD: CMD run with the programs of $BENCH_BEFORE/bin
+BEFORE=${BENCH_BEFORE:-}
+before() { printf "PATH='%s/bin':\$PATH; %s" "$BEFORE" "$1"; }
+
 # sink_start: start a stand-in Data API target that answers at once and
 # counts rows (s2-gateway --sink, through tests/helpers/gateway.sh); its
 # address and credentials in S2_URL etc. as gateway.sh exports them.
@@ -79,7 +86,8 @@ sink_start() {
 	SINK_STATS=$(mktemp "${TMPDIR:-/tmp}/benchsink.XXXXXX") || exit 1
 	rm -f "$SINK_STATS"
 	local env
-	env=$("$helpers/gateway.sh" start --sink --stats "$SINK_STATS") || return 1
+	# this tree's s2-gateway (a build of before may have no --sink)
+	env=$(S2_GATEWAY=${S2_GATEWAY:-$top/bin/s2-gateway} "$helpers/gateway.sh" start --sink --stats "$SINK_STATS") || return 1
 	eval "$env"
 	SINK_DIR=$S2_GATEWAY_DIR
 }
@@ -90,7 +98,6 @@ sink_stop() {
 	rm -f "$SINK_STATS"
 	[ -n "$SINK_ROWS" ] || SINK_ROWS=-1
 }
-sink_has() { s2-gateway --help 2>&1 | grep -q -- --sink; }
 
 # ---- the timing helper --------------------------------------------------
 # bench_reset UNIT             start a table; UNIT is MB (AMOUNT in bytes)
