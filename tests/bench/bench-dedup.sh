@@ -2,10 +2,10 @@
 # bench-dedup: seg-dedup's MB/s on the sample with 1% repeated messageIds,
 # beside awk '!seen[$0]++' over the same ids (extracted with jq beforehand,
 # outside the timing), in the same run; then the time to load and to save a
-# state of STATE_IDS (default 50 M) synthetic ids. Target: >= 700 MB/s.
+# state of STATE_IDS (default 20 M) synthetic ids. Target: >= 700 MB/s.
 . "$(dirname "$0")/common.sh"
 sample
-STATE_IDS=${STATE_IDS:-50000000}
+STATE_IDS=${STATE_IDS:-20000000}
 bytes=$(filesize "$SAMPLE_DUPS")
 ids="$BENCH_DIR/dup1-ids-${BENCH_MB}mb.txt"
 idjson="$BENCH_DIR/dup1-ids-${BENCH_MB}mb.ndjson"

@@ -7,7 +7,7 @@
 # what it wrote is counted with seg-fetch (a wrong count prints WRONG).
 . "$(dirname "$0")/common.sh"
 sample
-SEND_MESSAGES=${SEND_MESSAGES:-100000}
+SEND_MESSAGES=${SEND_MESSAGES:-30000}
 LOOP_BATCHES=${LOOP_BATCHES:-200}
 W=$(mktemp -d "${TMPDIR:-/tmp}/benchsend.XXXXXX") || exit 1
 RPID=

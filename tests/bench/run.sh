@@ -26,6 +26,8 @@ for b; do
 	f=$top/tests/bench/bench-$b.sh
 	[ -f "$f" ] || { echo "run.sh: no benchmark $b" >&2; exit 64; }
 	echo "== bench-$b"
+	t=$EPOCHREALTIME
 	bash "$f" || echo "  (failed: bench-$b)"
+	awk -v s="$t" -v e="$EPOCHREALTIME" 'BEGIN { printf "  (%.0f s)\n", e - s }'
 done
 awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "(all of it took %.0f s)\n", e - s }'
