@@ -115,7 +115,8 @@ sink_stop() {
 # bench_show [NAME...]         one line per contender (all by default):
 #                              median throughput [min-max], CPU per unit,
 #                              median wall seconds
-# bench_ratio A B [TEXT]       median throughput of A over B
+# bench_ratio A B [TEXT]       median throughput of A over B, and the same
+#                              per CPU-second (what a busy machine blurs least)
 # bench_get NAME KEY           KEY: rate (per wall s), cpurate (per CPU s),
 #                              cpu (median CPU s), wall (median s), ok (1/0)
 BENCH_T=$(mktemp -d "${TMPDIR:-/tmp}/benchtimes.XXXXXX") || exit 1
@@ -236,13 +237,15 @@ bench_show() {
 }
 
 bench_ratio() {
-	local a b
+	local a b ca cb
 	a=$(bench_get "$1" rate) b=$(bench_get "$2" rate) || return 1
+	ca=$(bench_get "$1" cpurate) cb=$(bench_get "$2" cpurate)
 	if [ "$(bench_get "$1" ok)" != 1 ] || [ "$(bench_get "$2" ok)" != 1 ]; then
 		printf '  %-50s n/a (a run failed)\n' "${3:-$1 / $2}:"
 		return
 	fi
-	awk -v t="${3:-$1 / $2}:" -v a="$a" -v b="$b" 'BEGIN { printf "  %-50s %7.2fx\n", t, a / b }'
+	awk -v t="${3:-$1 / $2}:" -v a="$a" -v b="$b" -v ca="$ca" -v cb="$cb" 'BEGIN {
+		printf "  %-50s %7.2fx  (per CPU-second: %.2fx)\n", t, a / b, ca / cb }'
 }
 
 # bench_header: the line that says what the numbers are
