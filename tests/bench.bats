@@ -49,9 +49,12 @@ needs_sink() {
 	grep -E '^  good / broken: +n/a' <<< "$output"
 }
 
-@test "bench-quick: the chain and s2-load into the sink, seg-validate beside jq" {
+@test "bench-quick: the chain and s2-load into the sink, seg-validate beside jq; a build of before beside" {
 	needs_sink
-	run bash "$top/tests/bench/run.sh" --quick
+	# this tree stands in for a build of before
+	BENCH_BEFORE=$top run bash "$top/tests/bench/run.sh" --quick
+	has "before: seg-backfill -j 2 " "before: hand-written pipe" "seg-backfill -j 2: now / before:" \
+		"before: s2-load -j 1 " "s2-load -j 1: now / before:" "before: seg-validate " "seg-validate: now / before:"
 	has "seg-backfill -j 2 " "hand-written pipe: seg-fetch | ... | s2-load" \
 		"the chain (seg-backfill -j 2): " "CPU-s/GB (goal <= 4: " "MB/s (goal >= 500: " \
 		"s2-load -j 1 " "s2-load -j 4 " "-j 4 vs -j 1 (goal >= 1.00x):" "rows/s per core (goal >= 1000000: " \
@@ -61,7 +64,8 @@ needs_sink() {
 @test "bench-chain and bench-load: every line of make bench" {
 	needs_sink
 	run bash "$top/tests/bench/run.sh" chain load
-	has "seg-backfill -j 2 " "seg-backfill -j 1 " "stages without s2-load" "hand-written pipe" \
+	has "seg-backfill -j 2 " "seg-backfill -j 1 " "seg-backfill -j 2 --separate-stages" \
+		"stages without s2-load" "hand-written pipe" "seg-backfill -j 2 / --separate-stages:" \
 		"the chain (seg-backfill -j 2): " \
 		"s2-load -j 1 " "s2-load -j 2 " "s2-load -j 4 " "s2-load -j 8 " \
 		"-j 2 vs -j 1" "-j 4 vs -j 1" "-j 8 vs -j 1" "rows/s per core"
