@@ -57,9 +57,9 @@ static void literal(struct buf *out, struct json_slice v, struct buf *tmp,
 	}
 }
 
-int sql_check_args(const char *sql, size_t n, struct json_slice args, char *err, size_t errsz)
+int sql_args_match(size_t want, struct json_slice args, char *err, size_t errsz)
 {
-	size_t want = sql_placeholders(sql, n), have = 0;
+	size_t have = 0;
 	struct json_iter it;
 	struct json_slice v;
 	if (args.type == JSON_ARRAY) {
@@ -79,7 +79,7 @@ int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
 {
 	struct json_iter it;
 	struct json_slice v;
-	if (sql_check_args(sql, n, args, err, errsz) != 0)
+	if (sql_args_match(sql_placeholders(sql, n), args, err, errsz) != 0)
 		return -1;
 	if (args.type != JSON_ARRAY) {      /* no placeholders either */
 		buf_add(out, sql, n);

@@ -170,6 +170,10 @@ struct worker {
 	uint64_t tick;
 	struct buf sql, ddl;
 	struct json_members mem;
+	/* --sink: the last statement seen and its shape (see sink_shape) */
+	struct buf sink_sql;
+	size_t sink_q, sink_rows;
+	int sink_empty;
 };
 
 static void slot_close(struct slot *s)
@@ -540,20 +544,34 @@ static int db_prepare(struct worker *w, struct req *r, struct call *c, struct sl
 	return 0;
 }
 
+/* sink_shape: what the sink needs of statement sql[0..n): is it empty,
+ * its placeholders, the rows it inserts. Kept for the worker's last
+ * statement: a loader's batches of one table carry the same one. */
+static void sink_shape(struct worker *w, const char *sql, size_t n)
+{
+	struct sqltok t;
+	if (w->sink_sql.p && n == w->sink_sql.len && memcmp(sql, w->sink_sql.p, n) == 0)
+		return;
+	sqllex_code(sql, n, 0, &t);
+	w->sink_empty = t.type == SQLT_END;
+	w->sink_q = sql_placeholders(sql, n);
+	w->sink_rows = batch_rows(sql, n);
+	buf_reset(&w->sink_sql);
+	buf_add(&w->sink_sql, sql, n);
+}
+
 /* sink_check: what the database would refuse before running anything: an
  * empty statement, or args that do not match the placeholders. 0, or -1
  * with that answer set. */
-static int sink_check(struct req *r, struct call *c)
+static int sink_check(struct worker *w, struct req *r, struct call *c)
 {
-	struct sqltok t;
-	size_t n = strlen(c->sql_text);
 	char err[128];
-	sqllex_code(c->sql_text, n, 0, &t);
-	if (t.type == SQLT_END) {
+	sink_shape(w, c->sql_text, strlen(c->sql_text));
+	if (w->sink_empty) {
 		answer_text(r, 400, "Error 1065 (42000): Query was empty");
 		return -1;
 	}
-	if (sql_check_args(c->sql_text, n, c->args, err, sizeof err) != 0) {
+	if (sql_args_match(w->sink_q, c->args, err, sizeof err) != 0) {
 		answer_text(r, 400, err);
 		return -1;
 	}
@@ -563,13 +581,13 @@ static int sink_check(struct req *r, struct call *c)
 /* sink_answer: the answer of a database that took the statement and
  * stored nothing: every row of an INSERT ... VALUES affected, an empty
  * result set for a query. */
-static void sink_answer(struct req *r, struct call *c, uint64_t *affected)
+static void sink_answer(struct worker *w, struct req *r, uint64_t *affected)
 {
 	r->status = 200;
 	r->text = 0;
 	buf_reset(&r->out);
 	if (r->ep == EP_EXEC) {
-		*affected = batch_rows(c->sql_text, strlen(c->sql_text));
+		*affected = w->sink_rows;
 		buf_printf(&r->out, "{\"lastInsertId\":0,\"rowsAffected\":%llu}",
 		           (unsigned long long)*affected);
 	} else if (r->ep == EP_ROWS) {
@@ -612,12 +630,12 @@ static void handle(struct worker *w, struct req *r)
 	if (parse_body(w, r, &c, &tmp) != 0)
 		goto out;
 	buf_reset(&tmp);
-	if (opt.sink ? sink_check(r, &c) : db_prepare(w, r, &c, &s, &translated, &tmp))
+	if (opt.sink ? sink_check(w, r, &c) : db_prepare(w, r, &c, &s, &translated, &tmp))
 		goto out;
 	if (inject_fault(r, &f))
 		goto out;
 	if (opt.sink) {
-		sink_answer(r, &c, &affected);
+		sink_answer(w, r, &affected);
 		executed = 1;
 	} else {
 		executed = run_sql(r, s, buf_cstr(&w->sql), w->sql.len, &affected, &tmp);
@@ -660,6 +678,7 @@ static void *worker_main(void *arg)
 		slot_close(&w->slot[i]);
 	buf_free(&w->sql);
 	buf_free(&w->ddl);
+	buf_free(&w->sink_sql);
 	json_members_free(&w->mem);
 	if (!opt.sink)
 		mysql_thread_end();
@@ -862,6 +881,8 @@ static enum MHD_Result start_request(struct MHD_Connection *conn, const char *ur
 	}
 	check_request(conn, url, method, r);
 	uint64_t declared = cl.first ? strtoull(cl.first, NULL, 10) : 0;
+	if (!r->early && !r->too_large && declared <= opt.max_body)
+		buf_grow(&r->body, (size_t)declared);   /* one allocation, no copies as it grows */
 	if (r->too_large && !r->early)
 		answer_text(r, opt.body_status, BODY_TOO_LARGE);
 	if ((r->early || r->too_large) && (expects_continue(conn) || declared > DISCARD_MAX)) {

@@ -235,6 +235,43 @@ status_counts() {
 	sql "DROP TABLE nope"
 }
 
+@test "failed records are their input bytes exactly, whatever the layout; bad ones are bad_record with the whole line's error" {
+	gw --sink
+	q='"sql":"INSERT INTO t VALUES (?)"'
+	# each fails at the sink (2 args for 1 placeholder): spaces, an escaped
+	# key, the body not last, a repeated body (the last one counts)
+	{ printf '{"_batch":"w1"  ,  "rows" : 1 , "body" : { %s , "args" : [ 1 , 2 ] }  }\n' "$q"
+	  printf '{"_batch":"w2","b\\u006fdy":{%s,"args":[1,2]}}\n' "$q"
+	  printf '{"_batch":"w3","body":{%s,"args":[1,2]},"rows":1}\n' "$q"
+	  printf '{"_batch":"w4","body":{%s,"args":[1]},"body":{%s,"args":[1,2,3]}}\n' "$q" "$q"
+	  printf '{"_batch":"ok","body":{%s,"args":["\\u00e9\\"}"]}}\n' "$q"; } > "$T/in.ndjson"
+	run s2load -j 2 --max-failures 10 --failed "$T/failed" -o "$T/res" "$T/in.ndjson"
+	[ "$status" -eq 1 ]
+	[ "$(wc -l < "$T/failed")" -eq 4 ]
+	# the failed line is the input line with "error" added before its brace
+	diff <(grep -v '"ok"' "$T/in.ndjson" | sed 's/}$//') <(sed 's/,"error":"[^"]*"}$//' "$T/failed")
+	jq -e 'select(._batch == "w4") | .error == "HTTP 400: sql: expected 1 arguments, got 3"' "$T/failed"
+	[ "$(status_counts "$T/res")" = "loaded 1 skipped 0 failed 4" ]
+	# malformed records: the same details as a parse of the whole line
+	nest() { printf '{"_batch":"d%s","body":{%s,"args":[%s1%s]}}\n' "$1" "$q" "$(printf '[%.0s' $(seq "$1"))" "$(printf ']%.0s' $(seq "$1"))"; }
+	{ printf '{"_batch":"x1","body":{%s,"args":[1,]}}\n' "$q"
+	  printf '{"_batch":"x2",,"body":{%s,"args":[1]}}\n' "$q"
+	  printf '{"_batch":"x3","body":{%s,"args":["a\xffb"]}}\n' "$q"
+	  printf '{"_batch":"x4","body":{%s,"args":[1]}}}\n' "$q"
+	  printf '{"_batch":"x5","body":{%s,"args":[1]} \n' "$q"
+	  nest 512; nest 513; } > "$T/bad.ndjson"
+	run s2load -j 1 --max-failures 10 --failed "$T/failed2" -o "$T/res2" "$T/bad.ndjson"
+	[ "$status" -eq 1 ]
+	run jq -r '"\(.line) \(.detail)"' "$T/failed2"
+	[ "$output" = "1 not JSON: at byte 66: expected a value, found ']'
+2 not JSON: at byte 15: expected a string as object key, found ','
+3 not JSON: at byte 66: invalid UTF-8 in string, found byte 0xFF
+4 not JSON: at byte 68: unexpected data after the value, found '}'
+5 not JSON: at byte 68: unterminated object, found end of input
+7 not JSON: at byte 578: nesting deeper than the limit, found '['" ]
+	[ "$(status_counts "$T/res2")" = "loaded 1 skipped 0 failed 0" ]
+}
+
 @test "--max-failures 0 (default) stops at the first failed batch" {
 	{ printf '%s\n' '{"_batch":"bad","table":"nope","rows":1,"body":{"sql":"INSERT INTO `nope` (`a`) VALUES (?)","args":[1]}}'
 	  batches 100 10; } > "$T/in.ndjson"

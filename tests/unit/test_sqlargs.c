@@ -47,18 +47,18 @@ static void counting(void)
 	}
 }
 
-/* checking: sql_check_args agrees with sql_bind's count and message. */
+/* checking: sql_args_match agrees with sql_bind's count and message. */
 static void checking(void)
 {
 	const char *args = "[1,\"?\",{\"a\":[2,3]}]";
 	struct json_slice a = { args, strlen(args), JSON_ARRAY };
 	struct json_slice none = { NULL, 0, JSON_NONE };
 	char err[128] = "";
-	is_int(sql_check_args("SELECT ?, ?, ?", 14, a, err, sizeof err), 0, "three args, three placeholders");
-	is_int(sql_check_args("SELECT ?, '?'", 13, a, err, sizeof err), -1, "three args, one placeholder");
+	is_int(sql_args_match(sql_placeholders("SELECT ?, ?, ?", 14), a, err, sizeof err), 0, "three args, three placeholders");
+	is_int(sql_args_match(sql_placeholders("SELECT ?, '?'", 13), a, err, sizeof err), -1, "three args, one placeholder");
 	is_str(err, "sql: expected 1 arguments, got 3", "the mismatch message");
-	is_int(sql_check_args("SELECT 1", 8, none, err, sizeof err), 0, "no args, no placeholders");
-	is_int(sql_check_args("SELECT ?", 8, none, err, sizeof err), -1, "no args, one placeholder");
+	is_int(sql_args_match(sql_placeholders("SELECT 1", 8), none, err, sizeof err), 0, "no args, no placeholders");
+	is_int(sql_args_match(sql_placeholders("SELECT ?", 8), none, err, sizeof err), -1, "no args, one placeholder");
 	is_str(err, "sql: expected 1 arguments, got 0", "the mismatch message without args");
 }
 
