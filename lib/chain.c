@@ -92,7 +92,8 @@ static setup_fn setup_of(const char *prog, const char **name)
 }
 
 /* setup: stage i from its argv; diagnostics to its log from now on. Only
- * the first stage may have file operands: the others read the one before. */
+ * the first stage may have file operands (the others read the one before)
+ * and only the last -o (the others write to the next). */
 static void setup(int i, int argc, char **argv, const char *log, struct frame_stage *s, int *first)
 {
 	const char *name;
@@ -109,6 +110,8 @@ static void setup(int i, int argc, char **argv, const char *log, struct frame_st
 	*first = fn(argc, argv, s);
 	if (i > 0 && *first < argc)
 		usage_error("'%s': an in-process stage reads the stage before it, not files", argv[*first]);
+	if (i + 1 < C.n && s->io->out.fd != 1)
+		usage_error("-o: an in-process stage writes to the stage after it");
 }
 
 /* parse: the stage list argv[3..] into sv, sc and logs; the number of

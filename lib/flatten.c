@@ -41,6 +41,7 @@ struct flattener {
 	struct jpath pii;
 	struct frame io;           /* options, output, rejects, counters, progress */
 	struct json_members mem, mem2;   /* top-level index of the line; of its edited text */
+	struct json_members top, cols;   /* in a chain: the row record's members, handed on */
 	struct buf row, edited, scratch;
 	struct warehouse *wh;      /* --layout warehouse */
 	struct audiences *aud;     /* --layout audiences */
@@ -143,7 +144,11 @@ static void emit_row(struct flattener *f)
 		stats_add(&f->io.st, "ddl", 1);
 		f->ddl_done = 1;
 	}
-	frame_wrote(&f->io, f->row.p, f->row.len, FLATTEN_EXTRA_DEPTH);
+	if (f->io.next && rowfmt_members(&f->rf, &f->row, &f->top, &f->cols) == 0)
+		frame_wrote_indexed(&f->io, f->row.p, f->row.len, FLATTEN_EXTRA_DEPTH, &f->top,
+		                    f->top.m[1].val.p, &f->cols);
+	else
+		frame_wrote(&f->io, f->row.p, f->row.len, FLATTEN_EXTRA_DEPTH);
 	stats_add(&f->io.st, "out", 1);
 }
 
@@ -198,6 +203,8 @@ static void flattener_free(struct flattener *f)
 {
 	json_members_free(&f->mem);
 	json_members_free(&f->mem2);
+	json_members_free(&f->top);
+	json_members_free(&f->cols);
 	if (f->rf.colkey)
 		rowfmt_free(&f->rf);
 	jpath_free(&f->pii);

@@ -190,12 +190,12 @@ static void members_index(const char *p, size_t n, struct json_members *mem)
 const char *frame_parse(struct frame *f, const struct line *l, struct json_members *mem,
                         const char *what, char *detail, size_t n)
 {
-	if (f->known_depth > 0 && f->known_depth <= f->max_depth && !l->too_long) {
-		if (f->known)
-			members_copy(mem, f->known);
+	if (f->known.depth > 0 && f->known.depth <= f->max_depth && !l->too_long) {
+		if (f->known.mem)
+			members_copy(mem, f->known.mem);
 		else
 			members_index(l->p, l->len, mem);
-		f->depth = f->known_depth;
+		f->depth = f->known.depth;
 		f->trusted = 1;
 		return NULL;
 	}
@@ -209,22 +209,33 @@ int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_me
 {
 	if (!f->trusted)
 		return json_parse(p, n, f->max_depth, mem, err);
-	members_index(p, n, mem);
+	if (f->known.sub && f->known.sub_at == p)
+		members_copy(mem, f->known.sub);
+	else
+		members_index(p, n, mem);
 	return 0;
 }
 
 void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem)
 {
+	struct frame_known k = { f->depth, mem, NULL, NULL };
 	if (f->next)
-		frame_feed(f->next, p, n, mem, f->depth);
+		frame_feed(f->next, p, n, &k);
 	else
 		w_line(&f->out, p, n);
 }
 
 void frame_wrote(struct frame *f, const char *p, size_t n, int extra)
 {
+	frame_wrote_indexed(f, p, n, extra, NULL, NULL, NULL);
+}
+
+void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, const struct json_members *mem,
+                         const char *sub_at, const struct json_members *sub)
+{
+	struct frame_known k = { f->depth + extra, mem, sub_at, sub };
 	if (f->next)
-		frame_feed(f->next, p, n, NULL, f->depth + extra);
+		frame_feed(f->next, p, n, &k);
 	else
 		w_line(&f->out, p, n);
 }
@@ -239,8 +250,9 @@ void frame_link(struct frame *f, struct frame *next, frame_line_fn fn, void *ctx
 	next->errf = errf;
 }
 
-void frame_feed(struct frame *f, const char *p, size_t n, const struct json_members *mem, int depth)
+void frame_feed(struct frame *f, const char *p, size_t n, const struct frame_known *k)
 {
+	static const struct frame_known none = { 0, NULL, NULL, NULL };
 	struct line l = { p, n, ++f->lines, 0, n };
 	f->bytes += n + 1;
 	if (n > 0 && p[n - 1] == '\r')     /* as lr_next strips it */
@@ -248,7 +260,7 @@ void frame_feed(struct frame *f, const char *p, size_t n, const struct json_memb
 	if (n > f->max_line) {             /* as lr_next flags it */
 		l.too_long = 1;
 		l.len = LINE_TOO_LONG_KEEP < f->max_line ? LINE_TOO_LONG_KEEP : f->max_line;
-		depth = 0;
+		k = &none;
 	}
 	if (line_blank(&l)) {
 		stats_add(&f->st, "blank", 1);
@@ -259,11 +271,9 @@ void frame_feed(struct frame *f, const char *p, size_t n, const struct json_memb
 	progname = f->name;
 	cli_errfile = f->errf;
 	f->in++;
-	f->known = mem;
-	f->known_depth = depth;
+	f->known = *k;
 	f->fn(f->ctx, &l, "stdin");
-	f->known = NULL;
-	f->known_depth = 0;
+	f->known = none;
 	progname = prog;
 	cli_errfile = errf;
 }

@@ -75,6 +75,14 @@ void frame_option(int c, const char *arg, struct frame_opts *o, void (*usage)(vo
 /* frame_line_fn: handle one non-blank line of the input called name. */
 typedef void (*frame_line_fn)(void *ctx, const struct line *l, const char *name);
 
+/* What an earlier stage of a chain knows of a line it hands on. */
+struct frame_known {
+	int depth;               /* > 0: a valid JSON object at most this deep; 0: nothing */
+	const struct json_members *mem;  /* its top-level members, or NULL */
+	const char *sub_at;      /* an object value inside it, whose members */
+	const struct json_members *sub;  /* are these (NULL: none given) */
+};
+
 struct frame {
 	struct writer out;
 	struct rejects rej;
@@ -92,8 +100,7 @@ struct frame {
 	const char *name;        /* progname while this stage runs */
 	FILE *errf;              /* and where its diagnostics go (NULL: stderr) */
 	uint64_t lines;          /* lines fed to it so far */
-	const struct json_members *known;  /* a fed line's members, or NULL */
-	int known_depth;         /* > 0: the fed line is a valid JSON object at most this deep */
+	struct frame_known known;    /* of the line being fed */
 	int depth;               /* the current line's depth bound, set by frame_parse */
 	int trusted;             /* frame_parse took the current line's proof */
 };
@@ -144,7 +151,8 @@ const char *frame_parse(struct frame *f, const struct line *l, struct json_membe
 
 /* frame_parse_members: index the members of the object p[0..n) inside the
  * current line: strictly at f's --max-depth (-1, err filled, when it is not
- * valid), or without validating when frame_parse took the line's proof. */
+ * valid), or when frame_parse took the line's proof, without validating
+ * (copied when the earlier stage handed them on). */
 int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_members *mem,
                         struct json_error *err);
 
@@ -154,8 +162,13 @@ void frame_pass(struct frame *f, const char *p, size_t n, const struct json_memb
 
 /* frame_wrote: output a JSON object this stage wrote itself from the
  * current line (valid by construction), nesting at most extra levels deeper
- * than that line. In a chain, the next stage indexes it without validating. */
+ * than that line. In a chain, the next stage indexes it without validating.
+ * frame_wrote_indexed: the same with its top-level members (mem) and the
+ * members (sub) of the object value at sub_at inside it, as written, so
+ * the next stage need not even index them (sub may be NULL). */
 void frame_wrote(struct frame *f, const char *p, size_t n, int extra);
+void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, const struct json_members *mem,
+                         const char *sub_at, const struct json_members *sub);
 
 /* frame_link: make f's output lines go to next's line function fn(ctx)
  * instead of f's writer; while next handles one, progname is prog and
@@ -165,9 +178,8 @@ void frame_link(struct frame *f, struct frame *next, frame_line_fn fn, void *ctx
 
 /* frame_feed: hand p[0..n) to f's line function as its next input line
  * (named "stdin", numbered as a pipe would number it), with what is known
- * of it: its members (mem) or that it is a valid object at most depth deep
- * (depth > 0), or nothing (depth 0). */
-void frame_feed(struct frame *f, const char *p, size_t n, const struct json_members *mem, int depth);
+ * of it. */
+void frame_feed(struct frame *f, const char *p, size_t n, const struct frame_known *k);
 
 /* A filter program's logic as a stage: set up from the program's own argv
  * by its module (lib/validate, lib/dedup, lib/flatten, lib/batch), then

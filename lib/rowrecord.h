@@ -11,6 +11,14 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "json.h"
+
+/* Where the row being written put its values, for rowfmt_members. */
+struct rowpos {
+	size_t start, n;             /* the record's offset in out; columns written */
+	size_t *voff, *vlen;         /* per column: its value's offset and length */
+	int bad;                     /* a column was written out of order */
+};
 
 struct rowfmt {
 	char *table;
@@ -18,6 +26,8 @@ struct rowfmt {
 	char **colkey;               /* ,"col": per column ("col": for the first) */
 	size_t *colkeylen;
 	size_t ncols;
+	size_t tlen;                 /* length of the table name's JSON string */
+	struct rowpos *pos;
 };
 
 /* rowfmt_init: the record layout for table with columns names[0..n). */
@@ -32,6 +42,14 @@ void row_json(const struct rowfmt *f, struct buf *out, size_t i, const char *p, 
 void row_null(const struct rowfmt *f, struct buf *out, size_t i);
 /* row_end: close the record (no newline). */
 void row_end(struct buf *out);
+
+/* rowfmt_members: after row_end, the members of the row record just
+ * written into out: its top-level ones (_table, _row) into top and the
+ * columns of its "_row" object into row, as slices of out (valid until out
+ * changes), from where the values were put, not by reading the text again.
+ * 0, or -1 when the row was not written column by column in order. */
+int rowfmt_members(const struct rowfmt *f, const struct buf *out, struct json_members *top,
+                   struct json_members *row);
 
 /* ddl_record: append {"_table":table,"_ddl":sql} (no newline). */
 void ddl_record(struct buf *out, const char *table, const char *sql);

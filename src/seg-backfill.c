@@ -827,30 +827,40 @@ static int start_separate(struct unit *u, struct strv *argv)
 	return rc;
 }
 
-/* start_chained: seg-fetch | validate, dedup, flatten and batch in one
- * process (this program re-executed as lib/chain) | s2-load. Each middle
- * stage keeps its own log, --stats, rejects and exit status (chain.status);
- * chain.log gets only what the process says outside any stage. */
-static int start_chained(struct unit *u, struct strv *argv)
+/* chain_argv: into ch, the command line of this program re-executed as
+ * the chain (lib/chain) of u's stages mid[0..n), whose argv are in argv:
+ * each keeps its own log; chain.status gets their exit codes. */
+static void chain_argv(const struct unit *u, const struct strv *argv, const int *mid, int n, struct strv *ch)
 {
-	char **mid[ST_LOAD - ST_VALIDATE];
-	char *logs[NSTAGES], *status = ufile(u, "chain.status"), *clog = stage_log(u, "chain");
-	for (int i = 0; i < NSTAGES; i++)
-		logs[i] = stage_log(u, stage_short[i]);
-	for (int i = ST_VALIDATE; i < ST_LOAD; i++)
-		mid[i - ST_VALIDATE] = argv[i].v;
-	struct strv ch = { 0 };
-	char *self = prog_path("seg-backfill");
-	strv_add(&ch, self);
-	free(self);
-	chain_args(&ch, status, ST_LOAD - ST_VALIDATE, mid, (const char *const *)logs + ST_VALIDATE);
-	struct pipe_stage st[3] = { { argv[ST_FETCH].v, logs[ST_FETCH] }, { ch.v, clog },
-	                            { argv[ST_LOAD].v, logs[ST_LOAD] } };
-	int rc = start_pipeline(u, st, 3);
-	for (int i = 0; i < NSTAGES; i++)
+	char **sv[NSTAGES];
+	char *logs[NSTAGES], *status = ufile(u, "chain.status"), *self = prog_path("seg-backfill");
+	for (int i = 0; i < n; i++) {
+		sv[i] = argv[mid[i]].v;
+		logs[i] = stage_log(u, stage_short[mid[i]]);
+	}
+	strv_add(ch, self);
+	chain_args(ch, status, n, sv, (const char *const *)logs);
+	for (int i = 0; i < n; i++)
 		free(logs[i]);
 	free(status);
+	free(self);
+}
+
+/* start_chained: seg-fetch | validate, dedup, flatten and batch in one
+ * process | s2-load. Each middle stage keeps its own log, --stats, rejects
+ * and exit status; chain.log gets only what the process says outside any
+ * stage. */
+static int start_chained(struct unit *u, struct strv *argv)
+{
+	static const int mid[] = { ST_VALIDATE, ST_DEDUP, ST_FLATTEN, ST_BATCH };
+	char *flog = stage_log(u, "fetch"), *clog = stage_log(u, "chain"), *llog = stage_log(u, "load");
+	struct strv ch = { 0 };
+	chain_argv(u, argv, mid, 4, &ch);
+	struct pipe_stage st[3] = { { argv[ST_FETCH].v, flog }, { ch.v, clog }, { argv[ST_LOAD].v, llog } };
+	int rc = start_pipeline(u, st, 3);
+	free(flog);
 	free(clog);
+	free(llog);
 	strv_free(&ch);
 	return rc;
 }
@@ -1405,12 +1415,13 @@ static struct unit *sample_unit(struct job *J, size_t *k)
  * nothing to sample or the sample failed. */
 static double sample_time(struct job *J, const char *tmp, const char **obj, uint64_t *bytes)
 {
-	static const int stages[] = { ST_FETCH, ST_VALIDATE, ST_FLATTEN, ST_BATCH };
-	struct strv argv[4] = { { 0 } };
+	static const int mid[] = { ST_VALIDATE, ST_FLATTEN, ST_BATCH };
+	struct strv argv[NSTAGES] = { { 0 } }, ch = { 0 };
 	struct pipe_stage st[4];
 	struct pipeline pl;
-	char *logs[4], err[300];
+	char *logs[4] = { NULL }, err[300];
 	size_t k;
+	int n = 0;
 	struct unit *u = sample_unit(J, &k);
 	if (!u)
 		return -1;
@@ -1422,25 +1433,36 @@ static double sample_time(struct job *J, const char *tmp, const char **obj, uint
 	u->dir = fs_join(tmp, u->key);
 	if (fs_mkdir_p(u->dir) < 0)
 		die(EX_IOERR, "%s: %s", u->dir, strerror(errno));
-	for (int i = 0; i < 4; i++) {
-		stage_argv(J, u, stages[i], &argv[i]);
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s/%s.log", u->dir, stage_short[stages[i]]);
-		logs[i] = (char *)buf_cstr(&b);
-		st[i] = (struct pipe_stage){ argv[i].v, logs[i] };
+	stage_argv(J, u, ST_FETCH, &argv[ST_FETCH]);
+	logs[n] = stage_log(u, "fetch");
+	st[n] = (struct pipe_stage){ argv[ST_FETCH].v, logs[n] };
+	n++;
+	for (int i = 0; i < 3; i++)
+		stage_argv(J, u, mid[i], &argv[mid[i]]);
+	if (O.separate) {                  /* the stages as the run will run them */
+		for (int i = 0; i < 3; i++, n++) {
+			logs[n] = stage_log(u, stage_short[mid[i]]);
+			st[n] = (struct pipe_stage){ argv[mid[i]].v, logs[n] };
+		}
+	} else {
+		chain_argv(u, argv, mid, 3, &ch);
+		logs[n] = stage_log(u, "chain");
+		st[n] = (struct pipe_stage){ ch.v, logs[n] };
+		n++;
 	}
 	uint64_t t0 = now_ms();
-	int rc = pipeline_start(&pl, st, 4, NULL, err, sizeof err);
+	int rc = pipeline_start(&pl, st, n, NULL, err, sizeof err);
 	if (rc == 0)
 		pipeline_wait(&pl);
 	double secs = (double)(now_ms() - t0) / 1000.0;
-	for (int i = 0; i < 4 && rc == 0; i++)
+	for (int i = 0; i < n && rc == 0; i++)
 		if (pipeline_code(&pl, i) > 1)
 			rc = -1;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < NSTAGES; i++)
 		strv_free(&argv[i]);
+	for (int i = 0; i < n; i++)
 		free(logs[i]);
-	}
+	strv_free(&ch);
 	clear_unit(u);
 	rmdir(u->dir);
 	free(u->changed);
@@ -1781,7 +1803,7 @@ static int verify(struct job *J)
  * only reads what is there. */
 static void open_state(struct job *J)
 {
-	char *jp = fs_join(J->dir, "journal");
+	char *jp;
 	if (!O.dry_run) {
 		pid_t holder;
 		if (fs_mkdir_p(J->dir) < 0)
@@ -1795,6 +1817,7 @@ static void open_state(struct job *J)
 			die(EX_TEMPFAIL, "%s is in use by another run (process %ld); --wait waits for it",
 			    J->dir, (long)holder);
 	}
+	jp = fs_join(J->dir, "journal");  /* after the lock's exits: LeakSanitizer saw it lost */
 	if (journal_open(&J->jn, jp, O.dry_run) < 0)
 		die(EX_IOERR, "%s: %s", jp, strerror(errno));
 	if (J->jn.ignored)

@@ -147,6 +147,15 @@ run_mode() {
 		[[ "$output" == *"seg-validate exited 64: seg-validate: --types: 'bogus' is not a list"*"/validate.log)"* ]] ||
 			{ echo "$mode: $output"; return 1; }
 	done
+	# in one process a middle stage can neither read files nor write -o
+	run seg-backfill -q --state-dir "$T/s4" --url "$S2_URL" --database "$S2_DATABASE" --dedup-opt=-o --dedup-opt="$T/x" "$T/a"
+	[ "$status" -eq 64 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"seg-dedup exited 64: seg-dedup: -o: an in-process stage writes to the stage after it"* ]] ||
+		{ echo "$output"; return 1; }
+	run seg-backfill -q --state-dir "$T/s5" --url "$S2_URL" --database "$S2_DATABASE" --flatten-opt="$T/x" "$T/a"
+	[ "$status" -eq 64 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"seg-flatten exited 64: seg-flatten: '$T/x': an in-process stage reads the stage before it, not files"* ]] ||
+		{ echo "$output"; return 1; }
 	# seg-dedup: an unusable state file, 78, from the chain's own dedup
 	mkdir -p "$T/s3"
 	run seg-backfill -q --state-dir "$T/s3" --url "$S2_URL" --database "$S2_DATABASE" --skip-damaged "$T/a"
@@ -161,4 +170,32 @@ run_mode() {
 		{ echo "$output"; return 1; }
 	[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'segment_data'")" -eq 0 ] || \
 		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 0 ]
+}
+
+@test "the in-process chain killed: the unit is temporary, the message names the chain, a re-run loads it exactly" {
+	mkdir -p "$T/a/segment-logs/src/$DAY0"
+	seg-gen --seed 7 --count 3000 --start-ms $DAY0 | gzip > "$T/a/segment-logs/src/$DAY0/1432684800-0.gz"
+	gateway_start --delay-ms 100          # a slow target: the chain waits on its output
+	seg-backfill -q --state-dir "$T/st" --url "$S2_URL" --database "$S2_DATABASE" --batch-opt=--max-rows=20 \
+		"$T/a" 2>"$T/err" &
+	pid=$!
+	cp=
+	for try in $(seq 1 300); do cp=$(pgrep -f -- "in-process-chain $T/st/") && break; sleep 0.1; done
+	[ -n "$cp" ]
+	kill -KILL $cp
+	wait $pid && st=0 || st=$?
+	[ "$st" -eq 75 ] || { cat "$T/err"; return 1; }
+	grep -q "stopped: the in-process chain (seg-validate to seg-batch) stopped by signal 9" "$T/err" ||
+		{ cat "$T/err"; return 1; }
+	[ ! -s "$T/st/journal" ]
+	port=$S2_PORT
+	gateway_stop
+	gateway_start --port="$port"          # the same target: the checkpoint is tied to it
+	run seg-backfill -q --state-dir "$T/st" --url "$S2_URL" --database "$S2_DATABASE" --batch-opt=--max-rows=20 "$T/a"
+	gateway_stop
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	seg-fetch -q "$T/a" | jq -r .messageId | sort -u > "$T/want"
+	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+	[ "$(wc -l < "$T/want")" -eq 3000 ]
+	cmp "$T/want" "$T/got"
 }
