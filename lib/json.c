@@ -2,9 +2,12 @@
  * readers over text already validated. See json.h for the contract.
  * Strings are scanned a block at a time: 16 bytes with SSE2 where the
  * compiler offers it, else 8 with portable SWAR arithmetic on a 64-bit word
- * (the byte loop where neither fits), all giving the same answers. A block
- * says where its first '"', '\\' or control byte is and where its first
- * non-ASCII byte is; UTF-8 between them is checked in place, so text with
+ * (a byte loop where neither fits), all giving the same answers. With SSE2
+ * a block's UTF-8 is checked in vectors and its '"', '\\' and control bytes
+ * walked from a mask; elsewhere runs of non-ASCII go through a shift DFA.
+ * The fast scans only say "valid up to here": at the first doubt the exact
+ * scan of one byte or sequence at a time reruns the string, so every fault
+ * is found and reported (code, offset, message) by one code, and text with
  * escapes and non-ASCII costs little more than plain ASCII. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +283,146 @@ static uptr scan_string_exact(struct ctx *c, uptr p)
 	}
 }
 
+#if defined(JSON_SSE2)
+/* utf8_block: check the bytes of the block at p before lim as UTF-8 all at
+ * once, in vectors: continuation bytes exactly where lead bytes call for
+ * them (a lead's need is shifted onto the bytes after it), the narrower
+ * second bytes after E0, ED, F0 and F4, no C0, C1 or F5-FF. p is at a
+ * character's start. A sequence crossing lim == BLOCK is left whole to the
+ * next block, which starts at its lead byte. Returns how many bytes are
+ * done, 0 at a fault. */
+static inline size_t utf8_block(uptr p, size_t lim)
+{
+#define SET(x) _mm_set1_epi8(x)
+#define AND _mm_and_si128
+#define OR _mm_or_si128
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* s: v with the top bit flipped, so that signed order is byte order */
+	__m128i s = _mm_xor_si128(v, SET(-128)), prev = _mm_slli_si128(v, 1);
+	__m128i cont = _mm_cmplt_epi8(v, SET(-64));                    /* 80-BF */
+	__m128i ge_c0 = _mm_cmpgt_epi8(s, SET(0x3F));
+	__m128i ge_e0 = _mm_cmpgt_epi8(s, SET(0x5F));
+	__m128i ge_f0 = _mm_cmpgt_epi8(s, SET(0x6F));
+	__m128i need = OR(OR(_mm_slli_si128(ge_c0, 1), _mm_slli_si128(ge_e0, 2)),
+	                  _mm_slli_si128(ge_f0, 3));
+	__m128i err = OR(_mm_xor_si128(need, cont),
+	                 OR(_mm_andnot_si128(_mm_cmpgt_epi8(s, SET(0x41)), ge_c0), /* C0, C1 */
+	                    _mm_cmpgt_epi8(s, SET(0x74))));                       /* F5-FF */
+	/* second bytes (signed): A0-BF after E0, 80-9F after ED, 90-BF after
+	 * F0, 80-8F after F4; a byte not a continuation failed above */
+	err = OR(err, OR(OR(AND(_mm_cmpeq_epi8(prev, SET(-32)), _mm_cmplt_epi8(v, SET(-96))),
+	                    AND(_mm_cmpeq_epi8(prev, SET(-19)), _mm_cmpgt_epi8(v, SET(-97)))),
+	                 OR(AND(_mm_cmpeq_epi8(prev, SET(-16)), _mm_cmplt_epi8(v, SET(-112))),
+	                    AND(_mm_cmpeq_epi8(prev, SET(-12)), _mm_cmpgt_epi8(v, SET(-113))))));
+#undef SET
+#undef AND
+#undef OR
+	unsigned c0 = (unsigned)_mm_movemask_epi8(ge_c0);
+	unsigned spill = ((unsigned)_mm_movemask_epi8(ge_e0) << 2 |
+	                  (unsigned)_mm_movemask_epi8(ge_f0) << 3 | c0 << 1) >> BLOCK;
+	size_t done = lim;
+	if (spill) {
+		if (lim < BLOCK)
+			return 0;
+		done = (size_t)(31 - __builtin_clz(c0));   /* the crossing lead */
+	}
+	/* up to and with done: no continuation may be called for there */
+	unsigned upto = done >= BLOCK ? 0xFFFFu : (2u << done) - 1;
+	return ((unsigned)_mm_movemask_epi8(err) & upto) ? 0 : done;
+}
+#endif
+
+/* escape_slow: the byte after the valid escape at p (p[0] == '\\'), or
+ * NULL for a fault, left to the exact scan. */
+static uptr escape_slow(uptr p, uptr end)
+{
+	if (end - p < 2)
+		return NULL;
+	if (p[1] != 'u')
+		return memchr("\"\\/bfnrt", p[1], 8) ? p + 2 : NULL;
+	if (end - p < 6)
+		return NULL;
+	int a = hexval(p[2]), b = hexval(p[3]), c = hexval(p[4]), d = hexval(p[5]);
+	if ((a | b | c | d) < 0)
+		return NULL;
+	if (a != 0xD || b < 8)
+		return p + 6;
+	if (b >= 0xC || end - p < 12 || p[6] != '\\' || p[7] != 'u')
+		return NULL;               /* a low surrogate first, or no pair */
+	a = hexval(p[8]), b = hexval(p[9]), c = hexval(p[10]), d = hexval(p[11]);
+	if ((c | d) < 0 || a != 0xD || b < 0xC)
+		return NULL;
+	return p + 12;
+}
+
+/* escape_fast: escape_slow's answer with few branches (text with escapes
+ * mixes them at random): the length comes from a table, the 4 hex digits
+ * are looked up whether or not they are there. Surrogates go the slow way. */
+static inline uptr escape_fast(uptr p, uptr end)
+{
+	static const unsigned char len[256] = {
+		['"'] = 2, ['\\'] = 2, ['/'] = 2, ['b'] = 2, ['f'] = 2, ['n'] = 2, ['r'] = 2, ['t'] = 2,
+		['u'] = 6,
+	};
+	static const unsigned char hex1[256] = {   /* a hex digit's value + 1 */
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+		['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+		['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+		['F'] = 16,
+	};
+	if (end - p < 6)
+		return escape_slow(p, end);
+	unsigned k = len[p[1]], a = hex1[p[2]], b = hex1[p[3]], c = hex1[p[4]], d = hex1[p[5]];
+	unsigned odd = !a | !b | !c | !d | (a == 14 && b >= 9);  /* bad, or D800-DFFF */
+	if ((k == 6) & odd)
+		return escape_slow(p, end);
+	return k ? p + k : NULL;
+}
+
+/* scan_blocks: scan_string_exact's answer, fast. A block at a time: its
+ * UTF-8 checked at once (before or after the string's end: a sequence cut
+ * by '"', '\\' or a control byte calls for a continuation byte there), then
+ * its special bytes walked in order. At the first doubt (a fault, a bad
+ * escape, the end of the input) the exact scan runs again from the start
+ * of the string, so faults are found and reported by one code. */
+#if defined(JSON_SSE2)
+static uptr scan_blocks(struct ctx *c, uptr p)
+{
+	uptr start = p, end = c->end;
+	unsigned char tail[BLOCK];
+	for (;;) {
+		size_t n = (size_t)(end - p) < BLOCK ? (size_t)(end - p) : BLOCK;
+		uptr q = p;
+		if (n < BLOCK) {
+			if (n == 0)
+				break;
+			memcpy(tail, p, n);             /* padded with plain bytes */
+			memset(tail + n, 'x', BLOCK - n);
+			q = tail;
+		}
+		bmask high, all = block_mask(q, &high);
+		size_t k = n, e = 0;
+		if (high && !(k = utf8_block(q, n)))
+			break;
+		/* the bytes before k are valid UTF-8; a sequence crossing the
+		 * block's end starts at k, and no special byte follows it */
+		bmask sp = all & ~high & ((1u << k) - 1);
+		while (sp) {
+			size_t i = mask_first(sp);
+			if (p[i] == '"')
+				return p + i + 1;
+			uptr x = p[i] == '\\' ? escape_fast(p + i, end) : NULL;
+			if (!x)
+				goto exact;
+			e = (size_t)(x - p);       /* at most 15 + 12 */
+			sp &= ~0u << e;
+		}
+		p += e > k ? e : k;
+	}
+exact:
+	return scan_string_exact(c, start);
+}
+#else
 /* UTF-8 as a shift DFA: a state is the bit offset of its 6-bit field in a
  * row, the field holding the state the byte leads to; a byte's row is that
  * of its class. One shift a byte, no branch: what a run of mixed text needs. */
@@ -327,91 +470,6 @@ static const unsigned char u8_class[256] = {
 	9, 10, 10, 10, 11, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* F0 */
 };
 
-#if defined(JSON_SSE2)
-/* utf8_block: check the bytes of the block at p before lim as UTF-8 all at
- * once: continuation bytes exactly where lead bytes call for them, the
- * narrower second bytes after E0, ED, F0 and F4, no C0, C1 or F5-FF. A
- * sequence crossing lim == BLOCK is left whole to the next block, which
- * starts at its lead byte. Returns how many bytes are done, 0 at a fault. */
-static inline size_t utf8_block(uptr p, size_t lim)
-{
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-#define LT(x) ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(x))))
-#define EQ(x) ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x))))
-	/* signed bytes: 0x80-0xFF are -128..-1, so "below 0xC0" is LT(-64) */
-	unsigned cont = LT(-64), lt_c2 = LT(-62), lt_e0 = LT(-32), lt_f0 = LT(-16);
-	unsigned lt_f5 = LT(-11), lt_a0 = LT(-96), lt_90 = LT(-112);
-	unsigned l2 = lt_e0 & ~lt_c2, l3 = lt_f0 & ~lt_e0, l4 = lt_f5 & ~lt_f0;
-	unsigned bad = ((unsigned)_mm_movemask_epi8(v) & ~lt_f5) | (lt_c2 & ~cont) |
-	               (EQ(-32) << 1 & lt_a0) | (EQ(-19) << 1 & cont & ~lt_a0) |   /* E0, ED */
-	               (EQ(-16) << 1 & lt_90) | (EQ(-12) << 1 & cont & ~lt_90);    /* F0, F4 */
-#undef LT
-#undef EQ
-	unsigned below = (1u << lim) - 1;      /* the leads before lim count */
-	l2 &= below;
-	l3 &= below;
-	l4 &= below;
-	unsigned lead = l2 | l3 | l4;
-	unsigned need = lead << 1 | (l3 | l4) << 2 | l4 << 3;
-	size_t done = lim;
-	if (need >> lim) {
-		if (lim < BLOCK)
-			return 0;               /* a sequence cut by '"', '\\' or a control */
-		done = (size_t)(31 - __builtin_clz(lead));
-	}
-	/* at done itself no continuation may be called for */
-	unsigned upto = (1u << done) - 1;
-	if (((need ^ cont) & (upto | 1u << done)) || (bad & upto))
-		return 0;
-	return done;
-}
-#endif
-
-/* escape_slow: the byte after the valid escape at p (p[0] == '\\'), or
- * NULL for a fault, left to the exact scan. */
-static uptr escape_slow(uptr p, uptr end)
-{
-	if (end - p < 2)
-		return NULL;
-	if (p[1] != 'u')
-		return memchr("\"\\/bfnrt", p[1], 8) ? p + 2 : NULL;
-	int a = hexval(p[2]), b = hexval(p[3]), c = hexval(p[4]), d = hexval(p[5]);
-	if (end - p < 6 || (a | b | c | d) < 0)
-		return NULL;
-	if (a != 0xD || b < 8)
-		return p + 6;
-	if (b >= 0xC || end - p < 12 || p[6] != '\\' || p[7] != 'u')
-		return NULL;               /* a low surrogate first, or no pair */
-	a = hexval(p[8]), b = hexval(p[9]), c = hexval(p[10]), d = hexval(p[11]);
-	if ((c | d) < 0 || a != 0xD || b < 0xC)
-		return NULL;
-	return p + 12;
-}
-
-/* escape_fast: escape_slow's answer with few branches (text with escapes
- * mixes them at random): the length comes from a table, the 4 hex digits
- * are looked up whether or not they are there. Surrogates go the slow way. */
-static inline uptr escape_fast(uptr p, uptr end)
-{
-	static const unsigned char len[256] = {
-		['"'] = 2, ['\\'] = 2, ['/'] = 2, ['b'] = 2, ['f'] = 2, ['n'] = 2, ['r'] = 2, ['t'] = 2,
-		['u'] = 6,
-	};
-	static const unsigned char hex1[256] = {   /* a hex digit's value + 1 */
-		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
-		['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-		['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
-		['F'] = 16,
-	};
-	if (end - p < 6)
-		return escape_slow(p, end);
-	unsigned k = len[p[1]], a = hex1[p[2]], b = hex1[p[3]], c = hex1[p[4]], d = hex1[p[5]];
-	unsigned odd = !a | !b | !c | !d | (a == 14 && b >= 9);  /* bad, or D800-DFFF */
-	if ((k == 6) & odd)
-		return escape_slow(p, end);
-	return k ? p + k : NULL;
-}
-
 /* u8_dfa: the state after the bytes p..lim from state st. */
 static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
 {
@@ -421,7 +479,7 @@ static inline unsigned u8_dfa(unsigned st, uptr p, uptr lim)
 	return (unsigned)(s & 63);
 }
 
-/* scan_blocks: scan_string_exact's answer, fast. A block at a time: plain
+/* (the portable scan_blocks) A block at a time: plain
  * ASCII skipped, a run of text with non-ASCII bytes checked by the DFA up to
  * the block's first '"', '\\' or control byte. At the first doubt (a fault,
  * a bad escape, the end of the input) the exact scan runs again from the
@@ -451,12 +509,6 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 			 * byte, then go on with that byte, or with the next block */
 			bmask stop = all & ~high;
 			size_t lim = stop ? mask_first(stop) : n;
-#if defined(JSON_SSE2)
-			size_t k = utf8_block(q, lim);
-			if (!k)
-				break;
-			p += k;
-#else
 			unsigned st = u8_dfa(U8_ACC, p + i, p + lim);
 			p += lim;
 			/* a sequence open at the block's end takes the next
@@ -465,7 +517,6 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 				st = (unsigned)(u8_row[u8_class[*p++]] >> st & 63);
 			if (st != U8_ACC)
 				break;
-#endif
 			if (lim == n)
 				continue;
 		} else {
@@ -478,6 +529,7 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 	}
 	return scan_string_exact(c, start);
 }
+#endif
 
 /* scan_string: validate string content starting after the opening quote;
  * return the byte after the closing quote. Most strings are short and
@@ -996,13 +1048,16 @@ void json_raw_utf8(const char *p, size_t n, struct buf *out)
 	int in_str = 0;
 	buf_grow(out, n);
 	while (i < n) {
-		char c = p[i];
-		if (c == '"') {
+		/* only '"' and '\\' matter: skip to the next one */
+		i = (size_t)((const char *)quote_or_escape((uptr)p + i, (uptr)p + n) - p);
+		if (i >= n)
+			break;
+		if (p[i] == '"') {
 			in_str = !in_str;
 			i++;
 			continue;
 		}
-		if (!in_str || c != '\\') {
+		if (!in_str) {
 			i++;
 			continue;
 		}

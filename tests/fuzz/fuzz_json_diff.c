@@ -1,8 +1,9 @@
 /* fuzz_json_diff.c: libFuzzer harness comparing json_parse's block scanner
  * with the scanner of before (tests/unit/json_ref.c) on any bytes: both
  * accept or both reject, with the same code, offset and message, and the
- * same member index. The first byte picks a depth limit, so deep texts are
- * compared at the limit too. */
+ * same member index; and json_raw_utf8 writes what its byte loop of before
+ * wrote. The first byte picks a depth limit, so deep texts are compared at
+ * the limit too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,13 @@ static void compare(const char *p, size_t n, int depth)
 		    m1.m[i].val.p != m2.m[i].val.p || m1.m[i].val.n != m2.m[i].val.n ||
 		    m1.m[i].val.type != m2.m[i].val.type)
 			abort();
+	static struct buf b1, b2;
+	buf_reset(&b1);
+	buf_reset(&b2);
+	json_raw_utf8(p, n, &b1);
+	ref_raw_utf8(p, n, &b2);
+	if (b1.len != b2.len || memcmp(b1.p, b2.p, b1.len) != 0)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

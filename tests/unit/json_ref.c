@@ -2,7 +2,8 @@
  * or one UTF-8 sequence at a time after an SSE2 skip of plain ASCII), kept
  * frozen as the oracle of the differential tests: the fast json_parse must
  * accept, reject and report (code, offset, message, member index) exactly
- * as json_ref_parse does. Included by tests/unit/test_json.c and
+ * as json_ref_parse does, and json_raw_utf8 write what ref_raw_utf8 (its
+ * byte loop of before) writes. Included by tests/unit/test_json.c and
  * tests/fuzz/fuzz_json_diff.c; never linked into a program. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,4 +391,51 @@ bad:
 	if (mem)
 		mem->n = 0;
 	return -1;
+}
+
+static int ref_hex4u(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+		           : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+		if (d == 16)
+			return -1;
+		*v = *v << 4 | d;
+	}
+	return 0;
+}
+
+static void ref_raw_utf8(const char *p, size_t n, struct buf *out)
+{
+	size_t i = 0, from = 0;
+	int in_str = 0;
+	buf_grow(out, n);
+	while (i < n) {
+		char c = p[i];
+		if (c == '"') {
+			in_str = !in_str;
+			i++;
+			continue;
+		}
+		if (!in_str || c != '\\') {
+			i++;
+			continue;
+		}
+		unsigned hi, lo;
+		if (i + 12 <= n && p[i + 1] == 'u' && ref_hex4u(p + i + 2, &hi) == 0 && hi >= 0xD800 && hi < 0xDC00 &&
+		    p[i + 6] == '\\' && p[i + 7] == 'u' && ref_hex4u(p + i + 8, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) {
+			unsigned cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+			char u[4] = { (char)(0xF0 | cp >> 18), (char)(0x80 | (cp >> 12 & 63)),
+			              (char)(0x80 | (cp >> 6 & 63)), (char)(0x80 | (cp & 63)) };
+			buf_add(out, p + from, i - from);
+			buf_add(out, u, 4);
+			i += 12;
+			from = i;
+			continue;
+		}
+		i += 2;   /* any other escape: two bytes, then \uXXXX's hex digits as plain */
+	}
+	buf_add(out, p + from, n - from);
 }
