@@ -16,6 +16,9 @@
 #include "inflate.h"
 
 #define IN_CHUNK ((size_t)256 << 10)
+#ifndef INFLATE_CSP_KEEP                /* the fuzz build sets it small */
+#define INFLATE_CSP_KEEP (4 * IN_CHUNK)
+#endif
 
 int gzip_magic(const void *p, size_t n)
 {
@@ -299,24 +302,32 @@ static ssize_t checked_read(void *ctx, char *buf, size_t n)
 	return g->ahead_off ? g->src_read(g->src_ctx, buf, n) : 0;
 }
 
-/* member_start: before the checker reads a member: csp holds only what the
- * checker has read and not decoded yet, from the member's first byte on. */
+/* member_start: before the checker reads a member: csp's next byte is the
+ * member's first. The bytes of members before it are dropped once csp
+ * holds more than INFLATE_CSP_KEEP (what the checker read ahead, at most
+ * IN_CHUNK, moves to the front), so small members do not each copy the
+ * read-ahead. */
 static void member_start(struct gunzip *g)
 {
 	struct gunzip *a = g->ahead;
-	spool_reset(&g->csp);
-	spool_add(&g->csp, a->in + a->in_pos, a->in_len - a->in_pos);
-	g->c_base = a->in_base + a->in_pos;
+	uint64_t start = a->in_base + a->in_pos;
+	if (g->csp.len > INFLATE_CSP_KEEP) {
+		spool_reset(&g->csp);
+		spool_add(&g->csp, a->in + a->in_pos, a->in_len - a->in_pos);
+		g->c_base = start;
+	} else {
+		spool_skip(&g->csp, start - (g->c_base + g->csp.pos));
+	}
 	g->dec_len = g->dec_pos = 0;
 }
 
-/* redecode: decode the member that starts at c_base again, from csp, with
+/* redecode: decode the member that starts at csp's next byte again, with
  * g's own decoder (a member too big to keep, or checking stopped). */
 static void redecode(struct gunzip *g)
 {
 	engine_reset(g);
 	g->in_len = g->in_pos = 0;
-	g->in_base = g->c_base;
+	g->in_base = g->c_base + g->csp.pos;
 	g->src_eof = g->member_end = 0;
 	g->members = g->ahead->members;
 	g->stop_at_member = !g->ahead_off;
@@ -398,7 +409,7 @@ static void ahead_start(struct gunzip *g)
 }
 
 /* checked_out: members handed out only after their check: from dec, or
- * decoded again by g (a member kept whole would not fit dec). */
+ * decoded again by g (a member too big for dec, or checking stopped). */
 static ssize_t checked_out(struct gunzip *g, char *buf, size_t n)
 {
 	for (;;) {

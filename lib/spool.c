@@ -93,6 +93,11 @@ size_t spool_read(struct spool *s, char *buf, size_t n)
 	}
 }
 
+void spool_skip(struct spool *s, uint64_t n)
+{
+	s->pos += n < s->len - s->pos ? n : s->len - s->pos;
+}
+
 void spool_reset(struct spool *s)
 {
 	s->len = s->pos = 0;

@@ -25,6 +25,9 @@ void spool_init(struct spool *s);
 void spool_add(struct spool *s, const void *p, size_t n);
 /* spool_read: hand out held bytes in order; 0 when all are out. */
 size_t spool_read(struct spool *s, char *buf, size_t n);
+/* spool_skip: pass over the next n held bytes (at most those pending)
+ * without reading them. */
+void spool_skip(struct spool *s, uint64_t n);
 /* spool_pending: bytes held and not yet handed out. */
 static inline uint64_t spool_pending(const struct spool *s) { return s->len - s->pos; }
 /* spool_reset: drop everything held (keeps the buffers for reuse). */

@@ -98,12 +98,12 @@ static void text_of(char *p, size_t n, unsigned x)
 	}
 }
 
-/* gzn: gzip p[0..n) as one member appended to out. */
-static void gzn(const char *p, size_t n, struct buf *out)
+/* gzn: gzip p[0..n) as one member appended to out, at level (0: stored). */
+static void gzn(const char *p, size_t n, int level, struct buf *out)
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	deflateInit2(&z, 1, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+	deflateInit2(&z, level, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
 	buf_grow(out, n + 1024);
 	z.next_in = (Bytef *)p;
 	z.avail_in = (uInt)n;
@@ -162,7 +162,7 @@ static void checked_members(void)
 	size_t at[5] = { 0 }, end[5] = { 0 }, tl = 0;
 	for (int i = 0; i < 4; i++) {
 		text_of(text + tl, sizes[i], (unsigned)i);
-		gzn(text + tl, sizes[i], &gz);
+		gzn(text + tl, sizes[i], 1, &gz);
 		tl += sizes[i];
 		at[i + 1] = tl;
 		end[i + 1] = gz.len;
@@ -192,7 +192,12 @@ static void checked_members(void)
 	bad.p[end[3] - 8] ^= 1;
 	bad.p[end[2] - 4] ^= 1;                         /* member 2's ISIZE */
 	decoded((unsigned char *)bad.p, bad.len, 0, 1 << 20, MM, &r);
+	decoded((unsigned char *)bad.p, bad.len, 0, 0, 0, &plain);
 	ok(r.err && same_as(&r, text, at[1]) && strstr(r.msg, "member 2"), "bad ISIZE in a member decoded twice: nothing of it out");
+	ok(r.off == plain.off && r.off >= end[2] - 4 && !strcmp(r.msg, plain.msg), "the same damage at the same offset as decoded plainly");
+	decoded((unsigned char *)bad.p, bad.len, 5, MM, MM, &r);
+	ok(r.err && r.off == plain.off && !strcmp(r.msg, plain.msg) && r.unverified == 1,
+	   "the same once checking stopped, at a member after one kept");
 	bad.p[end[2] - 4] ^= 1;
 	bad.p[end[1] - 1] ^= 0x10;                      /* member 1's ISIZE, high byte */
 	decoded((unsigned char *)bad.p, bad.len, 3, 1 << 20, MM, &r);
@@ -207,6 +212,34 @@ static void checked_members(void)
 	buf_free(&gz);
 	buf_free(&r.out);
 	buf_free(&plain.out);
+}
+
+/* many_members: 300 stored members (over 1 MiB, so the compressed bytes of
+ * members already out are dropped along the way), then one over the bound,
+ * decoded twice from what was kept of the compressed bytes. */
+static void many_members(void)
+{
+	static char text[301 * MM];
+	struct buf gz = BUF_INIT;
+	size_t tl = 0;
+	for (int i = 0; i < 300; i++, tl += MM - 96) {
+		text_of(text + tl, MM - 96, (unsigned)i);
+		gzn(text + tl, MM - 96, 0, &gz);
+	}
+	text_of(text + tl, 3 * MM, 7);
+	gzn(text + tl, 3 * MM, 1, &gz);
+	tl += 3 * MM;
+	struct run r = { .out = BUF_INIT };
+	decoded((unsigned char *)gz.p, gz.len, 0, 1 << 20, MM, &r);
+	ok(gz.len > (1 << 20) && !r.err && same_as(&r, text, tl) && r.redecoded == 1,
+	   "300 members kept, then one decoded twice: the same bytes");
+	decoded((unsigned char *)gz.p, gz.len, 4093, 1 << 20, MM, &r);
+	ok(!r.err && same_as(&r, text, tl) && r.redecoded == 1, "the same read 4093 bytes at a time");
+	gz.p[gz.len - 7] ^= 1;                          /* its CRC-32 */
+	decoded((unsigned char *)gz.p, gz.len, 0, 1 << 20, MM, &r);
+	ok(r.err && same_as(&r, text, tl - 3 * MM), "its bad CRC: none of it out, all before it");
+	buf_free(&gz);
+	buf_free(&r.out);
 }
 
 int main(void)
@@ -227,6 +260,7 @@ int main(void)
 	ok(err && off == na + nb, "trailing garbage is damage at its offset");
 	ok(gzip_magic(a, na) && !gzip_magic("{}", 2), "gzip_magic");
 	checked_members();
+	many_members();
 
 	ok(retry_http_transient(503) && retry_http_transient(429) && !retry_http_transient(404) &&
 	   !retry_http_transient(200), "HTTP statuses retried as curl --retry does");
