@@ -15,9 +15,12 @@ cat "$SAMPLE_DUPS" "$ids" "$idjson" > /dev/null    # warm the page cache
 
 # The state: built by tests/bench/mkstate.c through libseg (untimed), then
 # loaded alone, and loaded and saved (temp file, fsync, rename).
-cc=$(sed -n 's/^CC = //p' "$top/config.mk")
+# (with the flags libseg.a was built with: a sanitizer build needs them)
+mkv() { sed -n "s/^$1 = //p" "$top/config.mk"; }
 mk="$BENCH_DIR/mkstate"
-${cc:-cc} -O2 -std=c11 -D_DEFAULT_SOURCE -I"$top/lib" -o "$mk" "$top/tests/bench/mkstate.c" "$top/lib/libseg.a" || exit 1
+# shellcheck disable=SC2046
+${CC:-$(mkv CC)} $(mkv CFLAGS) -I"$top/lib" -o "$mk" "$top/tests/bench/mkstate.c" "$top/lib/libseg.a" \
+	$(mkv LDFLAGS) || exit 1
 st="$BENCH_DIR/state-$STATE_IDS.idx"
 cleanup() { rm -f "$st" "$st.new" "$mk"; }
 "$mk" "$STATE_IDS" "$st" || exit 1
