@@ -1,28 +1,20 @@
-#!/bin/sh
-# bench-batch: seg-batch's MB/s of row input on rows made from the sample,
-# beside cat and jq -c . on the same rows in the same run. Target: >= 500 MB/s.
-# The rows are made once, outside the timing, and kept in $BENCH_DIR: by
-# seg-flatten when it is built, else by a jq program doing its mapping.
+#!/bin/bash
+# bench-batch: seg-batch's MB/s of row input on rows made from the sample
+# (seg-flatten, once, outside the timing), beside cat and jq -c . on the same
+# rows in the same run (jq on a 20 MB slice). Target: >= 500 MB/s.
 . "$(dirname "$0")/common.sh"
 sample
-ROWS="$BENCH_DIR/rows-${BENCH_MB}mb.ndjson"
-if [ ! -s "$ROWS" ]; then
-	if command -v seg-flatten > /dev/null; then
-		seg-flatten -q "$SAMPLE" > "$ROWS.tmp"
-	else
-		{
-			printf '%s\n' '{"_table":"segment_data","_ddl":"CREATE TABLE IF NOT EXISTS `segment_data` (`messageId` VARCHAR(100) NOT NULL, `timestamp` DATETIME(6) NOT NULL, `type` VARCHAR(16) NOT NULL, `event` TEXT, `name` TEXT, `properties` JSON, `userId` TEXT, `anonymousId` TEXT, `groupId` TEXT, `traits` JSON, `context` JSON, SHARD KEY (`messageId`), UNIQUE KEY (`messageId`) USING HASH, SORT KEY (`timestamp`))"}'
-			jq -c '{_table: "segment_data", messageId, timestamp: ((.timestamp // "") | sub("T"; " ") | sub("Z$"; "")),
-			        type, event, name, properties, userId, anonymousId, groupId,
-			        traits: (.context.traits // .traits), context}' "$SAMPLE"
-		} > "$ROWS.tmp"
-	fi && mv "$ROWS.tmp" "$ROWS"
-fi
+rows
 bytes=$(filesize "$ROWS")
+slice="$STEM-jq-rows-slice.ndjson"
+[ -s "$slice" ] || head -c $((bytes / 10 < 20000000 ? bytes / 10 : 20000000)) "$ROWS" | head -n -1 > "$slice"
 cat "$ROWS" > /dev/null    # warm the page cache
-bench "cat" "$bytes" "cat '$ROWS' > /dev/null"
-bench "seg-batch" "$bytes" "seg-batch -q '$ROWS' > /dev/null"
-bench "seg-batch (1 CPU, taskset)" "$bytes" "taskset -c 0 seg-batch -q '$ROWS' > /dev/null"
-# jq is slow: time it on the first 20 MB of rows and report its rate
-head -c 20000000 "$ROWS" | head -n -1 > "$BENCH_DIR/jq-rows-slice.ndjson"
-bench "jq -c . (20 MB slice)" "$(filesize "$BENCH_DIR/jq-rows-slice.ndjson")" "jq -c . '$BENCH_DIR/jq-rows-slice.ndjson' > /dev/null"
+bench_reset MB
+bench_add "cat" "$bytes" "cat '$ROWS' > /dev/null"
+bench_add "seg-batch" "$bytes" "seg-batch -q '$ROWS' > /dev/null"
+bench_add "seg-batch (1 CPU, taskset)" "$bytes" "taskset -c 0 seg-batch -q '$ROWS' > /dev/null"
+bench_add "jq -c . (slice)" "$(filesize "$slice")" "jq -c . '$slice' > /dev/null"
+bench_run
+bench_header
+bench_show
+bench_ratio "seg-batch" "jq -c . (slice)" "seg-batch / jq"

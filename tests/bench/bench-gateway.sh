@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # tests/bench/bench-gateway.sh: s2-gateway throughput on 1000-row inserts of
 # Segment's own table layout (11 columns, 11 000 placeholders a request),
 # requests/s and rows/s, next to the same INSERTs sent straight to MariaDB by
@@ -18,8 +18,7 @@ cleanup() {
 	[ -n "${MARIADB_DIR:-}" ] && sh "$helpers/mariadb.sh" stop "$MARIADB_DIR"
 	rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+export SEGPIPE_WATCH_PID=$$
 eval "$(sh "$helpers/mariadb.sh" start)" || exit 1
 eval "$(sh "$helpers/gateway.sh" start --workers "$P" --log /dev/null)" || exit 1
 
@@ -74,22 +73,24 @@ curl -sS -u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
 chmod 600 "$work/curl.cfg"
 
 count() { mariadb --defaults-file="$MARIADB_ADMIN_CNF" -N -B -D "$S2_DATABASE" -e 'SELECT COUNT(*) FROM segment_data'; }
-report() { # NAME SECONDS REQUESTS
-	printf '  %-36s %s  (%s s)\n' "$1" "$(echo "$2 $3 $ROWS" | awk '{ s = $1 > 0 ? $1 : 0.001
-		printf "%7.0f req/s %9.0f rows/s", $2 / s, $2 * $3 / s }')" "$2"
-}
+empty='mariadb --defaults-file="$MARIADB_ADMIN_CNF" -D "$S2_DATABASE" -e "TRUNCATE segment_data"'
+per=$(( (N + P - 1) / P ))
 
 echo "  $N requests of $ROWS rows ($bytes bytes each), $P connections"
-t=$(secs "curl --parallel --parallel-max $P -K '$work/curl.cfg' > '$work/codes' 2> '$work/curl.err'")
-report "s2-gateway (curl, HTTP)" "$t" "$N"
-ok=$(grep -c '^200$' "$work/codes")
-[ "$ok" -eq "$N" ] || { echo "  warning: only $ok of $N requests answered 200" >&2; head -n 5 "$work/curl.err" >&2; }
-[ "$(count)" -eq $((N * ROWS)) ] || echo "  warning: table has $(count) rows, want $((N * ROWS))" >&2
-
-mariadb --defaults-file="$MARIADB_ADMIN_CNF" -D "$S2_DATABASE" -e 'TRUNCATE segment_data'
-per=$(( (N + P - 1) / P ))
-t=$(secs "i=0; while [ \$i -lt $P ]; do
+bench_reset rows
+BENCH_PREP=$empty
+BENCH_CHECK='ok=$(grep -c "^200$" "$work/codes"); [ "$ok" -eq "$N" ] || echo "only $ok of $N requests answered 200";
+	[ "$(count)" -eq $((N * ROWS)) ] || echo "$(count) rows in the table, not $((N * ROWS))"'
+bench_add "s2-gateway (curl, HTTP)" $((N * ROWS)) \
+	"curl --parallel --parallel-max $P -K '$work/curl.cfg' > '$work/codes' 2> '$work/curl.err'"
+BENCH_PREP=$empty
+BENCH_CHECK='[ "$(count)" -eq $((per * P * ROWS)) ] || echo "$(count) rows in the table, not $((per * P * ROWS))"'
+bench_add "reference: mariadb client, direct" $((per * P * ROWS)) "i=0; while [ \$i -lt $P ]; do
 	( j=0; while [ \$j -lt $per ]; do cat '$work/direct.sql'; j=\$((j + 1)); done ) |
 		mariadb --defaults-file='$MARIADB_CNF' --max-allowed-packet=64M &
-	i=\$((i + 1)); done; wait")
-report "reference: mariadb client, direct" "$t" $((per * P))
+	i=\$((i + 1)); done; wait"
+bench_run
+bench_header
+echo "  (CPU: curl's or the mariadb client's only, not the gateway's or the database's)"
+bench_show
+bench_ratio "s2-gateway (curl, HTTP)" "reference: mariadb client, direct" "s2-gateway / direct"

@@ -1,51 +1,51 @@
-#!/bin/sh
+#!/bin/bash
 # bench-send: messages/s from seg-send into seg-receive (both on 127.0.0.1,
 # the receiver fsyncing every request into its archive), beside what users
 # script today: a shell loop posting 100-message batches to /v1/batch with
 # curl, one process per batch (timed on LOOP_BATCHES batches). The messages
-# are the sample's first SEND_MESSAGES; what the receiver wrote is counted
-# with seg-fetch, and a wrong count is shown instead of a number.
+# are the sample's first SEND_MESSAGES; each run gets a fresh receiver, and
+# what it wrote is counted with seg-fetch (a wrong count prints WRONG).
 . "$(dirname "$0")/common.sh"
 sample
-SEND_MESSAGES=${SEND_MESSAGES:-100000}
+SEND_MESSAGES=${SEND_MESSAGES:-30000}
 LOOP_BATCHES=${LOOP_BATCHES:-200}
-W=$(mktemp -d "${TMPDIR:-/tmp}/benchsend.XXXXXX")
+W=$(mktemp -d "${TMPDIR:-/tmp}/benchsend.XXXXXX") || exit 1
 RPID=
-trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; wait; rm -rf "$W"' EXIT
-trap 'exit 1' INT TERM
+cleanup() { [ -z "$RPID" ] || { kill "$RPID"; wait "$RPID"; } 2> /dev/null; rm -rf "$W"; }
 export SEGMENT_WRITE_KEY=bench_key
 head -n "$SEND_MESSAGES" "$SAMPLE" > "$W/msgs"
 n=$(wc -l < "$W/msgs")
 head -n $((LOOP_BATCHES * 100)) "$W/msgs" | awk '
 	{ b = b (NR % 100 == 1 ? "" : ",") $0 }
 	NR % 100 == 0 { print "{\"batch\":[" b "]}"; b = "" }' > "$W/bodies"
+nloop=$(($(wc -l < "$W/bodies") * 100))
 
-# receiver DIR: start seg-receive writing DIR, set PORT
+# receiver: start seg-receive writing a fresh $W/r, set PORT
 receiver() {
-	rm -f "$W/port"
-	seg-receive -q -d "$1" -p 0 --port-file "$W/port" &
+	rm -rf "$W/r" "$W/port"
+	seg-receive -q -d "$W/r" -p 0 --port-file "$W/port" &
 	RPID=$!
-	while [ ! -s "$W/port" ]; do sleep 0.05; done
-	PORT=$(cat "$W/port")
+	while [ ! -s "$W/port" ]; do kill -0 "$RPID" 2> /dev/null || return 1; sleep 0.05; done
+	export PORT; PORT=$(cat "$W/port")
 }
-stop() { kill "$RPID"; wait "$RPID"; RPID=; }
-# report NAME MESSAGES SECS DIR
-report() {
-	got=$(seg-fetch -q "$4/segment-logs" | wc -l)
-	r=$(echo "$2 $3" | awk '{ if ($2 <= 0) $2 = 0.001; printf "%.0f", $1 / $2 }')
-	[ "$got" -eq "$2" ] || r="WRONG: $got of $2 written"
-	printf '  %-44s %8s messages/s  (%s messages, %s s)\n' "$1" "$r" "$2" "$3"
+# written N: stop the receiver; say so unless it wrote N messages
+written() {
+	kill "$RPID"; wait "$RPID"; RPID=
+	got=$(seg-fetch -q "$W/r/segment-logs" | wc -l)
+	[ "$got" -eq "$1" ] || echo "$got of $1 written"
 }
 
 echo "  $n messages of the sample, $(($(wc -c < "$W/msgs") / n)) bytes on average"
+bench_reset messages
 for j in 1 4; do
-	receiver "$W/s$j"
-	t=$(secs "seg-send -q -j $j --max-rps 0 --url http://127.0.0.1:$PORT '$W/msgs' > /dev/null")
-	stop
-	report "seg-send -j $j (batches of 480 KB)" "$n" "$t" "$W/s$j"
+	BENCH_PREP=receiver BENCH_CHECK='written "$n"'
+	bench_add "seg-send -j $j (batches of 480 KB)" "$n" \
+		"seg-send -q -j $j --max-rps 0 --url http://127.0.0.1:\$PORT '$W/msgs' > /dev/null"
 done
-receiver "$W/c"
-t=$(secs "while IFS= read -r b; do printf '%s' \"\$b\" | curl -sf -o /dev/null -u bench_key: \
-	-H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:$PORT/v1/batch || exit 1; done < '$W/bodies'")
-stop
-report "curl loop, 100 a request" "$(($(wc -l < "$W/bodies") * 100))" "$t" "$W/c"
+BENCH_PREP=receiver BENCH_CHECK='written "$nloop"'
+bench_add "curl loop, 100 a request" "$nloop" "while IFS= read -r b; do printf '%s' \"\$b\" | curl -sf -o /dev/null -u bench_key: \
+	-H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:\$PORT/v1/batch || exit 1; done < '$W/bodies'"
+bench_run
+bench_header
+bench_show
+bench_ratio "seg-send -j 4 (batches of 480 KB)" "curl loop, 100 a request" "seg-send -j 4 / curl loop"
