@@ -379,6 +379,19 @@ static inline uptr escape_fast(uptr p, uptr end)
 	return k ? p + k : NULL;
 }
 
+/* block_at: the block at p to look at: p itself, or when fewer than BLOCK
+ * bytes are left (their number in *n, 0 at the end) a copy of them in tail,
+ * padded with plain bytes. */
+static uptr block_at(uptr p, uptr end, unsigned char *tail, size_t *n)
+{
+	*n = (size_t)(end - p) < BLOCK ? (size_t)(end - p) : BLOCK;
+	if (*n == BLOCK || *n == 0)
+		return p;
+	memcpy(tail, p, *n);
+	memset(tail + *n, 'x', BLOCK - *n);
+	return tail;
+}
+
 /* scan_blocks: scan_string_exact's answer, fast. A block at a time: its
  * UTF-8 checked at once (before or after the string's end: a sequence cut
  * by '"', '\\' or a control byte calls for a continuation byte there), then
@@ -391,15 +404,10 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 	uptr start = p, end = c->end;
 	unsigned char tail[BLOCK];
 	for (;;) {
-		size_t n = (size_t)(end - p) < BLOCK ? (size_t)(end - p) : BLOCK;
-		uptr q = p;
-		if (n < BLOCK) {
-			if (n == 0)
-				break;
-			memcpy(tail, p, n);             /* padded with plain bytes */
-			memset(tail + n, 'x', BLOCK - n);
-			q = tail;
-		}
+		size_t n;
+		uptr q = block_at(p, end, tail, &n);
+		if (n == 0)
+			break;
 		bmask high, all = block_mask(q, &high);
 		size_t k = n, e = 0;
 		if (high && !(k = utf8_block(q, n)))
@@ -489,15 +497,10 @@ static uptr scan_blocks(struct ctx *c, uptr p)
 	uptr start = p, end = c->end;
 	unsigned char tail[BLOCK];
 	for (;;) {
-		size_t n = (size_t)(end - p) < BLOCK ? (size_t)(end - p) : BLOCK;
-		uptr q = p;
-		if (n < BLOCK) {
-			if (n == 0)
-				break;
-			memcpy(tail, p, n);             /* padded with plain bytes */
-			memset(tail + n, 'x', BLOCK - n);
-			q = tail;
-		}
+		size_t n;
+		uptr q = block_at(p, end, tail, &n);
+		if (n == 0)
+			break;
 		bmask high, all = block_mask(q, &high);
 		if (!all) {
 			p += n;
