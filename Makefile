@@ -89,7 +89,7 @@ bench-quick: all
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:.c=)
-tests/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+tests/fuzz/%: tests/fuzz/%.c tests/fuzz/feed.h $(LIB_SRC) $(LIB_HDR)
 	$(say) FUZZ $@
 	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -DINFLATE_CSP_KEEP=700 \
 		-fsanitize=fuzzer,address,undefined -Ilib $(CURL_CFLAGS) $(MHD_CFLAGS) $(MARIADB_CFLAGS) \

@@ -13,26 +13,10 @@
 
 #include "buf.h"
 #include "inflate.h"
+#include "feed.h"
 
 #define OUT_CAP ((size_t)4 << 20)
 
-struct feed {
-	const uint8_t *p;
-	size_t n, off, chunk;
-};
-
-static ssize_t feed_read(void *ctx, char *buf, size_t n)
-{
-	struct feed *f = ctx;
-	size_t k = f->n - f->off;
-	if (k > n)
-		k = n;
-	if (k > f->chunk)
-		k = f->chunk;
-	memcpy(buf, f->p + f->off, k);
-	f->off += k;
-	return (ssize_t)k;
-}
 
 /* run: decode to out (up to OUT_CAP); 1 if the cap was reached. */
 static int run(const uint8_t *p, size_t n, size_t chunk, uint64_t verify_max, uint64_t mem_max,

@@ -9,24 +9,7 @@
 #include <string.h>
 
 #include "unpack.h"
-
-struct feed {
-	const uint8_t *p;
-	size_t n, off, chunk;
-};
-
-static ssize_t feed_read(void *ctx, char *buf, size_t n)
-{
-	struct feed *f = ctx;
-	size_t k = f->n - f->off;
-	if (k > n)
-		k = n;
-	if (k > f->chunk)
-		k = f->chunk;
-	memcpy(buf, f->p + f->off, k);
-	f->off += k;
-	return (ssize_t)k;
-}
+#include "feed.h"
 
 /* text: read the stream to its end, as seg-fetch's line reader would. */
 static int text(void *ctx, lr_readfn read, void *rctx, const char *name)

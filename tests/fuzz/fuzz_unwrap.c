@@ -10,24 +10,7 @@
 
 #include "json.h"
 #include "unwrap.h"
-
-struct feed {
-	const uint8_t *p;
-	size_t n, off, chunk;
-};
-
-static ssize_t feed_read(void *ctx, char *buf, size_t n)
-{
-	struct feed *f = ctx;
-	size_t k = f->n - f->off;
-	if (k > n)
-		k = n;
-	if (k > f->chunk)
-		k = f->chunk;
-	memcpy(buf, f->p + f->off, k);
-	f->off += k;
-	return (ssize_t)k;
-}
+#include "feed.h"
 
 static int strict_mode;
 
