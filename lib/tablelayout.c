@@ -253,41 +253,6 @@ static const char *put_text(struct map *c, size_t i, const struct seg_column *co
 	return NULL;
 }
 
-/* put_time: the first of timestamp, originalTimestamp, sentAt, receivedAt that
- * is present, converted to UTC as DATETIME(6) text. One that is present but
- * unusable is an error, not a reason to look further. */
-static const char *put_time(struct map *c, size_t i)
-{
-	const struct { const char *key; struct json_slice v; } t[] = {
-		{ "timestamp", c->f->timestamp }, { "originalTimestamp", c->f->original_timestamp },
-		{ "sentAt", c->f->sent_at }, { "receivedAt", c->f->received_at },
-	};
-	size_t k = 0;
-	while (k < N(t) && absent(t[k].v))
-		k++;
-	if (k == N(t))
-		FAIL("missing_timestamp", "none of timestamp, originalTimestamp, sentAt, receivedAt");
-	struct json_slice v = t[k].v;
-	if (v.type != JSON_STRING)
-		FAIL("bad_timestamp", "%s must be an ISO-8601 string, found %s", t[k].key, type_word(v.type));
-	size_t len;
-	const char *s = decoded(c, v, &len);
-	struct isotime when;
-	const char *why;
-	if (isotime_parse(s, len, &when, &why) < 0)
-		FAIL("bad_timestamp", "%s \"%.*s\": %s", t[k].key, (int)(len > 40 ? 40 : len), s, why);
-	/* DATETIME holds 1000-01-01 00:00:00 to 9999-12-31 23:59:59.999999 */
-	if (when.sec < days_from_civil(1000, 1, 1) * 86400 || when.sec >= days_from_civil(10000, 1, 1) * 86400)
-		FAIL("bad_timestamp", "%s \"%.*s\": outside the DATETIME range (years 1000 to 9999 in UTC)",
-		     t[k].key, (int)(len > 40 ? 40 : len), s);
-	char text[29];
-	text[0] = '"';
-	isotime_format(&when, text + 1);
-	text[27] = '"';
-	row_json(c->rf, c->out, i, text, 28);
-	return NULL;
-}
-
 /* put_when: a DATETIME column from one field of the message, null when
  * absent; a value that is not a time is an error. */
 static const char *put_when(struct map *c, size_t i, const char *key, struct json_slice v)
@@ -313,6 +278,23 @@ static const char *put_when(struct map *c, size_t i, const char *key, struct jso
 	text[27] = '"';
 	row_json(c->rf, c->out, i, text, 28);
 	return NULL;
+}
+
+/* put_time: the first of timestamp, originalTimestamp, sentAt, receivedAt that
+ * is present, converted to UTC as DATETIME(6) text. One that is present but
+ * unusable is an error, not a reason to look further. */
+static const char *put_time(struct map *c, size_t i)
+{
+	const struct { const char *key; struct json_slice v; } t[] = {
+		{ "timestamp", c->f->timestamp }, { "originalTimestamp", c->f->original_timestamp },
+		{ "sentAt", c->f->sent_at }, { "receivedAt", c->f->received_at },
+	};
+	size_t k = 0;
+	while (k < N(t) && absent(t[k].v))
+		k++;
+	if (k == N(t))
+		FAIL("missing_timestamp", "none of timestamp, originalTimestamp, sentAt, receivedAt");
+	return put_when(c, i, t[k].key, t[k].v);
 }
 
 /* put_object: a JSON column: an object as it is, null when absent. */
