@@ -68,6 +68,20 @@ void cli_on_stop(void (*fn)(int))
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+volatile sig_atomic_t cli_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	if (cli_stop_signal)
+		_exit(EX_TEMPFAIL);
+	cli_stop_signal = sig;
+}
+
+void cli_stop_on_signal(void)
+{
+	cli_on_stop(on_stop_signal);
+}
+
 /* emit: "prog: file:line: message"; line 0 leaves the line out. */
 static void emit(const char *file, unsigned long long line, const char *msg)
 {

@@ -3,6 +3,7 @@
  * parsing, --version, and the decision whether to show progress. */
 #ifndef SEG_CLI_H
 #define SEG_CLI_H
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,12 @@ void cli_init(const char *name);
 /* cli_on_stop: call fn on SIGINT and SIGTERM (no SA_RESTART: a blocking
  * call returns EINTR, so the program sees the stop at once). */
 void cli_on_stop(void (*fn)(int));
+
+/* cli_stop_on_signal: the first SIGINT or SIGTERM asks for a clean stop: it
+ * is put in cli_stop_signal, which the program's loop looks at; a second
+ * one exits 75 at once (nothing is claimed done that was not). */
+void cli_stop_on_signal(void);
+extern volatile sig_atomic_t cli_stop_signal;
 
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -160,17 +160,6 @@ static void body_give(struct buf *b)
 	*b = (struct buf)BUF_INIT;
 }
 
-static volatile sig_atomic_t got_signal;
-
-/* on_signal: the first SIGINT/SIGTERM asks for a clean stop; a second one
- * exits at once (the checkpoint never claims an uncommitted batch). */
-static void on_signal(int sig)
-{
-	if (got_signal)
-		_exit(EX_TEMPFAIL);
-	got_signal = sig;
-}
-
 static void usage(void)
 {
 	printf("usage: s2-load [options] [FILE...]\n"
@@ -801,7 +790,7 @@ static void draw_progress(struct loader *L, int force)
 static int pump(struct loader *L, int fd, int max_wait)
 {
 	int ready = 0;
-	if (got_signal && !L->interrupted) {
+	if (cli_stop_signal && !L->interrupted) {
 		L->interrupted = 1;
 		L->stopping = 1;
 		dapi_abort_all(&L->api);   /* do not wait for a hung server */
@@ -1293,7 +1282,7 @@ static void start(struct loader *L, const struct load_opts *o)
 	rejects_open(&L->failed, o->failed, NULL);
 	L->progress = progress_wanted(o->common.force_progress, o->common.quiet);
 	L->quiet = o->common.quiet;
-	cli_on_stop(on_signal);
+	cli_stop_on_signal();
 }
 
 /* finish: after the input: wait for the last answers, close the files,
@@ -1319,7 +1308,7 @@ static int finish(struct loader *L, const struct load_opts *o, int status)
 	if (L->out.closed)
 		warnmsg("%s was closed: later result lines were discarded, the load went on", L->out.name);
 	if (L->interrupted)
-		warnmsg("interrupted by signal %d; re-run to continue", (int)got_signal);
+		warnmsg("interrupted by signal %d; re-run to continue", (int)cli_stop_signal);
 	stats_summary(&L->st, o->common.quiet);
 	if (o->common.stats_file && stats_write(&L->st, o->common.stats_file) < 0)
 		die(EX_IOERR, "%s: cannot write stats: %s", o->common.stats_file, strerror(errno));

@@ -67,15 +67,6 @@ struct sender {
 	uint64_t bytes;
 };
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	if (got_signal)
-		_exit(EX_TEMPFAIL);
-	got_signal = sig;
-}
-
 static void usage(void)
 {
 	printf("usage: seg-send [options] [FILE...]\n"
@@ -318,8 +309,8 @@ static uint64_t start_due(struct sender *S)
 static void pump(struct sender *S, size_t limit)
 {
 	while (S->active > limit || (limit == 0 && S->active)) {
-		if (got_signal && !S->stop) {
-			stop_run(S, EX_TEMPFAIL, "stopped by signal %s", got_signal == SIGINT ? "INT" : "TERM");
+		if (cli_stop_signal && !S->stop) {
+			stop_run(S, EX_TEMPFAIL, "stopped by signal %s", cli_stop_signal == SIGINT ? "INT" : "TERM");
 		}
 		if (S->stop) {
 			dapi_abort_all(&S->api);
@@ -408,7 +399,7 @@ static int send_stream(void *ctx, int fd, const char *name)
 	char detail[512];
 	int rc;
 	lr_init_fd(&r, fd, name, LINE_MAX_DEFAULT);
-	while (!S->stop && !got_signal && (rc = lr_next(&r, &l)) == 1) {
+	while (!S->stop && !cli_stop_signal && (rc = lr_next(&r, &l)) == 1) {
 		S->bytes += l.len + 1;
 		if (line_blank(&l)) {
 			stats_add(&S->io.st, "blank", 1);
@@ -422,7 +413,7 @@ static int send_stream(void *ctx, int fd, const char *name)
 			add_message(S, l.p, l.len);
 		progress_tick(&S->io.prog, stats_get(&S->io.st, "in"), S->bytes);
 	}
-	if (S->stop || got_signal) {
+	if (S->stop || cli_stop_signal) {
 		lr_free(&r);
 		return 1;
 	}
@@ -580,7 +571,7 @@ int main(int argc, char **argv)
 	char err[256];
 	if (dapi_client_init(&S.api, &S.conf, err, sizeof err) < 0)
 		die(EX_IOERR, "%s", err);
-	cli_on_stop(on_signal);
+	cli_stop_on_signal();
 	int status = frame_operands(argc - optind, argv + optind, send_stream, &S);
 	status = finish(&S, status);
 	dapi_client_free(&S.api);
