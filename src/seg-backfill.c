@@ -45,6 +45,9 @@ enum { ST_FETCH, ST_VALIDATE, ST_DEDUP, ST_FLATTEN, ST_BATCH, ST_LOAD, NSTAGES }
 static const char *const stage_prog[NSTAGES] = {
 	"seg-fetch", "seg-validate", "seg-dedup", "seg-flatten", "seg-batch", "s2-load" };
 static const char *const stage_short[NSTAGES] = { "fetch", "validate", "dedup", "flatten", "batch", "load" };
+/* The stages a unit runs in one process (lib/chain), CHAIN_FIRST to
+ * CHAIN_LAST; the others run as their own programs before and after it. */
+enum { CHAIN_FIRST = ST_VALIDATE, CHAIN_LAST = ST_BATCH, CHAIN_N = CHAIN_LAST - CHAIN_FIRST + 1 };
 
 struct opts {
 	struct strv sources, cfg_sources, cfg_values, stage[NSTAGES];
@@ -69,7 +72,7 @@ struct unit {
 	uint64_t bytes;
 	enum ustate state;
 	struct pipeline pl;
-	int chained;             /* pl is fetch | chain | load (lib/chain) */
+	int chained;             /* pl runs CHAIN_FIRST..CHAIN_LAST in one process */
 	int scode[NSTAGES];      /* each stage's exit status, once all ended */
 	int chain_died;          /* the chain ended without saying which stage */
 	int running;
@@ -846,21 +849,29 @@ static void chain_argv(const struct unit *u, const struct strv *argv, const int 
 	free(self);
 }
 
-/* start_chained: seg-fetch | validate, dedup, flatten and batch in one
- * process | s2-load. Each middle stage keeps its own log, --stats, rejects
- * and exit status; chain.log gets only what the process says outside any
- * stage. */
+/* start_chained: the stages CHAIN_FIRST to CHAIN_LAST in one process,
+ * the others as their own programs around it. Each in-process stage keeps
+ * its own log, --stats, rejects and exit status; chain.log gets only what
+ * the process says outside any stage. */
 static int start_chained(struct unit *u, struct strv *argv)
 {
-	static const int mid[] = { ST_VALIDATE, ST_DEDUP, ST_FLATTEN, ST_BATCH };
-	char *flog = stage_log(u, "fetch"), *clog = stage_log(u, "chain"), *llog = stage_log(u, "load");
+	int mid[CHAIN_N], n = 0;
+	struct pipe_stage st[NSTAGES];
+	char *logs[NSTAGES];
 	struct strv ch = { 0 };
-	chain_argv(u, argv, mid, 4, &ch);
-	struct pipe_stage st[3] = { { argv[ST_FETCH].v, flog }, { ch.v, clog }, { argv[ST_LOAD].v, llog } };
-	int rc = start_pipeline(u, st, 3);
-	free(flog);
-	free(clog);
-	free(llog);
+	for (int i = 0; i < CHAIN_N; i++)
+		mid[i] = CHAIN_FIRST + i;
+	chain_argv(u, argv, mid, CHAIN_N, &ch);
+	for (int i = 0; i < NSTAGES; i++) {
+		if (i > CHAIN_FIRST && i <= CHAIN_LAST)
+			continue;
+		logs[n] = stage_log(u, i == CHAIN_FIRST ? "chain" : stage_short[i]);
+		st[n] = (struct pipe_stage){ i == CHAIN_FIRST ? ch.v : argv[i].v, logs[n] };
+		n++;
+	}
+	int rc = start_pipeline(u, st, n);
+	for (int i = 0; i < n; i++)
+		free(logs[i]);
 	strv_free(&ch);
 	return rc;
 }
@@ -1129,12 +1140,18 @@ static void unit_codes(struct unit *u)
 			u->scode[i] = pipeline_code(&u->pl, i);
 		return;
 	}
-	u->scode[ST_FETCH] = pipeline_code(&u->pl, 0);
-	u->scode[ST_LOAD] = pipeline_code(&u->pl, 2);
+	int k = 0;                          /* the process of stage i */
+	for (int i = 0; i < NSTAGES; i++) {
+		if (i < CHAIN_FIRST || i > CHAIN_LAST)
+			u->scode[i] = pipeline_code(&u->pl, k++);
+		else if (i == CHAIN_LAST)
+			k++;
+	}
+	int chain_at = CHAIN_FIRST;         /* the chain's process: after the stages before it */
 	char *f = ufile(u, "chain.status");
-	u->chain_died = chain_status_read(f, ST_LOAD - ST_VALIDATE, u->scode + ST_VALIDATE) < 0;
-	for (int i = ST_VALIDATE; u->chain_died && i < ST_LOAD; i++)
-		u->scode[i] = pipeline_code(&u->pl, 1);
+	u->chain_died = chain_status_read(f, CHAIN_N, u->scode + CHAIN_FIRST) < 0;
+	for (int i = CHAIN_FIRST; u->chain_died && i <= CHAIN_LAST; i++)
+		u->scode[i] = pipeline_code(&u->pl, chain_at);
 	free(f);
 }
 
@@ -1148,8 +1165,11 @@ static int triage(struct unit *u, struct stats *st, struct buf *msg)
 	int cause = cause_stage(u->scode, NSTAGES);
 	if (cause >= 0) {
 		int c = u->scode[cause];
-		int whole = u->chained && u->chain_died && cause != ST_FETCH && cause != ST_LOAD;
-		const char *who = whole ? "the in-process chain (seg-validate to seg-batch)" : stage_prog[cause];
+		int whole = u->chained && u->chain_died && cause >= CHAIN_FIRST && cause <= CHAIN_LAST;
+		char chain_who[80];
+		snprintf(chain_who, sizeof chain_who, "the in-process chain (%s to %s)", stage_prog[CHAIN_FIRST],
+		         stage_prog[CHAIN_LAST]);
+		const char *who = whole ? chain_who : stage_prog[cause];
 		char *log = ufile(u, whole ? "chain" : stage_short[cause]), line[300];
 		struct buf lf = BUF_INIT;
 		buf_printf(&lf, "%s.log", log);
