@@ -387,6 +387,7 @@ int flatten_setup(int argc, char **argv, struct frame_stage *s)
 
 	jpath_init(&f->pii);
 	f->emit_ddl = 1;
+	f->mem.sub_key = f->mem2.sub_key = "context";   /* the layouts read context.traits */
 	int first = options(argc, argv, f, &fo, &o);
 	if (jpath_has_op(&f->pii, JPATH_HASH) && !o.salt_file)
 		usage_error("--hash needs --salt-file (unsalted hashes of e-mails or phone numbers are easy to reverse)");

@@ -154,18 +154,6 @@ const char *frame_parse_object(const struct line *l, size_t max_line, int max_de
 	return NULL;
 }
 
-/* members_copy: dst becomes a copy of src (the same slices). */
-static void members_copy(struct json_members *dst, const struct json_members *src)
-{
-	if (dst->cap < src->n) {
-		dst->cap = src->n;
-		dst->m = xrealloc(dst->m, dst->cap * sizeof *dst->m);
-	}
-	if (src->n)
-		memcpy(dst->m, src->m, src->n * sizeof *src->m);
-	dst->n = src->n;
-}
-
 /* members_index: the top-level members of the valid JSON object p[0..n),
  * found by skipping values (json_iter), not by validating them. */
 static void members_index(const char *p, size_t n, struct json_members *mem)
@@ -176,6 +164,8 @@ static void members_index(const char *p, size_t n, struct json_members *mem)
 	struct json_iter it;
 	struct json_slice k, v;
 	mem->n = 0;
+	mem->nsub = 0;
+	mem->sub_at = NULL;
 	json_iter_init(&it, json_value(p, end));
 	while (json_iter_next(&it, &k, &v)) {
 		if (mem->n == mem->cap) {
@@ -192,7 +182,7 @@ const char *frame_parse(struct frame *f, const struct line *l, struct json_membe
 {
 	if (f->known.depth > 0 && f->known.depth <= f->max_depth && !l->too_long) {
 		if (f->known.mem)
-			members_copy(mem, f->known.mem);
+			json_members_copy(mem, f->known.mem);
 		else
 			members_index(l->p, l->len, mem);
 		f->depth = f->known.depth;
@@ -210,7 +200,7 @@ int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_me
 	if (!f->trusted)
 		return json_parse(p, n, f->max_depth, mem, err);
 	if (f->known.sub && f->known.sub_at == p)
-		members_copy(mem, f->known.sub);
+		json_members_copy(mem, f->known.sub);
 	else
 		members_index(p, n, mem);
 	return 0;

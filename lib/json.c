@@ -612,13 +612,45 @@ static enum json_type type_of(unsigned ch)
 	}
 }
 
+/* member_grow: a new last entry of the array *a of *n (room *cap). */
+static struct json_member *member_grow(struct json_member **a, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*a = xrealloc(*a, *cap * sizeof **a);
+	}
+	return &(*a)[(*n)++];
+}
+
 static struct json_member *member_add(struct json_members *m)
 {
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 32;
-		m->m = xrealloc(m->m, m->cap * sizeof *m->m);
-	}
-	return &m->m[m->n++];
+	return member_grow(&m->m, &m->n, &m->cap);
+}
+
+/* member_open: a member whose key starts at k and ends before p. */
+static void member_open(struct json_member *m, uptr k, uptr p)
+{
+	m->key.p = (const char *)k;
+	m->key.n = (size_t)(p - k);
+	m->key.type = JSON_STRING;
+	m->val.p = NULL;
+	m->val.n = 0;
+	m->val.type = JSON_NONE;
+}
+
+/* member_close: the value of member m runs from v to p. */
+static void member_close(struct json_member *m, uptr v, uptr p)
+{
+	m->val.p = (const char *)v;
+	m->val.n = (size_t)(p - v);
+	m->val.type = type_of(*v);
+}
+
+/* is_sub_key: is the key k..p (with its quotes) exactly mem's sub_key? */
+static int is_sub_key(const struct json_members *mem, uptr k, uptr p)
+{
+	size_t n = strlen(mem->sub_key);
+	return (size_t)(p - k) == n + 2 && memcmp(k + 1, mem->sub_key, n) == 0;
 }
 
 /* json_parse is one loop over three states (a value is expected, an object
@@ -628,16 +660,21 @@ int json_parse(const char *text, size_t n, int max_depth,
                struct json_members *mem, struct json_error *err)
 {
 	struct ctx c = { (uptr)text, (uptr)text + n, err };
-	uptr p = c.base, end = c.end, valstart = NULL;
+	uptr p = c.base, end = c.end, valstart = NULL, subval = NULL;
 	char small[JSON_DEPTH_STACK], *stack = small;
 	int depth = 0;
+	int in_sub_key = 0;          /* the top-level member being read is sub_key's */
+	int in_sub = 0;              /* inside its object value, at depth 2 */
 
 	if (max_depth <= 0)
 		max_depth = JSON_DEPTH_DEFAULT;
 	if (max_depth > JSON_DEPTH_STACK)
 		stack = xmalloc((size_t)max_depth);
-	if (mem)
+	if (mem) {
 		mem->n = 0;
+		mem->nsub = 0;
+		mem->sub_at = NULL;
+	}
 	if (err) {
 		err->code = JSON_OK;
 		err->msg[0] = '\0';
@@ -651,12 +688,19 @@ value:
 	}
 	if (mem && depth == 1 && stack[0] == 'o')
 		valstart = p;
+	else if (in_sub && depth == 2)
+		subval = p;
 	switch (*p) {
 	case '{':
 	case '[':
 		if (depth >= max_depth) {
 			fail(&c, p, JSON_E_DEPTH, "nesting deeper than the limit");
 			goto bad;
+		}
+		if (in_sub_key && depth == 1 && *p == '{') {
+			in_sub = 1;          /* a later duplicate replaces an earlier one */
+			mem->nsub = 0;
+			mem->sub_at = (const char *)p;
 		}
 		stack[depth++] = *p == '{' ? 'o' : 'a';
 		p = skip_ws(p + 1, end);
@@ -690,12 +734,10 @@ value:
 		goto bad;
 
 after:
-	if (mem && depth == 1 && stack[0] == 'o' && mem->n) {
-		struct json_member *m = &mem->m[mem->n - 1];
-		m->val.p = (const char *)valstart;
-		m->val.n = (size_t)(p - valstart);
-		m->val.type = type_of(*valstart);
-	}
+	if (mem && depth == 1 && stack[0] == 'o' && mem->n)
+		member_close(&mem->m[mem->n - 1], valstart, p);
+	else if (in_sub && depth == 2 && mem->nsub)
+		member_close(&mem->sub[mem->nsub - 1], subval, p);
 	p = skip_ws(p, end);
 	if (depth == 0) {
 		if (p != end) {
@@ -745,13 +787,11 @@ key:
 		if (!(p = scan_string(&c, p + 1)))
 			goto bad;
 		if (mem && depth == 1) {
-			struct json_member *m = member_add(mem);
-			m->key.p = (const char *)k;
-			m->key.n = (size_t)(p - k);
-			m->key.type = JSON_STRING;
-			m->val.p = NULL;
-			m->val.n = 0;
-			m->val.type = JSON_NONE;
+			member_open(member_add(mem), k, p);
+			in_sub = 0;
+			in_sub_key = mem->sub_key && is_sub_key(mem, k, p);
+		} else if (in_sub && depth == 2) {
+			member_open(member_grow(&mem->sub, &mem->nsub, &mem->subcap), k, p);
 		}
 	}
 	p = skip_ws(p, end);
@@ -765,8 +805,11 @@ key:
 bad:
 	if (stack != small)
 		free(stack);
-	if (mem)
+	if (mem) {
 		mem->n = 0;
+		mem->nsub = 0;
+		mem->sub_at = NULL;
+	}
 	return -1;
 }
 
@@ -869,7 +912,24 @@ int json_iter_next(struct json_iter *it, struct json_slice *key, struct json_sli
 
 int json_str_has_escape(struct json_slice s)
 {
-	return s.n >= 2 && memchr(s.p + 1, '\\', s.n - 2) != NULL;
+	if (s.n < 2)
+		return 0;
+	const char *p = s.p + 1;
+	size_t n = s.n - 2;
+	if (n > 64)                 /* long: memchr's vector loop pays off */
+		return memchr(p, '\\', n) != NULL;
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	for (; n >= 8; p += 8, n -= 8) {   /* short: a word at a time, no call */
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= ones * '\\';
+		if ((w - ones) & ~w & highs)     /* some byte of w is 0: a backslash */
+			return 1;
+	}
+	while (n--)
+		if (*p++ == '\\')
+			return 1;
+	return 0;
 }
 
 int json_key_eq(struct json_slice s, const char *name)
@@ -914,11 +974,47 @@ int json_members_get(const struct json_members *m, const char *name, struct json
 	return 0;
 }
 
+int json_members_sub_get(const struct json_members *m, struct json_slice obj, const char *name,
+                         struct json_slice *val)
+{
+	if (obj.type != JSON_OBJECT || !m->sub_at || m->sub_at != obj.p)
+		return json_get(obj, name, val);
+	for (size_t i = m->nsub; i-- > 0;)
+		if (json_key_eq(m->sub[i].key, name)) {
+			if (val)
+				*val = m->sub[i].val;
+			return 1;
+		}
+	return 0;
+}
+
+/* copy_array: dst[0..n) of room *cap becomes src[0..n). */
+static void copy_array(struct json_member **dst, size_t *cap, const struct json_member *src, size_t n)
+{
+	if (*cap < n) {
+		*cap = n;
+		*dst = xrealloc(*dst, n * sizeof **dst);
+	}
+	if (n)
+		memcpy(*dst, src, n * sizeof *src);
+}
+
+void json_members_copy(struct json_members *dst, const struct json_members *src)
+{
+	copy_array(&dst->m, &dst->cap, src->m, src->n);
+	dst->n = src->n;
+	copy_array(&dst->sub, &dst->subcap, src->sub, src->sub_at ? src->nsub : 0);
+	dst->nsub = src->sub_at ? src->nsub : 0;
+	dst->sub_at = src->sub_at;
+}
+
 void json_members_free(struct json_members *m)
 {
 	free(m->m);
-	m->m = NULL;
-	m->n = m->cap = 0;
+	free(m->sub);
+	m->m = m->sub = NULL;
+	m->n = m->cap = m->nsub = m->subcap = 0;
+	m->sub_at = NULL;
 }
 
 static void put_utf8(struct buf *out, unsigned long cp)

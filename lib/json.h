@@ -41,13 +41,23 @@ struct json_error {
 	char msg[128];           /* "expected ':' after object key, found 'x'" */
 };
 
-/* The members of a top-level object, filled by json_parse when asked. */
+/* The members of a top-level object, filled by json_parse when asked.
+ * With sub_key set (a key's raw text, without quotes), json_parse also
+ * indexes the members of the object value of the last top-level member
+ * whose raw key is exactly sub_key into sub[0..nsub), and points sub_at at
+ * that value's '{' (NULL when there is none). A reader must check that
+ * sub_at is the value it looks at (json_members_get may find a later,
+ * escaped duplicate of the key, or a value that is not an object). */
 struct json_member {
 	struct json_slice key, val;
 };
 struct json_members {
 	struct json_member *m;
 	size_t n, cap;
+	const char *sub_key;
+	const char *sub_at;
+	struct json_member *sub;
+	size_t nsub, subcap;
 };
 
 /* json_parse: validate p[0..n) as one JSON text. max_depth 0 means the
@@ -79,6 +89,13 @@ int json_key_eq(struct json_slice s, const char *name);
 int json_get(struct json_slice obj, const char *name, struct json_slice *val);
 /* json_members_get: the same over an index made by json_parse. */
 int json_members_get(const struct json_members *m, const char *name, struct json_slice *val);
+/* json_members_sub_get: the member called name of the object value obj,
+ * from m's sub index when sub_at is obj's, else by json_get. */
+int json_members_sub_get(const struct json_members *m, struct json_slice obj, const char *name,
+                         struct json_slice *val);
+/* json_members_copy: dst becomes a copy of src's index and sub index (the
+ * same slices; dst's sub_key is kept). */
+void json_members_copy(struct json_members *dst, const struct json_members *src);
 void json_members_free(struct json_members *m);
 
 /* json_str_has_escape: does a string slice contain a backslash? */

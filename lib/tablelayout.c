@@ -158,6 +158,7 @@ struct map {
 	const char *source_id;
 	const struct rowfmt *rf;
 	const struct segmsg *f;
+	const struct json_members *m;    /* the message's index (and context's) */
 	struct buf *out, *scratch;
 	char *detail;
 	size_t dn;
@@ -321,7 +322,8 @@ static const char *put_object(struct map *c, size_t i, const char *what, struct 
 static const char *put_traits(struct map *c, size_t i)
 {
 	struct json_slice ct;
-	if (c->f->context.type == JSON_OBJECT && json_get(c->f->context, "traits", &ct) && !absent(ct))
+	if (c->f->context.type == JSON_OBJECT && json_members_sub_get(c->m, c->f->context, "traits", &ct) &&
+	    !absent(ct))
 		return put_object(c, i, "context.traits", ct);
 	return put_object(c, i, "traits", c->f->traits);
 }
@@ -367,7 +369,7 @@ const char *tablelayout_row(const struct tablelayout *l, const struct rowfmt *rf
                           struct buf *out, struct buf *scratch, char *detail, size_t dn)
 {
 	struct segmsg f;
-	struct map c = { l->source_id, rf, &f, out, scratch, detail, dn };
+	struct map c = { l->source_id, rf, &f, m, out, scratch, detail, dn };
 	const char *end = msg + n;
 	/* the text is one valid value: the object is what whitespace surrounds */
 	while (msg < end && (*msg == ' ' || *msg == '\t' || *msg == '\n' || *msg == '\r'))

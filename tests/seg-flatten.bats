@@ -70,6 +70,12 @@ EOT
 {"_table":"segment_data","_row":{"messageId":"17","timestamp":"2015-12-10 04:08:31.000000","type":"track","event":"E","name":null,"properties":null,"userId":"42","anonymousId":null,"groupId":null,"traits":null,"context":null}}
 {"type":"track","messageId":"m9","timestamp":"2015-12-10T04:08:31Z","userId":"u","event":"E","type":"page","name":"last type wins"}
 {"_table":"segment_data","_row":{"messageId":"m9","timestamp":"2015-12-10 04:08:31.000000","type":"page","event":"E","name":"last type wins","properties":null,"userId":"u","anonymousId":null,"groupId":null,"traits":null,"context":null}}
+{"type":"identify","messageId":"m10","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":{"x":1}},"cont\u0065xt":{"y":1}}
+{"_table":"segment_data","_row":{"messageId":"m10","timestamp":"2015-12-10 04:08:31.000000","type":"identify","event":null,"name":null,"properties":null,"userId":"u","anonymousId":null,"groupId":null,"traits":{"from":"top"},"context":{"y":1}}}
+{"type":"identify","messageId":"m11","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":{"x":1}},"context":{"z":{"traits":5},"t\u0072aits":{"from":"escaped"}}}
+{"_table":"segment_data","_row":{"messageId":"m11","timestamp":"2015-12-10 04:08:31.000000","type":"identify","event":null,"name":null,"properties":null,"userId":"u","anonymousId":null,"groupId":null,"traits":{"from":"escaped"},"context":{"z":{"traits":5},"t\u0072aits":{"from":"escaped"}}}}
+{"type":"identify","messageId":"m12","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":{"x":1}},"context":null}
+{"_table":"segment_data","_row":{"messageId":"m12","timestamp":"2015-12-10 04:08:31.000000","type":"identify","event":null,"name":null,"properties":null,"userId":"u","anonymousId":null,"groupId":null,"traits":{"from":"top"},"context":null}}
 EOT
 }
 
@@ -444,4 +450,25 @@ EOT
 	[ "$status" -eq 1 ]
 	[ "$(jq -c '[.in,.out,.rejected,.blank]' "$T/st")" = "[5,1,4,3]" ]
 	assert_accounted "$T/st"
+}
+
+@test "in a chain (seg-validate's index of context handed on) the rows are the ones seg-flatten makes alone" {
+	cat > "$T/in" <<'EOT'
+{"type":"identify","messageId":"c1","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"ip":"1","traits":{"from":"context"}}}
+{"type":"identify","messageId":"c2","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":null}}
+{"type":"identify","messageId":"c3","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":{"x":1}},"cont\u0065xt":{"y":1}}
+{"type":"identify","messageId":"c4","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":{"x":1}},"context":{"z":{"traits":5}}}
+{"type":"identify","messageId":"c5","timestamp":"2015-12-10T04:08:31Z","userId":"u","traits":{"from":"top"},"context":{"traits":{"x":1}},"context":[{"traits":2}]}
+{"type":"identify","messageId":"c6","timestamp":"2015-12-10T04:08:31Z","userId":"u","context":{"a":{"b":{"traits":1}},"traits":{"deep":[{"traits":3}]},"t\u0072aits":{"last":1}}}
+EOT
+	seg-validate -q "$T/in" | seg-flatten -q --ddl none > "$T/alone"
+	rc=0
+	seg-backfill --in-process-chain "$T/status" "$T/l1" 2 seg-validate -q "$T/l2" 2 seg-dedup -q \
+		"$T/l3" 4 seg-flatten -q --ddl none < "$T/in" > "$T/chain" || rc=$?
+	[ "$rc" -eq 1 ]
+	[ "$(cat "$T/status")" = "1 0 0" ]   # c5 rejected: context must be an object
+	grep -q 'in:5: bad_field_type: context must be an object' "$T/l1"
+	diff "$T/alone" "$T/chain"
+	[ "$(wc -l < "$T/chain")" -eq 5 ]
+	[ "$(jq -c '._row.traits' "$T/chain" | tr '\n' ' ')" = '{"from":"context"} {"from":"top"} {"from":"top"} {"from":"top"} {"last":1} ' ]
 }

@@ -345,6 +345,64 @@ static void random_docs(void)
 	is_int(bad, 0, "%zu random documents answered as before", 2 * n);
 }
 
+/* sub_members: the index of one named top-level object, as json_members_get
+ * and json_get would answer. */
+static void sub_members(void)
+{
+	struct json_members m = {0};
+	struct json_error err;
+	struct json_slice c, v;
+	m.sub_key = "context";
+	const char *t = "{\"context\":{\"a\":1},\"x\":{\"traits\":0},\"context\" : { \"ip\":\"1\", "
+	                "\"traits\" : {\"k\":[{\"traits\":2}]} , \"t\\u0072\":true }, \"y\":[{\"z\":{}}]}";
+	ok(json_parse(t, strlen(t), 0, &m, &err) == 0, "sub index parse");
+	ok(json_members_get(&m, "context", &c) && m.sub_at == c.p, "sub_at is the last context's value");
+	is_int(m.nsub, 3, "its 3 members, not the nested ones nor the first context's");
+	ok(json_members_sub_get(&m, c, "traits", &v) && v.type == JSON_OBJECT && v.n == 20 &&
+	   memcmp(v.p, "{\"k\":[{\"traits\":2}]}", 20) == 0, "traits's slice exact");
+	ok(json_members_sub_get(&m, c, "tr", &v) && v.type == JSON_TRUE && v.n == 4, "escaped key decoded");
+	ok(!json_members_sub_get(&m, c, "a", &v), "the first context's member is not in it");
+	json_members_get(&m, "x", &v);
+	ok(json_members_sub_get(&m, v, "traits", &v) && v.n == 1, "another object: json_get");
+	const char *u = "{\"context\":{\"traits\":1},\"cont\\u0065xt\":null}";
+	ok(json_parse(u, strlen(u), 0, &m, &err) == 0 && json_members_get(&m, "context", &c) && c.type == JSON_NULL &&
+	   m.sub_at != c.p && !json_members_sub_get(&m, c, "traits", &v), "a later escaped duplicate: not the sub index");
+	const char *w = "{\"context\":[{\"traits\":1}]}";
+	ok(json_parse(w, strlen(w), 0, &m, &err) == 0 && m.sub_at == NULL && m.nsub == 0, "an array: no sub index");
+	ok(json_parse("{\"context\":{\"a\":1}", 20, 0, &m, &err) < 0 && m.sub_at == NULL && m.nsub == 0,
+	   "a failed parse leaves none");
+	struct json_members d = {0};
+	ok(json_parse(t, strlen(t), 0, &m, &err) == 0, "parse again");
+	json_members_copy(&d, &m);
+	ok(d.n == m.n && d.nsub == 3 && d.sub_at == m.sub_at && json_members_get(&m, "context", &c) &&
+	   json_members_sub_get(&d, c, "ip", &v) && v.n == 3, "a copy answers the same");
+	m.sub_key = NULL;
+	ok(json_parse(t, strlen(t), 0, &m, &err) == 0 && m.sub_at == NULL && m.nsub == 0, "no sub_key: none");
+	json_members_free(&m);
+	json_members_free(&d);
+}
+
+/* has_escape: every length and position of the backslash, word loop and memchr. */
+static void has_escape(void)
+{
+	char t[140];
+	int bad = 0;
+	for (size_t n = 0; n <= 130; n++)
+		for (size_t at = 0; at <= n; at++) {
+			memset(t, 'a', sizeof t);
+			t[0] = '"';
+			t[n + 1] = '"';
+			if (at < n)
+				t[1 + at] = '\\';
+			t[n + 2] = '\\';     /* after the string: never counted */
+			struct json_slice s = { t, n + 2, JSON_STRING };
+			bad += json_str_has_escape(s) != (at < n);
+			t[1 + at] = (char)0xdc;  /* a byte whose xor with '\\' is 0x80 */
+			bad += at < n && json_str_has_escape(s);
+		}
+	is_int(bad, 0, "json_str_has_escape at every length and position");
+}
+
 int main(void)
 {
 	compact();
@@ -352,6 +410,8 @@ int main(void)
 	table();
 	depth();
 	members();
+	sub_members();
+	has_escape();
 	strings();
 	boundaries();
 	random_docs();
