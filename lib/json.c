@@ -936,9 +936,18 @@ int json_key_eq(struct json_slice s, const char *name)
 {
 	if (s.type != JSON_STRING || s.n < 2)
 		return 0;
-	size_t len = strlen(name);
-	if (!json_str_has_escape(s))
-		return s.n - 2 == len && memcmp(s.p + 1, name, len) == 0;
+	const char *raw = s.p + 1;
+	size_t len = strlen(name), rn = s.n - 2, i = 0;
+	if (rn < len)                /* decoding never lengthens a string */
+		return 0;
+	/* up to its first backslash the raw text decodes to itself: a
+	 * difference before one decides, without looking further for escapes */
+	while (i < len && raw[i] == name[i] && raw[i] != '\\')
+		i++;
+	if (i == rn)
+		return 1;
+	if (raw[i] != '\\')
+		return 0;
 	struct buf b = BUF_INIT;
 	json_str_decode(s, &b);
 	int eq = b.len == len && memcmp(b.p, name, len) == 0;

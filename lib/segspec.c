@@ -55,10 +55,10 @@ void segmsg_fields(const struct json_members *m, struct segmsg *f)
 	memset(f, 0, sizeof *f);
 	for (size_t i = 0; i < m->n; i++) {
 		struct json_slice k = m->m[i].key;
-		struct json_slice *slot;
-		if (!json_str_has_escape(k)) {
-			slot = field_slot(f, k.p + 1, k.n - 2);
-		} else {
+		/* a raw key equal to a field's name holds no escape: it is that
+		 * name; only a key that matched none may decode to one */
+		struct json_slice *slot = field_slot(f, k.p + 1, k.n - 2);
+		if (!slot && json_str_has_escape(k)) {
 			buf_reset(&key);
 			json_str_decode(k, &key);
 			slot = field_slot(f, key.p, key.len);

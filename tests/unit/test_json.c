@@ -403,6 +403,30 @@ static void has_escape(void)
 	is_int(bad, 0, "json_str_has_escape at every length and position");
 }
 
+/* key_eq: json_key_eq answers as decoding and comparing does, for names
+ * with and without backslashes and keys with escapes anywhere. */
+static void key_eq(void)
+{
+	static const char *const raw[] = {
+		"\"type\"", "\"typ\"", "\"types\"", "\"t\\u0079pe\"", "\"\\u0074ype\"", "\"typ\\u0065\"",
+		"\"ty\\npe\"", "\"a\\\\b\"", "\"a\\nb\"", "\"\"", "\"t\\\"\"", "\"type\\u0000\"",
+		"\"a\\b\"", "\"\\\\\"", "\"\\u00e9\"", "\"\xc3\xa9\"" };
+	static const char *const name[] = { "type", "typ", "types", "a\\b", "a\nb", "", "ty\npe", "t\"",
+		"\\", "a\\nb", "\xc3\xa9", "ty" };
+	int bad = 0, same = 0;
+	for (size_t i = 0; i < sizeof raw / sizeof *raw; i++)
+		for (size_t j = 0; j < sizeof name / sizeof *name; j++) {
+			struct json_slice k = { raw[i], strlen(raw[i]), JSON_STRING };
+			struct buf d = BUF_INIT;
+			json_str_decode(k, &d);
+			int want = d.len == strlen(name[j]) && memcmp(d.p ? d.p : "", name[j], d.len) == 0;
+			bad += json_key_eq(k, name[j]) != want;
+			same += want;
+			buf_free(&d);
+		}
+	is_int(bad, 0, "json_key_eq as decode-and-compare (%d equal pairs)", same);
+}
+
 int main(void)
 {
 	compact();
@@ -412,6 +436,7 @@ int main(void)
 	members();
 	sub_members();
 	has_escape();
+	key_eq();
 	strings();
 	boundaries();
 	random_docs();
