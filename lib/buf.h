@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 struct buf {
 	char *p;
@@ -13,10 +14,26 @@ struct buf {
 
 #define BUF_INIT {0, 0, 0}
 
+/* buf_grow: room for extra more bytes and a NUL after them. */
 void buf_grow(struct buf *b, size_t extra);
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
+/* buf_add, buf_adds, buf_addc: append bytes, a string, a byte. Inline: the
+ * per-value appends of the row and batch writers are a hot path, and they
+ * call buf_grow only when the room runs out (cap >= len always holds). */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n >= b->cap - b->len)
+		buf_grow(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+static inline void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+static inline void buf_addc(struct buf *b, char c)
+{
+	if (b->cap - b->len < 2)
+		buf_grow(b, 1);
+	b->p[b->len++] = c;
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
