@@ -229,7 +229,7 @@ const char *segspec_check(const struct segmsg *f, const struct segspec_opts *o, 
 	if (f->type.type != JSON_STRING)
 		FAIL("bad_field_type", "type must be a string, found %s", type_word(f->type.type));
 	unsigned type = 0;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 6 && !type; i++)
 		if (json_key_eq(f->type, type_names[i]))
 			type = 1u << i;
 	if (!type || !(type & o->types))
