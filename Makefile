@@ -75,6 +75,9 @@ tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libseg.a
 	$(say) CCLD $@
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< lib/libseg.a $(ALL_LIBS)
 
+# the scanner variants run test_json.c over lib/json.c built their way
+tests/unit/test_json_bytes tests/unit/test_json_swar: tests/unit/test_json.c
+
 # make check: C unit tests and bats tests, one "N passed, N failed" line.
 check: deps all $(UNIT_BIN)
 	$(Q)sh tests/run.sh

@@ -627,12 +627,13 @@ static struct json_member *member_add(struct json_members *m)
 	return member_grow(&m->m, &m->n, &m->cap);
 }
 
-/* member_open: a member whose key starts at k and ends before p. */
+/* member_open: a member whose key starts at k and ends before p (none
+ * when k == p: an array's element). */
 static void member_open(struct json_member *m, uptr k, uptr p)
 {
-	m->key.p = (const char *)k;
+	m->key.p = k == p ? NULL : (const char *)k;
 	m->key.n = (size_t)(p - k);
-	m->key.type = JSON_STRING;
+	m->key.type = k == p ? JSON_NONE : JSON_STRING;
 	m->val.p = NULL;
 	m->val.n = 0;
 	m->val.type = JSON_NONE;
@@ -686,10 +687,13 @@ value:
 		fail(&c, p, JSON_E_SYNTAX, "expected a value");
 		goto bad;
 	}
-	if (mem && depth == 1 && stack[0] == 'o')
+	if (mem && depth == 1 && stack[0] == 'o') {
 		valstart = p;
-	else if (in_sub && depth == 2)
+	} else if (in_sub && depth == 2) {
 		subval = p;
+		if (stack[1] == 'a')     /* an element: a member without a key */
+			member_open(member_grow(&mem->sub, &mem->nsub, &mem->subcap), p, p);
+	}
 	switch (*p) {
 	case '{':
 	case '[':
@@ -697,7 +701,7 @@ value:
 			fail(&c, p, JSON_E_DEPTH, "nesting deeper than the limit");
 			goto bad;
 		}
-		if (in_sub_key && depth == 1 && *p == '{') {
+		if (in_sub_key && depth == 1) {
 			in_sub = 1;          /* a later duplicate replaces an earlier one */
 			mem->nsub = 0;
 			mem->sub_at = (const char *)p;
@@ -987,7 +991,7 @@ int json_members_sub_get(const struct json_members *m, struct json_slice obj, co
                          struct json_slice *val)
 {
 	if (obj.type != JSON_OBJECT || !m->sub_at || m->sub_at != obj.p)
-		return json_get(obj, name, val);
+		return json_get(obj, name, val);   /* (json_get: objects only) */
 	for (size_t i = m->nsub; i-- > 0;)
 		if (json_key_eq(m->sub[i].key, name)) {
 			if (val)
@@ -995,6 +999,20 @@ int json_members_sub_get(const struct json_members *m, struct json_slice obj, co
 			return 1;
 		}
 	return 0;
+}
+
+size_t json_count(const struct json_members *m, struct json_slice v)
+{
+	if (v.type != JSON_OBJECT && v.type != JSON_ARRAY)
+		return 0;
+	if (m && m->sub_at && m->sub_at == v.p)
+		return m->nsub;
+	struct json_iter it;
+	size_t n = 0;
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, NULL, NULL))
+		n++;
+	return n;
 }
 
 /* copy_array: dst[0..n) of room *cap becomes src[0..n). */

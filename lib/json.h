@@ -43,11 +43,12 @@ struct json_error {
 
 /* The members of a top-level object, filled by json_parse when asked.
  * With sub_key set (a key's raw text, without quotes), json_parse also
- * indexes the members of the object value of the last top-level member
+ * indexes the members of the object value (or the elements of the array
+ * value, with an empty key of type JSON_NONE) of the last top-level member
  * whose raw key is exactly sub_key into sub[0..nsub), and points sub_at at
- * that value's '{' (NULL when there is none). A reader must check that
- * sub_at is the value it looks at (json_members_get may find a later,
- * escaped duplicate of the key, or a value that is not an object). */
+ * that value's '{' or '[' (NULL when there is none). A reader must check
+ * that sub_at is the value it looks at (json_members_get may find a later,
+ * escaped duplicate of the key, or a value that is neither). */
 struct json_member {
 	struct json_slice key, val;
 };
@@ -93,6 +94,10 @@ int json_members_get(const struct json_members *m, const char *name, struct json
  * from m's sub index when sub_at is obj's, else by json_get. */
 int json_members_sub_get(const struct json_members *m, struct json_slice obj, const char *name,
                          struct json_slice *val);
+/* json_count: how many members the object, or elements the array, v has
+ * (0 for any other value): from m's sub index when it is v's (m may be
+ * NULL), else by skipping them. */
+size_t json_count(const struct json_members *m, struct json_slice v);
 /* json_members_copy: dst becomes a copy of src's index and sub index (the
  * same slices; dst's sub_key is kept). */
 void json_members_copy(struct json_members *dst, const struct json_members *src);

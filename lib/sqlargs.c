@@ -57,16 +57,10 @@ static void literal(struct buf *out, struct json_slice v, struct buf *tmp,
 	}
 }
 
-int sql_args_match(size_t want, struct json_slice args, char *err, size_t errsz)
+int sql_args_match(size_t want, struct json_slice args, const struct json_members *idx, char *err,
+                   size_t errsz)
 {
-	size_t have = 0;
-	struct json_iter it;
-	struct json_slice v;
-	if (args.type == JSON_ARRAY) {
-		json_iter_init(&it, args);
-		while (json_iter_next(&it, NULL, &v))
-			have++;
-	}
+	size_t have = args.type == JSON_ARRAY ? json_count(idx, args) : 0;
 	if (want != have) {
 		snprintf(err, errsz, "sql: expected %zu arguments, got %zu", want, have);
 		return -1;
@@ -79,7 +73,7 @@ int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
 {
 	struct json_iter it;
 	struct json_slice v;
-	if (sql_args_match(sql_placeholders(sql, n), args, err, errsz) != 0)
+	if (sql_args_match(sql_placeholders(sql, n), args, NULL, err, errsz) != 0)
 		return -1;
 	if (args.type != JSON_ARRAY) {      /* no placeholders either */
 		buf_add(out, sql, n);

@@ -37,8 +37,11 @@ int sql_bind(struct buf *out, const char *sql, size_t n, struct json_slice args,
 size_t sql_placeholders(const char *sql, size_t n);
 
 /* sql_args_match: 0 when args (as for sql_bind) holds exactly want values
- * (the placeholders of a statement); else -1 with sql_bind's message in err. */
-int sql_args_match(size_t want, struct json_slice args, char *err, size_t errsz);
+ * (the placeholders of a statement); else -1 with sql_bind's message in err.
+ * idx: the body's member index, whose sub index may be args's elements
+ * (json_count), or NULL. */
+int sql_args_match(size_t want, struct json_slice args, const struct json_members *idx, char *err,
+                   size_t errsz);
 
 /* sql_escape_plain: a sql_escape_fn for utf8/utf8mb4 connections without
  * NO_BACKSLASH_ESCAPES, escaping what mysql_real_escape_string escapes there

@@ -311,22 +311,9 @@ static void answer_db_error(struct req *r, unsigned code, struct buf *text)
 
 /* ---- the request log --------------------------------------------------- */
 
-static size_t nargs_of(struct json_slice args)
-{
-	size_t n = 0;
-	struct json_iter it;
-	struct json_slice v;
-	if (args.type != JSON_ARRAY)
-		return 0;
-	json_iter_init(&it, args);
-	while (json_iter_next(&it, NULL, &v))
-		n++;
-	return n;
-}
-
 static void log_request(const struct req *r, const char *db, struct json_slice sql,
-                        struct json_slice args, enum fault f, int executed, int translated,
-                        uint64_t affected, uint64_t ms)
+                        struct json_slice args, const struct json_members *idx, enum fault f,
+                        int executed, int translated, uint64_t affected, uint64_t ms)
 {
 	if (!logf)
 		return;
@@ -348,7 +335,7 @@ static void log_request(const struct req *r, const char *db, struct json_slice s
 	buf_printf(&b, ",\"status\":%u,\"fault\":\"%s\",\"executed\":%s,\"rowsAffected\":%llu,"
 	           "\"ms\":%llu,\"args\":%zu,\"translated\":%s,\"sql\":",
 	           r->drop ? 0 : r->status, fault_name[f], executed ? "true" : "false",
-	           (unsigned long long)affected, (unsigned long long)ms, nargs_of(args),
+	           (unsigned long long)affected, (unsigned long long)ms, json_count(idx, args),
 	           translated ? "true" : "false");
 	if (sql.type == JSON_STRING)
 		buf_add(&b, sql.p, sql.n);
@@ -571,7 +558,7 @@ static int sink_check(struct worker *w, struct req *r, struct call *c)
 		answer_text(r, 400, "Error 1065 (42000): Query was empty");
 		return -1;
 	}
-	if (sql_args_match(w->sink_q, c->args, err, sizeof err) != 0) {
+	if (sql_args_match(w->sink_q, c->args, &w->mem, err, sizeof err) != 0) {
 		answer_text(r, 400, err);
 		return -1;
 	}
@@ -647,7 +634,7 @@ static void handle(struct worker *w, struct req *r)
 	if (f == F_DROP_AFTER)
 		r->drop = 1;
 out:
-	log_request(r, c.db_name, c.sql, c.args, f, executed, translated, affected,
+	log_request(r, c.db_name, c.sql, c.args, &w->mem, f, executed, translated, affected,
 	            now_ms() - t0);
 	free(c.sql_text);
 	free(c.db_name);
@@ -1153,9 +1140,11 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
 	struct worker *w = xcalloc(opt.workers, sizeof *w);
-	for (unsigned i = 0; i < opt.workers; i++)
+	for (unsigned i = 0; i < opt.workers; i++) {
+		w[i].mem.sub_key = "args";   /* args counted from the parse, not by skipping them again */
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
 			die(EX_IOERR, "cannot start worker threads");
+	}
 	struct httpd_conf hc = {
 		.listen = opt.listen, .port = opt.port, .per_ip = opt.per_ip, .max_conns = 4000,
 		.head_timeout = opt.head_timeout, .cert = opt.cert, .key = opt.key,

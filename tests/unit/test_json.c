@@ -368,7 +368,9 @@ static void sub_members(void)
 	ok(json_parse(u, strlen(u), 0, &m, &err) == 0 && json_members_get(&m, "context", &c) && c.type == JSON_NULL &&
 	   m.sub_at != c.p && !json_members_sub_get(&m, c, "traits", &v), "a later escaped duplicate: not the sub index");
 	const char *w = "{\"context\":[{\"traits\":1}]}";
-	ok(json_parse(w, strlen(w), 0, &m, &err) == 0 && m.sub_at == NULL && m.nsub == 0, "an array: no sub index");
+	ok(json_parse(w, strlen(w), 0, &m, &err) == 0 && m.sub_at == w + 11 && m.nsub == 1 &&
+	   json_members_get(&m, "context", &c) && !json_members_sub_get(&m, c, "traits", &v),
+	   "an array: its elements, and no member named traits");
 	ok(json_parse("{\"context\":{\"a\":1}", 20, 0, &m, &err) < 0 && m.sub_at == NULL && m.nsub == 0,
 	   "a failed parse leaves none");
 	struct json_members d = {0};
@@ -376,8 +378,23 @@ static void sub_members(void)
 	json_members_copy(&d, &m);
 	ok(d.n == m.n && d.nsub == 3 && d.sub_at == m.sub_at && json_members_get(&m, "context", &c) &&
 	   json_members_sub_get(&d, c, "ip", &v) && v.n == 3, "a copy answers the same");
+	const char *a = "{\"args\":[1],\"sql\":\"?\",\"args\" : [ \"x\" , [2,[3]], {\"a\":[4]}, null ,-1.5e3] }";
+	struct json_slice args;
+	m.sub_key = "args";
+	ok(json_parse(a, strlen(a), 0, &m, &err) == 0 && json_members_get(&m, "args", &args) && m.sub_at == args.p,
+	   "an array's elements indexed");
+	is_int(json_count(&m, args), 5, "json_count from the index");
+	is_int(json_count(NULL, args), 5, "json_count by skipping");
+	ok(m.nsub == 5 && m.sub[1].key.type == JSON_NONE && m.sub[1].val.type == JSON_ARRAY && m.sub[1].val.n == 7 &&
+	   m.sub[4].val.n == 6 && m.sub[3].val.type == JSON_NULL, "the elements' slices exact");
+	json_members_get(&m, "sql", &v);
+	is_int(json_count(&m, v), 0, "a string has no members");
+	ok(json_parse("{\"args\":[]}", 11, 0, &m, &err) == 0 && json_members_get(&m, "args", &args) &&
+	   json_count(&m, args) == 0 && m.sub_at == args.p, "an empty array");
 	m.sub_key = NULL;
 	ok(json_parse(t, strlen(t), 0, &m, &err) == 0 && m.sub_at == NULL && m.nsub == 0, "no sub_key: none");
+	json_members_get(&m, "context", &c);
+	is_int(json_count(&m, c), 3, "json_count of an object without an index");
 	json_members_free(&m);
 	json_members_free(&d);
 }

@@ -54,11 +54,11 @@ static void checking(void)
 	struct json_slice a = { args, strlen(args), JSON_ARRAY };
 	struct json_slice none = { NULL, 0, JSON_NONE };
 	char err[128] = "";
-	is_int(sql_args_match(sql_placeholders("SELECT ?, ?, ?", 14), a, err, sizeof err), 0, "three args, three placeholders");
-	is_int(sql_args_match(sql_placeholders("SELECT ?, '?'", 13), a, err, sizeof err), -1, "three args, one placeholder");
+	is_int(sql_args_match(sql_placeholders("SELECT ?, ?, ?", 14), a, NULL, err, sizeof err), 0, "three args, three placeholders");
+	is_int(sql_args_match(sql_placeholders("SELECT ?, '?'", 13), a, NULL, err, sizeof err), -1, "three args, one placeholder");
 	is_str(err, "sql: expected 1 arguments, got 3", "the mismatch message");
-	is_int(sql_args_match(sql_placeholders("SELECT 1", 8), none, err, sizeof err), 0, "no args, no placeholders");
-	is_int(sql_args_match(sql_placeholders("SELECT ?", 8), none, err, sizeof err), -1, "no args, one placeholder");
+	is_int(sql_args_match(sql_placeholders("SELECT 1", 8), none, NULL, err, sizeof err), 0, "no args, no placeholders");
+	is_int(sql_args_match(sql_placeholders("SELECT ?", 8), none, NULL, err, sizeof err), -1, "no args, one placeholder");
 	is_str(err, "sql: expected 1 arguments, got 0", "the mismatch message without args");
 }
 
