@@ -111,6 +111,6 @@ int validate_setup(int argc, char **argv, struct frame_stage *s)
 	v->max_bytes = 32768;
 	int first = options(argc, argv, v, &fo);
 	frame_open(&v->io, &fo, counters);
-	*s = (struct frame_stage){ "seg-validate", &v->io, validate_line, v, finish };
+	*s = (struct frame_stage){ "seg-validate", &v->io, validate_line, v, finish, NULL };
 	return first;
 }
