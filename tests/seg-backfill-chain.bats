@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
-# seg-backfill's in-process chain (lib/chain: seg-validate, seg-dedup,
-# seg-flatten and seg-batch in one process) against --separate-stages (one
-# process per stage, joined by pipes): the same table, byte for byte, the
-# same rejects, duplicates, quarantine, logs and --stats for every stage, on
-# an archive with bad lines, duplicates, deep, escaped and odd messages; and
-# a stage that fails is named as it is when it runs alone.
+# seg-backfill's in-process chain (lib/chain: seg-fetch, seg-validate,
+# seg-dedup, seg-flatten and seg-batch in one process) against
+# --separate-stages (one process per stage, joined by pipes): the same table,
+# byte for byte, the same rejects, duplicates, quarantine, logs and --stats
+# for every stage, on an archive with bad lines, duplicates, deep, escaped
+# and odd messages, damaged objects and batch envelopes, from a folder and
+# from S3 (s3rver); and a stage that fails is named as it is when it runs
+# alone.
 
 load 'helpers/target'
 
@@ -52,13 +54,15 @@ odd_archive() {
 	head -c $(( $(stat -c %s "$T/whole.gz") / 2 )) "$T/whole.gz" > "$d/1432692000-2.gz"
 }
 
-# run_mode NAME OPTS...: seg-backfill into a fresh table; the table, every
-# unit file and the exit status and message kept under $T/NAME
+# run_mode NAME OPTS...: seg-backfill of $SRC (default $T/a, one unit) into
+# a fresh table; the table, every unit file and the exit status and message
+# kept under $T/NAME (DAMAGED=keep: without --skip-damaged)
 run_mode() {
-	local name=$1; shift
+	local name=$1 skip=--skip-damaged; shift
+	[ "${DAMAGED:-}" != keep ] || skip=
 	sql "DROP TABLE IF EXISTS segment_data"
 	run seg-backfill -q --state-dir "$T/$name.state" --url "$S2_URL" --database "$S2_DATABASE" \
-		--skip-damaged --flatten-opt=--drop --flatten-opt=context.ip "$@" "$T/a"
+		$skip --flatten-opt=--drop --flatten-opt=context.ip "$@" "${SRC:-$T/a}"
 	mkdir -p "$T/$name"
 	echo "$status" > "$T/$name/status"
 	printf '%s\n' "$output" | sed "s|$T/$name.state|STATE|g" > "$T/$name/output"
@@ -73,6 +77,47 @@ run_mode() {
 	done
 }
 
+# same_files [A B]: every file run_mode A kept (default sep) is the same in B
+# (default chain)
+same_files() {
+	local a=${1:-sep} b=${2:-chain} f
+	for f in "$T/$a"/*; do
+		cmp "$f" "$T/$b/${f##*/}" || { diff "$f" "$T/$b/${f##*/}" | head -20; return 1; }
+	done
+	[ "$(ls "$T/$a" | wc -l)" -eq "$(ls "$T/$b" | wc -l)" ]
+}
+
+# envelopes FILE: /v1/batch envelopes (context and sentAt for the items
+# that lack them), one naming "batch" twice, one with a non-object item
+envelopes() {
+	{ printf '{"batch":[%s,%s],"context":{"library":{"name":"env"}},"sentAt":"2015-05-27T05:00:00.000Z"}\n' \
+		"$(msg env1 '' | tr -d '\n')" "$(msg env2 ',"context":{"own":1}' | tr -d '\n')"
+	  printf '{"batch":[%s],"batch":[]}\n' "$(msg envdup '' | tr -d '\n')"
+	  printf '{"batch":[%s,7]}\n' "$(msg env3 '' | tr -d '\n')"
+	} | gzip > "$1"
+}
+
+# s3_up DIR: s3rver with bucket bkt holding DIR's files (keys relative to
+# DIR); S3PORT its port
+s3_up() {
+	local top k
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	S3PORT=$(sh "$top/tests/helpers/servers.sh" start s3rver "$T/s3" bkt)
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL="http://127.0.0.1:$S3PORT"
+	(cd "$1" && find . -type f | sed 's|^\./||') | while read -r k; do s3 PUT "$k" -T "$1/$k"; done
+}
+
+# s3 METHOD KEY CURL-ARGS...: a signed request to s3rver's bucket bkt
+s3() {
+	local m=$1 k=$2; shift 2
+	curl -sSf -X "$m" --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@" "http://127.0.0.1:$S3PORT/bkt/$k" >/dev/null
+}
+
+s3_down() {
+	sh "$(cd "$BATS_TEST_DIRNAME/.." && pwd)/tests/helpers/servers.sh" stop "$T/s3"
+}
+
 @test "the in-process chain and --separate-stages load the same table and keep the same files" {
 	odd_archive "$T/a"
 	run_mode sep --separate-stages
@@ -82,12 +127,9 @@ run_mode() {
 	# the chain ran: one process for the middle stages, which said nothing outside them
 	[ -f "$T/chain.state/units/"*/chain.status ]
 	[ ! -s "$T/chain.state/units/"*/chain.log ]
-	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0" ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0" ]
 	# everything else is the same, file by file
-	for f in "$T"/sep/*; do
-		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
-	done
-	[ "$(ls "$T/sep" | wc -l)" -eq "$(ls "$T/chain" | wc -l)" ]
+	same_files
 	# and it is what the archive holds: exact rows and rejects
 	[ "$(sql "SELECT messageId FROM segment_data WHERE messageId IN ('deep30','abc','crlf','trailing','ctx','dupkey') ORDER BY 1" | tr '\n' ' ')" = \
 	  "abc crlf ctx deep30 dupkey trailing " ]
@@ -119,9 +161,7 @@ run_mode() {
 	local opts=(--validate-opt=--max-depth=20 --flatten-opt=--max-depth=12 --batch-opt=--max-rows=7)
 	run_mode sep --separate-stages "${opts[@]}"
 	run_mode chain "${opts[@]}"
-	for f in "$T"/sep/*; do
-		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
-	done
+	same_files
 	[ "$(grep -c '"reason":"too_deep"' "$T/chain/rejects.ndjson")" -eq 2 ]
 	[ "$(grep -c '"reason":"too_deep"' "$T/chain/flatten-rejects.ndjson")" -eq 1 ]
 	grep -q deep15 "$T/chain/flatten-rejects.ndjson"
@@ -185,7 +225,7 @@ run_mode() {
 	kill -KILL $cp
 	wait $pid && st=0 || st=$?
 	[ "$st" -eq 75 ] || { cat "$T/err"; return 1; }
-	grep -q "stopped: the in-process chain (seg-validate to seg-batch) stopped by signal 9" "$T/err" ||
+	grep -q "stopped: the in-process chain (seg-fetch to seg-batch) stopped by signal 9" "$T/err" ||
 		{ cat "$T/err"; return 1; }
 	[ ! -s "$T/st/journal" ]
 	port=$S2_PORT
@@ -198,4 +238,42 @@ run_mode() {
 	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
 	[ "$(wc -l < "$T/want")" -eq 3000 ]
 	cmp "$T/want" "$T/got"
+}
+
+@test "from S3 with envelopes and damage: the chain and --separate-stages keep the same table, rejects, quarantine and stats" {
+	odd_archive "$T/a"
+	envelopes "$T/a/segment-logs/src/$DAY0/1432695600-3.gz"
+	s3_up "$T/a"
+	SRC=s3://bkt/segment-logs/
+	run_mode sep --separate-stages
+	run_mode chain
+	# without --skip-damaged the unit fails on the damaged object, named alike
+	DAMAGED=keep run_mode sep65 --separate-stages
+	DAMAGED=keep run_mode chain65
+	s3_down
+	[ "$(cat "$T/chain/status")" -eq 1 ] || { cat "$T/chain/output"; return 1; }
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0" ]
+	same_files sep chain
+	same_files sep65 chain65
+	[ "$(cat "$T/chain65/status")" -eq 65 ] || { cat "$T/chain65/output"; return 1; }
+	grep -q "1 damaged object: s3://bkt/segment-logs/src/$DAY0/1432692000-2.gz" "$T/chain65/output" ||
+		{ cat "$T/chain65/output"; return 1; }
+	[ "$(jq -r .object "$T/chain/quarantine.ndjson")" = "s3://bkt/segment-logs/src/$DAY0/1432692000-2.gz" ]
+	[ "$(jq -r .damaged "$T/chain/fetch.stats")" -eq 1 ]
+	# the envelopes' items, with the envelope's context where they had none
+	[ "$(sql "SELECT messageId FROM segment_data WHERE messageId LIKE 'env%' ORDER BY 1" | tr '\n' ' ')" = "env1 env2 env3 " ]
+	[ "$(sql "SELECT JSON_EXTRACT(context, '\$.library.name') FROM segment_data WHERE messageId = 'env1'")" = '"env"' ]
+	[ "$(sql "SELECT JSON_EXTRACT(context, '\$.own') FROM segment_data WHERE messageId = 'env2'")" -eq 1 ]
+	[ "$(grep -c '"reason":"duplicate_key"' "$T/chain/fetch-rejects.ndjson")" -eq 1 ]
+	grep -q '"reason":"not_object","detail":"item 2 of a batch envelope is not an object"' "$T/chain/fetch-rejects.ndjson"
+	[ "$(sql "SELECT COUNT(*) FROM segment_data WHERE messageId = 'envdup'")" -eq 0 ]
+	[ "$(jq .envelopes "$T/chain/fetch.stats")" -eq 2 ]
+	[ "$(jq '.in - .out - .rejected' "$T/chain/fetch.stats")" -eq 0 ]
+	[ "$(jq .out "$T/chain/fetch.stats")" -eq "$(jq .in "$T/chain/validate.stats")" ]
+	# exactly what seg-fetch reads from the folder, valid and new, is loaded
+	[ "$(jq .rows "$T/chain/batch.stats")" -eq "$(sql 'SELECT COUNT(*) FROM segment_data')" ]
+	seg-fetch -q -k "$T/a" 2>/dev/null | seg-validate -q 2>/dev/null | jq -r .messageId | sort -u > "$T/want"
+	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+	[ "$(wc -l < "$T/want")" -gt 300 ]
+	cmp "$T/want" "$T/got" || { diff "$T/want" "$T/got" | head; return 1; }
 }
