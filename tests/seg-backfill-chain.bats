@@ -17,6 +17,10 @@ setup() {
 	sql "DROP TABLE IF EXISTS segment_data"
 }
 
+teardown() {
+	[ ! -f "$T/s3/pid" ] || s3_down
+}
+
 # msg ID REST: a valid track message with more members (REST starts with ,)
 msg() {
 	printf '{"type":"track","event":"E","messageId":"%s","timestamp":"2015-05-27T04:08:31.905Z","userId":"u"%s}\n' "$1" "$2"
@@ -276,4 +280,64 @@ s3_down() {
 	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
 	[ "$(wc -l < "$T/want")" -gt 300 ]
 	cmp "$T/want" "$T/got" || { diff "$T/want" "$T/got" | head; return 1; }
+}
+
+# held ST ACTION SOURCE OPTS...: seg-backfill -j 1 of SOURCE (objects 1.gz,
+# 2.gz) behind a slow target; while the first unit's seg-fetch reads, it is
+# held stopped (the second unit cannot start) and ACTION runs; the exit
+# status in $code, the messages in $T/out
+held() {
+	local st=$1 action=$2 src=$3 fp= pid try; shift 3
+	seg-backfill -q -j 1 --state-dir "$st" --url "$S2_URL" --database "$S2_DATABASE" \
+		--batch-opt=--max-rows=20 "$@" "$src" >"$T/out" 2>&1 &
+	pid=$!
+	for try in $(seq 1 600); do fp=$(pgrep -f -- "$st/units/1.gz-[^ ]*/fetch.stats") && break; sleep 0.05; done
+	[ -n "$fp" ] || { wait $pid; cat "$T/out"; return 1; }
+	kill -STOP $fp
+	$action
+	kill -CONT $fp
+	wait $pid && code=0 || code=$?
+}
+
+@test "a fetch failure in the chain is named and coded as with separate stages: a missing object, S3 unreachable; a re-run loads exactly" {
+	mkdir -p "$T/o/x"
+	seg-gen --seed 8 --count 3000 --start-ms $DAY0 | gzip > "$T/o/x/1.gz"
+	seg-gen --seed 9 --count 30 --start-ms $DAY0 | gzip > "$T/o/x/2.gz"
+	cp -r "$T/o" "$T/keep"
+	s3_up "$T/o"
+	gateway_start --delay-ms 100          # a slow target: the first unit reads for a while
+	gone() { rm "$T/o/x/2.gz"; }
+	for mode in --separate-stages ""; do
+		# the second object is gone after the listing: 66, named
+		sql "DROP TABLE IF EXISTS segment_data"
+		cp "$T/keep/x/2.gz" "$T/o/x/2.gz"
+		st=$T/st$mode
+		held "$st" gone "$T/o/x" $mode
+		[ "$code" -eq 66 ] || { echo "$mode: $code"; cat "$T/out"; return 1; }
+		grep -q "$T/o/x/2.gz: failed: seg-fetch exited 66: seg-fetch: $T/o/x/2.gz: cannot open: No such file or directory (log $st/units/2.gz-[^/]*/fetch.log)" "$T/out" ||
+			{ echo "$mode"; cat "$T/out"; return 1; }
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 3000 ]
+		# it is back: the re-run loads it, and nothing twice
+		cp "$T/keep/x/2.gz" "$T/o/x/2.gz"
+		run seg-backfill -q -j 1 --state-dir "$st" --url "$S2_URL" --database "$S2_DATABASE" $mode "$T/o/x"
+		[ "$status" -eq 0 ] || { echo "$mode: $output"; return 1; }
+		seg-fetch -q "$T/o" | jq -r .messageId | sort > "$T/want"
+		sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+		[ "$(wc -l < "$T/want")" -eq 3030 ]
+		cmp "$T/want" "$T/got"
+	done
+	# S3 stops answering after the listing: 69, the listing named
+	s3_down
+	s3_up "$T/keep"
+	for mode in --separate-stages ""; do
+		sql "DROP TABLE IF EXISTS segment_data"
+		[ -f "$T/s3/pid" ] || s3_up "$T/keep"
+		st=$T/s3st$mode
+		held "$st" s3_down s3://bkt/x/ $mode --fetch-opt=--retry=0
+		[ "$code" -eq 69 ] || { echo "$mode: $code"; cat "$T/out"; return 1; }
+		grep -q "s3://bkt/x/2.gz: failed: seg-fetch exited 69: seg-fetch: s3://bkt/x/2.gz: listing failed: .*(log $st/units/2.gz-[^/]*/fetch.log)" "$T/out" ||
+			{ echo "$mode"; cat "$T/out"; return 1; }
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 3000 ]
+	done
+	gateway_stop
 }
