@@ -341,3 +341,27 @@ held() {
 	done
 	gateway_stop
 }
+
+@test "seg-fetch in the chain: the first stage only; its messages to the next stage are what it writes alone" {
+	odd_archive "$T/a"
+	envelopes "$T/a/segment-logs/src/$DAY0/1432695600-3.gz"
+	# seg-fetch | seg-validate, as one process and as two
+	seg-fetch -q -k -r "$T/r1" "$T/a" 2>/dev/null | seg-validate -q -r "$T/v1" > "$T/two" && st=0 || st=$?
+	[ "$st" -eq 1 ]
+	run seg-backfill --in-process-chain "$T/status" "$T/f.log" 6 seg-fetch -q -k -r "$T/r2" "$T/a" \
+		"$T/v.log" 4 seg-validate -q -r "$T/v2"
+	[ "$status" -eq 1 ]
+	[ "$(cat "$T/status")" = "1 1" ]
+	printf '%s\n' "$output" > "$T/one"
+	cmp "$T/two" "$T/one"
+	cmp "$T/r1" "$T/r2"
+	cmp "$T/v1" "$T/v2"
+	[ "$(wc -l < "$T/one")" -gt 300 ]
+	grep -q '"messageId":"env1"' "$T/one"
+	grep -q "1432692000-2.gz" "$T/f.log"
+	[ ! -s "$T/v.log" ]
+	# anywhere but first it is a usage error, named
+	run seg-backfill --in-process-chain "$T/status2" "$T/v2.log" 2 seg-validate -q "$T/f2.log" 3 seg-fetch -q "$T/a"
+	[ "$status" -eq 64 ]
+	grep -q "seg-fetch: a source runs in-process only as the first stage" "$T/f2.log"
+}
