@@ -282,14 +282,14 @@ s3_down() {
 	cmp "$T/want" "$T/got" || { diff "$T/want" "$T/got" | head; return 1; }
 }
 
-# held ST ACTION SOURCE OPTS...: seg-backfill -j 1 of SOURCE (objects 1.gz,
-# 2.gz) behind a slow target; while the first unit's seg-fetch reads, it is
-# held stopped (the second unit cannot start) and ACTION runs; the exit
-# status in $code, the messages in $T/out
+# held ST ACTION SOURCE ARGS...: seg-backfill -j 1 of SOURCE (its first unit
+# 1.gz), then ARGS (more options and sources), behind a slow target; while
+# the first unit's seg-fetch reads, it is held stopped (the next unit cannot
+# start) and ACTION runs; the exit status in $code, the messages in $T/out
 held() {
 	local st=$1 action=$2 src=$3 fp= pid try; shift 3
 	seg-backfill -q -j 1 --state-dir "$st" --url "$S2_URL" --database "$S2_DATABASE" \
-		--batch-opt=--max-rows=20 "$@" "$src" >"$T/out" 2>&1 &
+		--batch-opt=--max-rows=20 "$src" "$@" >"$T/out" 2>&1 &
 	pid=$!
 	for try in $(seq 1 600); do fp=$(pgrep -f -- "$st/units/1.gz-[^ ]*/fetch.stats") && break; sleep 0.05; done
 	[ -n "$fp" ] || { wait $pid; cat "$T/out"; return 1; }
@@ -326,16 +326,18 @@ held() {
 		[ "$(wc -l < "$T/want")" -eq 3030 ]
 		cmp "$T/want" "$T/got"
 	done
-	# S3 stops answering after the listing: 69, the listing named
+	# S3 stops answering after the listing (while a local object's unit
+	# reads): 69, the listing named
 	s3_down
-	s3_up "$T/keep"
+	mkdir -p "$T/s3src/y"
+	mv "$T/keep/x/2.gz" "$T/s3src/y/2.gz"
 	for mode in --separate-stages ""; do
 		sql "DROP TABLE IF EXISTS segment_data"
-		[ -f "$T/s3/pid" ] || s3_up "$T/keep"
+		s3_up "$T/s3src"
 		st=$T/s3st$mode
-		held "$st" s3_down s3://bkt/x/ $mode --fetch-opt=--retry=0
+		held "$st" s3_down "$T/keep/x/1.gz" $mode --fetch-opt=--retry=0 s3://bkt/y/
 		[ "$code" -eq 69 ] || { echo "$mode: $code"; cat "$T/out"; return 1; }
-		grep -q "s3://bkt/x/2.gz: failed: seg-fetch exited 69: seg-fetch: s3://bkt/x/2.gz: listing failed: .*(log $st/units/2.gz-[^/]*/fetch.log)" "$T/out" ||
+		grep -q "s3://bkt/y/2.gz: failed: seg-fetch exited 69: seg-fetch: s3://bkt/y/2.gz: listing failed: .*(log $st/units/2.gz-[^/]*/fetch.log)" "$T/out" ||
 			{ echo "$mode"; cat "$T/out"; return 1; }
 		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 3000 ]
 	done
