@@ -741,6 +741,6 @@ int batch_setup(int argc, char **argv, struct frame_stage *s)
 	b->mode = SQLINS_IGNORE;
 	int first = options(argc, argv, b, &fo);
 	frame_open(&b->io, &fo, counters);
-	*s = (struct frame_stage){ "seg-batch", &b->io, do_line, b, finish };
+	*s = (struct frame_stage){ "seg-batch", &b->io, do_line, b, finish, NULL };
 	return first;
 }

@@ -11,6 +11,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "dedup.h"
+#include "fetch.h"
 #include "flatten.h"
 #include "frame.h"
 #include "validate.h"
@@ -21,7 +22,7 @@ static const struct {
 	const char *prog;
 	setup_fn setup;
 } known[] = {
-	{ "seg-validate", validate_setup }, { "seg-dedup", dedup_setup },
+	{ "seg-fetch", fetch_setup }, { "seg-validate", validate_setup }, { "seg-dedup", dedup_setup },
 	{ "seg-flatten", flatten_setup }, { "seg-batch", batch_setup },
 };
 
@@ -93,7 +94,8 @@ static setup_fn setup_of(const char *prog, const char **name)
 
 /* setup: stage i from its argv; diagnostics to its log from now on. Only
  * the first stage may have file operands (the others read the one before)
- * and only the last -o (the others write to the next). */
+ * or be a source (lib/fetch), and only the last -o (the others write to
+ * the next). */
 static void setup(int i, int argc, char **argv, const char *log, struct frame_stage *s, int *first)
 {
 	const char *name;
@@ -108,6 +110,8 @@ static void setup(int i, int argc, char **argv, const char *log, struct frame_st
 	cli_errfile = f;
 	optind = 0;               /* glibc: a full reset of getopt_long, nextchar too */
 	*first = fn(argc, argv, s);
+	if (i > 0 && s->source)
+		usage_error("a source runs in-process only as the first stage");
 	if (i > 0 && *first < argc)
 		usage_error("'%s': an in-process stage reads the stage before it, not files", argv[*first]);
 	if (i + 1 < C.n && s->io->out.fd != 1)
@@ -158,7 +162,8 @@ int chain_main(int argc, char **argv)
 		frame_link(st[i].io, st[i + 1].io, st[i + 1].line, st[i + 1].ctx, C.name[i + 1], errf[i + 1]);
 	progname = C.name[0];
 	cli_errfile = errf[0];
-	int in = frame_run(st[0].io, sc[0] - first[0], sv[0] + first[0], st[0].line, st[0].ctx);
+	int in = st[0].source ? st[0].source(st[0].ctx, sc[0] - first[0], sv[0] + first[0])
+	                      : frame_run(st[0].io, sc[0] - first[0], sv[0] + first[0], st[0].line, st[0].ctx);
 	for (int i = 0; i < C.n; i++) {
 		progname = C.name[i];
 		cli_errfile = errf[i];

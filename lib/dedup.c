@@ -274,6 +274,6 @@ int dedup_setup(int argc, char **argv, struct frame_stage *s)
 	if (o->dups && w_open(&d->dups, o->dups) < 0)
 		die(EX_IOERR, "%s: cannot create: %s", o->dups, strerror(errno));
 	d->keep_dups = o->dups != NULL;
-	*s = (struct frame_stage){ "seg-dedup", &d->io, one_line, d, end };
+	*s = (struct frame_stage){ "seg-dedup", &d->io, one_line, d, end, NULL };
 	return first;
 }

@@ -403,6 +403,6 @@ int flatten_setup(int argc, char **argv, struct frame_stage *s)
 		table_layout(f, &o);
 		frame_open(&f->io, &fo, counters);
 	}
-	*s = (struct frame_stage){ "seg-flatten", &f->io, flatten_one, f, finish };
+	*s = (struct frame_stage){ "seg-flatten", &f->io, flatten_one, f, finish, NULL };
 	return first;
 }

@@ -270,5 +270,7 @@ void frame_feed(struct frame *f, const char *p, size_t n, const struct frame_kno
 
 int frame_main(struct frame_stage *s, int argc, char **argv)
 {
+	if (s->source)
+		return s->finish(s->ctx, s->source(s->ctx, argc, argv));
 	return s->finish(s->ctx, frame_run(s->io, argc, argv, s->line, s->ctx));
 }

@@ -185,16 +185,24 @@ void frame_feed(struct frame *f, const char *p, size_t n, const struct frame_kno
  * by its module (lib/validate, lib/dedup, lib/flatten, lib/batch), then
  * run alone on files (frame_main) or joined to others in one process
  * (lib/chain). finish runs after the input: it flushes, prints the
- * summary, writes --stats and frees the stage; it returns the exit status. */
+ * summary, writes --stats and frees the stage; it returns the exit status.
+ * A source (lib/fetch) reads no lines: it has no line function but a
+ * source function that reads its own operands and produces the lines,
+ * each to its writer or, in a chain, to the next stage (frame_feed); in
+ * a chain a source can only be the first stage. */
 struct frame_stage {
 	const char *prog;        /* the program's name, for diagnostics */
 	struct frame *io;
-	frame_line_fn line;
+	frame_line_fn line;      /* NULL for a source */
 	void *ctx;
 	int (*finish)(void *ctx, int status);
+	/* a source: read the operands argv[0..argc) (none: its default) to
+	 * their end; the status so far (finish has the last word) */
+	int (*source)(void *ctx, int argc, char **argv);
 };
 
 /* frame_main: a program's main after its setup: every operand's lines (or
- * stdin's) through the stage, then its finish; the exit status. */
+ * stdin's) through the stage, or a source's own reading, then its finish;
+ * the exit status. */
 int frame_main(struct frame_stage *s, int argc, char **argv);
 #endif

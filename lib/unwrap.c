@@ -1,5 +1,4 @@
 /* unwrap.c: Segment messages out of NDJSON or one JSON array (see unwrap.h). */
-#define _GNU_SOURCE 1  /* memmem */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +143,21 @@ static void object(struct unwrap *w, struct json_slice obj, const struct json_me
 	}
 }
 
+/* names_batch: does p[0..n) hold the bytes "batch" (quotes included)
+ * anywhere? As memmem would tell, but from memchr's hits on its 'b', which
+ * are few in a message: several times faster on every line. */
+static int names_batch(const char *p, size_t n)
+{
+	const char *end = p + n;
+	for (const char *b = p + 1; end - b > 5; b++) {
+		if (!(b = memchr(b, 'b', (size_t)(end - b - 5))))
+			return 0;
+		if (b[-1] == '"' && memcmp(b + 1, "atch\"", 5) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* unwrap_text: one JSON text (a line, an array element) from name:line. */
 static void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *name, uint64_t line)
 {
@@ -153,7 +167,7 @@ static void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *n
 		n--;
 	/* the common case: an object that cannot be an envelope passes as it is
 	 * unless strict checking was asked for (seg-validate checks it anyway) */
-	if (!w->strict && n >= 2 && p[0] == '{' && p[n - 1] == '}' && !memmem(p, n, "\"batch\"", 7)) {
+	if (!w->strict && n >= 2 && p[0] == '{' && p[n - 1] == '}' && !names_batch(p, n)) {
 		w->records++;
 		w->emit(w->ctx, p, n);
 		return;

@@ -112,6 +112,6 @@ int validate_setup(int argc, char **argv, struct frame_stage *s)
 	v->mem.sub_key = "context";   /* for a later stage in a chain: seg-flatten reads context.traits */
 	int first = options(argc, argv, v, &fo);
 	frame_open(&v->io, &fo, counters);
-	*s = (struct frame_stage){ "seg-validate", &v->io, validate_line, v, finish };
+	*s = (struct frame_stage){ "seg-validate", &v->io, validate_line, v, finish, NULL };
 	return first;
 }

@@ -47,7 +47,7 @@ static const char *const stage_prog[NSTAGES] = {
 static const char *const stage_short[NSTAGES] = { "fetch", "validate", "dedup", "flatten", "batch", "load" };
 /* The stages a unit runs in one process (lib/chain), CHAIN_FIRST to
  * CHAIN_LAST; the others run as their own programs before and after it. */
-enum { CHAIN_FIRST = ST_VALIDATE, CHAIN_LAST = ST_BATCH, CHAIN_N = CHAIN_LAST - CHAIN_FIRST + 1 };
+enum { CHAIN_FIRST = ST_FETCH, CHAIN_LAST = ST_BATCH, CHAIN_N = CHAIN_LAST - CHAIN_FIRST + 1 };
 
 struct opts {
 	struct strv sources, cfg_sources, cfg_values, stage[NSTAGES];
@@ -1430,18 +1430,20 @@ static struct unit *sample_unit(struct job *J, size_t *k)
 }
 
 /* sample_time: seconds to fetch, validate, flatten and batch one object of
- * the first unit to load into /dev/null (nothing is loaded, no id set is
+ * the first unit (in processes as the run would: the chain's stages in one)
+ * to load into /dev/null (nothing is loaded, no id set is
  * read or written), its name and size in *obj and *bytes; -1 when there is
  * nothing to sample or the sample failed. */
 static double sample_time(struct job *J, const char *tmp, const char **obj, uint64_t *bytes)
 {
-	static const int mid[] = { ST_VALIDATE, ST_FLATTEN, ST_BATCH };
+	static const int timed[] = { ST_FETCH, ST_VALIDATE, ST_FLATTEN, ST_BATCH };
+	enum { NT = sizeof timed / sizeof timed[0] };
 	struct strv argv[NSTAGES] = { { 0 } }, ch = { 0 };
-	struct pipe_stage st[4];
+	struct pipe_stage st[NT];
 	struct pipeline pl;
-	char *logs[4] = { NULL }, err[300];
+	char *logs[NT] = { NULL }, err[300];
 	size_t k;
-	int n = 0;
+	int n = 0, mid[NT], nmid = 0, at = 0;
 	struct unit *u = sample_unit(J, &k);
 	if (!u)
 		return -1;
@@ -1453,22 +1455,23 @@ static double sample_time(struct job *J, const char *tmp, const char **obj, uint
 	u->dir = fs_join(tmp, u->key);
 	if (fs_mkdir_p(u->dir) < 0)
 		die(EX_IOERR, "%s: %s", u->dir, strerror(errno));
-	stage_argv(J, u, ST_FETCH, &argv[ST_FETCH]);
-	logs[n] = stage_log(u, "fetch");
-	st[n] = (struct pipe_stage){ argv[ST_FETCH].v, logs[n] };
-	n++;
-	for (int i = 0; i < 3; i++)
-		stage_argv(J, u, mid[i], &argv[mid[i]]);
-	if (O.separate) {                  /* the stages as the run will run them */
-		for (int i = 0; i < 3; i++, n++) {
-			logs[n] = stage_log(u, stage_short[mid[i]]);
-			st[n] = (struct pipe_stage){ argv[mid[i]].v, logs[n] };
-		}
-	} else {
-		chain_argv(u, argv, mid, 3, &ch);
-		logs[n] = stage_log(u, "chain");
-		st[n] = (struct pipe_stage){ ch.v, logs[n] };
+	for (int i = 0; i < NT; i++)        /* the stages as the run will run them */
+		stage_argv(J, u, timed[i], &argv[timed[i]]);
+	for (int i = 0; i < NT; i++) {
+		int s = timed[i], in_chain = !O.separate && s >= CHAIN_FIRST && s <= CHAIN_LAST;
+		if (in_chain)
+			mid[nmid++] = s;
+		if (in_chain && nmid > 1)
+			continue;               /* in the chain's process, placed at its first stage */
+		if (in_chain)
+			at = n;
+		logs[n] = stage_log(u, in_chain ? "chain" : stage_short[s]);
+		st[n] = (struct pipe_stage){ argv[s].v, logs[n] };
 		n++;
+	}
+	if (nmid) {
+		chain_argv(u, argv, mid, nmid, &ch);
+		st[at].argv = ch.v;
 	}
 	uint64_t t0 = now_ms();
 	int rc = pipeline_start(&pl, st, n, NULL, err, sizeof err);

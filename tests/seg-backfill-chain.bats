@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
-# seg-backfill's in-process chain (lib/chain: seg-validate, seg-dedup,
-# seg-flatten and seg-batch in one process) against --separate-stages (one
-# process per stage, joined by pipes): the same table, byte for byte, the
-# same rejects, duplicates, quarantine, logs and --stats for every stage, on
-# an archive with bad lines, duplicates, deep, escaped and odd messages; and
-# a stage that fails is named as it is when it runs alone.
+# seg-backfill's in-process chain (lib/chain: seg-fetch, seg-validate,
+# seg-dedup, seg-flatten and seg-batch in one process) against
+# --separate-stages (one process per stage, joined by pipes): the same table,
+# byte for byte, the same rejects, duplicates, quarantine, logs and --stats
+# for every stage, on an archive with bad lines, duplicates, deep, escaped
+# and odd messages, damaged objects and batch envelopes, from a folder and
+# from S3 (s3rver); and a stage that fails is named as it is when it runs
+# alone.
 
 load 'helpers/target'
 
@@ -13,6 +15,10 @@ DAY0=1432684800000     # 2015-05-27
 setup() {
 	T=$BATS_TEST_TMPDIR
 	sql "DROP TABLE IF EXISTS segment_data"
+}
+
+teardown() {
+	[ ! -f "$T/s3/pid" ] || s3_down
 }
 
 # msg ID REST: a valid track message with more members (REST starts with ,)
@@ -52,13 +58,15 @@ odd_archive() {
 	head -c $(( $(stat -c %s "$T/whole.gz") / 2 )) "$T/whole.gz" > "$d/1432692000-2.gz"
 }
 
-# run_mode NAME OPTS...: seg-backfill into a fresh table; the table, every
-# unit file and the exit status and message kept under $T/NAME
+# run_mode NAME OPTS...: seg-backfill of $SRC (default $T/a, one unit) into
+# a fresh table; the table, every unit file and the exit status and message
+# kept under $T/NAME (DAMAGED=keep: without --skip-damaged)
 run_mode() {
-	local name=$1; shift
+	local name=$1 skip=--skip-damaged; shift
+	[ "${DAMAGED:-}" != keep ] || skip=
 	sql "DROP TABLE IF EXISTS segment_data"
 	run seg-backfill -q --state-dir "$T/$name.state" --url "$S2_URL" --database "$S2_DATABASE" \
-		--skip-damaged --flatten-opt=--drop --flatten-opt=context.ip "$@" "$T/a"
+		$skip --flatten-opt=--drop --flatten-opt=context.ip "$@" "${SRC:-$T/a}"
 	mkdir -p "$T/$name"
 	echo "$status" > "$T/$name/status"
 	printf '%s\n' "$output" | sed "s|$T/$name.state|STATE|g" > "$T/$name/output"
@@ -73,6 +81,47 @@ run_mode() {
 	done
 }
 
+# same_files [A B]: every file run_mode A kept (default sep) is the same in B
+# (default chain)
+same_files() {
+	local a=${1:-sep} b=${2:-chain} f
+	for f in "$T/$a"/*; do
+		cmp "$f" "$T/$b/${f##*/}" || { diff "$f" "$T/$b/${f##*/}" | head -20; return 1; }
+	done
+	[ "$(ls "$T/$a" | wc -l)" -eq "$(ls "$T/$b" | wc -l)" ]
+}
+
+# envelopes FILE: /v1/batch envelopes (context and sentAt for the items
+# that lack them), one naming "batch" twice, one with a non-object item
+envelopes() {
+	{ printf '{"batch":[%s,%s],"context":{"library":{"name":"env"}},"sentAt":"2015-05-27T05:00:00.000Z"}\n' \
+		"$(msg env1 '' | tr -d '\n')" "$(msg env2 ',"context":{"own":1}' | tr -d '\n')"
+	  printf '{"batch":[%s],"batch":[]}\n' "$(msg envdup '' | tr -d '\n')"
+	  printf '{"batch":[%s,7]}\n' "$(msg env3 '' | tr -d '\n')"
+	} | gzip > "$1"
+}
+
+# s3_up DIR: s3rver with bucket bkt holding DIR's files (keys relative to
+# DIR); S3PORT its port
+s3_up() {
+	local top k
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	S3PORT=$(sh "$top/tests/helpers/servers.sh" start s3rver "$T/s3" bkt)
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL="http://127.0.0.1:$S3PORT"
+	(cd "$1" && find . -type f | sed 's|^\./||') | while read -r k; do s3 PUT "$k" -T "$1/$k"; done
+}
+
+# s3 METHOD KEY CURL-ARGS...: a signed request to s3rver's bucket bkt
+s3() {
+	local m=$1 k=$2; shift 2
+	curl -sSf -X "$m" --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@" "http://127.0.0.1:$S3PORT/bkt/$k" >/dev/null
+}
+
+s3_down() {
+	sh "$(cd "$BATS_TEST_DIRNAME/.." && pwd)/tests/helpers/servers.sh" stop "$T/s3"
+}
+
 @test "the in-process chain and --separate-stages load the same table and keep the same files" {
 	odd_archive "$T/a"
 	run_mode sep --separate-stages
@@ -82,12 +131,9 @@ run_mode() {
 	# the chain ran: one process for the middle stages, which said nothing outside them
 	[ -f "$T/chain.state/units/"*/chain.status ]
 	[ ! -s "$T/chain.state/units/"*/chain.log ]
-	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0" ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0" ]
 	# everything else is the same, file by file
-	for f in "$T"/sep/*; do
-		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
-	done
-	[ "$(ls "$T/sep" | wc -l)" -eq "$(ls "$T/chain" | wc -l)" ]
+	same_files
 	# and it is what the archive holds: exact rows and rejects
 	[ "$(sql "SELECT messageId FROM segment_data WHERE messageId IN ('deep30','abc','crlf','trailing','ctx','dupkey') ORDER BY 1" | tr '\n' ' ')" = \
 	  "abc crlf ctx deep30 dupkey trailing " ]
@@ -119,9 +165,7 @@ run_mode() {
 	local opts=(--validate-opt=--max-depth=20 --flatten-opt=--max-depth=12 --batch-opt=--max-rows=7)
 	run_mode sep --separate-stages "${opts[@]}"
 	run_mode chain "${opts[@]}"
-	for f in "$T"/sep/*; do
-		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
-	done
+	same_files
 	[ "$(grep -c '"reason":"too_deep"' "$T/chain/rejects.ndjson")" -eq 2 ]
 	[ "$(grep -c '"reason":"too_deep"' "$T/chain/flatten-rejects.ndjson")" -eq 1 ]
 	grep -q deep15 "$T/chain/flatten-rejects.ndjson"
@@ -185,7 +229,7 @@ run_mode() {
 	kill -KILL $cp
 	wait $pid && st=0 || st=$?
 	[ "$st" -eq 75 ] || { cat "$T/err"; return 1; }
-	grep -q "stopped: the in-process chain (seg-validate to seg-batch) stopped by signal 9" "$T/err" ||
+	grep -q "stopped: the in-process chain (seg-fetch to seg-batch) stopped by signal 9" "$T/err" ||
 		{ cat "$T/err"; return 1; }
 	[ ! -s "$T/st/journal" ]
 	port=$S2_PORT
@@ -198,4 +242,128 @@ run_mode() {
 	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
 	[ "$(wc -l < "$T/want")" -eq 3000 ]
 	cmp "$T/want" "$T/got"
+}
+
+@test "from S3 with envelopes and damage: the chain and --separate-stages keep the same table, rejects, quarantine and stats" {
+	odd_archive "$T/a"
+	envelopes "$T/a/segment-logs/src/$DAY0/1432695600-3.gz"
+	s3_up "$T/a"
+	SRC=s3://bkt/segment-logs/
+	run_mode sep --separate-stages
+	run_mode chain
+	# without --skip-damaged the unit fails on the damaged object, named alike
+	DAMAGED=keep run_mode sep65 --separate-stages
+	DAMAGED=keep run_mode chain65
+	s3_down
+	[ "$(cat "$T/chain/status")" -eq 1 ] || { cat "$T/chain/output"; return 1; }
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0" ]
+	same_files sep chain
+	same_files sep65 chain65
+	[ "$(cat "$T/chain65/status")" -eq 65 ] || { cat "$T/chain65/output"; return 1; }
+	grep -q "1 damaged object: s3://bkt/segment-logs/src/$DAY0/1432692000-2.gz" "$T/chain65/output" ||
+		{ cat "$T/chain65/output"; return 1; }
+	[ "$(jq -r .object "$T/chain/quarantine.ndjson")" = "s3://bkt/segment-logs/src/$DAY0/1432692000-2.gz" ]
+	[ "$(jq -r .damaged "$T/chain/fetch.stats")" -eq 1 ]
+	# the envelopes' items, with the envelope's context where they had none
+	[ "$(sql "SELECT messageId FROM segment_data WHERE messageId LIKE 'env%' ORDER BY 1" | tr '\n' ' ')" = "env1 env2 env3 " ]
+	[ "$(sql "SELECT JSON_EXTRACT(context, '\$.library.name') FROM segment_data WHERE messageId = 'env1'")" = '"env"' ]
+	[ "$(sql "SELECT JSON_EXTRACT(context, '\$.own') FROM segment_data WHERE messageId = 'env2'")" -eq 1 ]
+	[ "$(grep -c '"reason":"duplicate_key"' "$T/chain/fetch-rejects.ndjson")" -eq 1 ]
+	grep -q '"reason":"not_object","detail":"item 2 of a batch envelope is not an object"' "$T/chain/fetch-rejects.ndjson"
+	[ "$(sql "SELECT COUNT(*) FROM segment_data WHERE messageId = 'envdup'")" -eq 0 ]
+	[ "$(jq .envelopes "$T/chain/fetch.stats")" -eq 2 ]
+	[ "$(jq '.in - .out - .rejected' "$T/chain/fetch.stats")" -eq 0 ]
+	[ "$(jq .out "$T/chain/fetch.stats")" -eq "$(jq .in "$T/chain/validate.stats")" ]
+	# exactly what seg-fetch reads from the folder, valid and new, is loaded
+	[ "$(jq .rows "$T/chain/batch.stats")" -eq "$(sql 'SELECT COUNT(*) FROM segment_data')" ]
+	seg-fetch -q -k "$T/a" 2>/dev/null | seg-validate -q 2>/dev/null | jq -r .messageId | sort -u > "$T/want"
+	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+	[ "$(wc -l < "$T/want")" -gt 300 ]
+	cmp "$T/want" "$T/got" || { diff "$T/want" "$T/got" | head; return 1; }
+}
+
+# held ST ACTION SOURCE ARGS...: seg-backfill -j 1 of SOURCE (its first unit
+# 1.gz), then ARGS (more options and sources), behind a slow target; while
+# the first unit's seg-fetch reads, it is held stopped (the next unit cannot
+# start) and ACTION runs; the exit status in $code, the messages in $T/out
+held() {
+	local st=$1 action=$2 src=$3 fp= pid try; shift 3
+	seg-backfill -q -j 1 --state-dir "$st" --url "$S2_URL" --database "$S2_DATABASE" \
+		--batch-opt=--max-rows=20 "$src" "$@" >"$T/out" 2>&1 &
+	pid=$!
+	for try in $(seq 1 600); do fp=$(pgrep -f -- "$st/units/1.gz-[^ ]*/fetch.stats") && break; sleep 0.05; done
+	[ -n "$fp" ] || { wait $pid; cat "$T/out"; return 1; }
+	kill -STOP $fp
+	$action
+	kill -CONT $fp
+	wait $pid && code=0 || code=$?
+}
+
+@test "a fetch failure in the chain is named and coded as with separate stages: a missing object, S3 unreachable; a re-run loads exactly" {
+	mkdir -p "$T/o/x"
+	seg-gen --seed 8 --count 3000 --start-ms $DAY0 | gzip > "$T/o/x/1.gz"
+	seg-gen --seed 9 --count 30 --start-ms $DAY0 | gzip > "$T/o/x/2.gz"
+	cp -r "$T/o" "$T/keep"
+	s3_up "$T/o"
+	gateway_start --delay-ms 100          # a slow target: the first unit reads for a while
+	gone() { rm "$T/o/x/2.gz"; }
+	for mode in --separate-stages ""; do
+		# the second object is gone after the listing: 66, named
+		sql "DROP TABLE IF EXISTS segment_data"
+		cp "$T/keep/x/2.gz" "$T/o/x/2.gz"
+		st=$T/st$mode
+		held "$st" gone "$T/o/x" $mode
+		[ "$code" -eq 66 ] || { echo "$mode: $code"; cat "$T/out"; return 1; }
+		grep -q "$T/o/x/2.gz: failed: seg-fetch exited 66: seg-fetch: $T/o/x/2.gz: cannot open: No such file or directory (log $st/units/2.gz-[^/]*/fetch.log)" "$T/out" ||
+			{ echo "$mode"; cat "$T/out"; return 1; }
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 3000 ]
+		# it is back: the re-run loads it, and nothing twice
+		cp "$T/keep/x/2.gz" "$T/o/x/2.gz"
+		run seg-backfill -q -j 1 --state-dir "$st" --url "$S2_URL" --database "$S2_DATABASE" $mode "$T/o/x"
+		[ "$status" -eq 0 ] || { echo "$mode: $output"; return 1; }
+		seg-fetch -q "$T/o" | jq -r .messageId | sort > "$T/want"
+		sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+		[ "$(wc -l < "$T/want")" -eq 3030 ]
+		cmp "$T/want" "$T/got"
+	done
+	# S3 stops answering after the listing (while a local object's unit
+	# reads): 69, the listing named
+	s3_down
+	mkdir -p "$T/s3src/y"
+	mv "$T/keep/x/2.gz" "$T/s3src/y/2.gz"
+	for mode in --separate-stages ""; do
+		sql "DROP TABLE IF EXISTS segment_data"
+		s3_up "$T/s3src"
+		st=$T/s3st$mode
+		held "$st" s3_down "$T/keep/x/1.gz" $mode --fetch-opt=--retry=0 s3://bkt/y/
+		[ "$code" -eq 69 ] || { echo "$mode: $code"; cat "$T/out"; return 1; }
+		grep -q "s3://bkt/y/2.gz: failed: seg-fetch exited 69: seg-fetch: s3://bkt/y/2.gz: listing failed: .*(log $st/units/2.gz-[^/]*/fetch.log)" "$T/out" ||
+			{ echo "$mode"; cat "$T/out"; return 1; }
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 3000 ]
+	done
+	gateway_stop
+}
+
+@test "seg-fetch in the chain: the first stage only; its messages to the next stage are what it writes alone" {
+	odd_archive "$T/a"
+	envelopes "$T/a/segment-logs/src/$DAY0/1432695600-3.gz"
+	# seg-fetch | seg-validate, as one process and as two
+	seg-fetch -q -k -r "$T/r1" "$T/a" 2>/dev/null | seg-validate -q -r "$T/v1" > "$T/two" && st=0 || st=$?
+	[ "$st" -eq 1 ]
+	run seg-backfill --in-process-chain "$T/status" "$T/f.log" 6 seg-fetch -q -k -r "$T/r2" "$T/a" \
+		"$T/v.log" 4 seg-validate -q -r "$T/v2"
+	[ "$status" -eq 1 ]
+	[ "$(cat "$T/status")" = "1 1" ]
+	printf '%s\n' "$output" > "$T/one"
+	cmp "$T/two" "$T/one"
+	cmp "$T/r1" "$T/r2"
+	cmp "$T/v1" "$T/v2"
+	[ "$(wc -l < "$T/one")" -gt 300 ]
+	grep -q '"messageId":"env1"' "$T/one"
+	grep -q "1432692000-2.gz" "$T/f.log"
+	[ ! -s "$T/v.log" ]
+	# anywhere but first it is a usage error, named
+	run seg-backfill --in-process-chain "$T/status2" "$T/v2.log" 2 seg-validate -q "$T/f2.log" 3 seg-fetch -q "$T/a"
+	[ "$status" -eq 64 ]
+	grep -q "seg-fetch: a source runs in-process only as the first stage" "$T/f2.log"
 }

@@ -305,6 +305,12 @@ int main(void)
 	is_str(rej, "empty_element@3;not_object@3;", "its bad elements rejected with their lines");
 	unwrap_str("{\"type\":\"track\",\"batch\":[1]}\n{x}\n", 0);
 	is_str(got, "{\"type\":\"track\",\"batch\":[1]}\n{x}\n", "an object with a type is not an envelope; shape check only");
+	/* the shape check finds "batch" wherever it is, among many b's */
+	unwrap_str("{\"bb\":\"b\\\"b\",\"abatch\":\"batch\",\"batch\":[{\"a\":2}]}\n{\"batch\":[{\"a\":3}]}\n"
+	           "{\"x\":\"batch\"}\n{\"x\":\"batc\"}\n{\"batch\"}\n", 0);
+	is_str(got, "{\"a\":2}\n{\"a\":3}\n{\"x\":\"batch\"}\n{\"x\":\"batc\"}\n",
+	       "envelopes found with \"batch\" anywhere; a value \"batch\" is not one");
+	is_str(rej, "json_syntax@5;", "a text naming \"batch\" is parsed, to its last byte");
 	unwrap_str("{x}\n", 1);
 	is_str(rej, "json_syntax@1;", "strict parses every line");
 	return done();
