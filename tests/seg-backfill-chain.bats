@@ -82,7 +82,7 @@ run_mode() {
 	# the chain ran: one process for the middle stages, which said nothing outside them
 	[ -f "$T/chain.state/units/"*/chain.status ]
 	[ ! -s "$T/chain.state/units/"*/chain.log ]
-	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0" ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0 0" ]
 	# everything else is the same, file by file
 	for f in "$T"/sep/*; do
 		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
@@ -185,7 +185,7 @@ run_mode() {
 	kill -KILL $cp
 	wait $pid && st=0 || st=$?
 	[ "$st" -eq 75 ] || { cat "$T/err"; return 1; }
-	grep -q "stopped: the in-process chain (seg-validate to seg-batch) stopped by signal 9" "$T/err" ||
+	grep -q "stopped: the in-process chain (seg-validate to s2-load) stopped by signal 9" "$T/err" ||
 		{ cat "$T/err"; return 1; }
 	[ ! -s "$T/st/journal" ]
 	port=$S2_PORT
