@@ -190,13 +190,8 @@ int chain_main(int argc, char **argv)
 	}
 	for (int i = 0; i + 1 < C.n; i++)
 		frame_link(st[i].io, st[i + 1].io, st[i + 1].line, st[i + 1].ctx, C.name[i + 1], errf[i + 1]);
-	if (C.wait && C.n > 1) {
+	if (C.wait)
 		st[0].io->wait = source_wait;
-		st[0].io->wait_ctx = NULL;
-	} else if (C.wait) {
-		st[0].io->wait = C.wait;   /* alone, it turns as s2-load does */
-		st[0].io->wait_ctx = C.wait_ctx;
-	}
 	progname = C.name[0];
 	cli_errfile = errf[0];
 	int in = frame_run(st[0].io, sc[0] - first[0], sv[0] + first[0], st[0].line, st[0].ctx);
