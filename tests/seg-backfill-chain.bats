@@ -327,3 +327,30 @@ chain() {
 	[ "$(wc -l < "$T/want")" -eq 27 ]
 	cmp "$T/want" "$T/got"
 }
+
+@test "in-process s2-load parses strictly what seg-batch's proof does not cover: a batch too deep is refused as s2-load alone refuses it" {
+	# flat rows (no "_row"): a value 513 objects deep makes a row 514 deep,
+	# which seg-batch takes, and a batch record 516 deep, one more than s2-load takes
+	{ printf '{"_table":"deep","_ddl":"CREATE TABLE IF NOT EXISTS deep (k INT, v TEXT)"}\n'
+	  printf '{"_table":"deep","k":1,"v":"x"}\n'
+	  printf '{"_table":"deep","k":2,"v":%s}\n' "$(nest 513)"
+	  printf '{"_table":"deep","k":3,"v":"y"}\n'; } > "$T/rows"
+	local load=(s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --max-failures 5)
+	for mode in sep chain; do
+		sql "DROP TABLE IF EXISTS deep"
+		if [ $mode = sep ]; then
+			seg-batch -q --max-rows 1 < "$T/rows" | "${load[@]}" --failed "$T/failed.$mode" > "$T/res.$mode" && st=0 || st=$?
+		else
+			chain "$T/status" "$T/batch.log" 4 seg-batch -q --max-rows 1 "$T/load.log" $(( ${#load[@]} + 2 )) \
+				"${load[@]}" --failed "$T/failed.$mode" < "$T/rows" > "$T/res.$mode" && st=0 || st=$?
+			[ "$(cat "$T/status")" = "0 1" ]
+		fi
+		[ "$st" -eq 1 ]
+		[ "$(sql 'SELECT k, v FROM deep ORDER BY k' | tr '\t\n' ': ')" = "1:x 3:y " ]
+		jq -c 'del(.ms)' "$T/res.$mode" > "$T/r.$mode"
+	done
+	cmp "$T/failed.sep" "$T/failed.chain"
+	cmp "$T/r.sep" "$T/r.chain"
+	jq -e '.reason == "bad_record" and .line == 3 and
+	       (.detail | startswith("not JSON: at byte 2746: nesting deeper than the limit"))' "$T/failed.chain" > /dev/null
+}
