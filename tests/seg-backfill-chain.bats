@@ -347,10 +347,10 @@ chain() {
 		fi
 		[ "$st" -eq 1 ]
 		[ "$(sql 'SELECT k, v FROM deep ORDER BY k' | tr '\t\n' ': ')" = "1:x 3:y " ]
-		jq -c 'del(.ms)' "$T/res.$mode" > "$T/r.$mode"
+		jq -c 'del(.ms)' "$T/res.$mode" | sort > "$T/r.$mode"    # -j 4: in the order they end
 	done
 	cmp "$T/failed.sep" "$T/failed.chain"
-	cmp "$T/r.sep" "$T/r.chain"
+	diff "$T/r.sep" "$T/r.chain"
 	jq -e '.reason == "bad_record" and .line == 3 and
 	       (.detail | startswith("not JSON: at byte 2746: nesting deeper than the limit"))' "$T/failed.chain" > /dev/null
 }
