@@ -52,6 +52,7 @@ struct table {
 	int shape_ok;            /* ins matches cols and the table's mode */
 	struct buf args;         /* the open batch's args, comma-separated */
 	size_t rows, nargs;
+	int depth;               /* the open batch's record nests at most this deep */
 	struct table *oprev, *onext;  /* the list of open batches, oldest first */
 };
 
@@ -70,6 +71,7 @@ struct batcher {
 	int enveloped;           /* cols is a "_row": no key there is metadata */
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
+	struct json_members outmem, bodymem;  /* a handed-on batch record's, as written */
 	uint64_t nrows;          /* the per-row counter, kept here for speed */
 	const char *input;       /* current input name and line, for rejects */
 	const struct line *line;
@@ -216,6 +218,49 @@ static struct table *table_get(struct batcher *b, struct json_slice name, char *
 	return b->last = t;
 }
 
+/* member_set: member i of ms: the key and the value at those offsets of p. */
+static void member_set(struct json_members *ms, size_t i, const char *p, size_t k, size_t kn, size_t v, size_t vn,
+                       enum json_type type)
+{
+	if (i >= ms->cap) {
+		ms->cap = i + 8;
+		ms->m = xrealloc(ms->m, ms->cap * sizeof *ms->m);
+	}
+	ms->m[i].key = (struct json_slice){ p + k, kn, JSON_STRING };
+	ms->m[i].val = (struct json_slice){ p + v, vn, type };
+	if (ms->n <= i)
+		ms->n = i + 1;
+}
+
+/* hand_on: in a chain, the batch record whose envelope is b->rec and whose
+ * body is head and t's first tail args bytes (ends: where the table's and
+ * the rows' values end in the envelope), to the next stage in one
+ * piece, with its members and its body's members as flush wrote them
+ * (lib/frame): {"_batch":"<32 hex>","table":T,"rows":N,"bytes":N,"body":
+ * {"sql":S,"args":[..]}}, so that s2-load need not parse it again. */
+static void hand_on(struct batcher *b, struct table *t, const struct buf *head, size_t tail, const size_t *ends)
+{
+	struct buf *r = &b->rec;
+	size_t tbl = 45, tv = tbl + 8;           /* ,"table": after {"_batch":"<hex>" */
+	size_t rows = ends[0] + 1, bytes = ends[1] + 1;   /* their keys, after a comma */
+	size_t body = r->len - 7, at = r->len;  /* "body": ends the envelope */
+	buf_add(r, head->p, head->len);
+	buf_add(r, t->args.p, tail);
+	buf_addc(r, '}');
+	struct json_members *m = &b->outmem, *bm = &b->bodymem;
+	m->n = bm->n = 0;
+	member_set(m, 0, r->p, 1, 8, 10, 34, JSON_STRING);
+	member_set(m, 1, r->p, tbl, 7, tv, ends[0] - tv, JSON_STRING);
+	member_set(m, 2, r->p, rows, 6, rows + 7, ends[1] - rows - 7, JSON_NUMBER);
+	member_set(m, 3, r->p, bytes, 7, bytes + 8, body - 1 - bytes - 8, JSON_NUMBER);
+	member_set(m, 4, r->p, body, 6, at, head->len + tail, JSON_OBJECT);
+	const char *q = r->p + at;
+	member_set(bm, 0, q, 1, 5, 7, head->len - 9 - 7, JSON_STRING);
+	member_set(bm, 1, q, head->len - 8, 6, head->len - 1, tail, JSON_ARRAY);
+	int extra = t->depth - b->io.depth;
+	frame_wrote_indexed(&b->io, r->p, r->len, extra, m, q, bm);
+}
+
 /* flush: send the open batch of t whose args text is its first argslen
  * bytes, as one batch record. The body is the statement part (built here)
  * followed by the args part (t->args plus the closing bytes): it is hashed
@@ -247,16 +292,25 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
 	buf_adds(&b->rec, hex);
 	buf_adds(&b->rec, "\",\"table\":");
 	json_write_str(&b->rec, t->name, t->nlen);
-	buf_printf(&b->rec, ",\"rows\":%zu,\"bytes\":%zu,\"body\":", t->rows, want);
-	w_write(&b->io.out, b->rec.p, b->rec.len);
-	w_write(&b->io.out, head->p, head->len);
-	w_write(&b->io.out, t->args.p, tail);
-	w_write(&b->io.out, "}\n", 2);
+	size_t ends[2];          /* of the table's and the rows' values */
+	ends[0] = b->rec.len;
+	buf_printf(&b->rec, ",\"rows\":%zu", t->rows);
+	ends[1] = b->rec.len;
+	buf_printf(&b->rec, ",\"bytes\":%zu,\"body\":", want);
+	if (b->io.next) {
+		hand_on(b, t, head, tail, ends);
+	} else {
+		w_write(&b->io.out, b->rec.p, b->rec.len);
+		w_write(&b->io.out, head->p, head->len);
+		w_write(&b->io.out, t->args.p, tail);
+		w_write(&b->io.out, "}\n", 2);
+	}
 	memcpy(t->args.p + argslen, saved, sizeof saved);
 	t->args.len = 0;   /* the bytes stay: do_row moves a waiting row to the front */
 	stats_add(&b->io.st, "batches", 1);
 	stats_add(&b->io.st, "out", 1);
 	t->rows = t->nargs = 0;
+	t->depth = 0;
 	*(t->oprev ? &t->oprev->onext : &b->ohead) = t->onext;
 	*(t->onext ? &t->onext->oprev : &b->otail) = t->oprev;
 	t->oprev = t->onext = NULL;
@@ -494,6 +548,11 @@ static void do_row(struct batcher *b, struct json_slice tname)
 		memmove(t->args.p, t->args.p + start, rowlen);
 		t->args.len = rowlen;
 	}
+	/* the record nests a row's values 3 deep ({"body":{"args":[v]}}): one
+	 * more than a row ({"_row":{"c":v}}), two more in the flat form */
+	int depth = b->io.depth + (b->enveloped ? 1 : 2);
+	if (depth > t->depth)
+		t->depth = depth;
 	if (!t->rows) {
 		if (b->nopen >= b->max_open)
 			flush_oldest(b);
@@ -676,6 +735,8 @@ static void batcher_free(struct batcher *b)
 	names_free(&b->newcols);
 	json_members_free(&b->mem);
 	json_members_free(&b->rowmem);
+	json_members_free(&b->outmem);
+	json_members_free(&b->bodymem);
 	buf_free(&b->body);
 	buf_free(&b->rec);
 	buf_free(&b->scratch);

@@ -14,16 +14,22 @@
 #include "fetch.h"
 #include "flatten.h"
 #include "frame.h"
+#include "load.h"
 #include "validate.h"
 
 typedef int (*setup_fn)(int argc, char **argv, struct frame_stage *s);
+typedef int (*wait_fn)(void *ctx, int fd);
 
+/* The stages; one with a wait function is a last stage only, whose engine
+ * turns while the first stage waits for input (lib/frame's frame_waiter). */
 static const struct {
 	const char *prog;
 	setup_fn setup;
+	wait_fn wait;
 } known[] = {
-	{ "seg-fetch", fetch_setup }, { "seg-validate", validate_setup }, { "seg-dedup", dedup_setup },
-	{ "seg-flatten", flatten_setup }, { "seg-batch", batch_setup },
+	{ "seg-fetch", fetch_setup, NULL }, { "seg-validate", validate_setup, NULL },
+	{ "seg-dedup", dedup_setup, NULL }, { "seg-flatten", flatten_setup, NULL },
+	{ "seg-batch", batch_setup, NULL }, { "s2-load", load_setup, load_wait },
 };
 
 /* The running chain, for the exit hook. */
@@ -32,6 +38,9 @@ static struct {
 	const char *name[CHAIN_MAX];  /* progname while stage i runs */
 	int code[CHAIN_MAX];
 	const char *status;
+	wait_fn wait;                 /* the last stage's, or NULL */
+	void *wait_ctx;
+	FILE *wait_errf;
 } C;
 
 void chain_args(struct strv *a, const char *status, int n, char **const *argv, const char *const *log)
@@ -79,17 +88,34 @@ static void on_exit_code(int code)
 	write_status();
 }
 
-/* setup_of: the setup function of a program named by path or name. */
-static setup_fn setup_of(const char *prog, const char **name)
+/* setup_of: the setup function of a program named by path or name, and
+ * its wait function (NULL for most). */
+static setup_fn setup_of(const char *prog, const char **name, wait_fn *wait)
 {
 	const char *slash = strrchr(prog, '/');
 	const char *base = slash ? slash + 1 : prog;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		if (strcmp(base, known[i].prog) == 0) {
 			*name = known[i].prog;
+			*wait = known[i].wait;
 			return known[i].setup;
 		}
 	die(EX_USAGE, "%s: not a stage that runs in-process", prog);
+}
+
+/* source_wait: the first stage waits for input: turn the last stage's
+ * engine, as that stage (its name and log for what it says). */
+static int source_wait(void *ctx, int fd)
+{
+	const char *prog = progname;
+	FILE *errf = cli_errfile;
+	(void)ctx;
+	progname = C.name[C.n - 1];
+	cli_errfile = C.wait_errf;
+	int r = C.wait(C.wait_ctx, fd);
+	progname = prog;
+	cli_errfile = errf;
+	return r;
 }
 
 /* setup: stage i from its argv; diagnostics to its log from now on. Only
@@ -99,7 +125,10 @@ static setup_fn setup_of(const char *prog, const char **name)
 static void setup(int i, int argc, char **argv, const char *log, struct frame_stage *s, int *first)
 {
 	const char *name;
-	setup_fn fn = setup_of(argv[0], &name);
+	wait_fn wait;
+	setup_fn fn = setup_of(argv[0], &name, &wait);
+	if (wait && i + 1 < C.n)
+		die(EX_USAGE, "%s: in-process, it can only be the last stage", name);
 	FILE *f = fopen(log, "ae");
 	if (!f)
 		die(EX_IOERR, "%s: cannot create: %s", log, strerror(errno));
@@ -116,6 +145,11 @@ static void setup(int i, int argc, char **argv, const char *log, struct frame_st
 		usage_error("'%s': an in-process stage reads the stage before it, not files", argv[*first]);
 	if (i + 1 < C.n && s->io->out.fd != 1)
 		usage_error("-o: an in-process stage writes to the stage after it");
+	if (wait) {
+		C.wait = wait;
+		C.wait_ctx = s->ctx;
+		C.wait_errf = f;
+	}
 }
 
 /* parse: the stage list argv[3..] into sv, sc and logs; the number of
@@ -160,6 +194,8 @@ int chain_main(int argc, char **argv)
 	}
 	for (int i = 0; i + 1 < C.n; i++)
 		frame_link(st[i].io, st[i + 1].io, st[i + 1].line, st[i + 1].ctx, C.name[i + 1], errf[i + 1]);
+	if (C.wait)
+		st[0].io->wait = source_wait;
 	progname = C.name[0];
 	cli_errfile = errf[0];
 	int in = st[0].source ? st[0].source(st[0].ctx, sc[0] - first[0], sv[0] + first[0])

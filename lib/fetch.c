@@ -206,7 +206,35 @@ struct source {
 	void *ctx;
 	/* why: the reason and exit code after read returned -1 */
 	int (*why)(void *ctx, char *msg, size_t n);
+	int fd;                  /* a local file's descriptor, else -1 */
 };
+
+/* A source read by read_object: in a chain whose last stage has an engine
+ * (s2-load: F->io.wait), the engine turns before each read of a local file
+ * (its requests in flight go on); a stop signal (cli_stop_on_signal, which
+ * that stage installs) ends the reading as a failure of the source. */
+struct guarded {
+	const struct source *src;
+	const struct frame *io;
+	int stopped;
+};
+
+static ssize_t guarded_read(void *ctx, char *buf, size_t n)
+{
+	struct guarded *g = ctx;
+	while (!g->stopped && !cli_stop_signal && g->io->wait && g->src->fd >= 0) {
+		int r = g->io->wait(g->io->wait_ctx, g->src->fd);
+		if (r > 0)
+			break;
+		if (r < 0)
+			g->stopped = 1;
+	}
+	if (cli_stop_signal || g->stopped) {
+		g->stopped = 1;
+		return -1;
+	}
+	return g->src->read(g->src->ctx, buf, n);
+}
 
 /* read_object: decode one object, then flush the output and record it in
  * the manifest (rec NULL: not recorded, as for stdin). */
@@ -215,7 +243,14 @@ static void read_object(struct fetch *F, const struct source *src, const char *n
 {
 	uint64_t before = F->messages;
 	stats_add(&F->io.st, "objects", 1);
-	enum unpack_result r = unpack_stream(&F->up, src->read, src->ctx, name);
+	struct guarded g = { src, &F->io, 0 };
+	enum unpack_result r = unpack_stream(&F->up, guarded_read, &g, name);
+	if (g.stopped) {             /* not the object's fault: read again on a re-run */
+		diag(name, 0, "stopped by a signal; re-run to read it");
+		set_status(F, EX_TEMPFAIL);
+		F->stop = 1;
+		return;
+	}
 	if (r == UNPACK_DAMAGED) {
 		diag(NULL, 0, "%s", F->up.errmsg);
 		stats_add(&F->io.st, "damaged", 1);
@@ -311,7 +346,7 @@ static void do_file(struct fetch *F, const char *path)
 	} else {
 		if (S_ISREG(sb.st_mode))
 			posix_fadvise(fs.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		struct source src = { fd_read, &fs, fd_why };
+		struct source src = { fd_read, &fs, fd_why, fs.fd };
 		struct manifest_rec rec = { NULL, "", mtime, size, 0, 1 };
 		read_object(F, &src, name, is_stdin ? NULL : &rec);
 	}
@@ -426,7 +461,7 @@ static void do_url(struct fetch *F, const char *url)
 		snprintf(etag, sizeof etag, "%s", http_etag(g));
 		snprintf(lastmod, sizeof lastmod, "%s", http_last_modified(g));
 		struct manifest_rec rec = { NULL, etag, lastmod, http_length(g), 0, 1 };
-		struct source src = { http_read, g, http_why };
+		struct source src = { http_read, g, http_why, -1 };
 		read_object(F, &src, url, &rec);
 	}
 	stats_add(&F->io.st, "retries", http_retries(g));
@@ -533,7 +568,7 @@ static void s3_finish(struct fetch *F, const char *bucket, const struct s3_obj *
 		F->stop = code != EX_NOINPUT;
 	} else {
 		struct manifest_rec rec = { NULL, o->etag, o->last_modified, (int64_t)o->size, 0, 1 };
-		struct source src = { http_read, g, http_why };
+		struct source src = { http_read, g, http_why, -1 };
 		read_object(F, &src, buf_cstr(&name), &rec);
 	}
 	if (g)

@@ -45,6 +45,25 @@ struct run {
 	void *ctx;
 };
 
+ssize_t frame_wait_read(void *waiter, char *buf, size_t n)
+{
+	struct frame_waiter *w = waiter;
+	for (;;) {
+		if (w->stopped)
+			return 0;
+		int r = w->wait(w->ctx, w->fd);
+		if (r < 0) {
+			w->stopped = 1;
+			return 0;
+		}
+		if (r > 0) {
+			ssize_t k = read(w->fd, buf, n);
+			if (k >= 0 || errno != EINTR)
+				return k;
+		}
+	}
+}
+
 /* run_stream: every line of one opened input; -1 after a read error, -2
  * after binary data (a gzip file given to a filter), both reported. */
 static int run_stream(void *ctx, int fd, const char *name)
@@ -53,10 +72,14 @@ static int run_stream(void *ctx, int fd, const char *name)
 	struct frame *f = run->f;
 	struct lreader r;
 	struct line l;
+	struct frame_waiter w = { f->wait, f->wait_ctx, fd, 0 };
 	int rc;
-	lr_init_fd(&r, fd, name, f->max_line);
+	if (f->wait)
+		lr_init_fn(&r, frame_wait_read, &w, name, f->max_line);
+	else
+		lr_init_fd(&r, fd, name, f->max_line);
 	r.refuse_binary = 1;
-	while ((rc = lr_next(&r, &l)) == 1) {
+	while ((rc = lr_next(&r, &l)) == 1 && !w.stopped) {
 		f->bytes += l.len + 1;
 		if (line_blank(&l)) {
 			stats_add(&f->st, "blank", 1);
@@ -66,10 +89,10 @@ static int run_stream(void *ctx, int fd, const char *name)
 		run->fn(run->ctx, &l, name);
 		progress_tick(&f->prog, f->in, f->bytes);
 	}
-	if (rc < 0)
+	if (rc < 0 && !w.stopped)
 		rc = lr_report(&r);
 	lr_free(&r);
-	return rc < 0 ? rc : 0;
+	return w.stopped ? 1 : rc < 0 ? rc : 0;
 }
 
 int frame_run(struct frame *f, int argc, char **argv, frame_line_fn fn, void *ctx)

@@ -103,6 +103,9 @@ struct frame {
 	struct frame_known known;    /* of the line being fed */
 	int depth;               /* the current line's depth bound, set by frame_parse */
 	int trusted;             /* frame_parse took the current line's proof */
+	/* of a chain's first stage: the last stage's engine (frame_waiter) */
+	int (*wait)(void *ctx, int fd);
+	void *wait_ctx;
 };
 
 /* frame_open: counters (NULL-terminated) are created at 0 in that order, so
@@ -110,9 +113,27 @@ struct frame {
  * it). Exits 74 if a file cannot be created. */
 void frame_open(struct frame *f, const struct frame_opts *o, const char *const *counters);
 
+/* A reader that keeps an engine turning while it waits for input (s2-load's
+ * requests in flight progress while the stage before it is slow): before
+ * each read, wait(ctx, fd) turns the engine once, waiting a short while at
+ * most for fd to be readable, and returns 1 when it is, 0 to be called
+ * again, or -1 to stop reading (stopped is set; the reader sees an end of
+ * input, and the caller hands on no line read after it). */
+struct frame_waiter {
+	int (*wait)(void *ctx, int fd);
+	void *ctx;
+	int fd;
+	int stopped;
+};
+
+/* frame_wait_read: an lr_readfn (lib/lineio) over a struct frame_waiter. */
+ssize_t frame_wait_read(void *waiter, char *buf, size_t n);
+
 /* frame_run: every line of each operand (or stdin) to fn, counting bytes,
  * blank lines ("blank") and the others (f->in), ticking the progress line.
- * Returns EX_DONE, EX_NOINPUT or EX_IOERR (a read error, reported). */
+ * Returns EX_DONE, EX_NOINPUT or EX_IOERR (a read error, reported). When
+ * f->wait is set (lib/chain: the last stage is s2-load's), input is read
+ * through a frame_waiter, and reading ends where it says stop. */
 int frame_run(struct frame *f, int argc, char **argv, frame_line_fn fn, void *ctx);
 
 /* frame_stream_fn: read one opened input; return 0 to go on with the next

@@ -47,7 +47,7 @@ static const char *const stage_prog[NSTAGES] = {
 static const char *const stage_short[NSTAGES] = { "fetch", "validate", "dedup", "flatten", "batch", "load" };
 /* The stages a unit runs in one process (lib/chain), CHAIN_FIRST to
  * CHAIN_LAST; the others run as their own programs before and after it. */
-enum { CHAIN_FIRST = ST_FETCH, CHAIN_LAST = ST_BATCH, CHAIN_N = CHAIN_LAST - CHAIN_FIRST + 1 };
+enum { CHAIN_FIRST = ST_FETCH, CHAIN_LAST = ST_LOAD, CHAIN_N = CHAIN_LAST - CHAIN_FIRST + 1 };
 
 struct opts {
 	struct strv sources, cfg_sources, cfg_values, stage[NSTAGES];

@@ -1,12 +1,13 @@
 #!/usr/bin/env bats
 # seg-backfill's in-process chain (lib/chain: seg-fetch, seg-validate,
-# seg-dedup, seg-flatten and seg-batch in one process) against
-# --separate-stages (one process per stage, joined by pipes): the same table,
-# byte for byte, the same rejects, duplicates, quarantine, logs and --stats
-# for every stage, on an archive with bad lines, duplicates, deep, escaped
-# and odd messages, damaged objects and batch envelopes, from a folder and
-# from S3 (s3rver); and a stage that fails is named as it is when it runs
-# alone.
+# seg-dedup, seg-flatten, seg-batch and s2-load in one process) against
+# --separate-stages (one process per stage, joined by pipes): the same
+# table, byte for byte, the same rejects, duplicates, quarantine, failed
+# batches, results, logs and --stats for every stage, on an archive with bad
+# lines, duplicates, deep, escaped and odd messages, damaged objects and
+# batch envelopes, from a folder and from S3 (s3rver); and a stage that
+# fails (s2-load too: refused, unreachable, killed) is named and coded as it
+# is when it runs alone.
 
 load 'helpers/target'
 
@@ -65,6 +66,7 @@ run_mode() {
 	local name=$1 skip=--skip-damaged; shift
 	[ "${DAMAGED:-}" != keep ] || skip=
 	sql "DROP TABLE IF EXISTS segment_data"
+	[ -z "${PRE_SQL:-}" ] || sql "$PRE_SQL"
 	run seg-backfill -q --state-dir "$T/$name.state" --url "$S2_URL" --database "$S2_DATABASE" \
 		$skip --flatten-opt=--drop --flatten-opt=context.ip "$@" "${SRC:-$T/a}"
 	mkdir -p "$T/$name"
@@ -131,7 +133,7 @@ s3_down() {
 	# the chain ran: one process for the middle stages, which said nothing outside them
 	[ -f "$T/chain.state/units/"*/chain.status ]
 	[ ! -s "$T/chain.state/units/"*/chain.log ]
-	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0" ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0 0" ]
 	# everything else is the same, file by file
 	same_files
 	# and it is what the archive holds: exact rows and rejects
@@ -229,7 +231,7 @@ s3_down() {
 	kill -KILL $cp
 	wait $pid && st=0 || st=$?
 	[ "$st" -eq 75 ] || { cat "$T/err"; return 1; }
-	grep -q "stopped: the in-process chain (seg-fetch to seg-batch) stopped by signal 9" "$T/err" ||
+	grep -q "stopped: the in-process chain (seg-fetch to s2-load) stopped by signal 9" "$T/err" ||
 		{ cat "$T/err"; return 1; }
 	[ ! -s "$T/st/journal" ]
 	port=$S2_PORT
@@ -366,4 +368,155 @@ held() {
 	run seg-backfill --in-process-chain "$T/status2" "$T/v2.log" 2 seg-validate -q "$T/f2.log" 3 seg-fetch -q "$T/a"
 	[ "$status" -eq 64 ]
 	grep -q "seg-fetch: a source runs in-process only as the first stage" "$T/f2.log"
+
+# bad_rows DIR: one more object in the archive, with two messages whose
+# userId the table's CHECK refuses (see PRE_SQL below) among good ones
+bad_rows() {
+	local d=$1/segment-logs/src/$DAY0 i
+	{ for i in 1 2 3 4 5 6; do
+		printf '{"type":"track","event":"E","messageId":"b%s","timestamp":"2015-05-27T05:00:0%s.000Z","userId":"%s"}\n' \
+			"$i" "$i" "$([ "$i" = 2 ] || [ "$i" = 5 ] && echo bad || echo good)"
+	  done; } | gzip > "$d/1432695600-3.gz"
+}
+
+@test "failed batches: the chain and --separate-stages fail the same rows into the same failed file, named s2-load" {
+	odd_archive "$T/a"
+	bad_rows "$T/a"
+	PRE_SQL="CREATE TABLE segment_data (messageId VARBINARY(1020) NOT NULL, timestamp DATETIME(6) NOT NULL,
+		type TEXT NOT NULL, event TEXT, name TEXT, properties JSON, userId TEXT, anonymousId TEXT, groupId TEXT,
+		traits JSON, context JSON, UNIQUE KEY (messageId), CONSTRAINT no_bad CHECK (userId IS NULL OR userId <> 'bad'))"
+	local opts=(--load-opt=--max-failures=100 --load-opt=-j1)   # -j 1: the failed file in input order
+	run_mode sep --separate-stages "${opts[@]}"
+	run_mode chain "${opts[@]}"
+	[ "$(cat "$T/chain/status")" -eq 1 ] || { cat "$T/chain/output"; return 1; }
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0 1" ]
+	grep -q "s2-load: 1 batches failed; they are in STATE/units/.*/failed.ndjson" "$T/chain/output" ||
+		{ cat "$T/chain/output"; return 1; }
+	for f in "$T"/sep/*; do
+		cmp "$f" "$T/chain/${f##*/}" || { diff "$f" "$T/chain/${f##*/}" | head -20; return 1; }
+	done
+	[ "$(ls "$T/sep" | wc -l)" -eq "$(ls "$T/chain" | wc -l)" ]
+	# exactly the two bad rows failed, each alone, with the database's reason
+	[ "$(jq -r '.body.args[0]' "$T/chain/failed.ndjson" | tr '\n' ' ')" = "b2 b5 " ]
+	[ "$(jq -r '.rows' "$T/chain/failed.ndjson" | tr '\n' ' ')" = "1 1 " ]
+	[ "$(jq -r .error "$T/chain/failed.ndjson" | grep -c 'CONSTRAINT `no_bad` failed')" -eq 2 ] ||
+		{ cat "$T/chain/failed.ndjson"; return 1; }
+	[ "$(sql "SELECT messageId FROM segment_data WHERE messageId LIKE 'b_' ORDER BY 1" | tr '\n' ' ')" = "b1 b3 b4 b6 " ]
+	# (a split batch's good rows count in rowsAffected, "rows" counts whole batches)
+	[ "$(jq .rowsAffected "$T/chain/load.stats")" -eq "$(sql 'SELECT COUNT(*) FROM segment_data')" ]
+	[ "$(jq .rows "$T/chain/batch.stats")" -eq "$(( $(jq .rowsAffected "$T/chain/load.stats") + 2 ))" ]
+}
+
+@test "s2-load failing in the chain: refused 77, unreachable 75, named with its log as with separate stages; a re-run loads exactly" {
+	odd_archive "$T/a"
+	local out=()
+	for mode in --separate-stages ""; do
+		S2_PASSWORD=wrong run seg-backfill -q --state-dir "$T/s1$mode" --url "$S2_URL" --database "$S2_DATABASE" \
+			$mode --skip-damaged "$T/a"
+		[ "$status" -eq 77 ] || { echo "$mode: $output"; return 1; }
+		[[ "$output" == *"s2-load exited 77: s2-load: authentication or permission refused: HTTP 401"*"/load.log)"* ]] ||
+			{ echo "$mode: $output"; return 1; }
+		[[ "$output" != *wrong* ]]
+		out+=("${output//$T\/s1$mode/STATE}")
+	done
+	[ "${out[0]}" = "${out[1]}" ] || { printf "%s\n" "${out[@]}"; return 1; }
+	[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'segment_data'")" -eq 0 ] ||
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 0 ]
+	# a stopped gateway: unavailable after the retries, 75 (a checkpoint is kept), not journaled
+	gateway_start
+	port=$S2_PORT
+	gateway_stop
+	out=()
+	for mode in --separate-stages ""; do
+		run seg-backfill -q --state-dir "$T/s2$mode" --url "$S2_URL" --database "$S2_DATABASE" $mode --skip-damaged \
+			--load-opt=--retry=2 --load-opt=--retry-delay=10ms "$T/a"
+		[ "$status" -eq 75 ] || { echo "$mode: $output"; return 1; }
+		[[ "$output" == *"s2-load exited 75: s2-load: target unavailable after all retries"*"/load.log)"* ]] ||
+			{ echo "$mode: $output"; return 1; }
+		[ ! -s "$T/s2$mode/journal" ]
+		out+=("${output//$T\/s2$mode/STATE}")
+	done
+	[ "${out[0]}" = "${out[1]}" ] || { printf "%s\n" "${out[@]}"; return 1; }
+	# the gateway back on that port: the chain's re-run loads everything, once
+	gateway_start --port="$port"
+	run seg-backfill -q --state-dir "$T/s2" --url "$S2_URL" --database "$S2_DATABASE" --skip-damaged "$T/a"
+	gateway_stop
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }    # 1: the archive's rejects
+	[ "$(jq .rows "$T/s2/units/"*/load.stats)" -eq "$(sql 'SELECT COUNT(*) FROM segment_data')" ]
+	[ "$(jq .rows "$T/s2/units/"*/batch.stats)" -eq "$(sql 'SELECT COUNT(*) FROM segment_data')" ]
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq "$(sql 'SELECT COUNT(DISTINCT messageId) FROM segment_data')" ]
+	[ "$(sql "SELECT COUNT(*) FROM segment_data WHERE messageId IN ('deep30','abc','crlf','trailing','ctx','dupkey')")" -eq 6 ]
+}
+
+# chain ARGS...: the in-process chain, as seg-backfill runs it (lib/chain)
+chain() {
+	seg-backfill --in-process-chain "$@"
+}
+
+@test "in-process s2-load: last only; its engine turns while the input stalls; the first SIGTERM stops it cleanly (75), a re-run loads exactly" {
+	seg-gen --seed 3 --count 20 --start-ms $DAY0 | seg-flatten -q --layout segment_data > "$T/rows"
+	[ "$(wc -l < "$T/rows")" -eq 21 ]                        # the DDL and 20 rows
+	# not last: a usage error, said before anything runs
+	run chain "$T/status" "$T/l1" 6 s2-load -q --url "$S2_URL" -d "$S2_DATABASE" "$T/l2" 1 seg-batch < "$T/rows"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"s2-load: in-process, it can only be the last stage"* ]] || { echo "$output"; return 1; }
+	[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'segment_data'")" -eq 0 ]
+	# last: batches of 5 go out while the input, still open, says nothing more
+	mkfifo "$T/in"
+	local load=(s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --checkpoint "$T/ck")
+	seg-backfill --in-process-chain "$T/status" "$T/batch.log" 4 seg-batch -q --max-rows 5 \
+		"$T/load.log" ${#load[@]} "${load[@]}" < "$T/in" > "$T/res" 2> "$T/err" &
+	cp=$!
+	exec {w}> "$T/in"
+	cat "$T/rows" >&$w
+	for try in $(seq 1 100); do [ "$(wc -l < "$T/res")" -ge 5 ] && break; sleep 0.1; done
+	[ "$(jq -r .status "$T/res" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "5 loaded " ] || { cat "$T/res"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 20 ]
+	# a first SIGTERM while it waits for input: it stops reading and ends, 75
+	kill -TERM $cp
+	for try in $(seq 1 100); do kill -0 $cp 2>/dev/null || break; sleep 0.1; done
+	! kill -0 $cp 2>/dev/null || { exec {w}>&-; return 1; }
+	wait $cp && st=0 || st=$?
+	exec {w}>&-
+	[ "$st" -eq 75 ] || { echo "st=$st"; cat "$T/err" "$T/load.log" "$T/status"; return 1; }
+	[ "$(cat "$T/status")" = "0 75" ]
+	grep -q "s2-load: interrupted by signal 15; re-run to continue" "$T/load.log"
+	# the rest (nothing new) and a re-run: every id once, the committed skipped
+	seg-gen --seed 4 --count 7 --start-ms $DAY0 | seg-flatten -q --layout segment_data >> "$T/rows"
+	run chain "$T/status" "$T/batch.log" 4 seg-batch -q --max-rows 5 "$T/load.log" ${#load[@]} "${load[@]}" < "$T/rows"
+	[ "$status" -eq 0 ] || { cat "$T/load.log"; return 1; }
+	[ "$(cat "$T/status")" = "0 0" ]
+	[ "$(printf '%s\n' "$output" | jq -r .status | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "2 loaded 6 skipped " ] ||
+		{ echo "$output"; return 1; }
+	jq -r '._row.messageId // empty' "$T/rows" | sort > "$T/want"
+	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+	[ "$(wc -l < "$T/want")" -eq 27 ]
+	cmp "$T/want" "$T/got"
+}
+
+@test "in-process s2-load parses strictly what seg-batch's proof does not cover: a batch too deep is refused as s2-load alone refuses it" {
+	# flat rows (no "_row"): a value 513 objects deep makes a row 514 deep,
+	# which seg-batch takes, and a batch record 516 deep, one more than s2-load takes
+	{ printf '{"_table":"deep","_ddl":"CREATE TABLE IF NOT EXISTS deep (k INT, v TEXT)"}\n'
+	  printf '{"_table":"deep","k":1,"v":"x"}\n'
+	  printf '{"_table":"deep","k":2,"v":%s}\n' "$(nest 513)"
+	  printf '{"_table":"deep","k":3,"v":"y"}\n'; } > "$T/rows"
+	local load=(s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --max-failures 5)
+	for mode in sep chain; do
+		sql "DROP TABLE IF EXISTS deep"
+		if [ $mode = sep ]; then
+			seg-batch -q --max-rows 1 < "$T/rows" | "${load[@]}" --failed "$T/failed.$mode" > "$T/res.$mode" && st=0 || st=$?
+		else
+			chain "$T/status" "$T/batch.log" 4 seg-batch -q --max-rows 1 "$T/load.log" $(( ${#load[@]} + 2 )) \
+				"${load[@]}" --failed "$T/failed.$mode" < "$T/rows" > "$T/res.$mode" && st=0 || st=$?
+			[ "$(cat "$T/status")" = "0 1" ]
+		fi
+		[ "$st" -eq 1 ]
+		[ "$(sql 'SELECT k, v FROM deep ORDER BY k' | tr '\t\n' ': ')" = "1:x 3:y " ]
+		jq -c 'del(.ms)' "$T/res.$mode" | sort > "$T/r.$mode"    # -j 4: in the order they end
+	done
+	cmp "$T/failed.sep" "$T/failed.chain"
+	diff "$T/r.sep" "$T/r.chain"
+	jq -e '.reason == "bad_record" and .line == 3 and
+	       (.detail | startswith("not JSON: at byte 2746: nesting deeper than the limit"))' "$T/failed.chain" > /dev/null
 }
