@@ -1389,6 +1389,6 @@ int load_setup(int argc, char **argv, struct frame_stage *s)
 	int first = options(argc, argv, L, &L->o);
 	target(L);
 	start(L, &L->o);
-	*s = (struct frame_stage){ "s2-load", &L->io, load_line, L, load_finish };
+	*s = (struct frame_stage){ "s2-load", &L->io, load_line, L, load_finish, NULL };
 	return first;
 }

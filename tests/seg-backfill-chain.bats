@@ -258,7 +258,7 @@ s3_down() {
 	DAMAGED=keep run_mode chain65
 	s3_down
 	[ "$(cat "$T/chain/status")" -eq 1 ] || { cat "$T/chain/output"; return 1; }
-	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0" ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0 0" ]
 	same_files sep chain
 	same_files sep65 chain65
 	[ "$(cat "$T/chain65/status")" -eq 65 ] || { cat "$T/chain65/output"; return 1; }
@@ -368,6 +368,7 @@ held() {
 	run seg-backfill --in-process-chain "$T/status2" "$T/v2.log" 2 seg-validate -q "$T/f2.log" 3 seg-fetch -q "$T/a"
 	[ "$status" -eq 64 ]
 	grep -q "seg-fetch: a source runs in-process only as the first stage" "$T/f2.log"
+}
 
 # bad_rows DIR: one more object in the archive, with two messages whose
 # userId the table's CHECK refuses (see PRE_SQL below) among good ones
@@ -389,7 +390,7 @@ bad_rows() {
 	run_mode sep --separate-stages "${opts[@]}"
 	run_mode chain "${opts[@]}"
 	[ "$(cat "$T/chain/status")" -eq 1 ] || { cat "$T/chain/output"; return 1; }
-	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 0 0 0 1" ]
+	[ "$(cat "$T/chain.state/units/"*/chain.status)" = "1 1 0 0 0 1" ]
 	grep -q "s2-load: 1 batches failed; they are in STATE/units/.*/failed.ndjson" "$T/chain/output" ||
 		{ cat "$T/chain/output"; return 1; }
 	for f in "$T"/sep/*; do
@@ -489,6 +490,44 @@ chain() {
 	[ "$(printf '%s\n' "$output" | jq -r .status | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "2 loaded 6 skipped " ] ||
 		{ echo "$output"; return 1; }
 	jq -r '._row.messageId // empty' "$T/rows" | sort > "$T/want"
+	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
+	[ "$(wc -l < "$T/want")" -eq 27 ]
+	cmp "$T/want" "$T/got"
+}
+
+@test "seg-fetch first, s2-load last: the engine turns while a local input stalls; the first SIGTERM stops the reading (75), a re-run loads exactly" {
+	seg-gen --seed 5 --count 20 --start-ms $DAY0 > "$T/msgs"
+	mkfifo "$T/in"
+	local load=(s2-load -q --url "$S2_URL" -d "$S2_DATABASE" --checkpoint "$T/ck")
+	local stages=("$T/fetch.log" 3 seg-fetch -q "$T/in" "$T/validate.log" 2 seg-validate -q
+		"$T/dedup.log" 2 seg-dedup -q "$T/flatten.log" 2 seg-flatten -q "$T/batch.log" 4 seg-batch -q --max-rows 5
+		"$T/load.log" ${#load[@]} "${load[@]}")
+	seg-backfill --in-process-chain "$T/status" "${stages[@]}" > "$T/res" 2> "$T/err" &
+	cp=$!
+	exec {w}> "$T/in"
+	cat "$T/msgs" >&$w
+	# four batches of 5 and the DDL go out while seg-fetch waits for more
+	for try in $(seq 1 100); do [ "$(wc -l < "$T/res")" -ge 5 ] && break; sleep 0.1; done
+	[ "$(jq -r .status "$T/res" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "5 loaded " ] || { cat "$T/res"; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 20 ]
+	kill -TERM $cp
+	for try in $(seq 1 100); do kill -0 $cp 2>/dev/null || break; sleep 0.1; done
+	! kill -0 $cp 2>/dev/null || { exec {w}>&-; return 1; }
+	wait $cp && st=0 || st=$?
+	exec {w}>&-
+	[ "$st" -eq 75 ] || { echo "st=$st"; cat "$T/err" "$T"/*.log "$T/status"; return 1; }
+	# seg-fetch stopped (75); the others ended their input, all of it loaded
+	[ "$(cat "$T/status")" = "75 0 0 0 0 0" ] || { cat "$T/status" "$T"/*.log; return 1; }
+	grep -q "seg-fetch: $T/in: stopped by a signal; re-run to read it" "$T/fetch.log" || { cat "$T/fetch.log"; return 1; }
+	# a re-run over the whole input and 7 more: every id once, the committed skipped
+	seg-gen --seed 6 --count 7 --start-ms $DAY0 >> "$T/msgs"
+	stages[4]=$T/msgs
+	run seg-backfill --in-process-chain "$T/status" "${stages[@]}"
+	[ "$status" -eq 0 ] || { cat "$T"/*.log; return 1; }
+	[ "$(cat "$T/status")" = "0 0 0 0 0 0" ]
+	[ "$(printf '%s\n' "$output" | jq -r .status | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "2 loaded 5 skipped " ] ||
+		{ echo "$output"; return 1; }
+	jq -r .messageId "$T/msgs" | sort > "$T/want"
 	sql 'SELECT messageId FROM segment_data' | sort > "$T/got"
 	[ "$(wc -l < "$T/want")" -eq 27 ]
 	cmp "$T/want" "$T/got"
