@@ -48,6 +48,8 @@ struct fetch {
 	const char *region, *endpoint;
 	unsigned page_size;
 	int list_only, keep_going, quiet, require_objects;
+	int exact;                /* --exact: an s3:// SOURCE not ending in '/' is one key */
+	const char *exact_key;    /* that key, while its operand is read */
 	struct manifest man;
 	int use_manifest;
 	struct frame io;          /* output (or the next stage), rejects, counters, progress */
@@ -73,6 +75,8 @@ static void usage(void)
 	       "                           the load committed), read nothing\n"
 	       "      --list               print the objects that would be read (JSON lines), read none\n"
 	       "      --require-objects    a SOURCE that holds no object is an error (66), not a warning\n"
+	       "      --exact              an s3:// or gs:// SOURCE not ending in '/' is one object's key,\n"
+	       "                           not a prefix of keys\n"
 	       "  -k, --keep-going         after a damaged object go on with the next (exit 1)\n"
 	       "  -j, --jobs N             S3 objects fetched at once, output still in key order\n"
 	       "                           (1..64, default 4)\n"
@@ -527,6 +531,8 @@ static int s3_wanted(struct fetch *F, const char *bucket, const struct s3_obj *o
 	size_t klen = strlen(o->key);
 	if (klen == 0 || o->key[klen - 1] == '/' || !seg_want_path(&F->filter, o->key))
 		return 0;
+	if (F->exact_key && strcmp(o->key, F->exact_key) != 0)
+		return 0;                  /* a longer key the object's name is a prefix of */
 	buf_reset(name);
 	buf_printf(name, "%s://%s/%s", F->scheme, bucket, o->key);
 	if (already_read(F, buf_cstr(name), o->etag, (int64_t)o->size, o->last_modified))
@@ -702,7 +708,8 @@ static void do_s3(struct fetch *F, const char *url)
 			break;
 		}
 	struct buf b = BUF_INIT;
-	if (!F->filter.active) {
+	F->exact_key = F->exact && n && prefix[n - 1] != '/' ? prefix : NULL;
+	if (F->exact_key || !F->filter.active) {
 		s3_objects(F, bucket, prefix);
 	} else if (!logs && (n == 0 || prefix[n - 1] == '/')) {
 		buf_printf(&b, "%ssegment-logs/", prefix);
@@ -716,6 +723,7 @@ static void do_s3(struct fetch *F, const char *url)
 	} else {
 		s3_objects(F, bucket, prefix);   /* filtered key by key */
 	}
+	F->exact_key = NULL;
 	buf_free(&b);
 	free(bucket);
 	free(prefix);
@@ -760,13 +768,13 @@ struct args {
 
 enum { O_MANIFEST = 256, O_LIST, O_SINCE, O_UNTIL, O_SOURCE, O_REGION, O_ENDPOINT, O_PAGE,
        O_CACERT, O_INSECURE, O_RETRY, O_RETRY_DELAY, O_RETRY_CAP, O_CONNECT_TIMEOUT, O_IDLE_TIMEOUT, O_NO_SIGN,
-       O_MAXLINE, O_MAXDEPTH, O_STRICT, O_MARKDONE, O_REQUIRE };
+       O_MAXLINE, O_MAXDEPTH, O_STRICT, O_MARKDONE, O_REQUIRE, O_EXACT };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, 0, 'o' }, { "rejects", required_argument, 0, 'r' },
 	{ "manifest", required_argument, 0, O_MANIFEST }, { "list", no_argument, 0, O_LIST },
 	{ "mark-done", no_argument, 0, O_MARKDONE }, { "require-objects", no_argument, 0, O_REQUIRE },
-	{ "keep-going", no_argument, 0, 'k' }, { "jobs", required_argument, 0, 'j' },
+	{ "exact", no_argument, 0, O_EXACT }, { "keep-going", no_argument, 0, 'k' }, { "jobs", required_argument, 0, 'j' },
 	{ "since", required_argument, 0, O_SINCE }, { "until", required_argument, 0, O_UNTIL },
 	{ "source-id", required_argument, 0, O_SOURCE },
 	{ "region", required_argument, 0, O_REGION }, { "endpoint-url", required_argument, 0, O_ENDPOINT },
@@ -820,6 +828,7 @@ static int read_option(struct fetch *F, struct args *A, int c, const char *arg)
 	case O_MANIFEST: A->manifest = arg; break;
 	case O_MARKDONE: A->mark_done = 1; break;
 	case O_REQUIRE: A->require_objects = 1; break;
+	case O_EXACT: F->exact = 1; break;
 	case O_LIST: F->list_only = 1; break;
 	case 'k': F->keep_going = 1; break;
 	case O_SINCE: day_option(F, "--since", arg, &F->filter.since_ms); break;

@@ -748,8 +748,11 @@ static void stage_argv(struct job *J, struct unit *u, int st, struct strv *a)
 		strv_add(a, f = ufile(u, rej[st]));
 		free(f);
 	}
-	if (st == ST_FETCH)
+	if (st == ST_FETCH) {
 		strv_add(a, "--keep-going");
+		strv_add(a, "--exact");            /* an object is that key, not a prefix */
+		strv_add(a, "--require-objects");  /* planned objects that are gone: an error */
+	}
 	if (st == ST_DEDUP) {
 		state_args(J, u, "ids", "ids.new", a);
 		char w[16];

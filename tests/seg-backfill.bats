@@ -448,6 +448,37 @@ CFG
 	[ -z "$(comm -23 "$T/want" "$T/got")" ]        # the old object's rows stay too
 }
 
+@test "S3 objects outside the layout: a unit reads its own object, not every key it is a prefix of; one gone is an error" {
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	port=$(sh "$top/tests/helpers/servers.sh" start s3rver "$T/s3" bkt)
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+	put() {
+		curl -sSf --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+			-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$1" "http://127.0.0.1:$port/bkt/$2" >/dev/null
+	}
+	seg-gen --seed 71 --count 10 --start-ms $DAY0 | gzip > "$T/1.gz"
+	seg-gen --seed 72 --count 30 --start-ms $DAY0 | gzip > "$T/1.gz.bak"
+	put "$T/1.gz" x/1.gz
+	put "$T/1.gz.bak" x/1.gz.bak
+	run bf --endpoint-url "http://127.0.0.1:$port" --stats "$T/st.json" s3://bkt/x/
+	[ "$status" -eq 0 ] || { echo "$output"; sh "$top/tests/helpers/servers.sh" stop "$T/s3"; return 1; }
+	# each unit fetched its own object's messages, once
+	[ "$(jq -r '.per_unit[] | "\(.unit) \(.rows)"' "$T/st.json" | sort | tr '\n' '|')" = \
+	  "s3://bkt/x/1.gz 10|s3://bkt/x/1.gz.bak 30|" ] || { cat "$T/st.json"; return 1; }
+	[ "$(cat "$ST"/units/*/fetch.stats | jq -r .out | sort -n | tr '\n' ' ')" = "10 30 " ] ||
+		{ cat "$ST"/units/*/fetch.stats; return 1; }
+	{ gzip -dc "$T/1.gz"; gzip -dc "$T/1.gz.bak"; } | jq -r .messageId | sort > "$T/want"
+	got_ids > "$T/got"
+	cmp "$T/want" "$T/got"
+	# seg-fetch --exact: that object alone; one that is not there is 66 with --require-objects
+	[ "$(seg-fetch -q --exact --endpoint-url "http://127.0.0.1:$port" s3://bkt/x/1.gz | wc -l)" -eq 10 ]
+	[ "$(seg-fetch -q --endpoint-url "http://127.0.0.1:$port" s3://bkt/x/1.gz | wc -l)" -eq 40 ]
+	run seg-fetch -q --exact --require-objects --endpoint-url "http://127.0.0.1:$port" s3://bkt/x/1
+	sh "$top/tests/helpers/servers.sh" stop "$T/s3"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"s3://bkt/x/1: error: no objects"* ]] || { echo "$output"; return 1; }
+}
+
 @test "--with received_at,sent_at,source_id: each unit's source from its folder, the times from each message" {
 	mkarchive "$T/a" 1
 	run bf --day "$DAY0" --with received_at,sent_at,source_id "$T/a"
