@@ -454,6 +454,25 @@ chain() {
 	seg-backfill --in-process-chain "$@"
 }
 
+# feed_stall_term FILE: write FILE into the FIFO $T/in that the chain
+# started in the background ($cp, results in $T/res) reads, and keep it open:
+# the DDL and four batches of 5 must be loaded meanwhile (the engine turns
+# while the input stalls); then a first SIGTERM, and st = the chain's status.
+feed_stall_term() {
+	local w try
+	exec {w}> "$T/in"
+	cat "$1" >&$w
+	for try in $(seq 1 100); do [ "$(wc -l < "$T/res")" -ge 5 ] && break; sleep 0.1; done
+	[ "$(jq -r .status "$T/res" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "5 loaded " ] ||
+		{ cat "$T/res"; exec {w}>&-; return 1; }
+	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 20 ] || { exec {w}>&-; return 1; }
+	kill -TERM $cp
+	for try in $(seq 1 100); do kill -0 $cp 2>/dev/null || break; sleep 0.1; done
+	! kill -0 $cp 2>/dev/null || { exec {w}>&-; return 1; }
+	wait $cp && st=0 || st=$?
+	exec {w}>&-
+}
+
 @test "in-process s2-load: last only; its engine turns while the input stalls; the first SIGTERM stops it cleanly (75), a re-run loads exactly" {
 	seg-gen --seed 3 --count 20 --start-ms $DAY0 | seg-flatten -q --layout segment_data > "$T/rows"
 	[ "$(wc -l < "$T/rows")" -eq 21 ]                        # the DDL and 20 rows
@@ -468,17 +487,8 @@ chain() {
 	seg-backfill --in-process-chain "$T/status" "$T/batch.log" 4 seg-batch -q --max-rows 5 \
 		"$T/load.log" ${#load[@]} "${load[@]}" < "$T/in" > "$T/res" 2> "$T/err" &
 	cp=$!
-	exec {w}> "$T/in"
-	cat "$T/rows" >&$w
-	for try in $(seq 1 100); do [ "$(wc -l < "$T/res")" -ge 5 ] && break; sleep 0.1; done
-	[ "$(jq -r .status "$T/res" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "5 loaded " ] || { cat "$T/res"; return 1; }
-	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 20 ]
 	# a first SIGTERM while it waits for input: it stops reading and ends, 75
-	kill -TERM $cp
-	for try in $(seq 1 100); do kill -0 $cp 2>/dev/null || break; sleep 0.1; done
-	! kill -0 $cp 2>/dev/null || { exec {w}>&-; return 1; }
-	wait $cp && st=0 || st=$?
-	exec {w}>&-
+	feed_stall_term "$T/rows"
 	[ "$st" -eq 75 ] || { echo "st=$st"; cat "$T/err" "$T/load.log" "$T/status"; return 1; }
 	[ "$(cat "$T/status")" = "0 75" ]
 	grep -q "s2-load: interrupted by signal 15; re-run to continue" "$T/load.log"
@@ -504,17 +514,7 @@ chain() {
 		"$T/load.log" ${#load[@]} "${load[@]}")
 	seg-backfill --in-process-chain "$T/status" "${stages[@]}" > "$T/res" 2> "$T/err" &
 	cp=$!
-	exec {w}> "$T/in"
-	cat "$T/msgs" >&$w
-	# four batches of 5 and the DDL go out while seg-fetch waits for more
-	for try in $(seq 1 100); do [ "$(wc -l < "$T/res")" -ge 5 ] && break; sleep 0.1; done
-	[ "$(jq -r .status "$T/res" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" = "5 loaded " ] || { cat "$T/res"; return 1; }
-	[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 20 ]
-	kill -TERM $cp
-	for try in $(seq 1 100); do kill -0 $cp 2>/dev/null || break; sleep 0.1; done
-	! kill -0 $cp 2>/dev/null || { exec {w}>&-; return 1; }
-	wait $cp && st=0 || st=$?
-	exec {w}>&-
+	feed_stall_term "$T/msgs"
 	[ "$st" -eq 75 ] || { echo "st=$st"; cat "$T/err" "$T"/*.log "$T/status"; return 1; }
 	# seg-fetch stopped (75); the others ended their input, all of it loaded
 	[ "$(cat "$T/status")" = "75 0 0 0 0 0" ] || { cat "$T/status" "$T"/*.log; return 1; }
