@@ -75,6 +75,18 @@ static void write_status(void)
 		close(fd);
 }
 
+/* say_read: the first stage has read all its input (chain.h). */
+static void say_read(void)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s%s", C.status, CHAIN_READ_SUFFIX);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		fprintf(stderr, "%s: cannot create: %s\n", path, strerror(errno));
+	else
+		close(fd);
+}
+
 /* on_exit_code: a stage ends the process: the code is that stage's (the
  * one whose name is progname, or the one being set up). */
 static void on_exit_code(int code)
@@ -200,6 +212,7 @@ int chain_main(int argc, char **argv)
 	cli_errfile = errf[0];
 	int in = st[0].source ? st[0].source(st[0].ctx, sc[0] - first[0], sv[0] + first[0])
 	                      : frame_run(st[0].io, sc[0] - first[0], sv[0] + first[0], st[0].line, st[0].ctx);
+	say_read();
 	for (int i = 0; i < C.n; i++) {
 		progname = C.name[i];
 		cli_errfile = errf[i];

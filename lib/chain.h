@@ -16,13 +16,17 @@
  * as "seg-backfill CHAIN_FLAG STATUS [LOG N ARG...]..." (chain_args builds
  * it, chain_main runs it). STATUS is written at the end, or when a stage
  * exits the process (die, a closed output): one exit code per stage,
- * space-separated, in order; a stage that never finished reads 0. */
+ * space-separated, in order; a stage that never finished reads 0. When the
+ * first stage has read all its input, the process creates the empty file
+ * STATUS.read (CHAIN_READ_SUFFIX): the rest is the last stages finishing
+ * (s2-load's last requests), so a driver may start reading other work. */
 #ifndef SEG_CHAIN_H
 #define SEG_CHAIN_H
 #include "strv.h"
 
 #define CHAIN_FLAG "--in-process-chain"
 #define CHAIN_MAX 8
+#define CHAIN_READ_SUFFIX ".read"
 
 /* chain_args: append CHAIN_FLAG, status, and for each of the n stages its
  * log file, its argument count and its argv (argv[0] the program, by path

@@ -788,7 +788,7 @@ static void clear_unit(const struct unit *u)
 {
 	static const char *const files[] = { "ids.new", "schema.new", "fetch.stats", "validate.stats", "dedup.stats",
 		"flatten.stats", "batch.stats", "load.stats", "fetch.log", "validate.log", "dedup.log",
-		"flatten.log", "batch.log", "load.log", "chain.log", "chain.status", "fetch-rejects.ndjson", "rejects.ndjson",
+		"flatten.log", "batch.log", "load.log", "chain.log", "chain.status", "chain.status" CHAIN_READ_SUFFIX, "fetch-rejects.ndjson", "rejects.ndjson",
 		"flatten-rejects.ndjson", "batch-rejects.ndjson", "failed.ndjson", "quarantine.ndjson",
 		"results.ndjson", NULL };
 	for (int i = 0; files[i]; i++) {
@@ -1323,6 +1323,31 @@ static int reading(const struct pipeline *pl)
 	return 0;
 }
 
+/* chain_read: has u's in-process chain read all its input (lib/chain's
+ * STATUS.read)? Its last batches may still be in flight. */
+static int chain_read(const struct unit *u)
+{
+	char *f = ufile(u, "chain.status" CHAIN_READ_SUFFIX);
+	int done = access(f, F_OK) == 0;
+	free(f);
+	return done;
+}
+
+/* note_read: units whose reading ended, though a process still runs (the
+ * chain's s2-load, or with --separate-stages s2-load alone), stop counting
+ * against -j, so the next unit starts reading while their last batches are
+ * in flight and the database never waits for a unit's start. */
+static void note_read(struct job *J)
+{
+	for (size_t i = 0; i < J->n; i++) {
+		struct unit *u = &J->u[i];
+		if (u->running && u->reading && (u->chained ? chain_read(u) : !reading(&u->pl))) {
+			u->reading = 0;
+			J->reading--;
+		}
+	}
+}
+
 /* reap: collect the stages that ended; finish units whose stages all did. */
 static void reap(struct job *J)
 {
@@ -1331,7 +1356,7 @@ static void reap(struct job *J)
 	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
 		for (size_t i = 0; i < J->n; i++)
 			if (J->u[i].running && pipeline_reap(&J->u[i].pl, pid, ws)) {
-				if (J->u[i].reading && !reading(&J->u[i].pl)) {
+				if (J->u[i].reading && J->u[i].pl.left == 0) {
 					J->u[i].reading = 0;
 					J->reading--;
 				}
@@ -1367,11 +1392,12 @@ static void run_units(struct job *J)
 	size_t next = 0;
 	uint64_t asked = 0;
 	for (;;) {
-		/* -j N units read at once; a unit whose s2-load alone still runs
-		 * (its last batches in flight) does not count, so the next one
-		 * starts reading meanwhile and the database never waits for a
-		 * unit's start (bench-backfill: -j 1 was slower than the
-		 * hand-written pipeline by that gap). At most N draining.
+		/* -j N units read at once; a unit that read all its input and
+		 * whose s2-load still runs (its last batches in flight) does not
+		 * count (note_read), so the next one starts reading meanwhile and
+		 * the database never waits for a unit's start (bench-backfill: -j
+		 * 1 was slower than the hand-written pipeline by that gap). At
+		 * most N draining.
 		 * The warehouse layout runs units one after another: a unit's
 		 * seg-flatten must know the columns (and their types) every
 		 * earlier unit created, or it would create them again with
@@ -1392,6 +1418,7 @@ static void run_units(struct job *J)
 			break;
 		wait_child(50);
 		reap(J);
+		note_read(J);
 		stop_all(J, &asked);
 		progress(J, 0);
 	}

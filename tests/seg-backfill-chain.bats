@@ -246,6 +246,28 @@ s3_down() {
 	cmp "$T/want" "$T/got"
 }
 
+@test "-j 1: the next unit starts reading while the last batches of the one before are in flight, in both modes" {
+	local d mode
+	for d in $DAY0 $((DAY0 + 86400000)); do
+		mkdir -p "$T/a/segment-logs/src/$d"
+		seg-gen --seed $((d / 86400000)) --count 30 --start-ms $d | gzip > "$T/a/segment-logs/src/$d/$((d / 1000))-0.gz"
+	done
+	gateway_start --delay-ms 1500         # each request, the DDL too, takes 1.5 s
+	for mode in chain sep; do
+		sql 'DROP TABLE IF EXISTS segment_data'
+		run seg-backfill -q -j 1 --state-dir "$T/$mode.st" --url "$S2_URL" --database "$S2_DATABASE" \
+			$([ $mode = sep ] && echo --separate-stages) "$T/a"
+		[ "$status" -eq 0 ] || { echo "$output"; gateway_stop; return 1; }
+		# the second unit's processes started before the first unit's s2-load ended
+		local u1 u2
+		u1=$(ls -d "$T/$mode.st"/units/*-2015-05-27-*) u2=$(ls -d "$T/$mode.st"/units/*-2015-05-28-*)
+		[ "$(stat -c %.3Y "$u2/load.log")" \< "$(stat -c %.3Y "$u1/load.stats")" ] ||
+			{ stat -c '%n %.3Y' "$u1"/* "$u2"/*; gateway_stop; return 1; }
+		[ "$(sql 'SELECT COUNT(*) FROM segment_data')" -eq 60 ]
+	done
+	gateway_stop
+}
+
 @test "from S3 with envelopes and damage: the chain and --separate-stages keep the same table, rejects, quarantine and stats" {
 	odd_archive "$T/a"
 	envelopes "$T/a/segment-logs/src/$DAY0/1432695600-3.gz"
