@@ -12,7 +12,7 @@
  * SIGINT or SIGTERM stops the reading cleanly: what was not sent is left
  * for a re-run (75).
  *
- * seg-backfill runs a unit's middle stages this way by re-executing itself
+ * seg-backfill runs a unit's stages this way by re-executing itself
  * as "seg-backfill CHAIN_FLAG STATUS [LOG N ARG...]..." (chain_args builds
  * it, chain_main runs it). STATUS is written at the end, or when a stage
  * exits the process (die, a closed output): one exit code per stage,

@@ -1134,7 +1134,7 @@ static int worse(int a, int b)
 }
 
 /* unit_codes: each stage's exit code into u->code once u's processes all
- * ended. The middle stages of a chain report theirs in chain.status; when
+ * ended. The stages in the chain's process report theirs in chain.status; when
  * the process could not write it (killed), each reads the process's code. */
 static void unit_codes(struct unit *u)
 {
