@@ -4,6 +4,8 @@
 # (malformed bodies, mismatched args, missing credentials), and refuse to
 # listen where its trust-any-credentials would matter.
 
+load 'helpers/dataapi'
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	GW=
@@ -32,16 +34,6 @@ sink_stop() {
 
 # gwstat KEY: a counter of the stopped sink's --stats.
 gwstat() { jq -r ".$1" "$T/gw.json"; }
-
-# api PATH JSON [CURL-ARGS...]: POST JSON with credentials; sets code, body.
-api() {
-	local path=$1 data=$2
-	shift 2
-	code=$(curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' \
-		-u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
-		--data-binary "$data" "$@" "$S2_URL$path")
-	body=$(cat "$T/body")
-}
 
 # rows N: N row records of table t.
 rows() {

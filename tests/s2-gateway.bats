@@ -4,6 +4,7 @@
 # parallel requests, HTTPS and each fault mode, against a real MariaDB.
 
 load 'helpers/target'
+load 'helpers/dataapi'
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -11,17 +12,6 @@ setup() {
 
 teardown() {
 	gateway_stop
-}
-
-# api PATH JSON [CURL-ARGS...]: POST JSON (or @file) with the test user's
-# credentials; sets code (HTTP status), body, and leaves headers in $T/headers.
-api() {
-	local path=$1 data=$2
-	shift 2
-	code=$(curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' \
-		-u "$S2_USER:$S2_PASSWORD" -H 'Content-Type: application/json' \
-		--data-binary "$data" "$@" "$S2_URL$path")
-	body=$(cat "$T/body")
 }
 
 # exec_ok JSON: /api/v2/exec must answer 200
