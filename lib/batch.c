@@ -258,7 +258,7 @@ static void hand_on(struct batcher *b, struct table *t, const struct buf *head, 
 	member_set(bm, 0, q, 1, 5, 7, head->len - 9 - 7, JSON_STRING);
 	member_set(bm, 1, q, head->len - 8, 6, head->len - 1, tail, JSON_ARRAY);
 	int extra = t->depth - b->io.depth;
-	frame_wrote_indexed(&b->io, r->p, r->len, extra, m, q, bm);
+	frame_wrote_held(&b->io, r, extra, m, q, bm);
 }
 
 /* flush: send the open batch of t whose args text is its first argslen

@@ -75,12 +75,12 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 static size_t on_read(char *dst, size_t size, size_t nmemb, void *ud)
 {
 	struct dapi_req *r = ud;
-	size_t n = size * nmemb, left = r->body.len - r->rd_off;
+	size_t n = size * nmemb, left = dapi_req_body_len(r) - r->rd_off;
 	if (r->rd_off == 0 && left)
 		r->sends++;
 	if (n > left)
 		n = left;
-	memcpy(dst, r->body.p + r->rd_off, n);
+	memcpy(dst, dapi_req_body(r) + r->rd_off, n);
 	r->rd_off += n;
 	return n;
 }
@@ -88,7 +88,7 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *ud)
 static int on_seek(void *ud, curl_off_t off, int origin)
 {
 	struct dapi_req *r = ud;
-	if (origin != SEEK_SET || off < 0 || (uint64_t)off > r->body.len)
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > dapi_req_body_len(r))
 		return CURL_SEEKFUNC_CANTSEEK;
 	r->rd_off = (size_t)off;
 	return CURL_SEEKFUNC_OK;
@@ -159,7 +159,7 @@ void dapi_send(struct dapi_client *c, struct dapi_req *r)
 	r->sends = 0;
 	r->rd_off = 0;
 	r->easy = e;
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)dapi_req_body_len(r));
 	curl_easy_setopt(e, CURLOPT_READDATA, r);
 	curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
@@ -268,17 +268,21 @@ struct dapi_req *dapi_done(struct dapi_client *c)
 
 void dapi_body(struct buf *out, const char *body, size_t n, const char *database)
 {
-	if (!database) {
-		buf_add(out, body, n);
+	size_t from = out->len;
+	buf_add(out, body, n);
+	dapi_add_database(out, from, database);
+}
+
+void dapi_add_database(struct buf *b, size_t from, const char *database)
+{
+	if (!database)
 		return;
-	}
-	size_t end = n;
+	const char *body = b->p + from;
+	size_t end = b->len - from;
 	while (end && (body[end - 1] == ' ' || body[end - 1] == '\t' || body[end - 1] == '\r' || body[end - 1] == '\n'))
 		end--;
-	if (!end || body[end - 1] != '}') {
-		buf_add(out, body, n);  /* not an object: let the server say so */
-		return;
-	}
+	if (!end || body[end - 1] != '}')
+		return;                 /* not an object: let the server say so */
 	size_t i = 0;
 	while (i < end && body[i] != '{')
 		i++;
@@ -286,10 +290,10 @@ void dapi_body(struct buf *out, const char *body, size_t n, const char *database
 	while (j < end && (body[j] == ' ' || body[j] == '\t' || body[j] == '\r' || body[j] == '\n'))
 		j++;
 	int empty = j == end - 1;
-	buf_add(out, body, end - 1);
-	buf_adds(out, empty ? "\"database\":" : ",\"database\":");
-	json_write_str(out, database, strlen(database));
-	buf_addc(out, '}');
+	b->len = from + end - 1;
+	buf_adds(b, empty ? "\"database\":" : ",\"database\":");
+	json_write_str(b, database, strlen(database));
+	buf_addc(b, '}');
 }
 
 int dapi_sql_errno(const char *p, size_t n)

@@ -44,7 +44,9 @@ enum dapi_outcome {
 };
 
 struct dapi_req {
-	struct buf body;           /* the request body (see dapi_body) */
+	struct buf body;           /* the request body is body.p[body_from..body.len)
+	                            * (see dapi_body, dapi_add_database) */
+	size_t body_from;
 	struct buf resp;           /* the response body, at most resp_max bytes */
 	size_t resp_max;           /* the caller's: 0 means DAPI_RESP_MAX */
 	int resp_truncated;        /* the body was longer than resp_max */
@@ -83,6 +85,14 @@ void dapi_client_free(struct dapi_client *c);
 /* dapi_body: out = body (a JSON object) with "database" added as its last
  * member, so it wins over any database the body carries. */
 void dapi_body(struct buf *out, const char *body, size_t n, const char *database);
+/* dapi_add_database: the same in place, for the body b->p[from..b->len):
+ * a buffer that already holds the body (a record taken whole) is made the
+ * request's without a copy (then req.body_from = from). */
+void dapi_add_database(struct buf *b, size_t from, const char *database);
+
+/* The request body of r, and its length. */
+static inline const char *dapi_req_body(const struct dapi_req *r) { return r->body.p + r->body_from; }
+static inline size_t dapi_req_body_len(const struct dapi_req *r) { return r->body.len - r->body_from; }
 
 /* dapi_send: start r (r->body must stay put until it is done). */
 void dapi_send(struct dapi_client *c, struct dapi_req *r);

@@ -128,7 +128,7 @@ static void set_status(struct fetch *F, int code)
  * which parses it strictly (nothing is proved of it here). */
 static void on_emit(void *ctx, const char *p, size_t n)
 {
-	static const struct frame_known none = { 0, NULL, NULL, NULL };
+	static const struct frame_known none = { 0, NULL, NULL, NULL, NULL };
 	struct fetch *F = ctx;
 	if (F->io.next)
 		frame_feed(F->io.next, p, n, &none);

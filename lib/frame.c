@@ -231,7 +231,7 @@ int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_me
 
 void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem)
 {
-	struct frame_known k = { f->depth, mem, NULL, NULL };
+	struct frame_known k = { f->depth, mem, NULL, NULL, NULL };
 	if (f->next)
 		frame_feed(f->next, p, n, &k);
 	else
@@ -243,14 +243,39 @@ void frame_wrote(struct frame *f, const char *p, size_t n, int extra)
 	frame_wrote_indexed(f, p, n, extra, NULL, NULL, NULL);
 }
 
+static void wrote(struct frame *f, const char *p, size_t n, const struct frame_known *k)
+{
+	if (f->next)
+		frame_feed(f->next, p, n, k);
+	else
+		w_line(&f->out, p, n);
+}
+
 void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, const struct json_members *mem,
                          const char *sub_at, const struct json_members *sub)
 {
-	struct frame_known k = { f->depth + extra, mem, sub_at, sub };
-	if (f->next)
-		frame_feed(f->next, p, n, &k);
-	else
-		w_line(&f->out, p, n);
+	struct frame_known k = { f->depth + extra, mem, sub_at, sub, NULL };
+	wrote(f, p, n, &k);
+}
+
+void frame_wrote_held(struct frame *f, struct buf *b, int extra, const struct json_members *mem,
+                      const char *sub_at, const struct json_members *sub)
+{
+	struct frame_known k = { f->depth + extra, mem, sub_at, sub, b };
+	wrote(f, b->p, b->len, &k);
+}
+
+int frame_take(struct frame *f, const struct line *l, struct buf *into)
+{
+	struct buf *b = f->known.held;
+	if (!b || l->p != b->p || l->len != b->len)
+		return 0;
+	struct buf t = *into;
+	*into = *b;
+	*b = t;
+	buf_reset(b);
+	f->known.held = NULL;
+	return 1;
 }
 
 void frame_link(struct frame *f, struct frame *next, frame_line_fn fn, void *ctx,
@@ -265,7 +290,7 @@ void frame_link(struct frame *f, struct frame *next, frame_line_fn fn, void *ctx
 
 void frame_feed(struct frame *f, const char *p, size_t n, const struct frame_known *k)
 {
-	static const struct frame_known none = { 0, NULL, NULL, NULL };
+	static const struct frame_known none = { 0, NULL, NULL, NULL, NULL };
 	struct line l = { p, n, ++f->lines, 0, n };
 	f->bytes += n + 1;
 	if (n > 0 && p[n - 1] == '\r')     /* as lr_next strips it */

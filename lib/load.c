@@ -417,7 +417,7 @@ static void root_line(const struct job *r, struct buf *out)
 		return;
 	}
 	buf_add(out, r->line.p, r->body_at);
-	buf_add(out, r->req.body.p, r->body_n - 1);
+	buf_add(out, dapi_req_body(&r->req), r->body_n - 1);
 	buf_addc(out, '}');
 	buf_add(out, r->line.p + r->body_at, r->line.len - r->body_at);
 }
@@ -442,8 +442,9 @@ static void write_failed(struct loader *L, struct job *p, const char *err)
 		json_write_str(&b, p->id, strlen(p->id));
 		buf_adds(&b, ",\"table\":");
 		json_write_str(&b, r->table, strlen(r->table));
-		buf_printf(&b, ",\"rows\":%llu,\"bytes\":%zu,\"body\":", (unsigned long long)p->rows, p->req.body.len);
-		buf_add(&b, p->req.body.p, p->req.body.len);
+		buf_printf(&b, ",\"rows\":%llu,\"bytes\":%zu,\"body\":", (unsigned long long)p->rows,
+		           dapi_req_body_len(&p->req));
+		buf_add(&b, dapi_req_body(&p->req), dapi_req_body_len(&p->req));
 	}
 	buf_adds(&b, ",\"error\":");
 	json_write_str(&b, err, strlen(err));
@@ -517,7 +518,7 @@ static void split(struct loader *L, struct job *p, const char *cause)
 	struct buf a = BUF_INIT, b = BUF_INIT, id = BUF_INIT;
 	size_t rows[2];
 	const char *why;
-	if (batch_split(p->req.body.p, p->req.body.len, &a, &b, rows, &why) < 0) {
+	if (batch_split(dapi_req_body(&p->req), dapi_req_body_len(&p->req), &a, &b, rows, &why) < 0) {
 		struct buf e = BUF_INIT;
 		buf_printf(&e, "%s and cannot be split: %s", cause, why);
 		fail_piece(L, p, buf_cstr(&e));
@@ -558,9 +559,9 @@ static void split(struct loader *L, struct job *p, const char *cause)
 /* dispatch: send p, or split it first when it is over --max-body. */
 static void dispatch(struct loader *L, struct job *p)
 {
-	if (L->max_body && p->req.body.len > L->max_body && !p->is_ddl) {
+	if (L->max_body && dapi_req_body_len(&p->req) > L->max_body && !p->is_ddl) {
 		char cause[96];
-		snprintf(cause, sizeof cause, "body of %zu bytes is over --max-body %llu", p->req.body.len,
+		snprintf(cause, sizeof cause, "body of %zu bytes is over --max-body %llu", dapi_req_body_len(&p->req),
 		         (unsigned long long)L->max_body);
 		split(L, p, cause);
 		return;
@@ -571,7 +572,7 @@ static void dispatch(struct loader *L, struct job *p)
 	if (!p->root->start_ms)
 		p->root->start_ms = t;
 	p->tries++;
-	L->bytes_sent += p->req.body.len;
+	L->bytes_sent += dapi_req_body_len(&p->req);
 	dapi_send(&L->api, &p->req);
 }
 
@@ -882,7 +883,8 @@ static void start_root(struct loader *L, struct job *r, const char *input, const
 		finish_piece(L, r, P_SKIPPED);
 		return;
 	}
-	if (r->body_n) {            /* the body is in r->req.body */
+	if (r->line.len) {          /* kept already (take_batch) */
+	} else if (r->body_n) {     /* the body is in r->req.body */
 		buf_add(&r->line, l->p, r->body_at);
 		buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
 	} else {
@@ -962,6 +964,22 @@ static void take_ddl(struct loader *L, const char *input, const struct line *l, 
 	wait_idle(L);                    /* and the DDL before any later one */
 }
 
+/* take_whole: a batch record handed on by lib/batch in a buffer of its own
+ * (frame_take) becomes the request body where it lies: the bytes around
+ * the body are kept first (start_root's copy), then the record is cut
+ * after its body and "database" added. 0: not handed on so. */
+static int take_whole(struct loader *L, struct job *r, const struct line *l)
+{
+	if (!frame_take(&L->io, l, &r->req.body))
+		return 0;
+	buf_add(&r->line, l->p, r->body_at);
+	buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
+	r->req.body.len = r->body_at + r->body_n;
+	r->req.body_from = r->body_at;
+	dapi_add_database(&r->req.body, r->body_at, L->conf.database);
+	return 1;
+}
+
 /* take_batch: start the job of a batch record. split: the record was
  * read by parse_split (the body is line[at..at+n), its members in
  * L->body_mem), else NULL. */
@@ -995,13 +1013,16 @@ static void take_batch(struct loader *L, const char *input, const struct line *l
 	buf_free(&tmp);
 	if (json_members_get(m, "rows", &v) && v.type == JSON_NUMBER)
 		r->rows = strtoull(v.p, NULL, 10);
+	int upsert = is_upsert(L, body, split ? &L->body_mem : NULL);
 	body_take(&r->req.body);
-	dapi_body(&r->req.body, body.p, body.n, L->conf.database);
 	if (split) {
 		r->body_at = split->at;
 		r->body_n = split->n;
 	}
-	start_root(L, r, input, l, is_upsert(L, body, split ? &L->body_mem : NULL));
+	/* after take_whole, l's bytes may have moved: only its number is used */
+	if (!split || !take_whole(L, r, l))
+		dapi_body(&r->req.body, body.p, body.n, L->conf.database);
+	start_root(L, r, input, l, upsert);
 }
 
 static int json_ws(char c)
