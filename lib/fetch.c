@@ -970,3 +970,11 @@ int fetch_setup(int argc, char **argv, struct frame_stage *s)
 	*s = (struct frame_stage){ "seg-fetch", &F->io, NULL, F, finish, source };
 	return first;
 }
+
+int fetch_main(int argc, char **argv)
+{
+	struct frame_stage s;
+	cli_init(argv[0]);
+	int first = fetch_setup(argc, argv, &s);
+	return frame_main(&s, argc - first, argv + first);
+}

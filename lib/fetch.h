@@ -13,4 +13,8 @@
  * manifest and counters, and fill s (a source: s->line is NULL). Returns
  * the index in argv of the first SOURCE operand. */
 int fetch_setup(int argc, char **argv, struct frame_stage *s);
+
+/* fetch_main: seg-fetch itself (its main): set up from argv, read, finish;
+ * the exit status. seg-backfill runs it in a child for its listing. */
+int fetch_main(int argc, char **argv);
 #endif

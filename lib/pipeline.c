@@ -1,5 +1,6 @@
 /* pipeline.c: child processes joined by pipes, one process group each
  * (see pipeline.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +16,50 @@
 
 #include "buf.h"
 #include "pipeline.h"
+
+/* cloexec_close: close fd when it is close-on-exec. */
+static void cloexec_close(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+	if (fl >= 0 && (fl & FD_CLOEXEC))
+		close(fd);
+}
+
+/* close_cloexec: close every close-on-exec descriptor above 2, as an exec
+ * would: the open ones as /proc lists them, else every possible one. */
+static void close_cloexec(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d) {
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 3; fd < (max > 0 && max < INT_MAX ? max : 1024); fd++)
+			cloexec_close((int)fd);
+		return;
+	}
+	int self = dirfd(d);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) > 2 && atoi(e->d_name) != self)
+			cloexec_close(atoi(e->d_name));
+	closedir(d);
+}
+
+/* run_linked: in the child, run the linked-in program s->main as an exec
+ * would start it, and exit with its status. */
+static _Noreturn void run_linked(const struct pipe_stage *s)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL)
+			signal(sig, SIG_DFL);
+	}
+	close_cloexec();
+	optind = 0;                    /* glibc: a full reset of getopt_long */
+	int argc = 0;
+	while (s->argv[argc])
+		argc++;
+	exit(s->main(argc, s->argv));
+}
 
 /* child_setup: in the child, before exec: own process group, die with the
  * parent, default signal dispositions, the given stdin/stdout/stderr. */
@@ -42,6 +87,8 @@ static void child_exec(const struct pipe_stage *s, pid_t pgid, pid_t parent, int
 		if (fd >= 0)
 			dup2(fd, 2);
 	}
+	if (s->main)
+		run_linked(s);
 	execvp(s->argv[0], s->argv);
 	fprintf(stderr, "%s: cannot run: %s\n", s->argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -80,6 +127,7 @@ int pipeline_start(struct pipeline *p, const struct pipe_stage *st, int n, const
 		return -1;
 	}
 	pid_t parent = getpid();
+	fflush(NULL);                  /* no child writes the parent's buffers */
 	for (int i = 0; i < n; i++) {
 		int fds[2] = { -1, last };
 		if (i < n - 1 && pipe_cloexec(fds) < 0) {

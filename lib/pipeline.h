@@ -12,6 +12,13 @@
 struct pipe_stage {
 	char **argv;             /* argv[0] is run through execvp */
 	const char *log;         /* stderr appended to this file; NULL: inherited */
+	int (*main)(int argc, char **argv);  /* when set, the child runs main(argv)
+	                          * itself instead of exec'ing argv[0] (a program
+	                          * linked in: the cost of loading it again is
+	                          * saved); it starts as from an exec: every caught
+	                          * signal back to its default, every close-on-exec
+	                          * descriptor closed, getopt reset, and it exits
+	                          * with what main returns */
 };
 
 struct pipeline {
@@ -23,7 +30,7 @@ struct pipeline {
 	int left;                /* stages not yet reaped */
 };
 
-/* pipeline_start: fork the stages, stdin of the first from /dev/null, stdout
+/* pipeline_start: flush stdio, then fork the stages, stdin of the first from /dev/null, stdout
  * of the last to out (created/truncated; NULL: /dev/null). 0, or -1 with err
  * filled (the stages already started are killed and reaped). */
 int pipeline_start(struct pipeline *p, const struct pipe_stage *st, int n, const char *out,

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "dapiquery.h"
 #include "dayspec.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "idcheck.h"
 #include "idhash.h"
@@ -476,10 +477,11 @@ static void add_object(struct job *J, struct jobject *o)
 		u->bytes += (uint64_t)o->size;
 }
 
-/* run_one: run a single program to its end (no other children running). */
-static int run_one(struct strv *argv, const char *out, const char *log)
+/* run_one: run a single program to its end (no other children running);
+ * main: the program linked in, run without an exec (lib/pipeline). */
+static int run_one(struct strv *argv, int (*main)(int, char **), const char *out, const char *log)
 {
-	struct pipe_stage st = { argv->v, log };
+	struct pipe_stage st = { argv->v, log, main };
 	struct pipeline pl;
 	char err[300];
 	if (pipeline_start(&pl, &st, 1, out, err, sizeof err) < 0)
@@ -513,7 +515,7 @@ static void list_units(struct job *J, const char *tmpdir)
 	for (size_t i = 0; i < O.sources.n; i++)
 		strv_add(&a, O.sources.v[i]);
 	unlink(log);
-	int code = run_one(&a, out, log);
+	int code = run_one(&a, fetch_main, out, log);
 	if (code != 0) {
 		char msg[400];
 		fs_first_line(log, msg, sizeof msg);
@@ -825,7 +827,7 @@ static int start_separate(struct unit *u, struct strv *argv)
 	char *logs[NSTAGES];
 	for (int i = 0; i < NSTAGES; i++) {
 		logs[i] = stage_log(u, stage_short[i]);
-		st[i] = (struct pipe_stage){ argv[i].v, logs[i] };
+		st[i] = (struct pipe_stage){ argv[i].v, logs[i], NULL };
 	}
 	int rc = start_pipeline(u, st, NSTAGES);
 	for (int i = 0; i < NSTAGES; i++)
@@ -869,7 +871,7 @@ static int start_chained(struct unit *u, struct strv *argv)
 		if (i > CHAIN_FIRST && i <= CHAIN_LAST)
 			continue;
 		logs[n] = stage_log(u, i == CHAIN_FIRST ? "chain" : stage_short[i]);
-		st[n] = (struct pipe_stage){ i == CHAIN_FIRST ? ch.v : argv[i].v, logs[n] };
+		st[n] = (struct pipe_stage){ i == CHAIN_FIRST ? ch.v : argv[i].v, logs[n], NULL };
 		n++;
 	}
 	int rc = start_pipeline(u, st, n);
@@ -1496,7 +1498,7 @@ static double sample_time(struct job *J, const char *tmp, const char **obj, uint
 		if (in_chain)
 			at = n;
 		logs[n] = stage_log(u, in_chain ? "chain" : stage_short[s]);
-		st[n] = (struct pipe_stage){ argv[s].v, logs[n] };
+		st[n] = (struct pipe_stage){ argv[s].v, logs[n], NULL };
 		n++;
 	}
 	if (nmid) {
@@ -1716,8 +1718,7 @@ static int verify_start(struct job *J, struct unit *u, const char *tmp)
 	char *logs[2] = { ufile(u, "fetch.log"), ufile(u, "validate.log") };
 	for (int i = 0; i < 2; i++) {
 		stage_argv(J, u, i, &argv[i]);
-		st[i].argv = argv[i].v;
-		st[i].log = logs[i];
+		st[i] = (struct pipe_stage){ argv[i].v, logs[i], NULL };
 	}
 	if (pipeline_start(&u->pl, st, 2, fifo, err, sizeof err) < 0)
 		die(EX_IOERR, "%s", err);

@@ -2,6 +2,7 @@
  * cut, read-only opening changes nothing, object comparison), its day
  * arguments (lib/dayspec), and the pipeline supervisor (exit codes, signals,
  * process group). */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,11 +74,74 @@ static void day_tests(void)
 	is_str(s, "2015-05-27", "format");
 }
 
+static int kept_fd = -1, cloexec_fd = -1;
+static void on_usr1(int sig) { (void)sig; }
+
+/* linked_main: a program run without an exec (pipe_stage.main): it reports
+ * on stdout what it started with. */
+static int linked_main(int argc, char **argv)
+{
+	struct sigaction sa;
+	sigaction(SIGUSR1, NULL, &sa);
+	int opt, seen = 0;
+	while ((opt = getopt(argc, argv, "x")) != -1)
+		seen += opt == 'x';
+	printf("argc=%d x=%d rest=%s usr1=%s kept=%s cloexec=%s\n", argc, seen, optind < argc ? argv[optind] : "-",
+	       sa.sa_handler == SIG_DFL ? "dfl" : "caught", fcntl(kept_fd, F_GETFD) >= 0 ? "open" : "closed",
+	       fcntl(cloexec_fd, F_GETFD) >= 0 ? "open" : "closed");
+	return 5;
+}
+
+static void linked_tests(void)
+{
+	char *argv[] = { "linked", "-x", "operand", NULL }, *b[] = { "cat", NULL };
+	struct pipe_stage st[] = { { argv, NULL, linked_main }, { b, NULL, NULL } };
+	struct pipeline p;
+	char err[200], out[] = "/tmp/test_pipeline.XXXXXX", line[200] = "";
+	int fd = mkstemp(out);
+	close(fd);
+	signal(SIGUSR1, on_usr1);
+	kept_fd = open("/dev/null", O_RDONLY);
+	cloexec_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int opt;
+	char *own[] = { "test", "-q", NULL };
+	optind = 1;
+	while ((opt = getopt(2, own, "q")) != -1)  /* the parent's getopt has run */
+		;
+	char dup[] = "/tmp/test_pipeline.XXXXXX";
+	close(mkstemp(dup));
+	FILE *pending = fopen(dup, "a");       /* unflushed in the parent at the fork */
+	fputs("parent\n", pending);
+	ok(pipeline_start(&p, st, 2, NULL, err, sizeof err) == 0, "start a linked program");
+	pipeline_wait(&p);
+	fclose(pending);
+	is_int(pipeline_code(&p, 0), 5, "its main's return is its exit code");
+	FILE *d = fopen(dup, "r");
+	ok(d && fgets(line, sizeof line, d) && !fgets(line, sizeof line, d),
+	   "the parent's unflushed output is written once, not again by the child");
+	if (d)
+		fclose(d);
+	unlink(dup);
+	struct pipe_stage st2[] = { { argv, NULL, linked_main } };
+	pipeline_start(&p, st2, 1, out, err, sizeof err);
+	pipeline_wait(&p);
+	FILE *f = fopen(out, "r");
+	ok(f && fgets(line, sizeof line, f), "it wrote its report");
+	is_str(line, "argc=3 x=1 rest=operand usr1=dfl kept=open cloexec=closed\n",
+	       "it starts as from an exec: getopt reset, handlers default, close-on-exec closed");
+	if (f)
+		fclose(f);
+	close(kept_fd);
+	close(cloexec_fd);
+	signal(SIGUSR1, SIG_DFL);
+	unlink(out);
+}
+
 static void pipeline_tests(void)
 {
 	char *a[] = { "sh", "-c", "printf 'x\\ny\\n'", NULL }, *b[] = { "wc", "-l", NULL };
 	char *c[] = { "sh", "-c", "cat >/dev/null; exit 3", NULL }, *s[] = { "sleep", "30", NULL };
-	struct pipe_stage st[] = { { a, NULL }, { b, NULL } };
+	struct pipe_stage st[] = { { a, NULL, NULL }, { b, NULL, NULL } };
 	struct pipeline p;
 	char err[200], out[] = "/tmp/test_pipeline.XXXXXX";
 	int fd = mkstemp(out);
@@ -91,22 +155,23 @@ static void pipeline_tests(void)
 	ok(f && fscanf(f, "%d", &n) == 1 && n == 2, "b read a's two lines into the file");
 	if (f)
 		fclose(f);
-	struct pipe_stage st2[] = { { a, NULL }, { c, NULL } };
+	struct pipe_stage st2[] = { { a, NULL, NULL }, { c, NULL, NULL } };
 	pipeline_start(&p, st2, 2, NULL, err, sizeof err);
 	pipeline_wait(&p);
 	is_int(pipeline_code(&p, 1), 3, "an exit code is kept");
-	struct pipe_stage st3[] = { { s, NULL }, { s, NULL } };
+	struct pipe_stage st3[] = { { s, NULL, NULL }, { s, NULL, NULL } };
 	pipeline_start(&p, st3, 2, NULL, err, sizeof err);
 	pipeline_signal(&p, SIGTERM);
 	pipeline_wait(&p);
 	ok(pipeline_code(&p, 0) == 128 + SIGTERM && pipeline_code(&p, 1) == 128 + SIGTERM,
 	   "a signal reaches every stage of the group");
 	char *missing[] = { "no-such-program-segpipe", NULL };
-	struct pipe_stage st4[] = { { missing, "/dev/null" } };
+	struct pipe_stage st4[] = { { missing, "/dev/null", NULL } };
 	pipeline_start(&p, st4, 1, NULL, err, sizeof err);
 	pipeline_wait(&p);
 	is_int(pipeline_code(&p, 0), 127, "a missing program is 127");
 	unlink(out);
+	linked_tests();
 }
 
 int main(void)
