@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "peek.h"
 #include "unwrap.h"
@@ -144,12 +147,30 @@ static void object(struct unwrap *w, struct json_slice obj, const struct json_me
 }
 
 /* names_batch: does p[0..n) hold the bytes "batch" (quotes included)
- * anywhere? As memmem would tell, but from memchr's hits on its 'b', which
- * are few in a message: several times faster on every line. */
+ * anywhere? As memmem would tell. With SSE2, 16 places at a time: a
+ * place is a candidate when its byte is '"', the next 'b' and the sixth
+ * after it '"' (rare together in messages), and a candidate is compared
+ * whole. Else from memchr's hits on 'b' (a message has about one in 120
+ * bytes: a call each costs more than the vector scan). */
 static int names_batch(const char *p, size_t n)
 {
+	static const char key[] = "\"batch\"";
+	size_t q = 0;                 /* the next place the key may start */
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bee = _mm_set1_epi8('b');
+	for (; q + 22 <= n; q += 16) {    /* the loads reach p[q + 21] */
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + q));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + q + 1));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + q + 6));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			_mm_and_si128(_mm_cmpeq_epi8(a, quote), _mm_cmpeq_epi8(b, bee)), _mm_cmpeq_epi8(c, quote)));
+		for (; m; m &= m - 1)
+			if (memcmp(p + q + (unsigned)__builtin_ctz(m), key, 7) == 0)
+				return 1;
+	}
+#endif
 	const char *end = p + n;
-	for (const char *b = p + 1; end - b > 5; b++) {
+	for (const char *b = p + q + 1; end - b > 5; b++) {
 		if (!(b = memchr(b, 'b', (size_t)(end - b - 5))))
 			return 0;
 		if (b[-1] == '"' && memcmp(b + 1, "atch\"", 5) == 0)

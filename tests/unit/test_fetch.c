@@ -311,6 +311,22 @@ int main(void)
 	is_str(got, "{\"a\":2}\n{\"a\":3}\n{\"x\":\"batch\"}\n{\"x\":\"batc\"}\n",
 	       "envelopes found with \"batch\" anywhere; a value \"batch\" is not one");
 	is_str(rej, "json_syntax@5;", "a text naming \"batch\" is parsed, to its last byte");
+	/* the key at every place against the vector scan's 16-byte steps and
+	 * its tail, with near misses around it */
+	int all = 1;
+	for (int pad = 0; pad < 40 && all; pad++) {
+		char line[200];
+		snprintf(line, sizeof line, "{\"x\":\"%.*s\",\"batch\":[{\"a\":%d}]}\n{\"y\":\"%.*s\\\"batc\\\"\",\"b\":1}\n",
+		         pad, "bbatchbbatcbbatcHbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", pad,
+		         pad, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+		unwrap_str(line, 0);
+		char want[200];
+		snprintf(want, sizeof want, "{\"a\":%d}\n", pad);
+		all = strncmp(got, want, strlen(want)) == 0 && !rej[0];
+		if (!all)
+			printf("# pad %d: got %s rej %s\n", pad, got, rej);
+	}
+	ok(all, "an envelope's \"batch\" is found at every offset");
 	unwrap_str("{x}\n", 1);
 	is_str(rej, "json_syntax@1;", "strict parses every line");
 	return done();
