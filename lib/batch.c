@@ -50,7 +50,10 @@ struct table {
 	unsigned char *is_key;   /* per column of cols */
 	struct sqlinsert ins;
 	int shape_ok;            /* ins matches cols and the table's mode */
-	struct buf args;         /* the open batch's args, comma-separated */
+	struct buf args;         /* the open batch's args, comma-separated, from
+	                          * args.p + front: in a chain the room before
+	                          * them takes the record's envelope and head */
+	size_t front;
 	size_t rows, nargs;
 	int depth;               /* the open batch's record nests at most this deep */
 	struct table *oprev, *onext;  /* the list of open batches, oldest first */
@@ -232,60 +235,105 @@ static void member_set(struct json_members *ms, size_t i, const char *p, size_t 
 		ms->n = i + 1;
 }
 
-/* hand_on: in a chain, the batch record whose envelope is b->rec and whose
- * body is head and t's first tail args bytes (ends: where the table's and
- * the rows' values end in the envelope), to the next stage in one
- * piece, with its members and its body's members as flush wrote them
- * (lib/frame): {"_batch":"<32 hex>","table":T,"rows":N,"bytes":N,"body":
- * {"sql":S,"args":[..]}}, so that s2-load need not parse it again. */
-static void hand_on(struct batcher *b, struct table *t, const struct buf *head, size_t tail, const size_t *ends)
+/* index_record: the members of the batch record at r whose envelope (up
+ * to "body":) is env bytes long and whose body is head bytes then tail
+ * bytes of args (ends: where the table's and the rows' values end in the
+ * envelope), and its body's members, as hand_on writes them. */
+static void index_record(struct batcher *b, const char *r, size_t env, size_t head, size_t tail, const size_t *ends)
 {
-	struct buf *r = &b->rec;
 	size_t tbl = 45, tv = tbl + 8;           /* ,"table": after {"_batch":"<hex>" */
 	size_t rows = ends[0] + 1, bytes = ends[1] + 1;   /* their keys, after a comma */
-	size_t body = r->len - 7, at = r->len;  /* "body": ends the envelope */
-	buf_add(r, head->p, head->len);
-	buf_add(r, t->args.p, tail);
-	buf_addc(r, '}');
+	size_t body = env - 7;                   /* "body": ends the envelope */
 	struct json_members *m = &b->outmem, *bm = &b->bodymem;
 	m->n = bm->n = 0;
-	member_set(m, 0, r->p, 1, 8, 10, 34, JSON_STRING);
-	member_set(m, 1, r->p, tbl, 7, tv, ends[0] - tv, JSON_STRING);
-	member_set(m, 2, r->p, rows, 6, rows + 7, ends[1] - rows - 7, JSON_NUMBER);
-	member_set(m, 3, r->p, bytes, 7, bytes + 8, body - 1 - bytes - 8, JSON_NUMBER);
-	member_set(m, 4, r->p, body, 6, at, head->len + tail, JSON_OBJECT);
-	const char *q = r->p + at;
-	member_set(bm, 0, q, 1, 5, 7, head->len - 9 - 7, JSON_STRING);
-	member_set(bm, 1, q, head->len - 8, 6, head->len - 1, tail, JSON_ARRAY);
-	int extra = t->depth - b->io.depth;
-	frame_wrote_held(&b->io, r, extra, m, q, bm);
+	member_set(m, 0, r, 1, 8, 10, 34, JSON_STRING);
+	member_set(m, 1, r, tbl, 7, tv, ends[0] - tv, JSON_STRING);
+	member_set(m, 2, r, rows, 6, rows + 7, ends[1] - rows - 7, JSON_NUMBER);
+	member_set(m, 3, r, bytes, 7, bytes + 8, body - 1 - bytes - 8, JSON_NUMBER);
+	member_set(m, 4, r, body, 6, env, head + tail, JSON_OBJECT);
+	const char *q = r + env;
+	member_set(bm, 0, q, 1, 5, 7, head - 9 - 7, JSON_STRING);
+	member_set(bm, 1, q, head - 8, 6, head - 1, tail, JSON_ARRAY);
 }
 
-/* flush: send the open batch of t whose args text is its first argslen
- * bytes, as one batch record. The body is the statement part (built here)
+/* hand_on: in a chain, the batch record whose envelope is b->rec and whose
+ * body is head and t's args (tail bytes with the closing ones) to the next
+ * stage in one piece, with its members and its body's members as written
+ * (lib/frame): {"_batch":"<32 hex>","table":T,"rows":N,"bytes":N,"body":
+ * {"sql":S,"args":[..]}}, so that s2-load need not parse it again. The
+ * envelope and head go in the room before the args (open_args), so the
+ * args are not copied, and s2-load may take the buffer whole (frame_take);
+ * when they do not fit there, the record is put together in b->rec. */
+static void hand_on(struct batcher *b, struct table *t, const struct buf *head, size_t tail, const size_t *ends)
+{
+	size_t env = b->rec.len, lead = env + head->len;
+	struct buf *in = &t->args;
+	const char *r;
+	if (lead <= t->front) {
+		char *at = t->args.p + t->front - lead;
+		memcpy(at, b->rec.p, env);
+		memcpy(at + env, head->p, head->len);
+		t->args.len = t->front + tail;
+		buf_addc(&t->args, '}');
+		r = t->args.p + t->front - lead;
+	} else {
+		in = &b->rec;
+		buf_add(&b->rec, head->p, head->len);
+		buf_add(&b->rec, t->args.p + t->front, tail);
+		buf_addc(&b->rec, '}');
+		r = b->rec.p;
+	}
+	index_record(b, r, env, head->len, tail, ends);
+	int extra = t->depth - b->io.depth;
+	frame_wrote_held(&b->io, in, r, lead + tail + 1, extra, &b->outmem, r + env, &b->bodymem);
+}
+
+/* front_room: the room open_args keeps before t's args in a chain: the
+ * envelope and the statement of the largest batch t's shape allows. */
+static size_t front_room(const struct batcher *b, const struct table *t)
+{
+	size_t cols = t->cols.n ? t->cols.n : 1, rows = b->max_args / cols;
+	if (rows > b->max_rows)
+		rows = b->max_rows;
+	size_t head = sqlinsert_body_len(&t->ins, rows ? rows : 1, 0);
+	return (head < b->limit ? head : b->limit) + 128 + 6 * t->nlen;
+}
+
+/* open_args: t's args buffer, empty for a new batch (with the room before
+ * the args in a chain). */
+static void open_args(struct batcher *b, struct table *t)
+{
+	t->front = b->io.next ? front_room(b, t) : 0;
+	t->args.len = 0;
+	buf_grow(&t->args, t->front);
+	t->args.len = t->front;
+}
+
+/* flush: send the open batch of t whose args text ends at upto in t->args
+ * (the bytes from keep on are a row waiting for the next batch: its first),
+ * as one batch record. The body is the statement part (built here)
  * followed by the args part (t->args plus the closing bytes): it is hashed
  * for the id and written in those two pieces, never copied whole. */
-static void flush(struct batcher *b, struct table *t, size_t argslen)
+static void flush(struct batcher *b, struct table *t, size_t upto, size_t keep)
 {
 	if (!t->rows)
 		return;
+	size_t argslen = upto - t->front;
 	size_t want = sqlinsert_body_len(&t->ins, t->rows, argslen);
 	struct buf *head = &b->body;
 	buf_reset(head);
 	sqlinsert_body_head(&t->ins, t->rows, head);
-	/* the closing bytes go after the args for a moment; what they cover (a
-	 * row waiting for the next batch) is saved and put back */
-	char saved[sizeof SQLINS_BODY_TAIL - 1];
-	buf_grow(&t->args, sizeof saved);
-	memcpy(saved, t->args.p + argslen, sizeof saved);
-	memcpy(t->args.p + argslen, SQLINS_BODY_TAIL, sizeof saved);
-	size_t tail = argslen + sizeof saved;
+	buf_reset(&b->scratch);             /* the waiting row, aside */
+	buf_add(&b->scratch, t->args.p + keep, t->args.len - keep);
+	t->args.len = upto;
+	buf_adds(&t->args, SQLINS_BODY_TAIL);
+	size_t tail = argslen + sizeof SQLINS_BODY_TAIL - 1;
 	if (head->len + tail != want || want > b->limit)
 		die(EX_IOERR, "internal error: batch body of %zu bytes, computed %zu (limit %zu)",
 		    head->len + tail, want, b->limit);
 	unsigned char md[32];
 	char hex[33];
-	sha256_2(head->p, head->len, t->args.p, tail, md);
+	sha256_2(head->p, head->len, t->args.p + t->front, tail, md);
 	hex_encode(md, 16, hex);
 	buf_reset(&b->rec);
 	buf_adds(&b->rec, "{\"_batch\":\"");
@@ -302,11 +350,14 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
 	} else {
 		w_write(&b->io.out, b->rec.p, b->rec.len);
 		w_write(&b->io.out, head->p, head->len);
-		w_write(&b->io.out, t->args.p, tail);
+		w_write(&b->io.out, t->args.p + t->front, tail);
 		w_write(&b->io.out, "}\n", 2);
 	}
-	memcpy(t->args.p + argslen, saved, sizeof saved);
-	t->args.len = 0;   /* the bytes stay: do_row moves a waiting row to the front */
+	t->args.len = 0;   /* the next batch opens with open_args */
+	if (b->scratch.len) {
+		open_args(b, t);
+		buf_add(&t->args, b->scratch.p, b->scratch.len);
+	}
 	stats_add(&b->io.st, "batches", 1);
 	stats_add(&b->io.st, "out", 1);
 	t->rows = t->nargs = 0;
@@ -317,6 +368,12 @@ static void flush(struct batcher *b, struct table *t, size_t argslen)
 	b->nopen--;
 }
 
+/* flush_table: send t's open batch, all of its rows. */
+static void flush_table(struct batcher *b, struct table *t)
+{
+	flush(b, t, t->args.len, t->args.len);
+}
+
 /* flush_oldest: make room for one more open batch by sending the batch
  * opened first; its buffer is released, since that table may not return. */
 static void flush_oldest(struct batcher *b)
@@ -324,7 +381,7 @@ static void flush_oldest(struct batcher *b)
 	struct table *old = b->ohead;
 	if (!old)
 		return;
-	flush(b, old, old->args.len);
+	flush_table(b, old);
 	buf_free(&old->args);
 }
 
@@ -517,7 +574,7 @@ static void do_row(struct batcher *b, struct json_slice tname)
 		/* a new column list: checked first, so a bad row leaves the batch be */
 		if (read_columns(b, &b->newcols) < 0)
 			return;
-		flush(b, t, t->args.len);
+		flush_table(b, t);
 		struct names keep = t->cols;
 		t->cols = b->newcols;
 		b->newcols = keep;
@@ -528,6 +585,8 @@ static void do_row(struct batcher *b, struct json_slice tname)
 		reject_line(b, "row_too_large", "%zu columns are more than --max-args %zu", n, b->max_args);
 		return;
 	}
+	if (!t->rows)
+		open_args(b, t);
 	size_t old = t->args.len, start = old + (t->rows ? 1 : 0);
 	if (t->rows)
 		buf_addc(&t->args, ',');
@@ -542,11 +601,9 @@ static void do_row(struct batcher *b, struct json_slice tname)
 		            "(--max-bytes minus --reserve)", alone, b->limit);
 		return;
 	}
-	if (t->rows && (sqlinsert_body_len(&t->ins, t->rows + 1, t->args.len) > b->limit ||
+	if (t->rows && (sqlinsert_body_len(&t->ins, t->rows + 1, t->args.len - t->front) > b->limit ||
 	                t->rows + 1 > b->max_rows || t->nargs + n > b->max_args)) {
-		flush(b, t, old);
-		memmove(t->args.p, t->args.p + start, rowlen);
-		t->args.len = rowlen;
+		flush(b, t, old, start);       /* the row opens the next batch */
 	}
 	/* the record nests a row's values 3 deep ({"body":{"args":[v]}}): one
 	 * more than a row ({"_row":{"c":v}}), two more in the flat form */
@@ -566,7 +623,7 @@ static void do_row(struct batcher *b, struct json_slice tname)
 	b->nrows++;
 	/* full: no further row could join, so send it now */
 	if (t->rows == b->max_rows || t->nargs + n > b->max_args)
-		flush(b, t, t->args.len);
+		flush_table(b, t);
 }
 
 /* learn_name: a column name a DDL record gives in member key, kept in *to. */
@@ -608,7 +665,7 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 		reject_line(b, "bad_identifier", "_table %.*s: %s", (int)(tname.n > 80 ? 80 : tname.n), tname.p, why);
 		return;
 	}
-	flush(b, t, t->args.len);
+	flush_table(b, t);
 	frame_pass(&b->io, b->line->p, b->line->len, &b->mem);
 	stats_add(&b->io.st, "ddl", 1);
 	stats_add(&b->io.st, "out", 1);

@@ -258,17 +258,17 @@ void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, co
 	wrote(f, p, n, &k);
 }
 
-void frame_wrote_held(struct frame *f, struct buf *b, int extra, const struct json_members *mem,
-                      const char *sub_at, const struct json_members *sub)
+void frame_wrote_held(struct frame *f, struct buf *b, const char *p, size_t n, int extra,
+                      const struct json_members *mem, const char *sub_at, const struct json_members *sub)
 {
 	struct frame_known k = { f->depth + extra, mem, sub_at, sub, b };
-	wrote(f, b->p, b->len, &k);
+	wrote(f, p, n, &k);
 }
 
 int frame_take(struct frame *f, const struct line *l, struct buf *into)
 {
 	struct buf *b = f->known.held;
-	if (!b || l->p != b->p || l->len != b->len)
+	if (!b || l->p < b->p || l->len > b->len || (size_t)(l->p - b->p) > b->len - l->len)
 		return 0;
 	struct buf t = *into;
 	*into = *b;

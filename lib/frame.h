@@ -192,16 +192,16 @@ void frame_pass(struct frame *f, const char *p, size_t n, const struct json_memb
 void frame_wrote(struct frame *f, const char *p, size_t n, int extra);
 void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, const struct json_members *mem,
                          const char *sub_at, const struct json_members *sub);
-/* frame_wrote_held: frame_wrote_indexed of the record that fills b, which
- * the next stage may take instead of copying it (frame_take): b then holds
- * other memory, empty. */
-void frame_wrote_held(struct frame *f, struct buf *b, int extra, const struct json_members *mem,
-                      const char *sub_at, const struct json_members *sub);
+/* frame_wrote_held: frame_wrote_indexed of the record p[0..n), which lies
+ * in b's bytes: the next stage may take b instead of copying the record
+ * (frame_take); b then holds other memory, empty. */
+void frame_wrote_held(struct frame *f, struct buf *b, const char *p, size_t n, int extra,
+                      const struct json_members *mem, const char *sub_at, const struct json_members *sub);
 
 /* frame_take: when the earlier stage handed on line l in a buffer of its
  * own (frame_wrote_held), swap that buffer with *into, emptied, and return
  * 1: l's bytes (and the members indexing them) stay where they are, now
- * in *into, which holds exactly l's line. 0 (nothing changed) otherwise. */
+ * in *into's bytes (at l->p - into->p). 0 (nothing changed) otherwise. */
 int frame_take(struct frame *f, const struct line *l, struct buf *into);
 
 /* frame_link: make f's output lines go to next's line function fn(ctx)

@@ -972,11 +972,12 @@ static int take_whole(struct loader *L, struct job *r, const struct line *l)
 {
 	if (!frame_take(&L->io, l, &r->req.body))
 		return 0;
+	size_t at = (size_t)(l->p - r->req.body.p) + r->body_at;
 	buf_add(&r->line, l->p, r->body_at);
 	buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
-	r->req.body.len = r->body_at + r->body_n;
-	r->req.body_from = r->body_at;
-	dapi_add_database(&r->req.body, r->body_at, L->conf.database);
+	r->req.body.len = at + r->body_n;
+	r->req.body_from = at;
+	dapi_add_database(&r->req.body, at, L->conf.database);
 	return 1;
 }
 
