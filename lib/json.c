@@ -936,7 +936,7 @@ int json_str_has_escape(struct json_slice s)
 	return 0;
 }
 
-int json_key_eq(struct json_slice s, const char *name)
+int json_key_eq_decoded(struct json_slice s, const char *name)
 {
 	if (s.type != JSON_STRING || s.n < 2)
 		return 0;

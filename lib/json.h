@@ -83,8 +83,20 @@ void json_iter_init(struct json_iter *it, struct json_slice v);
  * Returns 1, or 0 at the end. */
 int json_iter_next(struct json_iter *it, struct json_slice *key, struct json_slice *val);
 
-/* json_key_eq: does the string slice s decode to name (NUL-terminated)? */
-int json_key_eq(struct json_slice s, const char *name);
+/* json_key_eq: does the string slice s decode to name (NUL-terminated)?
+ * Inline, it answers most "no"s from the first byte (lookups walk past many
+ * keys); json_key_eq_decoded answers the rest. */
+int json_key_eq_decoded(struct json_slice s, const char *name);
+static inline int json_key_eq(struct json_slice s, const char *name)
+{
+	if (s.type != JSON_STRING || s.n < 2)
+		return 0;
+	if (s.n == 2)
+		return name[0] == '\0';
+	if (s.p[1] != name[0] && s.p[1] != '\\')   /* a raw byte decodes to itself */
+		return 0;
+	return json_key_eq_decoded(s, name);
+}
 /* json_get: the member called name of object obj; with duplicate keys the
  * last one wins, as in JavaScript's JSON.parse. Returns 1 if found. */
 int json_get(struct json_slice obj, const char *name, struct json_slice *val);
