@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w.strict = strict_mode;
 		w.max_line = 4096;
 		w.max_depth = 64;
-		unwrap_stream(&w, feed_read, &f, "fuzz");
+		unwrap_stream(&w, feed_read, NULL, &f, "fuzz");
 		unwrap_free(&w);
 	}
 	return 0;
