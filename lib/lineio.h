@@ -55,8 +55,8 @@ struct lreader {
 	char *buf;
 	size_t cap, start, end;  /* unread bytes are buf[start..end), then */
 	const char *lent;        /* lent[0..lent_len): what is left of the region
-	                          * the source lent last; buf holds at most the
-	                          * start of a line that goes on there */
+	                          * the source lent last; meanwhile buf holds at
+	                          * most the line that began before it (copied) */
 	size_t lent_len;
 	uint64_t lineno;
 	uint64_t offset;         /* bytes consumed from the stream so far */
