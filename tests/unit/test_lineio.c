@@ -148,7 +148,7 @@ static void lent_everywhere(const char *what, const char *in, size_t max)
 				size_t cuts[2] = { i, j };
 				lent_lines(in, n, cuts, 2, nolend, max, &got);
 				runs++;
-				if (got.len != want.len || memcmp(got.p, want.p, got.len)) {
+				if (strcmp(buf_cstr(&got), buf_cstr(&want)) != 0) {
 					if (!bad++)
 						printf("# cut at %zu, %zu (refused every %zu): %s\n", i, j, nolend, buf_cstr(&got));
 				}
