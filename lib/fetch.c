@@ -145,10 +145,10 @@ static void on_reject(void *ctx, const char *reason, const char *detail,
 	reject(&F->io.rej, reason, detail, name, line, raw, rawlen);
 }
 
-static int on_text(void *ctx, lr_readfn read, void *rctx, const char *name)
+static int on_text(void *ctx, lr_readfn read, lr_lendfn lend, void *rctx, const char *name)
 {
 	struct fetch *F = ctx;
-	return unwrap_stream(&F->uw, read, rctx, name);
+	return unwrap_stream(&F->uw, read, lend, rctx, name);
 }
 
 static int on_member(void *ctx, const char *name)

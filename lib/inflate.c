@@ -432,25 +432,18 @@ static void ahead_start(struct gunzip *g)
 		g->mem_max = INFLATE_MEM_MAX;
 }
 
-/* checked_out: members handed out only after their check: from dec, or
- * decoded again by g (a member too big for dec, or checking stopped). */
-static ssize_t checked_out(struct gunzip *g, char *buf, size_t n)
+/* checked_ready: the next checked bytes ready: 1 when they are in dec (at
+ * dec_pos), 2 when g decodes them again (raw_read); 0 at the end or on
+ * damage, -1 when the source failed. */
+static int checked_ready(struct gunzip *g)
 {
 	for (;;) {
-		if (g->dec_pos < g->dec_len) {
-			size_t k = g->dec_len - g->dec_pos < n ? g->dec_len - g->dec_pos : n;
-			memcpy(buf, g->dec + g->dec_pos, k);
-			g->dec_pos += k;
-			g->out_total += k;
-			return (ssize_t)k;
-		}
-		if (g->replay && !(g->member_end && g->stop_at_member)) {
-			ssize_t r = raw_read(g, buf, n);
-			if (r != 0 || !(g->member_end && g->stop_at_member))
-				return r;
-		}
+		if (g->dec_pos < g->dec_len)
+			return 1;
+		if (g->replay && !(g->member_end && g->stop_at_member))
+			return 2;
 		g->replay = g->member_end = 0;
-		if (g->done || g->err || n == 0)
+		if (g->done || g->err)
 			return 0;
 		int c = check_member(g);
 		if (c < 0) {
@@ -462,6 +455,29 @@ static ssize_t checked_out(struct gunzip *g, char *buf, size_t n)
 	}
 }
 
+/* checked_out: members handed out only after their check: from dec, or
+ * decoded again by g (a member too big for dec, or checking stopped). */
+static ssize_t checked_out(struct gunzip *g, char *buf, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (;;) {
+		int st = checked_ready(g);
+		if (st <= 0)
+			return st;
+		if (st == 1) {
+			size_t k = g->dec_len - g->dec_pos < n ? g->dec_len - g->dec_pos : n;
+			memcpy(buf, g->dec + g->dec_pos, k);
+			g->dec_pos += k;
+			g->out_total += k;
+			return (ssize_t)k;
+		}
+		ssize_t r = raw_read(g, buf, n);
+		if (r != 0 || !(g->member_end && g->stop_at_member))
+			return r;
+	}
+}
+
 ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 {
 	struct gunzip *g = ctx;
@@ -470,4 +486,21 @@ ssize_t gunzip_read(void *ctx, char *buf, size_t n)
 	if (!g->ahead)
 		ahead_start(g);
 	return checked_out(g, buf, n);
+}
+
+ssize_t gunzip_lend(void *ctx, const char **p)
+{
+	struct gunzip *g = ctx;
+	if (!g->verify_max)
+		return LR_NO_LEND;
+	if (!g->ahead)
+		ahead_start(g);
+	int st = checked_ready(g);
+	if (st != 1)
+		return st == 2 ? LR_NO_LEND : st;
+	size_t k = g->dec_len - g->dec_pos;
+	*p = g->dec + g->dec_pos;
+	g->dec_pos = g->dec_len;
+	g->out_total += k;
+	return (ssize_t)k;
 }

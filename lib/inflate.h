@@ -15,6 +15,7 @@
  * member's compressed bytes are held in a struct spool (bounded memory, then
  * a temporary file); the member is then decoded again from the spool and
  * handed out (counted in redecoded). A damaged member hands out nothing.
+ * A member kept in memory can be lent rather than copied out (gunzip_lend).
  * When a member decodes to more than verify_max bytes, checking ahead stops
  * for the rest of the stream (counted in unverified): bytes are handed out as
  * decoded and the CRC checked at each member's end. Zero bytes after the last
@@ -75,5 +76,11 @@ void gunzip_init(struct gunzip *g, lr_readfn read, void *ctx);
 /* gunzip_read: lr_readfn over a struct gunzip: decompressed bytes, 0 at the
  * end or at damage (g->err), -1 when the source failed (g->src_err). */
 ssize_t gunzip_read(void *g, char *buf, size_t n);
+/* gunzip_lend: lr_lendfn over a struct gunzip with verify_max set: the rest
+ * of a checked member's bytes lent where they lie, in dec (valid until the
+ * next gunzip_read, gunzip_lend or gunzip_free); LR_NO_LEND without
+ * verify_max, and while a member too big for dec is decoded again or once
+ * checking stopped (those bytes are read, as decoded). */
+ssize_t gunzip_lend(void *g, const char **p);
 void gunzip_free(struct gunzip *g);
 #endif

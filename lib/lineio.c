@@ -58,23 +58,29 @@ void lr_free(struct lreader *r)
 	r->buf = NULL;
 }
 
-/* fill: move unread bytes to the front, make room, read once more.
- * Returns bytes read, 0 at end, -1 on error. */
-static ssize_t fill(struct lreader *r)
+/* room: move the buffer's unread bytes to its front and make room for n
+ * more after them. */
+static void room(struct lreader *r, size_t n)
 {
-	if (r->eof)
-		return 0;
 	size_t unread = r->end - r->start;
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, unread);
 		r->start = 0;
 		r->end = unread;
 	}
-	if (r->cap - r->end < READ_CHUNK) {
-		size_t cap = r->cap * 2;
-		r->buf = xrealloc(r->buf, cap);
-		r->cap = cap;
+	while (r->cap - r->end < n) {
+		r->cap *= 2;
+		r->buf = xrealloc(r->buf, r->cap);
 	}
+}
+
+/* fill: read once more into the buffer, after its unread bytes. Returns
+ * bytes read, 0 at end, -1 on error. */
+static ssize_t fill(struct lreader *r)
+{
+	if (r->eof)
+		return 0;
+	room(r, READ_CHUNK);
 	ssize_t n = r->read(r->ctx, r->buf + r->end, r->cap - r->end);
 	if (n < 0)
 		return -1;
@@ -84,18 +90,85 @@ static ssize_t fill(struct lreader *r)
 	return n;
 }
 
+/* window: the unread bytes looked at next: the buffer's when it holds any,
+ * else the lent region's. */
+static const char *window(const struct lreader *r, size_t *len)
+{
+	if (r->start < r->end || !r->lent_len) {
+		*len = r->end - r->start;
+		return r->buf + r->start;
+	}
+	*len = r->lent_len;
+	return r->lent;
+}
+
+/* consume: n bytes of the window read. */
+static void consume(struct lreader *r, size_t n)
+{
+	if (r->start < r->end) {
+		r->start += n;
+	} else {
+		r->lent += n;
+		r->lent_len -= n;
+	}
+	r->offset += n;
+}
+
+/* take: the lent bytes up to and including the first LF copied after the
+ * buffer's (a line that straddles two regions), at most what makes the
+ * buffer hold one byte more than max_line. Returns bytes copied. */
+static ssize_t take(struct lreader *r)
+{
+	size_t have = r->end - r->start, k = r->lent_len;
+	size_t cap = have <= r->max_line ? r->max_line + 1 - have : 1;
+	if (k > cap)
+		k = cap;
+	const char *nl = memchr(r->lent, '\n', k);
+	if (nl)
+		k = (size_t)(nl - r->lent) + 1;
+	room(r, k);
+	memcpy(r->buf + r->end, r->lent, k);
+	r->end += k;
+	r->lent += k;
+	r->lent_len -= k;
+	return (ssize_t)k;
+}
+
+/* more: bytes after the window, which holds no whole line. A region the
+ * source lends becomes the window when the buffer is empty; else the lent
+ * bytes are taken into the buffer. Without lending, fill. Returns how many
+ * bytes came, 0 at the end, -1 on error. */
+static ssize_t more(struct lreader *r)
+{
+	if (r->eof)
+		return 0;
+	if (!r->lent_len) {
+		ssize_t n = r->lend ? r->lend(r->ctx, &r->lent) : LR_NO_LEND;
+		if (n == LR_NO_LEND)
+			return fill(r);
+		if (n <= 0) {
+			r->eof = n == 0;
+			return n < 0 ? -1 : 0;
+		}
+		r->lent_len = (size_t)n;
+		if (r->start == r->end)
+			return n;
+	}
+	return take(r);
+}
+
 /* strip_bom: drop a UTF-8 byte order mark at the very start of the stream. */
 static int strip_bom(struct lreader *r)
 {
 	while (!r->bom_checked) {
-		if (r->end - r->start >= 3 || r->eof) {
-			if (r->end - r->start >= 3 && memcmp(r->buf + r->start, "\xEF\xBB\xBF", 3) == 0) {
-				r->start += 3;
-				r->offset += 3;
-			}
+		size_t len;
+		const char *w = window(r, &len);
+		if (len >= 3 || r->eof) {
+			if (len >= 3 && memcmp(w, "\xEF\xBB\xBF", 3) == 0)
+				consume(r, 3);
 			r->bom_checked = 1;
-			const struct magic *m = r->refuse_binary ?
-				magic_find(r->buf + r->start, r->end - r->start) : NULL;
+			w = window(r, &len);
+			const struct magic *m = r->refuse_binary ? magic_find(w, len) : NULL;
 			if (m) {
 				r->binary = m;
 				errno = 0;
@@ -103,7 +176,7 @@ static int strip_bom(struct lreader *r)
 			}
 			break;
 		}
-		if (fill(r) < 0)
+		if ((r->refuse_binary ? fill(r) : more(r)) < 0)
 			return -1;
 	}
 	return 0;
@@ -123,30 +196,30 @@ int lr_report(const struct lreader *r)
 	return -2;
 }
 
-/* skip_long_line: the buffer holds max_line bytes and no LF: keep the first
- * bytes for the reject record, then discard up to and including the next LF
- * (or the end of input), counting the whole length. */
+/* skip_long_line: the window holds more than max_line bytes of a line: keep
+ * the first bytes for the reject record, then discard up to and including
+ * the next LF (or the end of input), counting the whole length. */
 static int skip_long_line(struct lreader *r, struct line *out)
 {
+	size_t len;
+	const char *w = window(r, &len);
 	size_t keep = LINE_TOO_LONG_KEEP < r->max_line ? LINE_TOO_LONG_KEEP : r->max_line;
-	if (keep > r->end - r->start)
-		keep = r->end - r->start;
+	if (keep > len)
+		keep = len;
 	buf_reset(&r->keep);
-	buf_add(&r->keep, r->buf + r->start, keep);
+	buf_add(&r->keep, w, keep);
 	uint64_t total = 0;
 	for (;;) {
-		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-		if (nl) {
-			size_t n = (size_t)(nl - (r->buf + r->start));
-			total += n;
-			r->offset += n + 1;
-			r->start += n + 1;
+		w = window(r, &len);
+		const char *nl = memchr(w, '\n', len);
+		size_t n = nl ? (size_t)(nl - w) : len;
+		total += n;
+		consume(r, n + (nl != NULL));
+		if (nl)
 			break;
-		}
-		total += r->end - r->start;
-		r->offset += r->end - r->start;
-		r->start = r->end = 0;
-		ssize_t got = fill(r);
+		if (r->lent_len)
+			continue;
+		ssize_t got = more(r);
 		if (got < 0)
 			return -1;
 		if (got == 0)
@@ -164,17 +237,16 @@ int lr_next(struct lreader *r, struct line *out)
 {
 	if (strip_bom(r) < 0)
 		return -1;
-	size_t scanned = 0;
+	size_t scanned = 0;         /* the window only grows at its end */
 	for (;;) {
-		char *base = r->buf + r->start;
-		size_t avail = r->end - r->start;
-		char *nl = memchr(base + scanned, '\n', avail - scanned);
+		size_t avail;
+		const char *base = window(r, &avail);
+		const char *nl = memchr(base + scanned, '\n', avail - scanned);
 		if (nl || (r->eof && avail > 0)) {
 			size_t n = nl ? (size_t)(nl - base) : avail;
 			if (n > r->max_line)
 				return skip_long_line(r, out);
-			r->start += n + (nl != NULL);
-			r->offset += n + (nl != NULL);
+			consume(r, n + (nl != NULL));
 			if (n > 0 && base[n - 1] == '\r')
 				n--;
 			out->p = base;
@@ -189,7 +261,7 @@ int lr_next(struct lreader *r, struct line *out)
 		if (avail > r->max_line)
 			return skip_long_line(r, out);
 		scanned = avail;
-		if (fill(r) < 0)
+		if (more(r) < 0)
 			return -1;
 	}
 }

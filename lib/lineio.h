@@ -1,8 +1,11 @@
 /* lineio.h: NDJSON line I/O. The reader hands out lines as slices of its own
- * large buffer (no copy per line); it strips one trailing CR and a UTF-8 BOM at
- * the start of the stream, and turns a line longer than max_line into a
- * flagged record instead of growing without bound. The writer buffers output
- * in large blocks and treats a closed pipe as a quiet stop. */
+ * large buffer (no copy per line), or, when its source lends its bytes in
+ * place (lr_lendfn), as slices of the source's buffer: then only a line that
+ * straddles the end of a lent region is copied. It strips one trailing CR
+ * and a UTF-8 BOM at the start of the stream, and turns a line longer than
+ * max_line into a flagged record instead of growing without bound. The
+ * writer buffers output in large blocks and treats a closed pipe as a quiet
+ * stop. */
 #ifndef SEG_LINEIO_H
 #define SEG_LINEIO_H
 #include <stddef.h>
@@ -18,6 +21,19 @@
  * (errno set). Lets seg-fetch feed decompressed or downloaded data. */
 typedef ssize_t (*lr_readfn)(void *ctx, char *buf, size_t n);
 
+/* lr_lendfn: the optional companion of an lr_readfn over the same ctx: the
+ * next bytes of the same stream lent in place instead of copied. Sets *p and
+ * returns how many (> 0), and those bytes are consumed as a read's would be;
+ * 0 at the end, -1 on error (errno set), as the read function would; or
+ * LR_NO_LEND when the source cannot lend its next bytes now (it decodes
+ * them into the caller's buffer): the caller reads them with the read
+ * function, and may ask to borrow again after. Reads and lends may be mixed
+ * in any order; each takes the bytes after the last one's. A lent region
+ * stays valid and unchanged until the next read or lend call on the same
+ * ctx, or until the source is freed, whichever comes first. */
+typedef ssize_t (*lr_lendfn)(void *ctx, const char **p);
+#define LR_NO_LEND ((ssize_t)-2)
+
 struct magic;
 
 struct line {
@@ -30,12 +46,18 @@ struct line {
 
 struct lreader {
 	lr_readfn read;
+	lr_lendfn lend;          /* set by the caller after lr_init_fn when the
+	                          * source can lend (NULL: every byte is read) */
 	void *ctx;
 	int fd;
 	const char *name;        /* for diagnostics: file name, URL or "-" */
 	size_t max_line;
 	char *buf;
-	size_t cap, start, end;  /* unread bytes are buf[start..end) */
+	size_t cap, start, end;  /* unread bytes are buf[start..end), then */
+	const char *lent;        /* lent[0..lent_len): what is left of the region
+	                          * the source lent last; meanwhile buf holds at
+	                          * most the line that began before it (copied) */
+	size_t lent_len;
 	uint64_t lineno;
 	uint64_t offset;         /* bytes consumed from the stream so far */
 	int eof, bom_checked;
@@ -52,7 +74,11 @@ int line_blank(const struct line *l);
 void lr_init_fd(struct lreader *r, int fd, const char *name, size_t max_line);
 void lr_init_fn(struct lreader *r, lr_readfn fn, void *ctx, const char *name, size_t max_line);
 /* lr_next: 1 and a line, 0 at end of input, -1 on a read error (errno set)
- * or, with refuse_binary, on binary data (binary set; nothing more is read). */
+ * or, with refuse_binary, on binary data (binary set; nothing more is read).
+ * The line's bytes (in the reader's buffer or in a region its source lent)
+ * stay valid until the next lr_next or lr_free: the source is read or asked
+ * to lend only inside lr_next. With refuse_binary, the bytes the binary
+ * check looks at are read, not borrowed (the check sees what a read gave). */
 int lr_next(struct lreader *r, struct line *out);
 /* lr_report: after lr_next returned -1, say why on stderr (a read error
  * after line N, or "gzip data: read it with seg-fetch"); returns what a

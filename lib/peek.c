@@ -63,3 +63,24 @@ ssize_t peek_read(void *ctx, char *buf, size_t n)
 		p->err = 1;
 	return r;
 }
+
+ssize_t peek_lend(void *ctx, const char **out)
+{
+	struct peek *p = ctx;
+	if (p->pos < p->len) {
+		*out = p->buf + p->pos;
+		size_t k = p->len - p->pos;
+		p->pos = p->len;
+		return (ssize_t)k;
+	}
+	if (p->eof)
+		return 0;
+	if (!p->lend)
+		return LR_NO_LEND;
+	ssize_t r = p->lend(p->ctx, out);
+	if (r == 0)
+		p->eof = 1;
+	if (r == -1)
+		p->err = 1;
+	return r;
+}

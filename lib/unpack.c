@@ -35,7 +35,7 @@ static enum kind sniff(const unsigned char *p, size_t n)
 	return m->kind == MAGIC_ARCHIVE ? K_ARCHIVE : K_FILTER;
 }
 
-static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
+static enum unpack_result decode(struct unpack *u, lr_readfn read, lr_lendfn lend, void *rctx,
                                  const char *name, int depth);
 
 /* The libarchive side: its read callback pulls from our stream. */
@@ -194,7 +194,7 @@ static enum unpack_result archive_walk(struct unpack *u, struct peek *pk, const 
 		}
 		u->members++;
 		struct member m = { .a = a, .sp = &sp };
-		res = decode(u, member_read, &m, buf_cstr(&mname), depth + 1);
+		res = decode(u, member_read, NULL, &m, buf_cstr(&mname), depth + 1);
 		if (res == UNPACK_OK)
 			drain(&m);
 		if (res == UNPACK_OK && m.damaged)
@@ -237,13 +237,14 @@ static const char *unsupported(const char *p, size_t n)
 	return commas ? "CSV" : NULL;
 }
 
-static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
+static enum unpack_result decode(struct unpack *u, lr_readfn read, lr_lendfn lend, void *rctx,
                                  const char *name, int depth)
 {
 	const char *fmt;
 	struct peek pk;
 	enum unpack_result res = UNPACK_OK;
 	peek_init(&pk, read, rctx);
+	pk.lend = lend;
 	ssize_t n = peek_fill(&pk, SNIFF_BYTES);
 	if (n < 0) {
 		peek_free(&pk);
@@ -258,7 +259,7 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 		struct gunzip gz;
 		gunzip_init(&gz, peek_read, &pk);
 		gz.verify_max = UNPACK_VERIFY_MAX;
-		res = decode(u, gunzip_read, &gz, name, depth + 1);
+		res = decode(u, gunzip_read, gunzip_lend, &gz, name, depth + 1);
 		u->gzip_twice += gz.redecoded;
 		if (res != UNPACK_SRC_FAILED && gz.src_err)
 			res = UNPACK_SRC_FAILED;
@@ -275,7 +276,7 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 	} else if ((fmt = unsupported(pk.buf + pk.pos, (size_t)n))) {
 		res = fail(u, UNPACK_DAMAGED, "%s: unsupported format: %s (seg-fetch reads NDJSON or a JSON array, "
 		           "plain or compressed)", name, fmt);
-	} else if (u->text(u->ctx, peek_read, &pk, name) < 0) {
+	} else if (u->text(u->ctx, peek_read, peek_lend, &pk, name) < 0) {
 		res = UNPACK_SRC_FAILED;
 	}
 	peek_free(&pk);
@@ -285,5 +286,5 @@ static enum unpack_result decode(struct unpack *u, lr_readfn read, void *rctx,
 enum unpack_result unpack_stream(struct unpack *u, lr_readfn read, void *rctx, const char *name)
 {
 	u->errmsg[0] = 0;
-	return decode(u, read, rctx, name, 0);
+	return decode(u, read, NULL, rctx, name, 0);
 }

@@ -30,8 +30,9 @@ enum unpack_result { UNPACK_OK = 0, UNPACK_DAMAGED = -1, UNPACK_SRC_FAILED = -2 
 
 struct unpack {
 	/* text: read one decoded stream to its end; return 0, or -1 when its
-	 * read function failed. */
-	int (*text)(void *ctx, lr_readfn read, void *rctx, const char *name);
+	 * read function failed. lend is its lend function (lib/lineio): a
+	 * gzip member's checked bytes are lent where they lie (lib/inflate). */
+	int (*text)(void *ctx, lr_readfn read, lr_lendfn lend, void *rctx, const char *name);
 	/* want: read this archive member? NULL reads all regular files. */
 	int (*want)(void *ctx, const char *name);
 	void *ctx;

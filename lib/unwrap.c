@@ -225,13 +225,14 @@ static void unwrap_text(struct unwrap *w, const char *p, size_t n, const char *n
 }
 
 /* ndjson: one JSON text per line, from line number first_line on. */
-static int ndjson(struct unwrap *w, lr_readfn read, void *rctx, const char *name,
+static int ndjson(struct unwrap *w, lr_readfn read, lr_lendfn lend, void *rctx, const char *name,
                   uint64_t first_line, int mid_stream)
 {
 	struct lreader r;
 	struct line l;
 	int rc;
 	lr_init_fn(&r, read, rctx, name, w->max_line);
+	r.lend = lend;
 	r.lineno = first_line - 1;
 	r.bom_checked = mid_stream;
 	while ((rc = lr_next(&r, &l)) == 1) {
@@ -384,7 +385,7 @@ static int json_array(struct unwrap *w, struct peek *pk, const char *name, uint6
 				s.closed = 1;
 				struct rest r = { chunk + i + 1, (size_t)(n - i - 1), pk };
 				w->bytes -= (uint64_t)(n - i - 1);
-				rc = ndjson(w, rest_read, &r, name, s.line, 1);
+				rc = ndjson(w, rest_read, NULL, &r, name, s.line, 1);
 				break;
 			} else if (c == ',' && s.depth == 0) {
 				element_end(w, &s, name, 0);
@@ -407,7 +408,7 @@ static int json_array(struct unwrap *w, struct peek *pk, const char *name, uint6
 	return rc;
 }
 
-int unwrap_stream(struct unwrap *w, lr_readfn read, void *rctx, const char *name)
+int unwrap_stream(struct unwrap *w, lr_readfn read, lr_lendfn lend, void *rctx, const char *name)
 {
 	if (!w->max_line)
 		w->max_line = LINE_MAX_DEFAULT;
@@ -415,6 +416,7 @@ int unwrap_stream(struct unwrap *w, lr_readfn read, void *rctx, const char *name
 		w->max_depth = JSON_DEPTH_DEFAULT;
 	struct peek pk;
 	peek_init(&pk, read, rctx);
+	pk.lend = lend;
 	/* find the first byte that is not a BOM or white space */
 	size_t want = 256, i = 0;
 	uint64_t line = 1;
@@ -442,7 +444,7 @@ int unwrap_stream(struct unwrap *w, lr_readfn read, void *rctx, const char *name
 		pk.pos += i;
 		rc = json_array(w, &pk, name, line);
 	} else {
-		rc = ndjson(w, peek_read, &pk, name, 1, 0);
+		rc = ndjson(w, peek_read, peek_lend, &pk, name, 1, 0);
 	}
 	peek_free(&pk);
 	return rc;

@@ -48,7 +48,9 @@ struct unwrap {
 };
 
 void unwrap_init(struct unwrap *w);
-/* unwrap_stream: read the stream to its end. 0, or -1 when read failed. */
-int unwrap_stream(struct unwrap *w, lr_readfn read, void *rctx, const char *name);
+/* unwrap_stream: read the stream to its end. 0, or -1 when read failed.
+ * lend: the stream's lend function (lib/lineio), or NULL: NDJSON lines are
+ * then handed on where the source lent them. */
+int unwrap_stream(struct unwrap *w, lr_readfn read, lr_lendfn lend, void *rctx, const char *name);
 void unwrap_free(struct unwrap *w);
 #endif

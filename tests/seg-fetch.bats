@@ -413,6 +413,26 @@ patch() {
 		seek($f, $ARGV[1], 0); print $f chr(ord($c) ^ 1); close $f' "$1" "$2"
 }
 
+@test "gzip: lines cut across members at any byte (CR, BOM, over --max-line at a member's edge) come out as from the plain file" {
+	{ printf '\357\273\277'; seq 1 400 | sed 's/.*/{"n":&}\r/'; printf '\n \n'
+	  printf '{"x":"%0300d"}\n' 0; seq 401 500 | sed 's/.*/{"n":&}/'; printf '{"x":"%0500d"}' 0; } > "$T/plain"
+	for b in 1 2 3 7 64 4093; do
+		rm -f "$T"/p.* "$T/cut.gz"
+		split -b $b "$T/plain" "$T/p."
+		for f in "$T"/p.*; do gzip -c "$f" >> "$T/cut.gz"; done
+		for m in 0 200; do
+			run seg-fetch -q --max-line $((m ? m : 4096)) -r "$T/rej.gz" --stats "$T/st.gz" "$T/cut.gz"
+			echo "$output" > "$T/out.gz"
+			run seg-fetch -q --max-line $((m ? m : 4096)) -r "$T/rej" --stats "$T/st" "$T/plain"
+			echo "$output" > "$T/out"
+			cmp "$T/out" "$T/out.gz"
+			diff <(sed "s#$T/cut.gz#F#" "$T/rej.gz") <(sed "s#$T/plain#F#" "$T/rej")
+			[ "$(jq -c '[.in, .out, .rejected]' "$T/st.gz")" = "$(jq -c '[.in, .out, .rejected]' "$T/st")" ]
+		done
+	done
+	[ "$(wc -l < "$T/out")" -eq 500 ] && [ "$(wc -l < "$T/rej")" -eq 2 ]
+}
+
 @test "gzip: members up to 32 MiB decoded once, a bigger one twice: gzip -dc's bytes from a file, a pipe, a tar and HTTP; a bad CRC or ISIZE sends none of the member's lines" {
 	seq 1 3000 | sed 's/.*/{"n":&}/' > "$T/small"
 	seg-gen --seed 3 --size 40M > "$T/big"

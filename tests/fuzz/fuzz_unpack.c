@@ -1,7 +1,7 @@
 /* fuzz_unpack.c: libFuzzer harness for seg-fetch's archive layer
  * (lib/unpack): content sniffing, gzip members, libarchive's tar, zip, cpio,
  * 7z and the bzip2, xz, zstd, lz4 filters, nested in each other, every
- * member held back until checked. The bytes arrive in uneven chunks (the
+ * member held back until checked, read and borrowed (lr_lendfn) in turn. The bytes arrive in uneven chunks (the
  * input's size sets the chunk size, so seed archives are read as they are). Whatever the input: no crash, no leak, a
  * result that is one of the three, and a message with every failure. */
 #include <stdint.h>
@@ -11,18 +11,31 @@
 #include "unpack.h"
 #include "feed.h"
 
-/* text: read the stream to its end, as seg-fetch's line reader would. */
-static int text(void *ctx, lr_readfn read, void *rctx, const char *name)
+static volatile unsigned char touched;
+
+/* text: read the stream to its end, as seg-fetch's line reader would:
+ * borrowing every other time (a lent region's ends are touched, so one that
+ * is not valid shows under ASan), reading when the source cannot lend. */
+static int text(void *ctx, lr_readfn read, lr_lendfn lend, void *rctx, const char *name)
 {
 	char buf[8192];
+	const char *p;
 	ssize_t r;
-	size_t total = 0;
+	size_t total = 0, calls = 0;
 	(void)ctx;
 	if (!name || !*name)
 		abort();
-	while ((r = read(rctx, buf, sizeof buf)) > 0)
+	for (;;) {
+		r = lend && calls++ % 2 ? lend(rctx, &p) : LR_NO_LEND;
+		if (r > 0)
+			touched = (unsigned char)(p[0] ^ p[r - 1]);
+		if (r == LR_NO_LEND)
+			r = read(rctx, buf, sizeof buf);
+		if (r <= 0)
+			break;
 		if ((total += (size_t)r) > ((size_t)64 << 20))
 			break;  /* a bomb: enough seen */
+	}
 	return r < 0 ? -1 : 0;
 }
 

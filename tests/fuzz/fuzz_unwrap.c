@@ -2,7 +2,8 @@
  * NDJSON, one JSON array streamed element by element, and {"batch":[...]}
  * envelopes whose context/integrations/sentAt are appended to the items.
  * The bytes arrive in uneven chunks (the first byte sets the chunk size) so
- * the array reader's buffer edges are crossed. Whatever the input: no crash,
+ * the array reader's buffer edges are crossed; read, and lent (feed_lend:
+ * the line reader's lending path). Whatever the input: no crash,
  * and in strict mode every message handed on is one valid JSON object. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,8 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	for (strict_mode = 0; strict_mode < 2; strict_mode++) {
+	for (int mode = 0; mode < 4; mode++) {
 		struct unwrap w;
+		strict_mode = mode & 1;
 		struct feed f = { data + 1, size - 1, 0, (size_t)(data[0] % 64) + 1 };
 		unwrap_init(&w);
 		w.emit = emit;
@@ -45,8 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w.strict = strict_mode;
 		w.max_line = 4096;
 		w.max_depth = 64;
-		unwrap_stream(&w, feed_read, &f, "fuzz");
+		unwrap_stream(&w, feed_read, mode & 2 ? feed_lend : NULL, &f, "fuzz");
 		unwrap_free(&w);
+		feed_done(&f);
 	}
 	return 0;
 }

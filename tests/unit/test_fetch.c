@@ -1,7 +1,7 @@
 /* test_fetch.c: unit tests of seg-fetch's lib modules: inflate (members,
  * damage, members checked before they go out: kept in memory or decoded
- * twice), retry (rules, backoff bounds), segarchive (days, paths), unwrap
- * (envelopes, arrays). */
+ * twice; read, and lent by gunzip_lend), retry (rules, backoff bounds),
+ * segarchive (days, paths), unwrap (envelopes, arrays). */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -80,7 +80,7 @@ static void unwrap_str(const char *s, int strict)
 	w.emit = emit;
 	w.reject = rejfn;
 	w.strict = strict;
-	unwrap_stream(&w, mem_read, &m, "t");
+	unwrap_stream(&w, mem_read, NULL, &m, "t");
 	unwrap_free(&w);
 }
 
@@ -118,8 +118,13 @@ struct run {
 	struct buf out;
 	int err;
 	uint64_t off, redecoded, held_back, unverified;
+	uint64_t lent;           /* bytes gunzip_lend lent */
 	char msg[256];
 };
+
+/* lend_every: decoded borrows (gunzip_lend) every lend_every-th time, reading
+ * when it cannot lend (0: it only reads). */
+static unsigned lend_every;
 
 /* decoded: decode p[0..n), read from the source step bytes at a time (0: all
  * at once); members checked first when vmax, kept up to mmax bytes. */
@@ -134,8 +139,20 @@ static void decoded(const unsigned char *p, size_t n, size_t step, uint64_t vmax
 	gunzip_init(&g, mem_read, &m);
 	g.verify_max = vmax;
 	g.mem_max = mmax;
-	while ((k = gunzip_read(&g, tmp, step ? 333 : sizeof tmp)) > 0)
+	for (unsigned calls = 0;; calls++) {
+		const char *lp;
+		k = lend_every && calls % lend_every == 0 ? gunzip_lend(&g, &lp) : LR_NO_LEND;
+		if (k > 0) {
+			buf_add(&r->out, lp, (size_t)k);
+			r->lent += (uint64_t)k;
+			continue;
+		}
+		if (k == LR_NO_LEND)
+			k = gunzip_read(&g, tmp, step ? 333 : sizeof tmp);
+		if (k <= 0)
+			break;
 		buf_add(&r->out, tmp, (size_t)k);
+	}
 	r->err = g.err;
 	r->off = g.err_offset;
 	r->redecoded = g.redecoded;
@@ -175,6 +192,10 @@ static void checked_members(void)
 	ok(!r.err && same_as(&r, text, tl), "checked first: the same bytes");
 	is_int(r.redecoded, 1, "members of %d and %d bytes kept, the one of %d decoded twice (bound %d)",
 	       MM - 1, MM, MM + 1, MM);
+	if (lend_every == 1)
+		ok(r.lent >= 2 * MM - 1 && r.lent <= tl - (MM + 1), "kept members lent, the one decoded twice read");
+	decoded(p, gz.len, 0, 0, 0, &r);
+	ok(same_as(&r, text, tl) && r.lent == 0, "not checked: nothing lent, all read");
 	decoded(p, gz.len, 5, (uint64_t)1 << 20, MM, &r);
 	ok(!r.err && same_as(&r, text, tl) && r.redecoded == 1, "the same with the source read 5 bytes at a time");
 	decoded(p, gz.len, 0, (uint64_t)1 << 20, 0, &r);
@@ -259,8 +280,11 @@ int main(void)
 	gunzip_all(cat, na + nb + 3, 0, &err, &off);
 	ok(err && off == na + nb, "trailing garbage is damage at its offset");
 	ok(gzip_magic(a, na) && !gzip_magic("{}", 2), "gzip_magic");
-	checked_members();
-	many_members();
+	for (lend_every = 0; lend_every < 3; lend_every++) {
+		printf("# gunzip_lend every %u calls (0: never)\n", lend_every);
+		checked_members();
+		many_members();
+	}
 
 	ok(retry_http_transient(503) && retry_http_transient(429) && !retry_http_transient(404) &&
 	   !retry_http_transient(200), "HTTP statuses retried as curl --retry does");
