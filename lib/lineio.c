@@ -266,30 +266,6 @@ int lr_next(struct lreader *r, struct line *out)
 	}
 }
 
-int lr_take(struct lreader *r, const struct line *l, struct buf *into)
-{
-	size_t unread = r->end - r->start;
-	if (l->too_long || l->p < r->buf || l->p + l->len > r->buf + r->end || unread > l->len ||
-	    r->cap > 4 * READ_CHUNK)
-		return 0;
-	char *mem = into->p;
-	size_t cap = into->cap;
-	if (cap < unread + READ_CHUNK) {
-		free(mem);
-		cap = unread + READ_CHUNK > 2 * READ_CHUNK ? unread + READ_CHUNK : 2 * READ_CHUNK;
-		mem = xmalloc(cap);
-	}
-	memcpy(mem, r->buf + r->start, unread);
-	into->p = r->buf;
-	into->cap = r->cap;
-	into->len = (size_t)(l->p - r->buf) + l->len;
-	r->buf = mem;
-	r->cap = cap;
-	r->start = 0;
-	r->end = unread;
-	return 1;
-}
-
 int open_input(const char *path)
 {
 	if (strcmp(path, "-") == 0)

@@ -84,16 +84,6 @@ int lr_next(struct lreader *r, struct line *out);
  * after line N, or "gzip data: read it with seg-fetch"); returns what a
  * frame_stream_fn returns for it: -1 (read error) or -2 (not NDJSON). */
 int lr_report(const struct lreader *r);
-/* lr_take: hand the reader's buffer, which holds line l (the line lr_next
- * returned last), to *into, and go on with into's memory instead (the
- * bytes not handed out yet are copied there): l's bytes stay where they
- * are, now in *into (at l->p - into->p; into->len is where l ends), for a
- * consumer that keeps a large line (s2-load sends it as a request body)
- * without copying it. 1 when done; 0, nothing changed, when l is not in
- * the reader's buffer (lent, too long), when more unread bytes than l's
- * would be copied, or when the buffer grew past a few MB (a long line's:
- * kept buffers stay near the usual size). */
-int lr_take(struct lreader *r, const struct line *l, struct buf *into);
 void lr_free(struct lreader *r);
 
 /* open_input: "-" is stdin; else open(2) read-only. -1 with errno on failure. */

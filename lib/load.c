@@ -123,7 +123,6 @@ struct loader {
 	struct buf upsert_sql;   /* the last "sql" slice is_upsert decided, */
 	int upsert_last;         /* and what it decided */
 	struct json_members mem; /* the current record's members */
-	struct lreader *rd;      /* the input's reader while load_stream reads it */
 	struct load_opts o;
 };
 
@@ -965,14 +964,13 @@ static void take_ddl(struct loader *L, const char *input, const struct line *l, 
 	wait_idle(L);                    /* and the DDL before any later one */
 }
 
-/* take_whole: a batch record in a buffer that can be taken, lib/batch's
- * in a chain (frame_take) or the input reader's (lr_take), becomes the
- * request body where it lies: the bytes around the body are kept first
- * (start_root's copy), then the record is cut after its body and
- * "database" added. 0: the buffer could not be taken. */
+/* take_whole: a batch record handed on by lib/batch in a buffer of its own
+ * (frame_take) becomes the request body where it lies: the bytes around
+ * the body are kept first (start_root's copy), then the record is cut
+ * after its body and "database" added. 0: not handed on so. */
 static int take_whole(struct loader *L, struct job *r, const struct line *l)
 {
-	if (!frame_take(&L->io, l, &r->req.body) && !(L->rd && lr_take(L->rd, l, &r->req.body)))
+	if (!frame_take(&L->io, l, &r->req.body))
 		return 0;
 	size_t at = (size_t)(l->p - r->req.body.p) + r->body_at;
 	buf_add(&r->line, l->p, r->body_at);
@@ -1208,7 +1206,6 @@ static int load_stream(void *ctx, int fd, const char *name)
 	int rc = 0;
 	lr_init_fn(&rd, frame_wait_read, &w, name, L->io.max_line);
 	rd.refuse_binary = 1;
-	L->rd = &rd;
 	/* after a stop (but not a signal) the rest of the input is read and
 	 * counted as not attempted, so that every record is accounted for */
 	while (!L->interrupted) {
@@ -1224,7 +1221,6 @@ static int load_stream(void *ctx, int fd, const char *name)
 		}
 		load_line(L, &l, name);
 	}
-	L->rd = NULL;
 	lr_free(&rd);
 	return rc < 0 ? rc : L->interrupted ? 1 : 0;
 }

@@ -38,55 +38,6 @@ static void collect(const char *in, size_t n, size_t step, size_t max, struct bu
 	lr_free(&r);
 }
 
-/* taken_lines: the lines of in read at step bytes a read, every line
- * of at least min bytes taken out of the reader (lr_take) when it lets
- * go: a taken line must be whole where it was, in the taken buffer, and
- * the lines after it must come out as without the take. */
-static void taken_lines(const char *in, size_t n, size_t step, size_t min, struct buf *out, int *taken, int *bad)
-{
-	struct src s = { in, n, 0, step };
-	struct lreader r;
-	struct line l;
-	struct buf spare = BUF_INIT;
-	lr_init_fn(&r, rd, &s, "t", 0);
-	buf_reset(out);
-	while (lr_next(&r, &l) == 1) {
-		buf_printf(out, "%llu:%.*s|", (unsigned long long)l.lineno, (int)l.len, l.p);
-		if (l.len < min)
-			continue;
-		struct buf into = spare;
-		spare = (struct buf)BUF_INIT;
-		char copy[64];
-		snprintf(copy, sizeof copy, "%.*s", (int)l.len, l.p);
-		if (lr_take(&r, &l, &into)) {
-			(*taken)++;
-			*bad += !(l.p >= into.p && l.p + l.len == into.p + into.len &&
-			          memcmp(l.p, copy, l.len) == 0);
-			memset(into.p, '#', into.len);   /* the reader must not need it */
-		}
-		spare = into;
-	}
-	lr_free(&r);
-	buf_free(&spare);
-}
-
-static void take_tests(void)
-{
-	const char *in = "{\"a\":1}\n{\"bbbbbbbbbbbbbbbbbbbb\":2}\nxy\n{\"cccccccccccccccccccccccc\":3}\r\nlast";
-	struct buf want = BUF_INIT, got = BUF_INIT;
-	int taken = 0, bad = 0, same = 1;
-	collect(in, strlen(in), 1 << 20, 0, &want);
-	for (size_t step = 1; step <= strlen(in) + 1; step++)
-		for (size_t min = 1; min < 40; min += 7) {
-			taken_lines(in, strlen(in), step, min, &got, &taken, &bad);
-			same &= strcmp(buf_cstr(&got), buf_cstr(&want)) == 0;
-		}
-	ok(same, "lines after a take come out as without it (reads of every size)");
-	ok(taken > 0 && bad == 0, "a taken line lies whole in the taken buffer (%d taken)", taken);
-	buf_free(&want);
-	buf_free(&got);
-}
-
 /* A lending source: regions end at cuts[] (then at n); every nolend-th call
  * of lend says LR_NO_LEND and the reader reads, at most step bytes. A lent
  * region is a copy of its own, overwritten with '#' and freed at the next
@@ -252,7 +203,6 @@ int main(void)
 	free(t);
 	buf_free(&b);
 
-	take_tests();
 	lent_regions();
 	lent_everywhere("BOM, CRLF, blank lines, no final LF", "\xEF\xBB\xBF{\"a\":1}\r\n\n{\"b\":2}\r\nlast", 0);
 	lent_everywhere("a BOM only", "\xEF\xBB\xBF", 0);
