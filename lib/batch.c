@@ -74,6 +74,7 @@ struct batcher {
 	int enveloped;           /* cols is a "_row": no key there is metadata */
 	struct names newcols;    /* a row's column list while it is checked */
 	struct buf body, rec, scratch;
+	struct buf waiting;      /* flush: a row waiting for the next batch, aside */
 	struct json_members outmem, bodymem;  /* a handed-on batch record's, as written */
 	uint64_t nrows;          /* the per-row counter, kept here for speed */
 	const char *input;       /* current input name and line, for rejects */
@@ -323,8 +324,8 @@ static void flush(struct batcher *b, struct table *t, size_t upto, size_t keep)
 	struct buf *head = &b->body;
 	buf_reset(head);
 	sqlinsert_body_head(&t->ins, t->rows, head);
-	buf_reset(&b->scratch);             /* the waiting row, aside */
-	buf_add(&b->scratch, t->args.p + keep, t->args.len - keep);
+	buf_reset(&b->waiting);
+	buf_add(&b->waiting, t->args.p + keep, t->args.len - keep);
 	t->args.len = upto;
 	buf_adds(&t->args, SQLINS_BODY_TAIL);
 	size_t tail = argslen + sizeof SQLINS_BODY_TAIL - 1;
@@ -354,9 +355,9 @@ static void flush(struct batcher *b, struct table *t, size_t upto, size_t keep)
 		w_write(&b->io.out, "}\n", 2);
 	}
 	t->args.len = 0;   /* the next batch opens with open_args */
-	if (b->scratch.len) {
+	if (b->waiting.len) {
 		open_args(b, t);
-		buf_add(&t->args, b->scratch.p, b->scratch.len);
+		buf_add(&t->args, b->waiting.p, b->waiting.len);
 	}
 	stats_add(&b->io.st, "batches", 1);
 	stats_add(&b->io.st, "out", 1);
@@ -797,6 +798,7 @@ static void batcher_free(struct batcher *b)
 	buf_free(&b->body);
 	buf_free(&b->rec);
 	buf_free(&b->scratch);
+	buf_free(&b->waiting);
 }
 
 /* options: the command line into b and fo; returns optind. */
