@@ -300,6 +300,17 @@ static void finish_root(struct loader *L, struct job *r)
 static void finish_piece(struct loader *L, struct job *p, enum piece_status s);
 static void push_ready(struct loader *L, struct job *j);
 
+/* job_append: j at the end of the list head..tail (linked by next). */
+static void job_append(struct job **head, struct job **tail, struct job *j)
+{
+	j->next = NULL;
+	if (*tail)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
 /* ---- lanes (upsert tables) -------------------------------------------- */
 
 static struct lane *lane_of(struct loader *L, const char *table)
@@ -326,12 +337,7 @@ static void lane_add(struct lane *ln, struct job *p, int front)
 			ln->tail = p;
 		return;
 	}
-	p->next = NULL;
-	if (ln->tail)
-		ln->tail->next = p;
-	else
-		ln->head = p;
-	ln->tail = p;
+	job_append(&ln->head, &ln->tail, p);
 }
 
 /* lane_release: send the lane's next piece when none is unfinished. */
@@ -491,12 +497,7 @@ static void stop_run(struct loader *L, int *flag, const char *what, const struct
 
 static void push_ready(struct loader *L, struct job *j)
 {
-	j->next = NULL;
-	if (L->ready_tail)
-		L->ready_tail->next = j;
-	else
-		L->ready = j;
-	L->ready_tail = j;
+	job_append(&L->ready, &L->ready_tail, j);
 }
 
 static struct job *new_piece(struct job *root, const char *id, uint64_t rows)
