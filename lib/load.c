@@ -868,6 +868,18 @@ static void wait_idle(struct loader *L)
 		pump(L, -1, 100);
 }
 
+/* keep_line: the input record of root r, for the failed file: when its
+ * body is in r->req.body (body_n > 0), only the bytes around the body. */
+static void keep_line(struct job *r, const struct line *l)
+{
+	if (!r->body_n) {
+		buf_add(&r->line, l->p, l->len);
+		return;
+	}
+	buf_add(&r->line, l->p, r->body_at);
+	buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
+}
+
 /* start_root: a new root job from a record; skipped at once when its id is
  * in the checkpoint. */
 static void start_root(struct loader *L, struct job *r, const char *input, const struct line *l, int upsert)
@@ -884,13 +896,8 @@ static void start_root(struct loader *L, struct job *r, const char *input, const
 		finish_piece(L, r, P_SKIPPED);
 		return;
 	}
-	if (r->line.len) {          /* kept already (take_batch) */
-	} else if (r->body_n) {     /* the body is in r->req.body */
-		buf_add(&r->line, l->p, r->body_at);
-		buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
-	} else {
-		buf_add(&r->line, l->p, l->len);
-	}
+	if (!r->line.len)          /* else kept already (take_whole) */
+		keep_line(r, l);
 	if (!upsert) {
 		push_ready(L, r);
 		return;
@@ -967,15 +974,14 @@ static void take_ddl(struct loader *L, const char *input, const struct line *l, 
 
 /* take_whole: a batch record handed on by lib/batch in a buffer of its own
  * (frame_take) becomes the request body where it lies: the bytes around
- * the body are kept first (start_root's copy), then the record is cut
+ * the body are kept first (keep_line), then the record is cut
  * after its body and "database" added. 0: not handed on so. */
 static int take_whole(struct loader *L, struct job *r, const struct line *l)
 {
 	if (!frame_take(&L->io, l, &r->req.body))
 		return 0;
 	size_t at = (size_t)(l->p - r->req.body.p) + r->body_at;
-	buf_add(&r->line, l->p, r->body_at);
-	buf_add(&r->line, l->p + r->body_at + r->body_n, l->len - r->body_at - r->body_n);
+	keep_line(r, l);
 	r->req.body.len = at + r->body_n;
 	r->req.body_from = at;
 	dapi_add_database(&r->req.body, at, L->conf.database);
