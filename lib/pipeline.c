@@ -38,9 +38,11 @@ static void close_cloexec(void)
 	}
 	int self = dirfd(d);
 	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) > 2 && atoi(e->d_name) != self)
-			cloexec_close(atoi(e->d_name));
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);      /* "." and ".." are 0 */
+		if (fd > 2 && fd != self)
+			cloexec_close(fd);
+	}
 	closedir(d);
 }
 
