@@ -647,11 +647,10 @@ static void member_close(struct json_member *m, uptr v, uptr p)
 	m->val.type = type_of(*v);
 }
 
-/* is_sub_key: is the key k..p (with its quotes) exactly mem's sub_key? */
-static int is_sub_key(const struct json_members *mem, uptr k, uptr p)
+/* is_sub_key: is the key k..p (with its quotes) exactly name (n bytes)? */
+static int is_sub_key(const char *name, size_t n, uptr k, uptr p)
 {
-	size_t n = strlen(mem->sub_key);
-	return (size_t)(p - k) == n + 2 && memcmp(k + 1, mem->sub_key, n) == 0;
+	return (size_t)(p - k) == n + 2 && memcmp(k + 1, name, n) == 0;
 }
 
 /* json_parse is one loop over three states (a value is expected, an object
@@ -666,6 +665,7 @@ int json_parse(const char *text, size_t n, int max_depth,
 	int depth = 0;
 	int in_sub_key = 0;          /* the top-level member being read is sub_key's */
 	int in_sub = 0;              /* inside its object value, at depth 2 */
+	size_t sub_len = mem && mem->sub_key ? strlen(mem->sub_key) : 0;
 
 	if (max_depth <= 0)
 		max_depth = JSON_DEPTH_DEFAULT;
@@ -793,7 +793,7 @@ key:
 		if (mem && depth == 1) {
 			member_open(member_add(mem), k, p);
 			in_sub = 0;
-			in_sub_key = mem->sub_key && is_sub_key(mem, k, p);
+			in_sub_key = mem->sub_key && is_sub_key(mem->sub_key, sub_len, k, p);
 		} else if (in_sub && depth == 2) {
 			member_open(member_grow(&mem->sub, &mem->nsub, &mem->subcap), k, p);
 		}
