@@ -204,9 +204,10 @@ const char *frame_parse(struct frame *f, const struct line *l, struct json_membe
                         const char *what, char *detail, size_t n)
 {
 	if (f->known.depth > 0 && f->known.depth <= f->max_depth && !l->too_long) {
-		if (f->known.mem)
-			json_members_copy(mem, f->known.mem);
-		else
+		if (f->known.mem) {
+			json_members_take(mem, f->known.mem);
+			f->known.mem = NULL;       /* taken: a second parse indexes */
+		} else
 			members_index(l->p, l->len, mem);
 		f->depth = f->known.depth;
 		f->trusted = 1;
@@ -222,14 +223,15 @@ int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_me
 {
 	if (!f->trusted)
 		return json_parse(p, n, f->max_depth, mem, err);
-	if (f->known.sub && f->known.sub_at == p)
-		json_members_copy(mem, f->known.sub);
-	else
+	if (f->known.sub && f->known.sub_at == p) {
+		json_members_take(mem, f->known.sub);
+		f->known.sub = NULL;
+	} else
 		members_index(p, n, mem);
 	return 0;
 }
 
-void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem)
+void frame_pass(struct frame *f, const char *p, size_t n, struct json_members *mem)
 {
 	struct frame_known k = { f->depth, mem, NULL, NULL, NULL };
 	if (f->next)
@@ -251,15 +253,15 @@ static void wrote(struct frame *f, const char *p, size_t n, const struct frame_k
 		w_line(&f->out, p, n);
 }
 
-void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, const struct json_members *mem,
-                         const char *sub_at, const struct json_members *sub)
+void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, struct json_members *mem,
+                         const char *sub_at, struct json_members *sub)
 {
 	struct frame_known k = { f->depth + extra, mem, sub_at, sub, NULL };
 	wrote(f, p, n, &k);
 }
 
 void frame_wrote_held(struct frame *f, struct buf *b, const char *p, size_t n, int extra,
-                      const struct json_members *mem, const char *sub_at, const struct json_members *sub)
+                      struct json_members *mem, const char *sub_at, struct json_members *sub)
 {
 	struct frame_known k = { f->depth + extra, mem, sub_at, sub, b };
 	wrote(f, p, n, &k);

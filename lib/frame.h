@@ -78,9 +78,10 @@ typedef void (*frame_line_fn)(void *ctx, const struct line *l, const char *name)
 /* What an earlier stage of a chain knows of a line it hands on. */
 struct frame_known {
 	int depth;               /* > 0: a valid JSON object at most this deep; 0: nothing */
-	const struct json_members *mem;  /* its top-level members, or NULL */
+	struct json_members *mem;  /* its top-level members, or NULL */
 	const char *sub_at;      /* an object value inside it, whose members */
-	const struct json_members *sub;  /* are these (NULL: none given) */
+	struct json_members *sub;  /* are these (NULL: none given); the next
+	                          * stage takes both (json_members_take) */
 	struct buf *held;        /* the buffer the line fills from its start,
 	                          * which the line function may take (frame_take) */
 };
@@ -167,21 +168,23 @@ const char *frame_parse_object(const struct line *l, size_t max_line, int max_de
 
 /* frame_parse: frame_parse_object with f's limits, except for a line fed by
  * an earlier stage of a chain whose proof covers f's --max-depth: then its
- * members are copied (or, for a record the earlier stage wrote, indexed
- * without validation) and nothing is checked again. Sets f->depth. */
+ * members are taken from it (or, for a record the earlier stage wrote,
+ * indexed without validation) and nothing is checked again. Sets f->depth. */
 const char *frame_parse(struct frame *f, const struct line *l, struct json_members *mem,
                         const char *what, char *detail, size_t n);
 
 /* frame_parse_members: index the members of the object p[0..n) inside the
  * current line: strictly at f's --max-depth (-1, err filled, when it is not
  * valid), or when frame_parse took the line's proof, without validating
- * (copied when the earlier stage handed them on). */
+ * (taken when the earlier stage handed them on). */
 int frame_parse_members(struct frame *f, const char *p, size_t n, struct json_members *mem,
                         struct json_error *err);
 
 /* frame_pass: output the current line's bytes unchanged; mem is the index
- * frame_parse made of them. In a chain, the next stage gets it too. */
-void frame_pass(struct frame *f, const char *p, size_t n, const struct json_members *mem);
+ * frame_parse made of them. In a chain, the next stage gets it too: it may
+ * take mem's arrays (json_members_take), so mem is empty after the call
+ * (the same holds for mem and sub of frame_wrote_indexed and _held). */
+void frame_pass(struct frame *f, const char *p, size_t n, struct json_members *mem);
 
 /* frame_wrote: output a JSON object this stage wrote itself from the
  * current line (valid by construction), nesting at most extra levels deeper
@@ -190,13 +193,13 @@ void frame_pass(struct frame *f, const char *p, size_t n, const struct json_memb
  * members (sub) of the object value at sub_at inside it, as written, so
  * the next stage need not even index them (sub may be NULL). */
 void frame_wrote(struct frame *f, const char *p, size_t n, int extra);
-void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, const struct json_members *mem,
-                         const char *sub_at, const struct json_members *sub);
+void frame_wrote_indexed(struct frame *f, const char *p, size_t n, int extra, struct json_members *mem,
+                         const char *sub_at, struct json_members *sub);
 /* frame_wrote_held: frame_wrote_indexed of the record p[0..n), which lies
  * in b's bytes: the next stage may take b instead of copying the record
  * (frame_take); b then holds other memory, empty. */
 void frame_wrote_held(struct frame *f, struct buf *b, const char *p, size_t n, int extra,
-                      const struct json_members *mem, const char *sub_at, const struct json_members *sub);
+                      struct json_members *mem, const char *sub_at, struct json_members *sub);
 
 /* frame_take: when the earlier stage handed on line l in a buffer of its
  * own (frame_wrote_held), swap that buffer with *into, emptied, and return

@@ -1015,24 +1015,22 @@ size_t json_count(const struct json_members *m, struct json_slice v)
 	return n;
 }
 
-/* copy_array: dst[0..n) of room *cap becomes src[0..n). */
-static void copy_array(struct json_member **dst, size_t *cap, const struct json_member *src, size_t n)
+void json_members_take(struct json_members *dst, struct json_members *src)
 {
-	if (*cap < n) {
-		*cap = n;
-		*dst = xrealloc(*dst, n * sizeof **dst);
-	}
-	if (n)
-		memcpy(*dst, src, n * sizeof *src);
-}
-
-void json_members_copy(struct json_members *dst, const struct json_members *src)
-{
-	copy_array(&dst->m, &dst->cap, src->m, src->n);
+	struct json_members room = *dst;
+	dst->m = src->m;
 	dst->n = src->n;
-	copy_array(&dst->sub, &dst->subcap, src->sub, src->sub_at ? src->nsub : 0);
-	dst->nsub = src->sub_at ? src->nsub : 0;
+	dst->cap = src->cap;
 	dst->sub_at = src->sub_at;
+	dst->sub = src->sub;
+	dst->nsub = src->sub_at ? src->nsub : 0;
+	dst->subcap = src->subcap;
+	src->m = room.m;
+	src->cap = room.cap;
+	src->sub = room.sub;
+	src->subcap = room.subcap;
+	src->n = src->nsub = 0;
+	src->sub_at = NULL;
 }
 
 void json_members_free(struct json_members *m)

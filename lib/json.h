@@ -110,9 +110,10 @@ int json_members_sub_get(const struct json_members *m, struct json_slice obj, co
  * (0 for any other value): from m's sub index when it is v's (m may be
  * NULL), else by skipping them. */
 size_t json_count(const struct json_members *m, struct json_slice v);
-/* json_members_copy: dst becomes a copy of src's index and sub index (the
- * same slices; dst's sub_key is kept). */
-void json_members_copy(struct json_members *dst, const struct json_members *src);
+/* json_members_take: dst takes src's index and sub index (the same slices,
+ * not copied: the arrays are swapped); src is left empty, holding dst's
+ * former arrays as its room. Each keeps its own sub_key. */
+void json_members_take(struct json_members *dst, struct json_members *src);
 void json_members_free(struct json_members *m);
 
 /* json_str_has_escape: does a string slice contain a backslash? */

@@ -376,9 +376,19 @@ static void sub_members(void)
 	   "a failed parse leaves none");
 	struct json_members d = {0};
 	ok(json_parse(t, strlen(t), 0, &m, &err) == 0, "parse again");
-	json_members_copy(&d, &m);
-	ok(d.n == m.n && d.nsub == 3 && d.sub_at == m.sub_at && json_members_get(&m, "context", &c) &&
-	   json_members_sub_get(&d, c, "ip", &v) && v.n == 3, "a copy answers the same");
+	size_t n = m.n;
+	const char *at = m.sub_at;
+	struct json_member *arr = m.m;
+	d.sub_key = "other";
+	json_members_take(&d, &m);
+	ok(d.n == n && d.nsub == 3 && d.sub_at == at && d.m == arr && json_members_get(&d, "context", &c) &&
+	   json_members_sub_get(&d, c, "ip", &v) && v.n == 3, "the taker answers the same, from the same array");
+	ok(m.n == 0 && m.nsub == 0 && m.sub_at == NULL && !json_members_get(&m, "context", &v) &&
+	   strcmp(m.sub_key, "context") == 0 && strcmp(d.sub_key, "other") == 0,
+	   "the giver is left empty; each keeps its sub_key");
+	ok(json_parse(t, strlen(t), 0, &m, &err) == 0 && m.nsub == 3 && m.m != arr && d.m == arr,
+	   "the giver parses again into its new room, the taker's index untouched");
+	d.sub_key = NULL;
 	const char *a = "{\"args\":[1],\"sql\":\"?\",\"args\" : [ \"x\" , [2,[3]], {\"a\":[4]}, null ,-1.5e3] }";
 	struct json_slice args;
 	m.sub_key = "args";
