@@ -594,6 +594,8 @@ static uptr scan_literal(struct ctx *c, uptr p, const char *word, size_t n)
 
 static inline uptr skip_ws(uptr p, uptr end)
 {
+	if (p < end && *p > ' ')           /* compact text: nothing to skip */
+		return p;
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
