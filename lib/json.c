@@ -540,10 +540,14 @@ static uptr scan_blocks(struct ctx *c, uptr p)
  * look, answered here, inline; the rest go to scan_blocks. */
 static inline uptr scan_string(struct ctx *c, uptr p)
 {
-	if (c->end - p >= BLOCK) {
-		bmask high, all = block_mask(p, &high);
-		if (all && p[mask_first(all)] == '"')
-			return p + mask_first(all) + 1;
+	uptr q = p;
+	for (int i = 0; i < 2 && c->end - q >= BLOCK; i++, q += BLOCK) {
+		bmask high, all = block_mask(q, &high);
+		if (all) {
+			if (q[mask_first(all)] == '"')
+				return q + mask_first(all) + 1;
+			break;
+		}
 	}
 	return scan_blocks(c, p);
 }
