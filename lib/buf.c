@@ -32,6 +32,26 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+void spare_give(struct spare *s, char *p, size_t cap)
+{
+	if (cap > s->cap) {
+		free(s->p);
+		s->p = p;
+		s->cap = cap;
+	} else {
+		free(p);
+	}
+}
+
+char *spare_take(struct spare *s, size_t max, size_t *cap)
+{
+	char *p = s->p;
+	*cap = s->cap < max ? s->cap : max;
+	s->p = NULL;
+	s->cap = 0;
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;

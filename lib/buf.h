@@ -62,4 +62,19 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+
+/* A large buffer a finished user leaves to the next one of its thread
+ * (seg-fetch decodes object after object): without it, each would grow
+ * again from small by doubling, copying what it holds at each step, and
+ * fault its pages in afresh (a few hundred page faults per megabyte).
+ * Keep one per purpose in a static _Thread_local struct spare.
+ * spare_give: p (cap bytes, may be NULL) to s; the larger of it and what s
+ * holds is kept, the other freed. spare_take: what s holds, at most max
+ * bytes of it counted in *cap (NULL and 0 when nothing); s is left empty. */
+struct spare {
+	char *p;
+	size_t cap;
+};
+void spare_give(struct spare *s, char *p, size_t cap);
+char *spare_take(struct spare *s, size_t max, size_t *cap);
 #endif

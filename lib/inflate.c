@@ -148,22 +148,8 @@ void gunzip_init(struct gunzip *g, lr_readfn read, void *ctx)
 }
 
 /* The buffer of decoded members a finished decoder leaves to the next one
- * of its thread (seg-fetch reads object after object): it would otherwise
- * grow again from IN_CHUNK by doubling for each object, each step copying
- * what it holds, and fault its pages in afresh. */
-static _Thread_local struct { char *p; size_t cap; } dec_spare;
-
-/* dec_give: a decoder's buffer to the spare (the larger one is kept). */
-static void dec_give(char *p, size_t cap)
-{
-	if (cap > dec_spare.cap) {
-		free(dec_spare.p);
-		dec_spare.p = p;
-		dec_spare.cap = cap;
-	} else {
-		free(p);
-	}
-}
+ * of its thread (lib/buf's struct spare). */
+static _Thread_local struct spare dec_spare;
 
 void gunzip_free(struct gunzip *g)
 {
@@ -177,7 +163,7 @@ void gunzip_free(struct gunzip *g)
 	}
 	spool_free(&g->csp);
 	free(g->scratch);
-	dec_give(g->dec, g->dec_cap);
+	spare_give(&dec_spare, g->dec, g->dec_cap);
 	g->scratch = g->dec = NULL;
 	g->in = NULL;
 	g->state = NULL;
@@ -358,12 +344,8 @@ static void redecode(struct gunzip *g)
  * when the member has outgrown it. */
 static size_t dec_room(struct gunzip *g)
 {
-	if (!g->dec && dec_spare.p) {      /* the last decoder's, at most mem_max of it */
-		g->dec = dec_spare.p;
-		g->dec_cap = dec_spare.cap < g->mem_max ? dec_spare.cap : g->mem_max;
-		dec_spare.p = NULL;
-		dec_spare.cap = 0;
-	}
+	if (!g->dec)                       /* the last decoder's, at most mem_max of it */
+		g->dec = spare_take(&dec_spare, g->mem_max, &g->dec_cap);
 	if (g->dec_len == g->dec_cap && g->dec_cap < g->mem_max) {
 		size_t cap = g->dec_cap ? g->dec_cap * 2 : IN_CHUNK;
 		g->dec_cap = cap < g->mem_max ? cap : g->mem_max;

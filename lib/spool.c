@@ -9,6 +9,10 @@
 #include "cli.h"
 #include "spool.h"
 
+/* The memory a freed spool leaves to the next one of its thread (lib/buf's
+ * struct spare): seg-fetch spools every object's compressed bytes. */
+static _Thread_local struct spare mem_spare;
+
 void spool_init(struct spool *s)
 {
 	memset(s, 0, sizeof *s);
@@ -49,6 +53,8 @@ void spool_add(struct spool *s, const void *p, size_t n)
 		return;
 	if (s->len < SPOOL_MEM) {
 		size_t k = SPOOL_MEM - (size_t)s->len < n ? SPOOL_MEM - (size_t)s->len : n;
+		if (!s->mem)
+			s->mem = spare_take(&mem_spare, SPOOL_MEM, &s->mem_cap);
 		if (s->len + k > s->mem_cap) {
 			size_t cap = s->mem_cap ? s->mem_cap : (size_t)64 << 10;
 			while (cap < s->len + k)
@@ -107,7 +113,7 @@ void spool_reset(struct spool *s)
 
 void spool_free(struct spool *s)
 {
-	free(s->mem);
+	spare_give(&mem_spare, s->mem, s->mem_cap);
 	if (s->fd >= 0)
 		close(s->fd);
 	spool_init(s);
