@@ -100,6 +100,7 @@ static void passed_on(void)
 	json_members_free(&s.again);
 	json_members_free(&s.sub);
 	json_members_free(&s.sub_again);
+	ok(frame_close(&b, 0) == 0 && frame_close(&a, 0) == 0, "both stages close cleanly");
 }
 
 int main(void)
