@@ -1,7 +1,8 @@
 /* fuzz_json_diff.c: libFuzzer harness comparing json_parse's block scanner
  * with the scanner of before (tests/unit/json_ref.c) on any bytes: both
  * accept or both reject, with the same code, offset and message, and the
- * same member index; and json_raw_utf8 writes what its byte loop of before
+ * same member index, also without an index and with a sub index (checked
+ * against json_iter); and json_raw_utf8 writes what its byte loop of before
  * wrote. The first byte picks a depth limit, so deep texts are compared at
  * the limit too. */
 #include <stdint.h>
@@ -32,6 +33,8 @@ static void compare(const char *p, size_t n, int depth)
 	json_raw_utf8(p, n, &b1);
 	ref_raw_utf8(p, n, &b2);
 	if (b1.len != b2.len || memcmp(b1.p, b2.p, b1.len) != 0)
+		abort();
+	if (!ref_other_ways(p, n, depth, r2, &e2))
 		abort();
 }
 

@@ -3,7 +3,8 @@
  * frozen as the oracle of the differential tests: the fast json_parse must
  * accept, reject and report (code, offset, message, member index) exactly
  * as json_ref_parse does, and json_raw_utf8 write what ref_raw_utf8 (its
- * byte loop of before) writes. Included by tests/unit/test_json.c and
+ * byte loop of before) writes; ref_other_ways holds json_parse without an
+ * index, and with a sub index, to the same answer. Included by tests/unit/test_json.c and
  * tests/fuzz/fuzz_json_diff.c; never linked into a program. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,4 +439,35 @@ static void ref_raw_utf8(const char *p, size_t n, struct buf *out)
 		i += 2;   /* any other escape: two bytes, then \uXXXX's hex digits as plain */
 	}
 	buf_add(out, p + from, n - from);
+}
+
+/* ref_other_ways: json_parse of the same text without a members index, and
+ * with sub_key "k", must accept or reject it as json_ref_parse did (result
+ * r, error e), and the sub index must hold the members (or elements) of
+ * the value at sub_at as json_iter walks them. 1 when all of it holds. */
+static int ref_other_ways(const char *t, size_t n, int max_depth, int r, const struct json_error *e)
+{
+	static struct json_members m;
+	struct json_error e1;
+	int r1 = json_parse(t, n, max_depth, NULL, &e1);
+	if (r1 != r || (r < 0 && (e1.code != e->code || e1.offset != e->offset || strcmp(e1.msg, e->msg) != 0)))
+		return 0;
+	m.sub_key = "k";
+	r1 = json_parse(t, n, max_depth, &m, &e1);
+	if (r1 != r || (r < 0 && (e1.code != e->code || e1.offset != e->offset || strcmp(e1.msg, e->msg) != 0)))
+		return 0;
+	if (r < 0 || !m.sub_at)
+		return m.nsub == 0;
+	struct json_iter it;
+	struct json_slice k = { 0 }, v;
+	size_t i = 0;
+	int obj = *m.sub_at == '{';
+	json_iter_init(&it, json_value(m.sub_at, t + n));
+	while (json_iter_next(&it, &k, &v)) {
+		if (i >= m.nsub || m.sub[i].val.p != v.p || m.sub[i].val.n != v.n || m.sub[i].val.type != v.type ||
+		    (obj && (m.sub[i].key.p != k.p || m.sub[i].key.n != k.n)))
+			return 0;
+		i++;
+	}
+	return i == m.nsub;
 }

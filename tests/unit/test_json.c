@@ -229,6 +229,7 @@ static int same(const char *text, size_t n, int max_depth)
 	json_raw_utf8(t, n, &b1);
 	ref_raw_utf8(t, n, &b2);
 	alike = alike && b1.len == b2.len && memcmp(b1.p, b2.p, b1.len) == 0;
+	alike = alike && ref_other_ways(t, n, max_depth, r2, &e2);
 	free(t);
 	return alike;
 }
