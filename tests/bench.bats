@@ -66,7 +66,7 @@ needs_sink() {
 	run bash "$top/tests/bench/run.sh" chain load
 	has "seg-backfill -j 2 " "seg-backfill -j 1 " "seg-backfill -j 2 --separate-stages" \
 		"stages without s2-load" "hand-written pipe" "seg-backfill -j 2 / --separate-stages:" \
-		"the chain (seg-backfill -j 2): " \
+		"the chain (seg-backfill -j 2): " "the stand-in on the same " "so they carry at most " \
 		"s2-load -j 1 " "s2-load -j 2 " "s2-load -j 4 " "s2-load -j 8 " \
 		"-j 2 vs -j 1" "-j 4 vs -j 1" "-j 8 vs -j 1" "rows/s per core"
 }

@@ -81,7 +81,9 @@ before() { printf "PATH='%s/bin':\$PATH; %s" "$BEFORE" "$1"; }
 # sink_start: start a stand-in Data API target that answers at once and
 # counts rows (s2-gateway --sink, through tests/helpers/gateway.sh); its
 # address and credentials in S2_URL etc. as gateway.sh exports them.
-# sink_stop: stop it; SINK_ROWS = the rows it was sent (from --stats).
+# sink_stop: stop it; SINK_ROWS = the rows it was sent (from --stats),
+# SINK_CPU = the CPU seconds (user+sys) it used, read from /proc (empty
+# where there is none).
 sink_start() {
 	SINK_STATS=$(mktemp "${TMPDIR:-/tmp}/benchsink.XXXXXX") || exit 1
 	rm -f "$SINK_STATS"
@@ -92,6 +94,11 @@ sink_start() {
 	SINK_DIR=$S2_GATEWAY_DIR
 }
 sink_stop() {
+	SINK_CPU=
+	# utime and stime, fields 14 and 15 after the ")" that ends the name
+	[ -r "/proc/$S2_GATEWAY_PID/stat" ] &&
+		SINK_CPU=$(sed 's/.*) //' "/proc/$S2_GATEWAY_PID/stat" |
+			awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / hz }')
 	"$helpers/gateway.sh" stop "$SINK_DIR"
 	SINK_DIR=
 	SINK_ROWS=$(jq -r '.rows // -1' "$SINK_STATS" 2>/dev/null)
