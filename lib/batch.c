@@ -640,8 +640,9 @@ static void learn_name(struct batcher *b, const char *key, char **to)
 	buf_free(&nb);
 }
 
-/* do_ddl: send the table's open batch, pass the DDL line on unchanged, and
- * learn from it: "_upsert" and the key columns its text declares. */
+/* do_ddl: send the table's open batch, learn from the DDL line ("_upsert",
+ * "_newest", "_least", "_greatest" and the key columns its text declares),
+ * and pass it on unchanged. */
 static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice ddl, struct json_slice upsert)
 {
 	char why[128];
@@ -667,9 +668,6 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 		return;
 	}
 	flush_table(b, t);
-	frame_pass(&b->io, b->line->p, b->line->len, &b->mem);
-	stats_add(&b->io.st, "ddl", 1);
-	stats_add(&b->io.st, "out", 1);
 	if (upsert.type != JSON_NONE)
 		t->upsert = upsert.type == JSON_TRUE;
 	learn_name(b, "_newest", &t->newest);
@@ -680,6 +678,10 @@ static void do_ddl(struct batcher *b, struct json_slice tname, struct json_slice
 	ddlkeys_scan(text.p ? text.p : "", text.len, key_found, t);
 	buf_free(&text);
 	t->shape_ok = 0;   /* mode or keys may have changed */
+	/* last: in a chain the next stage takes b->mem (lib/frame) */
+	frame_pass(&b->io, b->line->p, b->line->len, &b->mem);
+	stats_add(&b->io.st, "ddl", 1);
+	stats_add(&b->io.st, "out", 1);
 }
 
 /* meta: the _table, _ddl, _upsert and _row members of the record (last wins). */
