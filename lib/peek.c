@@ -18,6 +18,17 @@ void peek_free(struct peek *p)
 	p->buf = NULL;
 }
 
+/* from_source: what the source's read or lend returned, its end (0) and
+ * its failure (< 0, but not a lend's LR_NO_LEND) noted in p. */
+static ssize_t from_source(struct peek *p, ssize_t r)
+{
+	if (r == 0)
+		p->eof = 1;
+	if (r < 0 && r != LR_NO_LEND)
+		p->err = 1;
+	return r;
+}
+
 ssize_t peek_fill(struct peek *p, size_t n)
 {
 	if (p->pos > 0 && p->pos == p->len)
@@ -33,13 +44,9 @@ ssize_t peek_fill(struct peek *p, size_t n)
 		}
 	}
 	while (p->len - p->pos < n && !p->eof) {
-		ssize_t r = p->read(p->ctx, p->buf + p->len, p->cap - p->len);
-		if (r < 0) {
-			p->err = 1;
+		ssize_t r = from_source(p, p->read(p->ctx, p->buf + p->len, p->cap - p->len));
+		if (r < 0)
 			return -1;
-		}
-		if (r == 0)
-			p->eof = 1;
 		p->len += (size_t)r;
 	}
 	return (ssize_t)(p->len - p->pos);
@@ -56,12 +63,7 @@ ssize_t peek_read(void *ctx, char *buf, size_t n)
 	}
 	if (p->eof)
 		return 0;
-	ssize_t r = p->read(p->ctx, buf, n);
-	if (r == 0)
-		p->eof = 1;
-	if (r < 0)
-		p->err = 1;
-	return r;
+	return from_source(p, p->read(p->ctx, buf, n));
 }
 
 ssize_t peek_lend(void *ctx, const char **out)
@@ -77,10 +79,5 @@ ssize_t peek_lend(void *ctx, const char **out)
 		return 0;
 	if (!p->lend)
 		return LR_NO_LEND;
-	ssize_t r = p->lend(p->ctx, out);
-	if (r == 0)
-		p->eof = 1;
-	if (r == -1)
-		p->err = 1;
-	return r;
+	return from_source(p, p->lend(p->ctx, out));
 }
